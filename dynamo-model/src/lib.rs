@@ -1,0 +1,1 @@
+//! dynamo-model: the Dynamo node and client as sans-IO state machines.

@@ -1,0 +1,1 @@
+//! reports: metric types, the run report, CSV, charts and the HTML report.

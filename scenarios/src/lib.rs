@@ -1,0 +1,1 @@
+//! scenarios: scenario files, workloads, the runner and the CLI.
