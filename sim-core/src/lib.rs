@@ -1,4 +1,9 @@
 //! sim-core: the deterministic discrete-event engine dynsim runs on. It knows nothing of Dynamo.
-#![allow(missing_docs)]
+pub mod dist;
+pub mod id;
 pub mod rng;
 pub mod time;
+
+pub use id::ProcId;
+pub use rng::SimRng;
+pub use time::{SimDuration, SimTime};

@@ -1,0 +1,1 @@
+//! Distributions for latencies and sizes (being written).
