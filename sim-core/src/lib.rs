@@ -1,9 +1,34 @@
 //! sim-core: the deterministic discrete-event engine dynsim runs on. It knows nothing of Dynamo.
+//!
+//! - [`time`]: virtual time ([`SimTime`], [`SimDuration`]), integer nanoseconds.
+//! - [`queue`]: the `(time, seq)` event queue, allocation-free in steady state.
+//! - [`rng`]: ChaCha8 streams derived from `(seed, label)`; [`dist`]: data-configured
+//!   distributions.
+//! - [`process`]: the sans-IO [`Process`] contract and the [`Ctx`] a handler acts through.
+//! - [`topology`], [`net`], [`partition`]: the simulated network and its faults.
+//! - [`disk`], [`clock`]: the simulated disk and local clock of every process.
+//! - [`fault`], [`chaos`]: the fault timeline and seeded fault generators.
+//! - [`world`]: the event loop and process lifecycle; [`trace`]: the trace hash and JSONL trace.
+pub mod chaos;
+pub mod clock;
+pub mod disk;
 pub mod dist;
+pub mod fault;
+mod fxhash;
 pub mod id;
+pub mod net;
+pub mod partition;
+pub mod process;
+pub mod queue;
 pub mod rng;
 pub mod time;
+pub mod topology;
+pub mod trace;
+pub mod world;
 
 pub use id::ProcId;
+pub use process::{Boot, Ctx, Message, Process, TimerId};
 pub use rng::SimRng;
 pub use time::{SimDuration, SimTime};
+pub use topology::Placement;
+pub use world::{World, WorldConfig, WorldError};

@@ -1,0 +1,273 @@
+//! The event queue: a 4-ary min-heap of `(time, seq)` keys over a slab of payloads.
+//!
+//! Events run in ascending `(time, seq)` order. `seq` is one global counter, bumped each time an
+//! event is scheduled, so ties at the same nanosecond run first-in, first-out and the order is
+//! total. The heap holds only 24-byte keys; payloads sit in a slab whose slots are recycled
+//! through a free list, so a run in steady state allocates nothing per event.
+//!
+//! A scheduled event can be cancelled by its [`EventId`]: the slot is emptied and the stale heap
+//! key is skipped when it surfaces.
+
+use crate::time::SimTime;
+
+/// Names a scheduled event so it can be cancelled. Stale ids are harmless: cancel checks `seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventId {
+    slot: u32,
+    seq: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Key {
+    time: u64,
+    seq: u64,
+    slot: u32,
+}
+
+impl Key {
+    #[inline(always)]
+    fn before(&self, other: &Key) -> bool {
+        (self.time, self.seq) < (other.time, other.seq)
+    }
+}
+
+struct Slot<E> {
+    seq: u64,
+    payload: Option<E>,
+}
+
+/// A priority queue of events of type `E`, ordered by `(time, seq)`.
+pub struct EventQueue<E> {
+    heap: Vec<Key>,
+    slots: Vec<Slot<E>>,
+    free: Vec<u32>,
+    next_seq: u64,
+    live: usize,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::with_capacity(1024)
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// An empty queue with room for `cap` pending events before it grows.
+    pub fn with_capacity(cap: usize) -> Self {
+        EventQueue {
+            heap: Vec::with_capacity(cap),
+            slots: Vec::with_capacity(cap),
+            free: Vec::with_capacity(cap),
+            next_seq: 0,
+            live: 0,
+        }
+    }
+
+    /// Number of pending (not cancelled) events.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// True when no event is pending.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// How many events have ever been scheduled (the next `seq`).
+    pub fn scheduled_total(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Schedules `payload` at `time`; returns its id.
+    #[inline]
+    pub fn push(&mut self, time: SimTime, payload: E) -> EventId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let slot = match self.free.pop() {
+            Some(s) => {
+                let cell = &mut self.slots[s as usize];
+                debug_assert!(cell.payload.is_none(), "free slot still holds an event");
+                cell.seq = seq;
+                cell.payload = Some(payload);
+                s
+            }
+            None => {
+                self.slots.push(Slot { seq, payload: Some(payload) });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.live += 1;
+        let key = Key { time: time.0, seq, slot };
+        self.heap.push(key);
+        self.sift_up(self.heap.len() - 1, key);
+        EventId { slot, seq }
+    }
+
+    /// Cancels a pending event. Returns its payload if it was still pending.
+    pub fn cancel(&mut self, id: EventId) -> Option<E> {
+        let cell = self.slots.get_mut(id.slot as usize)?;
+        if cell.seq != id.seq {
+            return None;
+        }
+        let payload = cell.payload.take()?;
+        // The heap key stays and is skipped when popped; the slot is freed then.
+        self.live -= 1;
+        Some(payload)
+    }
+
+    /// The time of the earliest pending event.
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.skip_cancelled();
+        self.heap.first().map(|k| SimTime(k.time))
+    }
+
+    /// Removes and returns the earliest pending event.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        loop {
+            let key = self.pop_key()?;
+            let cell = &mut self.slots[key.slot as usize];
+            debug_assert_eq!(cell.seq, key.seq, "heap key and slot disagree");
+            let payload = cell.payload.take();
+            self.free.push(key.slot);
+            if let Some(p) = payload {
+                self.live -= 1;
+                return Some((SimTime(key.time), p));
+            }
+        }
+    }
+
+    fn skip_cancelled(&mut self) {
+        while let Some(k) = self.heap.first() {
+            if self.slots[k.slot as usize].payload.is_some() {
+                return;
+            }
+            let k = self.pop_key().expect("heap is non-empty");
+            self.free.push(k.slot);
+        }
+    }
+
+    #[inline(always)]
+    fn sift_up(&mut self, mut i: usize, key: Key) {
+        while i > 0 {
+            let parent = (i - 1) >> 2;
+            let pk = self.heap[parent];
+            if !key.before(&pk) {
+                break;
+            }
+            self.heap[i] = pk;
+            i = parent;
+        }
+        self.heap[i] = key;
+    }
+
+    /// Pops the minimum key: move the hole to a leaf along the smallest children, then sift the
+    /// last key up from there (fewer comparisons than a classic sift-down).
+    #[inline(always)]
+    fn pop_key(&mut self) -> Option<Key> {
+        let last = self.heap.pop()?;
+        let n = self.heap.len();
+        if n == 0 {
+            return Some(last);
+        }
+        let top = self.heap[0];
+        let mut i = 0usize;
+        loop {
+            let c = 4 * i + 1;
+            if c >= n {
+                break;
+            }
+            let end = (c + 4).min(n);
+            let mut m = c;
+            for j in c + 1..end {
+                if self.heap[j].before(&self.heap[m]) {
+                    m = j;
+                }
+            }
+            self.heap[i] = self.heap[m];
+            i = m;
+        }
+        self.sift_up(i, last);
+        Some(top)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SimRng;
+
+    #[test]
+    fn pops_in_time_order_with_fifo_ties() {
+        let mut q = EventQueue::with_capacity(4);
+        q.push(SimTime(5), "b1");
+        q.push(SimTime(1), "a");
+        q.push(SimTime(5), "b2");
+        q.push(SimTime(3), "c");
+        q.push(SimTime(5), "b3");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ["a", "c", "b1", "b2", "b3"]);
+    }
+
+    #[test]
+    fn cancelled_events_never_pop_and_stale_ids_are_ignored() {
+        let mut q = EventQueue::default();
+        let a = q.push(SimTime(1), 1);
+        q.push(SimTime(2), 2);
+        assert_eq!(q.cancel(a), Some(1));
+        assert_eq!(q.cancel(a), None);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.pop(), Some((SimTime(2), 2)));
+        // Slot of `a` is reused by a new event; the old id must not cancel it.
+        let c = q.push(SimTime(9), 3);
+        assert_eq!(q.cancel(a), None);
+        assert_eq!(q.pop(), Some((SimTime(9), 3)));
+        assert_eq!(q.cancel(c), None);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn matches_a_sorted_reference_under_random_load() {
+        let mut rng = SimRng::stream(11, "queue-test");
+        let mut q = EventQueue::with_capacity(8);
+        let mut reference = Vec::new();
+        let mut now = 0u64;
+        let mut popped = Vec::new();
+        for i in 0..20_000u64 {
+            if rng.chance(0.55) || q.is_empty() {
+                let t = now + rng.below(50);
+                let id = q.push(SimTime(t), i);
+                reference.push((t, id.seq, i));
+            } else {
+                let (t, e) = q.pop().unwrap();
+                assert!(t.0 >= now);
+                now = t.0;
+                popped.push(e);
+            }
+        }
+        while let Some((_, e)) = q.pop() {
+            popped.push(e);
+        }
+        // Every event popped once; events popped in order relative to others available then is
+        // checked by the monotone-time assertion; here check the multiset is complete.
+        popped.sort_unstable();
+        let mut all: Vec<u64> = reference.iter().map(|r| r.2).collect();
+        all.sort_unstable();
+        assert_eq!(popped, all);
+    }
+
+    #[test]
+    fn steady_state_reuses_slots() {
+        let mut q = EventQueue::with_capacity(16);
+        for i in 0..16 {
+            q.push(SimTime(i), i);
+        }
+        let cap = q.slots.capacity();
+        for i in 16..10_000 {
+            let (t, _) = q.pop().unwrap();
+            q.push(t + crate::time::SimDuration(7), i);
+        }
+        assert_eq!(q.slots.len(), 16);
+        assert_eq!(q.slots.capacity(), cap);
+    }
+}
