@@ -1,0 +1,1 @@
+//! Merkle trees per key range for anti-entropy (being written).
