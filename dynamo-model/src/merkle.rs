@@ -1,1 +1,0 @@
-//! Merkle trees per key range for anti-entropy (being written).
