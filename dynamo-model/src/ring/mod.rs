@@ -1,0 +1,1 @@
+//! Consistent hashing, partitioning strategies and preference lists (being written).

@@ -1,0 +1,1 @@
+//! Data versioning: vector clocks, dotted version vectors, last-write-wins (being written).
