@@ -1,0 +1,438 @@
+//! The request state machines of §5: one per get or put, run by whoever coordinates (a storage
+//! node, or a client library in client-driven mode).
+//!
+//! A get asks its targets for their versions, waits for R replies, reconciles them
+//! syntactically and answers with every causally unrelated version plus a context; read repair
+//! then pushes the reconciled set to replicas that answered stale (off, after a short wait, or
+//! before answering). A put stamps the new version (locally when the coordinator is a replica),
+//! sends it to its targets and succeeds at W acks, the local write counting as one. An
+//! operation still short of its quorum at its deadline fails; every target that never answered
+//! is then suspected by the coordinator's local failure detector.
+
+use crate::NodeId;
+use crate::config::{DynamoConfig, ReadRepair};
+use crate::detector::Detector;
+use crate::msg::{ClientOp, GetOk, Host, Key, Msg, OpError, OpId, ReqId, Timer};
+use crate::quorum::Target;
+use crate::storage::Storage;
+use crate::version::{Context, Value, Versions};
+use sim_core::{Ctx, SimDuration};
+use std::collections::BTreeMap;
+
+/// Who asked for an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A client process, answered by message.
+    Remote {
+        /// The client.
+        client: NodeId,
+        /// Its request number.
+        req: ReqId,
+    },
+    /// The client library running this coordinator, answered by a returned [`Completion`].
+    Local {
+        /// The request number.
+        req: ReqId,
+    },
+}
+
+/// A finished operation for a local origin.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Completion {
+    /// A get finished.
+    Get {
+        /// The request number.
+        req: ReqId,
+        /// The outcome.
+        result: Result<GetOk, OpError>,
+    },
+    /// A put finished.
+    Put {
+        /// The request number.
+        req: ReqId,
+        /// The outcome.
+        result: Result<(), OpError>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the quorum.
+    Collecting,
+    /// Blocking read repair: waiting for this many repair acks before answering.
+    Repairing(u8),
+    /// Answered (or failed); kept until the deadline to notice silent peers.
+    Answered,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    origin: Origin,
+    key: Key,
+    is_get: bool,
+    needed: u8,
+    got: u8,
+    targets: Vec<Target>,
+    /// Nodes that answered (deduplicated), with their versions for gets.
+    replies: Vec<(NodeId, Versions)>,
+    merged: Versions,
+    fastest: Option<NodeId>,
+    phase: Phase,
+    repaired: bool,
+}
+
+impl Pending {
+    fn answered_by(&self, node: NodeId) -> bool {
+        self.replies.iter().any(|(n, _)| *n == node)
+    }
+}
+
+/// Counters of a coordinator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoordinatorStats {
+    /// Gets that reached R.
+    pub gets_ok: u64,
+    /// Gets that failed.
+    pub gets_failed: u64,
+    /// Puts that reached W.
+    pub puts_ok: u64,
+    /// Puts that failed.
+    pub puts_failed: u64,
+    /// Repair writes sent to stale replicas.
+    pub read_repairs: u64,
+    /// Writes sent to substitutes with a hint.
+    pub hinted_writes: u64,
+}
+
+/// The coordinator's operations in flight.
+#[derive(Clone, Debug, Default)]
+pub struct Coordinator {
+    next_op: OpId,
+    ops: BTreeMap<OpId, Pending>,
+    /// A non-replica coordinator's record of the versions it stamped, per key, so its counters
+    /// stay fresh (a replica coordinator uses its store instead).
+    stamped: BTreeMap<Key, Versions>,
+    stats: CoordinatorStats,
+}
+
+/// What a coordinator needs from its host besides the context.
+pub struct Env<'a> {
+    /// The settings.
+    pub cfg: &'a DynamoConfig,
+    /// The local store, when the coordinator is itself a replica that may read/write locally.
+    pub local: Option<&'a mut Storage>,
+    /// The local failure detector.
+    pub detector: &'a mut Detector,
+}
+
+impl Coordinator {
+    /// No operation in flight.
+    pub fn new() -> Self {
+        Coordinator { next_op: 1, ..Coordinator::default() }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> CoordinatorStats {
+        self.stats
+    }
+
+    /// Operations still tracked.
+    pub fn in_flight(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Starts a get or put for `origin` against `targets`. Returns a completion at once if the
+    /// operation finishes immediately (a local quorum, or no target at all).
+    pub fn start<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        env: &mut Env<'_>,
+        origin: Origin,
+        op: ClientOp,
+        targets: &[Target],
+    ) -> Option<Completion> {
+        let id = self.next_op;
+        self.next_op += 1;
+        let (is_get, key) = (matches!(op, ClientOp::Get { .. }), op.key());
+        let needed = if is_get { env.cfg.r } else { env.cfg.w } as u8;
+        let pending = Pending {
+            origin,
+            key,
+            is_get,
+            needed,
+            got: 0,
+            targets: targets.to_vec(),
+            replies: Vec::with_capacity(targets.len()),
+            merged: Versions::new(),
+            fastest: None,
+            phase: Phase::Collecting,
+            repaired: false,
+        };
+        if targets.len() < needed as usize {
+            return self.finish(ctx, pending, Err(OpError::Unavailable));
+        }
+        ctx.set_timer(SimDuration::from_millis_f64(env.cfg.request_timeout_ms), Timer::OpDeadline(id));
+        self.ops.insert(id, pending);
+        match op {
+            ClientOp::Get { .. } => self.send_reads(ctx, env, id),
+            ClientOp::Put { context, value, .. } => self.send_writes(ctx, env, id, &context, value),
+        }
+    }
+
+    fn local_target(env: &Env<'_>, me: NodeId, targets: &[Target]) -> Option<Target> {
+        env.local.as_ref()?;
+        targets.iter().copied().find(|t| t.node == me)
+    }
+
+    fn send_reads<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut Env<'_>, id: OpId) -> Option<Completion> {
+        let p = &self.ops[&id];
+        let (key, targets) = (p.key, p.targets.clone());
+        let local = Self::local_target(env, ctx.me(), &targets);
+        for t in targets.iter().filter(|t| Some(**t) != local) {
+            ctx.send(t.node, Msg::ReplicaRead { op: id, key });
+        }
+        let me = ctx.me();
+        let storage = env.local.as_deref_mut()?;
+        local?;
+        let mut versions = storage.read(ctx, key);
+        versions.merge(&storage.hinted_versions(ctx, key));
+        self.on_read_reply(ctx, env, me, id, versions)
+    }
+
+    fn send_writes<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        env: &mut Env<'_>,
+        id: OpId,
+        context: &Context,
+        value: Value,
+    ) -> Option<Completion> {
+        let me = ctx.me();
+        let p = &self.ops[&id];
+        let (key, targets) = (p.key, p.targets.clone());
+        let local = Self::local_target(env, me, &targets);
+        let durable_writer = targets[id as usize % targets.len()].node;
+        let buffered = env.cfg.storage.buffer.is_some();
+        let now = ctx.now().0;
+        let mode = env.cfg.versioning;
+        let (update, local_ok) = match (local, env.local.as_deref_mut()) {
+            (Some(t), Some(storage)) => {
+                let mut stored = storage.read(ctx, key);
+                let update = stored.coordinate_put(mode, context, me, now, value);
+                let durable = buffered && durable_writer == me;
+                let ok = match t.hint {
+                    Some(intended) => storage.store_hint(ctx, intended, key, &update).is_ok(),
+                    None => storage.store(ctx, key, &stored, durable).is_ok(),
+                };
+                (update, ok)
+            }
+            _ => {
+                let stamped = self.stamped.entry(key).or_default();
+                (stamped.coordinate_put(mode, context, me, now, value), false)
+            }
+        };
+        if let Some(p) = self.ops.get_mut(&id) {
+            p.merged = update.clone();
+        }
+        for t in targets.iter().filter(|t| Some(**t) != local) {
+            if t.hint.is_some() {
+                self.stats.hinted_writes += 1;
+            }
+            let durable = buffered && t.node == durable_writer;
+            let msg = Msg::ReplicaWrite { op: id, key, versions: update.clone(), hint: t.hint, durable };
+            ctx.send(t.node, msg);
+        }
+        if local_ok { self.on_write_ack(ctx, env, me, id, true) } else { None }
+    }
+
+    /// A replica's versions arrived.
+    pub fn on_read_reply<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        env: &mut Env<'_>,
+        from: NodeId,
+        id: OpId,
+        versions: Versions,
+    ) -> Option<Completion> {
+        let p = self.ops.get_mut(&id)?;
+        if !p.is_get || p.answered_by(from) {
+            return None;
+        }
+        p.merged.merge(&versions);
+        p.replies.push((from, versions));
+        p.fastest.get_or_insert(from);
+        if p.phase != Phase::Collecting {
+            return None;
+        }
+        p.got += 1;
+        if p.got < p.needed {
+            return None;
+        }
+        match env.cfg.read_repair {
+            ReadRepair::Off => self.answer(ctx, id),
+            ReadRepair::Async { wait_ms } => {
+                ctx.set_timer(SimDuration::from_millis_f64(wait_ms), Timer::ReadRepair(id));
+                self.answer(ctx, id)
+            }
+            ReadRepair::Blocking => {
+                let sent = self.repair(ctx, env, id);
+                match self.ops.get_mut(&id) {
+                    Some(p) if sent > 0 => {
+                        p.phase = Phase::Repairing(sent);
+                        None
+                    }
+                    _ => self.answer(ctx, id),
+                }
+            }
+        }
+    }
+
+    /// A replica acknowledged (or refused) a write.
+    pub fn on_write_ack<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        _env: &mut Env<'_>,
+        from: NodeId,
+        id: OpId,
+        ok: bool,
+    ) -> Option<Completion> {
+        let p = self.ops.get_mut(&id)?;
+        if p.is_get {
+            // An ack of a blocking read repair.
+            if let Phase::Repairing(left) = p.phase {
+                p.phase = Phase::Repairing(left.saturating_sub(1));
+                if left <= 1 {
+                    return self.answer(ctx, id);
+                }
+            }
+            return None;
+        }
+        if p.answered_by(from) {
+            return None;
+        }
+        p.replies.push((from, Versions::new()));
+        if !ok || p.phase != Phase::Collecting {
+            return None;
+        }
+        p.got += 1;
+        if p.got >= p.needed { self.answer(ctx, id) } else { None }
+    }
+
+    /// The operation's deadline: fail it if it is still short of its quorum (a blocking repair
+    /// that is still waiting answers with what it has), finish any pending async repair, and
+    /// suspect every target that never answered.
+    pub fn on_deadline<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut Env<'_>, id: OpId) -> Option<Completion> {
+        let p = self.ops.get(&id)?;
+        let now = ctx.now();
+        for t in &p.targets {
+            if !p.answered_by(t.node) && t.node != ctx.me() {
+                env.detector.suspect(t.node, now);
+            }
+        }
+        let done = match p.phase {
+            Phase::Collecting => {
+                let err = OpError::Timeout { got: p.got, needed: p.needed };
+                let p = self.ops.remove(&id)?;
+                return self.finish(ctx, p, Err(err));
+            }
+            Phase::Repairing(_) => self.answer(ctx, id),
+            Phase::Answered => None,
+        };
+        if matches!(env.cfg.read_repair, ReadRepair::Async { .. }) {
+            self.on_repair_timer(ctx, env, id);
+        }
+        self.ops.remove(&id);
+        done
+    }
+
+    /// Async read repair: late replies have had their chance.
+    pub fn on_repair_timer<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut Env<'_>, id: OpId) {
+        if self.ops.get(&id).is_some_and(|p| !p.repaired) {
+            self.repair(ctx, env, id);
+        }
+    }
+
+    /// Pushes the reconciled set to every responder whose reply it covers strictly; returns how
+    /// many repair writes were sent to other nodes.
+    fn repair<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut Env<'_>, id: OpId) -> u8 {
+        let Some(p) = self.ops.get_mut(&id) else { return 0 };
+        p.repaired = true;
+        let mut sent = 0;
+        for (node, theirs) in &p.replies {
+            if theirs.covers(&p.merged) {
+                continue;
+            }
+            let hint = p.targets.iter().find(|t| t.node == *node).and_then(|t| t.hint);
+            self.stats.read_repairs += 1;
+            if *node == ctx.me()
+                && let Some(storage) = env.local.as_deref_mut()
+            {
+                // The coordinator itself was stale: repair its own copy now.
+                let _ = match hint {
+                    Some(intended) => storage.store_hint(ctx, intended, p.key, &p.merged),
+                    None => storage.apply(ctx, p.key, &p.merged, false).map(|_| ()),
+                };
+                continue;
+            }
+            let msg = Msg::ReplicaWrite { op: id, key: p.key, versions: p.merged.clone(), hint, durable: false };
+            ctx.send(*node, msg);
+            sent += 1;
+        }
+        sent
+    }
+
+    /// Answers the operation's origin with success; the operation stays tracked until its
+    /// deadline so silent peers are still noticed.
+    fn answer<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, id: OpId) -> Option<Completion> {
+        let p = self.ops.get_mut(&id)?;
+        p.phase = Phase::Answered;
+        let p = p.clone();
+        self.finish(ctx, p, Ok(()))
+    }
+
+    /// Counts the outcome and delivers it: by message to a remote client, or returned.
+    fn finish<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, p: Pending, outcome: Result<(), OpError>) -> Option<Completion> {
+        let stats = &mut self.stats;
+        match (p.is_get, outcome.is_ok()) {
+            (true, true) => stats.gets_ok += 1,
+            (true, false) => stats.gets_failed += 1,
+            (false, true) => stats.puts_ok += 1,
+            (false, false) => stats.puts_failed += 1,
+        }
+        let (req, client) = match p.origin {
+            Origin::Remote { client, req } => (req, Some(client)),
+            Origin::Local { req } => (req, None),
+        };
+        let completion = if p.is_get {
+            let result = outcome.map(|()| {
+                let context = p.merged.context();
+                GetOk { versions: p.merged, context, fastest: p.fastest }
+            });
+            Completion::Get { req, result }
+        } else {
+            Completion::Put { req, result: outcome }
+        };
+        match client {
+            Some(client) => {
+                ctx.send(client, completion.into_msg());
+                None
+            }
+            None => Some(completion),
+        }
+    }
+}
+
+impl Completion {
+    /// A failed get (`is_get`) or put.
+    pub fn failed(req: ReqId, is_get: bool, err: OpError) -> Completion {
+        if is_get { Completion::Get { req, result: Err(err) } } else { Completion::Put { req, result: Err(err) } }
+    }
+
+    /// The reply message carrying this completion.
+    pub fn into_msg(self) -> Msg {
+        match self {
+            Completion::Get { req, result } => Msg::GetReply { req, result },
+            Completion::Put { req, result } => Msg::PutReply { req, result },
+        }
+    }
+}

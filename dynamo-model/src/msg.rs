@@ -1,0 +1,299 @@
+//! The wire: every message, timer and disk record of the Dynamo model, and the `Host` bound
+//! that lets a node or client run inside any sim-core process type built on them.
+//!
+//! One message enum and one timer enum (an exhaustive `match` makes a new kind a compile error
+//! wherever it matters). Sizes are estimates of an encoded form, for byte counters.
+
+use crate::NodeId;
+use crate::version::{Context, Value, Versions};
+use sim_core::{Message, Process};
+
+/// An application key.
+pub type Key = u64;
+
+/// A client's request number, unique per client.
+pub type ReqId = u64;
+
+/// A coordinator's operation number, unique per coordinator incarnation.
+pub type OpId = u64;
+
+/// Why an operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpError {
+    /// Too few replicas answered before the deadline.
+    Timeout {
+        /// Replies (or acks, the local write included) received.
+        got: u8,
+        /// Replies needed.
+        needed: u8,
+    },
+    /// No replica could even be asked (every candidate is believed down).
+    Unavailable,
+    /// The client gave up waiting for its coordinator.
+    ClientTimeout,
+}
+
+/// A successful get: every causally unrelated version, the context to write back with, and the
+/// replica that answered first (the write coordinator for a follow-up put, §5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GetOk {
+    /// The siblings.
+    pub versions: Versions,
+    /// The causal context summarising them.
+    pub context: Context,
+    /// The fastest responder to this read.
+    pub fastest: Option<NodeId>,
+}
+
+/// A client operation as sent to (or forwarded between) coordinators.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientOp {
+    /// Read a key.
+    Get {
+        /// The key.
+        key: Key,
+    },
+    /// Write a key with the context of an earlier read (empty for a blind write).
+    Put {
+        /// The key.
+        key: Key,
+        /// The causal context.
+        context: Context,
+        /// The new value (or tombstone).
+        value: Value,
+    },
+}
+
+impl ClientOp {
+    /// The key the operation concerns.
+    pub fn key(&self) -> Key {
+        match self {
+            ClientOp::Get { key } | ClientOp::Put { key, .. } => *key,
+        }
+    }
+}
+
+/// Every message of the Dynamo model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// Client → coordinator (or node → node when forwarded): run this operation and answer
+    /// `client`.
+    Request {
+        /// Who gets the answer.
+        client: NodeId,
+        /// The client's request number.
+        req: ReqId,
+        /// The operation.
+        op: ClientOp,
+        /// Hops so far (a forwarded request is not forwarded again).
+        hops: u8,
+    },
+    /// Coordinator → client: a get's answer.
+    GetReply {
+        /// The client's request number.
+        req: ReqId,
+        /// The outcome.
+        result: Result<GetOk, OpError>,
+    },
+    /// Coordinator → client: a put's answer.
+    PutReply {
+        /// The client's request number.
+        req: ReqId,
+        /// The outcome.
+        result: Result<(), OpError>,
+    },
+    /// Coordinator → replica: send me your versions of `key`.
+    ReplicaRead {
+        /// The coordinator's operation number.
+        op: OpId,
+        /// The key.
+        key: Key,
+    },
+    /// Replica → coordinator: my versions of `key` (empty if I have none or mine were corrupt).
+    ReplicaReadReply {
+        /// The operation number.
+        op: OpId,
+        /// The key.
+        key: Key,
+        /// The replica's siblings.
+        versions: Versions,
+    },
+    /// Coordinator → replica: merge these versions of `key`.
+    ReplicaWrite {
+        /// The operation number (0 for read repair and handoff, which need no quorum).
+        op: OpId,
+        /// The key.
+        key: Key,
+        /// What to merge.
+        versions: Versions,
+        /// Set when the receiver stands in for this node (a hinted replica, §4.6).
+        hint: Option<NodeId>,
+        /// Write durably even under buffered writes (the §6.1 durable writer).
+        durable: bool,
+    },
+    /// Replica → coordinator: the write was (or was not) stored.
+    ReplicaWriteAck {
+        /// The operation number.
+        op: OpId,
+        /// The key.
+        key: Key,
+        /// False when the disk refused it (EIO, full) or the hint store is full.
+        ok: bool,
+    },
+    /// Failure detector probe of a peer believed down.
+    Ping,
+    /// Answer to a probe.
+    Pong,
+    /// Hint holder → intended node: the replica you missed.
+    Handoff {
+        /// The key.
+        key: Key,
+        /// The hinted versions.
+        versions: Versions,
+    },
+    /// Intended node → hint holder: stored; you may delete the hint.
+    HandoffAck {
+        /// The key.
+        key: Key,
+        /// Whether it was stored.
+        ok: bool,
+    },
+    /// Client-driven client → node: send me your membership view.
+    MembershipPoll,
+    /// Node → client-driven client: the ring as this node sees it (its version number).
+    MembershipSnapshot {
+        /// The view's version.
+        version: u64,
+    },
+}
+
+impl Msg {
+    const HEADER: u32 = 32;
+}
+
+fn versions_bytes(v: &Versions) -> u32 {
+    let clocks: usize = v.siblings().iter().map(|s| s.clock_len() * 24).sum();
+    (v.payload_bytes() as usize + clocks + 8 * v.len()).min(u32::MAX as usize) as u32
+}
+
+fn context_bytes(c: &Context) -> u32 {
+    (c.clock().len() * 24) as u32
+}
+
+impl Message for Msg {
+    const KINDS: &'static [&'static str] = &[
+        "request",
+        "get_reply",
+        "put_reply",
+        "replica_read",
+        "replica_read_reply",
+        "replica_write",
+        "replica_write_ack",
+        "ping",
+        "pong",
+        "handoff",
+        "handoff_ack",
+        "membership_poll",
+        "membership_snapshot",
+    ];
+
+    fn kind(&self) -> usize {
+        match self {
+            Msg::Request { .. } => 0,
+            Msg::GetReply { .. } => 1,
+            Msg::PutReply { .. } => 2,
+            Msg::ReplicaRead { .. } => 3,
+            Msg::ReplicaReadReply { .. } => 4,
+            Msg::ReplicaWrite { .. } => 5,
+            Msg::ReplicaWriteAck { .. } => 6,
+            Msg::Ping => 7,
+            Msg::Pong => 8,
+            Msg::Handoff { .. } => 9,
+            Msg::HandoffAck { .. } => 10,
+            Msg::MembershipPoll => 11,
+            Msg::MembershipSnapshot { .. } => 12,
+        }
+    }
+
+    fn size_bytes(&self) -> u32 {
+        Msg::HEADER
+            + match self {
+                Msg::Request { op: ClientOp::Put { context, value, .. }, .. } => {
+                    context_bytes(context) + value.size_bytes
+                }
+                Msg::GetReply { result: Ok(ok), .. } => versions_bytes(&ok.versions) + context_bytes(&ok.context),
+                Msg::ReplicaReadReply { versions, .. }
+                | Msg::ReplicaWrite { versions, .. }
+                | Msg::Handoff { versions, .. } => versions_bytes(versions),
+                _ => 0,
+            }
+    }
+
+    fn trace_key(&self) -> Option<u64> {
+        match self {
+            Msg::Request { op, .. } => Some(op.key()),
+            Msg::ReplicaRead { key, .. }
+            | Msg::ReplicaReadReply { key, .. }
+            | Msg::ReplicaWrite { key, .. }
+            | Msg::ReplicaWriteAck { key, .. }
+            | Msg::Handoff { key, .. }
+            | Msg::HandoffAck { key, .. } => Some(*key),
+            _ => None,
+        }
+    }
+}
+
+/// Every timer of the Dynamo model, plus an opaque one for the application driving a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// A coordinator's deadline for an operation.
+    OpDeadline(OpId),
+    /// Async read repair: late replies have had their chance; repair now.
+    ReadRepair(OpId),
+    /// A replica request's answer is overdue: suspect the peer if it still has not answered.
+    PeerCheck {
+        /// The operation.
+        op: OpId,
+        /// The peer.
+        peer: NodeId,
+    },
+    /// Probe the peers believed down.
+    Probe,
+    /// Scan the hint store.
+    HintScan,
+    /// Flush the object buffer.
+    Flush,
+    /// A client's deadline for a request.
+    ClientDeadline(ReqId),
+    /// A client-driven client refreshes its membership snapshot.
+    MembershipPoll,
+    /// The application's own timer (workload arrivals, probes...).
+    App(u64),
+}
+
+/// A record's key on a node's disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StoreKey {
+    /// A key's versions in the main store.
+    Data(Key),
+    /// A hinted replica held for another node (the separate hint store of §4.6).
+    Hint {
+        /// The key.
+        key: Key,
+        /// The node it belongs to.
+        intended: NodeId,
+    },
+}
+
+/// A record on a node's disk.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreRecord {
+    /// A key's versions (main store or hint store).
+    Versions(Versions),
+}
+
+/// The process types a Dynamo node or client can run inside: any whose messages, timers and
+/// disk records are this module's.
+pub trait Host: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord> {}
+
+impl<P: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord>> Host for P {}

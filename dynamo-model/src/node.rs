@@ -1,0 +1,297 @@
+//! A Dynamo storage node: routes client requests, coordinates them, serves as a replica, and
+//! keeps its hints, object buffer and local failure detector.
+//!
+//! Routing (§4.5): in `replica` mode a request that reaches a node outside the key's first N
+//! healthy nodes is forwarded once to the first of them; the coordinator writes (or reads)
+//! locally and asks the others. In `proxy` mode the receiving node coordinates without storing
+//! locally. In `client_driven` mode clients coordinate reads themselves and send writes to a
+//! top-N node.
+
+use crate::NodeId;
+use crate::config::{CoordinatorMode, DynamoConfig};
+use crate::coordinator::{Completion, Coordinator, CoordinatorStats, Env, Origin};
+use crate::detector::Detector;
+use crate::msg::{ClientOp, Host, Key, Msg, OpError, Timer};
+use crate::quorum::{Target, choose_targets};
+use crate::ring::{Ring, key_position};
+use crate::storage::{Storage, StorageStats};
+use crate::version::Versions;
+use sim_core::{Ctx, SimDuration};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// How many hints one scan hands off at most (bounds background work per scan).
+const HANDOFFS_PER_SCAN: usize = 64;
+
+/// Counters of one node's own work (besides its coordinator's and storage's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeStats {
+    /// Requests forwarded to a top-N node.
+    pub forwarded: u64,
+    /// Replica reads served.
+    pub replica_reads: u64,
+    /// Replica writes stored (main store).
+    pub replica_writes: u64,
+    /// Hinted replicas stored for other nodes.
+    pub hints_stored: u64,
+    /// Hinted writes refused because the hint store was full.
+    pub hints_refused: u64,
+    /// Hints handed off and acknowledged (then deleted).
+    pub handoffs_completed: u64,
+    /// Handoffs received and stored for this node.
+    pub handoffs_received: u64,
+}
+
+/// One storage node.
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: NodeId,
+    cfg: Arc<DynamoConfig>,
+    ring: Arc<Ring>,
+    storage: Storage,
+    coord: Coordinator,
+    detector: Detector,
+    probing: bool,
+    /// Handoffs sent in the last scan and not yet acknowledged.
+    handoffs_unacked: BTreeSet<(NodeId, Key)>,
+    list: Vec<NodeId>,
+    targets: Vec<Target>,
+    stats: NodeStats,
+}
+
+impl Node {
+    /// Boots (or, after a crash, rebuilds) node `id` from what its disk holds.
+    pub fn boot<P: Host>(ctx: &mut Ctx<'_, P>, cfg: Arc<DynamoConfig>, ring: Arc<Ring>) -> Node {
+        let mut storage = Storage::new(cfg.storage.clone());
+        storage.recover(ctx);
+        ctx.set_timer(ms(cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
+        if let Some(b) = &cfg.storage.buffer {
+            ctx.set_timer(ms(b.flush_interval_ms), Timer::Flush);
+        }
+        Node {
+            id: ctx.me(),
+            cfg,
+            ring,
+            storage,
+            coord: Coordinator::new(),
+            detector: Detector::new(),
+            probing: false,
+            handoffs_unacked: BTreeSet::new(),
+            list: Vec::new(),
+            targets: Vec::new(),
+            stats: NodeStats::default(),
+        }
+    }
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The storage engine (world inspection: buffered versions, hints).
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The local failure detector's view.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// Node counters.
+    pub fn stats(&self) -> NodeStats {
+        self.stats
+    }
+
+    /// Coordinator counters.
+    pub fn coordinator_stats(&self) -> CoordinatorStats {
+        self.coord.stats()
+    }
+
+    /// Storage counters.
+    pub fn storage_stats(&self) -> StorageStats {
+        self.storage.stats()
+    }
+
+    /// Handles a message.
+    pub fn on_message<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, from: NodeId, msg: Msg) {
+        if from != self.id {
+            self.detector.heard_from(from);
+        }
+        match msg {
+            Msg::Request { client, req, op, hops } => self.on_request(ctx, client, req, op, hops),
+            Msg::ReplicaRead { op, key } => {
+                self.stats.replica_reads += 1;
+                let mut versions = self.storage.read(ctx, key);
+                versions.merge(&self.storage.hinted_versions(ctx, key));
+                ctx.send(from, Msg::ReplicaReadReply { op, key, versions });
+            }
+            Msg::ReplicaReadReply { op, versions, .. } => {
+                let (coord, mut env) = self.coord_env();
+                coord.on_read_reply(ctx, &mut env, from, op, versions);
+            }
+            Msg::ReplicaWrite { op, key, versions, hint, durable } => {
+                let ok = self.store_replica(ctx, key, &versions, hint, durable);
+                ctx.send(from, Msg::ReplicaWriteAck { op, key, ok });
+            }
+            Msg::ReplicaWriteAck { op, ok, .. } => {
+                let (coord, mut env) = self.coord_env();
+                coord.on_write_ack(ctx, &mut env, from, op, ok);
+            }
+            Msg::Ping => ctx.send(from, Msg::Pong),
+            Msg::Pong => {}
+            Msg::Handoff { key, versions } => {
+                let ok = self.storage.apply(ctx, key, &versions, true).is_ok();
+                self.stats.handoffs_received += u64::from(ok);
+                ctx.send(from, Msg::HandoffAck { key, ok });
+            }
+            Msg::HandoffAck { key, ok } => {
+                self.handoffs_unacked.remove(&(from, key));
+                if ok {
+                    self.storage.delete_hint(ctx, from, key);
+                    self.stats.handoffs_completed += 1;
+                }
+            }
+            Msg::MembershipPoll => ctx.send(from, Msg::MembershipSnapshot { version: 0 }),
+            Msg::GetReply { .. } | Msg::PutReply { .. } | Msg::MembershipSnapshot { .. } => {}
+        }
+    }
+
+    /// Handles a timer.
+    pub fn on_timer<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, timer: Timer) {
+        match timer {
+            Timer::OpDeadline(op) => {
+                let before = self.detector.len();
+                let (coord, mut env) = self.coord_env();
+                coord.on_deadline(ctx, &mut env, op);
+                if self.detector.len() > before {
+                    self.arm_probe(ctx);
+                }
+            }
+            Timer::ReadRepair(op) => {
+                let (coord, mut env) = self.coord_env();
+                coord.on_repair_timer(ctx, &mut env, op);
+            }
+            Timer::Probe => self.probe(ctx),
+            Timer::HintScan => self.scan_hints(ctx),
+            Timer::Flush => {
+                self.storage.flush(ctx);
+                if let Some(b) = &self.cfg.storage.buffer {
+                    ctx.set_timer(ms(b.flush_interval_ms), Timer::Flush);
+                }
+            }
+            Timer::PeerCheck { .. } | Timer::ClientDeadline(_) | Timer::MembershipPoll | Timer::App(_) => {}
+        }
+    }
+
+    /// The coordinator and what it may touch, borrowed apart.
+    fn coord_env(&mut self) -> (&mut Coordinator, Env<'_>) {
+        let local = self.cfg.coordinator != CoordinatorMode::Proxy;
+        let env = Env { cfg: &self.cfg, local: local.then_some(&mut self.storage), detector: &mut self.detector };
+        (&mut self.coord, env)
+    }
+
+    fn on_request<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, client: NodeId, req: u64, op: ClientOp, hops: u8) {
+        self.fill_targets(ctx, op.key());
+        let coordinates_here = self.cfg.coordinator == CoordinatorMode::Proxy
+            || hops > 0
+            || self.targets.iter().any(|t| t.node == self.id);
+        if !coordinates_here && let Some(first) = self.targets.first() {
+            self.stats.forwarded += 1;
+            ctx.send(first.node, Msg::Request { client, req, op, hops: hops + 1 });
+            return;
+        }
+        if self.targets.is_empty() {
+            let is_get = matches!(op, ClientOp::Get { .. });
+            ctx.send(client, Completion::failed(req, is_get, OpError::Unavailable).into_msg());
+            return;
+        }
+        let targets = std::mem::take(&mut self.targets);
+        let (coord, mut env) = self.coord_env();
+        coord.start(ctx, &mut env, Origin::Remote { client, req }, op, &targets);
+        self.targets = targets;
+    }
+
+    /// The first N healthy nodes of `key`'s extended preference list, by this node's view.
+    fn fill_targets<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) {
+        let len = extended_len(&self.cfg, self.ring.node_count());
+        self.ring.preference_list(key_position(key), len, &mut self.list);
+        let now = ctx.now();
+        choose_targets(&self.list, self.cfg.n, &self.cfg.sloppy_quorum, &self.detector, now, &mut self.targets);
+    }
+
+    fn store_replica<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        key: Key,
+        versions: &Versions,
+        hint: Option<NodeId>,
+        durable: bool,
+    ) -> bool {
+        match hint {
+            Some(intended) if intended != self.id => {
+                let has = self.storage.hints().any(|h| h == (intended, key));
+                if !has && self.storage.hint_count() >= self.cfg.sloppy_quorum.max_hints {
+                    self.stats.hints_refused += 1;
+                    return false;
+                }
+                let ok = self.storage.store_hint(ctx, intended, key, versions).is_ok();
+                self.stats.hints_stored += u64::from(ok);
+                ok
+            }
+            _ => {
+                let ok = self.storage.apply(ctx, key, versions, durable).is_ok();
+                self.stats.replica_writes += u64::from(ok);
+                ok
+            }
+        }
+    }
+
+    fn arm_probe<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
+        if !self.probing && !self.detector.is_empty() {
+            self.probing = true;
+            ctx.set_timer(ms(self.cfg.failure_detection.retry_interval_ms), Timer::Probe);
+        }
+    }
+
+    /// Pings every suspected peer; any answer clears the suspicion.
+    fn probe<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
+        self.probing = false;
+        let suspects: Vec<NodeId> = self.detector.suspected().collect();
+        for peer in suspects {
+            ctx.send(peer, Msg::Ping);
+        }
+        self.arm_probe(ctx);
+    }
+
+    /// Hands off hints whose intended node this node does not believe down. An intended node
+    /// that left the previous scan's handoffs unanswered is suspected (and then probed).
+    fn scan_hints<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
+        let now = ctx.now();
+        for (silent, _) in std::mem::take(&mut self.handoffs_unacked) {
+            self.detector.suspect(silent, now);
+        }
+        self.arm_probe(ctx);
+        let ready: Vec<(NodeId, Key)> = self
+            .storage
+            .hints()
+            .filter(|(intended, _)| !self.detector.is_suspected(*intended))
+            .take(HANDOFFS_PER_SCAN)
+            .collect();
+        for (intended, key) in ready {
+            let versions = self.storage.read_hint(ctx, intended, key);
+            ctx.send(intended, Msg::Handoff { key, versions });
+            self.handoffs_unacked.insert((intended, key));
+        }
+        ctx.set_timer(ms(self.cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
+    }
+}
+
+/// Length of the extended preference list: 2N, capped at the cluster size.
+pub fn extended_len(cfg: &DynamoConfig, nodes: usize) -> usize {
+    (2 * cfg.n).min(nodes)
+}
+
+fn ms(v: f64) -> SimDuration {
+    SimDuration::from_millis_f64(v)
+}

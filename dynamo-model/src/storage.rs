@@ -1,0 +1,227 @@
+//! The storage engine: a key's versions on the node's simulated disk, the §6.1 object buffer,
+//! and the separate hint store of §4.6.
+//!
+//! Reads check the object buffer first, then the disk. A record that fails its checksum counts
+//! as missing (the protocol repairs it: read repair, handoff or anti-entropy rewrites it). A
+//! write merges the incoming versions with what is stored (syntactic reconciliation) and
+//! writes the result: straight to disk (fsynced when `fsync_writes`), or into the volatile
+//! buffer, flushed periodically or when full, unless the coordinator asked for a durable write.
+//! A crash loses the buffer. Hints live under their own disk keys and an in-memory index that
+//! is rebuilt from a disk scan when the node restarts.
+
+use crate::config::StorageConfig;
+use crate::msg::{Host, Key, StoreKey, StoreRecord};
+use crate::version::Versions;
+use crate::NodeId;
+use sim_core::disk::DiskError;
+use sim_core::Ctx;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Counters of the storage engine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StorageStats {
+    /// Reads that found a corrupt record (treated as missing).
+    pub corrupt_reads: u64,
+    /// Writes the disk refused (EIO or full).
+    pub failed_writes: u64,
+    /// Buffer flushes.
+    pub flushes: u64,
+    /// Buffered objects lost because their flush write failed.
+    pub lost_in_flush: u64,
+}
+
+/// One node's storage engine.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    cfg: StorageConfig,
+    buffer: BTreeMap<Key, Versions>,
+    hints: BTreeSet<(NodeId, Key)>,
+    stats: StorageStats,
+}
+
+/// Bytes a record of these versions takes on disk.
+pub fn record_bytes(v: &Versions) -> u64 {
+    v.payload_bytes() + v.siblings().iter().map(|s| 24 * s.clock_len() as u64 + 8).sum::<u64>() + 16
+}
+
+impl Storage {
+    /// An engine with an empty buffer and hint index.
+    pub fn new(cfg: StorageConfig) -> Self {
+        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), stats: StorageStats::default() }
+    }
+
+    /// Rebuilds the in-memory hint index from the disk after a restart; returns the data keys
+    /// found (for anti-entropy indexes).
+    pub fn recover<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) -> Vec<(Key, Versions)> {
+        let mut data = Vec::new();
+        for (k, rec) in ctx.disk_scan() {
+            match (k, rec) {
+                (StoreKey::Hint { key, intended }, Ok(_)) => {
+                    self.hints.insert((intended, key));
+                }
+                (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => data.push((key, v)),
+                (_, Err(_)) => self.stats.corrupt_reads += 1,
+            }
+        }
+        data
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> StorageStats {
+        self.stats
+    }
+
+    /// The versions stored for `key` (empty when absent or corrupt).
+    pub fn read<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> Versions {
+        if let Some(v) = self.buffer.get(&key) {
+            return v.clone();
+        }
+        self.read_disk(ctx, StoreKey::Data(key))
+    }
+
+    fn read_disk<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, k: StoreKey) -> Versions {
+        match ctx.disk_read(&k) {
+            Ok(Some(StoreRecord::Versions(v))) => v,
+            Ok(None) => Versions::new(),
+            Err(_) => {
+                self.stats.corrupt_reads += 1;
+                Versions::new()
+            }
+        }
+    }
+
+    /// Merges `incoming` into `key`'s stored versions and stores the result; returns it.
+    /// `durable` forces a synced disk write even under buffered writes.
+    pub fn apply<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        key: Key,
+        incoming: &Versions,
+        durable: bool,
+    ) -> Result<Versions, DiskError> {
+        let mut merged = self.read(ctx, key);
+        merged.merge(incoming);
+        self.store(ctx, key, &merged, durable)?;
+        Ok(merged)
+    }
+
+    /// Stores an already reconciled set for `key`.
+    pub fn store<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        key: Key,
+        versions: &Versions,
+        durable: bool,
+    ) -> Result<(), DiskError> {
+        let buffered = self.cfg.buffer.clone();
+        match buffered {
+            Some(b) if !durable => {
+                self.buffer.insert(key, versions.clone());
+                if self.buffer.len() >= b.max_objects {
+                    self.flush(ctx);
+                }
+                Ok(())
+            }
+            _ => {
+                if let Some(v) = self.buffer.get_mut(&key) {
+                    *v = versions.clone();
+                }
+                self.write_disk(ctx, StoreKey::Data(key), versions, durable || self.cfg.fsync_writes)
+            }
+        }
+    }
+
+    fn write_disk<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        k: StoreKey,
+        v: &Versions,
+        sync: bool,
+    ) -> Result<(), DiskError> {
+        let bytes = record_bytes(v);
+        let r = ctx.disk_write(k, StoreRecord::Versions(v.clone()), bytes);
+        if r.is_err() {
+            self.stats.failed_writes += 1;
+        } else if sync {
+            ctx.disk_fsync();
+        }
+        r
+    }
+
+    /// Writes the whole object buffer to disk with one fsync and empties it.
+    pub fn flush<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        self.stats.flushes += 1;
+        for (key, v) in std::mem::take(&mut self.buffer) {
+            let bytes = record_bytes(&v);
+            if ctx.disk_write(StoreKey::Data(key), StoreRecord::Versions(v), bytes).is_err() {
+                self.stats.lost_in_flush += 1;
+            }
+        }
+        ctx.disk_fsync();
+    }
+
+    /// The buffered (not yet flushed) versions of `key`, for world inspection.
+    pub fn buffered(&self, key: Key) -> Option<&Versions> {
+        self.buffer.get(&key)
+    }
+
+    /// Objects waiting in the buffer.
+    pub fn buffered_len(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Number of hints held.
+    pub fn hint_count(&self) -> usize {
+        self.hints.len()
+    }
+
+    /// The hints held, as (intended node, key), in order.
+    pub fn hints(&self) -> impl Iterator<Item = (NodeId, Key)> + '_ {
+        self.hints.iter().copied()
+    }
+
+    /// Stores a hinted replica for `intended` (merged with any hint already held), synced.
+    pub fn store_hint<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        intended: NodeId,
+        key: Key,
+        incoming: &Versions,
+    ) -> Result<(), DiskError> {
+        let k = StoreKey::Hint { key, intended };
+        let mut merged = self.read_disk(ctx, k);
+        merged.merge(incoming);
+        self.write_disk(ctx, k, &merged, true)?;
+        self.hints.insert((intended, key));
+        Ok(())
+    }
+
+    /// The hinted versions held for (`intended`, `key`), if any.
+    pub fn read_hint<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, intended: NodeId, key: Key) -> Versions {
+        if !self.hints.contains(&(intended, key)) {
+            return Versions::new();
+        }
+        self.read_disk(ctx, StoreKey::Hint { key, intended })
+    }
+
+    /// Every hinted version held for `key`, whichever node it is meant for, merged.
+    pub fn hinted_versions<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> Versions {
+        let holders: Vec<NodeId> = self.hints.iter().filter(|(_, k)| *k == key).map(|(n, _)| *n).collect();
+        let mut all = Versions::new();
+        for intended in holders {
+            all.merge(&self.read_hint(ctx, intended, key));
+        }
+        all
+    }
+
+    /// Deletes a delivered hint.
+    pub fn delete_hint<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, intended: NodeId, key: Key) {
+        if self.hints.remove(&(intended, key)) {
+            ctx.disk_delete(StoreKey::Hint { key, intended });
+            ctx.disk_fsync();
+        }
+    }
+}
