@@ -1,6 +1,23 @@
 //! dynamo-model: Amazon's Dynamo (SOSP 2007) as sans-IO state machines driven by sim-core.
+//!
+//! - [`ring`]: MD5 consistent hashing, the three partitioning strategies of §6.2, preference
+//!   lists; [`version`]: vector clocks, dotted version vectors, last-write-wins.
+//! - [`node`]: a storage node — routing, [`coordinator`] (get/put state machines, read repair),
+//!   replica service, [`storage`] (disk, object buffer, hint store), [`quorum`] (sloppy quorum
+//!   targets), [`detector`] (local failure detection).
+//! - [`client`]: the client library (routing, client-driven coordination).
+//! - [`merkle`]: Merkle trees for anti-entropy.
+//! - [`msg`]: the messages, timers and disk records; [`config`]: the settings.
+pub mod client;
+pub mod config;
+pub mod coordinator;
+pub mod detector;
 pub mod merkle;
+pub mod msg;
+pub mod node;
+pub mod quorum;
 pub mod ring;
+pub mod storage;
 pub mod version;
 
 /// A storage node's identity is its simulated process id.
