@@ -69,8 +69,9 @@ impl Default for SloppyQuorum {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FailureDetection {
-    /// A peer that has not answered a request within this many milliseconds is suspected.
-    /// Default 100.
+    /// A coordinator that has not confirmed a forwarded request within this many milliseconds
+    /// is suspected and the request routed again. (Replicas are suspected when they miss an
+    /// operation's deadline.) Default 100.
     pub suspect_after_ms: f64,
     /// How often a suspected peer is probed again, in milliseconds. Default 1000.
     pub retry_interval_ms: f64,

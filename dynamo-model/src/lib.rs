@@ -8,6 +8,7 @@
 //! - [`client`]: the client library (routing, client-driven coordination).
 //! - [`merkle`]: Merkle trees for anti-entropy.
 //! - [`msg`]: the messages, timers and disk records; [`config`]: the settings.
+pub mod actor;
 pub mod client;
 pub mod config;
 pub mod coordinator;

@@ -250,9 +250,9 @@ pub enum Timer {
     OpDeadline(OpId),
     /// Async read repair: late replies have had their chance; repair now.
     ReadRepair(OpId),
-    /// A replica request's answer is overdue: suspect the peer if it still has not answered.
+    /// A forwarded request's coordinator has not confirmed: suspect it and route again.
     PeerCheck {
-        /// The operation.
+        /// The forward's number.
         op: OpId,
         /// The peer.
         peer: NodeId,

@@ -17,11 +17,21 @@ use crate::ring::{Ring, key_position};
 use crate::storage::{Storage, StorageStats};
 use crate::version::Versions;
 use sim_core::{Ctx, SimDuration};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// How many hints one scan hands off at most (bounds background work per scan).
 const HANDOFFS_PER_SCAN: usize = 64;
+
+/// A forwarded request awaiting its coordinator's confirmation.
+#[derive(Clone, Debug)]
+struct Forward {
+    to: NodeId,
+    client: NodeId,
+    req: u64,
+    op: ClientOp,
+    hops: u8,
+}
 
 /// Counters of one node's own work (besides its coordinator's and storage's).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,6 +62,9 @@ pub struct Node {
     coord: Coordinator,
     detector: Detector,
     probing: bool,
+    /// Requests forwarded to a coordinator that has not yet confirmed it is alive.
+    forwards: BTreeMap<u64, Forward>,
+    next_forward: u64,
     /// Handoffs sent in the last scan and not yet acknowledged.
     handoffs_unacked: BTreeSet<(NodeId, Key)>,
     list: Vec<NodeId>,
@@ -76,6 +89,8 @@ impl Node {
             coord: Coordinator::new(),
             detector: Detector::new(),
             probing: false,
+            forwards: BTreeMap::new(),
+            next_forward: 1,
             handoffs_unacked: BTreeSet::new(),
             list: Vec::new(),
             targets: Vec::new(),
@@ -119,7 +134,13 @@ impl Node {
             self.detector.heard_from(from);
         }
         match msg {
-            Msg::Request { client, req, op, hops } => self.on_request(ctx, client, req, op, hops),
+            Msg::Request { client, req, op, hops } => {
+                if hops > 0 {
+                    // Tell the forwarder this coordinator is alive.
+                    ctx.send(from, Msg::Pong);
+                }
+                self.on_request(ctx, client, req, op, hops)
+            }
             Msg::ReplicaRead { op, key } => {
                 self.stats.replica_reads += 1;
                 let mut versions = self.storage.read(ctx, key);
@@ -139,7 +160,7 @@ impl Node {
                 coord.on_write_ack(ctx, &mut env, from, op, ok);
             }
             Msg::Ping => ctx.send(from, Msg::Pong),
-            Msg::Pong => {}
+            Msg::Pong => self.forwards.retain(|_, f| f.to != from),
             Msg::Handoff { key, versions } => {
                 let ok = self.storage.apply(ctx, key, &versions, true).is_ok();
                 self.stats.handoffs_received += u64::from(ok);
@@ -180,7 +201,15 @@ impl Node {
                     ctx.set_timer(ms(b.flush_interval_ms), Timer::Flush);
                 }
             }
-            Timer::PeerCheck { .. } | Timer::ClientDeadline(_) | Timer::MembershipPoll | Timer::App(_) => {}
+            Timer::PeerCheck { op, peer } => {
+                // A coordinator this node forwarded to never confirmed: suspect it, route again.
+                if let Some(f) = self.forwards.remove(&op) {
+                    self.detector.suspect(peer, ctx.now());
+                    self.arm_probe(ctx);
+                    self.on_request(ctx, f.client, f.req, f.op, f.hops);
+                }
+            }
+            Timer::ClientDeadline(_) | Timer::MembershipPoll | Timer::App(_) => {}
         }
     }
 
@@ -197,8 +226,7 @@ impl Node {
             || hops > 0
             || self.targets.iter().any(|t| t.node == self.id);
         if !coordinates_here && let Some(first) = self.targets.first() {
-            self.stats.forwarded += 1;
-            ctx.send(first.node, Msg::Request { client, req, op, hops: hops + 1 });
+            self.forward(ctx, first.node, Forward { to: first.node, client, req, op, hops });
             return;
         }
         if self.targets.is_empty() {
@@ -210,6 +238,17 @@ impl Node {
         let (coord, mut env) = self.coord_env();
         coord.start(ctx, &mut env, Origin::Remote { client, req }, op, &targets);
         self.targets = targets;
+    }
+
+    /// Forwards a request to its coordinator and checks that the coordinator confirms.
+    fn forward<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, to: NodeId, f: Forward) {
+        self.stats.forwarded += 1;
+        let id = self.next_forward;
+        self.next_forward += 1;
+        let msg = Msg::Request { client: f.client, req: f.req, op: f.op.clone(), hops: f.hops + 1 };
+        ctx.send(to, msg);
+        ctx.set_timer(ms(self.cfg.failure_detection.suspect_after_ms), Timer::PeerCheck { op: id, peer: to });
+        self.forwards.insert(id, f);
     }
 
     /// The first N healthy nodes of `key`'s extended preference list, by this node's view.

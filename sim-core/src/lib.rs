@@ -21,6 +21,7 @@ pub mod partition;
 pub mod process;
 pub mod queue;
 pub mod rng;
+pub mod testkit;
 pub mod time;
 pub mod topology;
 pub mod trace;

@@ -1,0 +1,122 @@
+//! A small Dynamo world for integration tests: storage nodes plus scripted clients.
+#![allow(dead_code)]
+
+use dynamo_model::NodeId;
+use dynamo_model::actor::{Actor, App, ClientApi, ClusterBoot};
+use dynamo_model::client::ClientConfig;
+use dynamo_model::config::DynamoConfig;
+use dynamo_model::coordinator::Completion;
+use dynamo_model::msg::{Host, Key, OpError};
+use dynamo_model::ring::{PartitionStrategy, Ring, RingMember};
+use dynamo_model::version::{Context, Value, Versions, WriteId};
+use sim_core::{Placement, ProcId, SimDuration, SimRng, SimTime, World, WorldConfig};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One scripted operation.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Read a key; remember its context.
+    Get(Key),
+    /// Write a key with the context of this client's last read of it.
+    Put(Key),
+    /// Write a key blind (empty context).
+    BlindPut(Key),
+}
+
+/// A finished operation as the client saw it.
+#[derive(Clone, Debug)]
+pub struct Done {
+    pub step: Step,
+    pub invoked: SimTime,
+    pub completed: SimTime,
+    pub write: Option<WriteId>,
+    pub get: Option<Result<Versions, OpError>>,
+    pub put: Option<Result<(), OpError>>,
+}
+
+/// Runs its steps at fixed times, one at a time per step time.
+#[derive(Clone, Debug, Default)]
+pub struct Script {
+    pub steps: Vec<(u64, Step)>,
+    pub contexts: BTreeMap<Key, (Context, Option<NodeId>)>,
+    pub inflight: BTreeMap<u64, (Step, SimTime, Option<WriteId>)>,
+    pub done: Vec<Done>,
+    pub write_base: u64,
+    pub writes: u64,
+}
+
+impl Script {
+    pub fn new(client: ProcId, steps: Vec<(u64, Step)>) -> Self {
+        Script { steps, write_base: (client.0 as u64) << 32, ..Script::default() }
+    }
+}
+
+impl App for Script {
+    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>) {
+        for (i, (at_ms, _)) in self.steps.iter().enumerate() {
+            api.set_timer(SimDuration::from_millis(*at_ms), i as u64);
+        }
+    }
+
+    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, id: u64) {
+        let step = self.steps[id as usize].1.clone();
+        let now = api.now();
+        let (req, write) = match step {
+            Step::Get(k) => (api.get(k), None),
+            Step::Put(k) | Step::BlindPut(k) => {
+                self.writes += 1;
+                let w = WriteId(self.write_base + self.writes);
+                let (ctx, pref) = match step {
+                    Step::Put(_) => self.contexts.get(&k).cloned().unwrap_or_default(),
+                    _ => Default::default(),
+                };
+                let v = Value { write_id: w, size_bytes: 100, tombstone: false };
+                (api.put(k, ctx, v, pref), Some(w))
+            }
+        };
+        self.inflight.insert(req, (step, now, write));
+    }
+
+    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, done: Completion) {
+        let now = api.now();
+        match done {
+            Completion::Get { req, result } => {
+                let Some((step, invoked, write)) = self.inflight.remove(&req) else { return };
+                if let (Step::Get(k), Ok(ok)) = (&step, &result) {
+                    self.contexts.insert(*k, (ok.context.clone(), ok.fastest));
+                }
+                let get = Some(result.map(|ok| ok.versions));
+                self.done.push(Done { step, invoked, completed: now, write, get, put: None });
+            }
+            Completion::Put { req, result } => {
+                let Some((step, invoked, write)) = self.inflight.remove(&req) else { return };
+                self.done.push(Done { step, invoked, completed: now, write, get: None, put: Some(result) });
+            }
+        }
+    }
+}
+
+pub type DynWorld = World<Actor<Script>>;
+
+/// A world of `nodes` storage nodes (ids 0..nodes) and one client per script after them.
+pub fn world(cfg: DynamoConfig, ccfg: ClientConfig, wcfg: WorldConfig, nodes: usize, scripts: Vec<Vec<(u64, Step)>>) -> DynWorld {
+    let members: Vec<RingMember> = (0..nodes as u32).map(|i| RingMember::new(NodeId(i))).collect();
+    let mut rng = SimRng::stream(wcfg.seed, "ring");
+    let ring = Ring::new(&members, PartitionStrategy::RandomTokens { tokens_per_node: 16 }, &mut rng).unwrap();
+    let procs = nodes + scripts.len();
+    let mut scripts = scripts.into_iter();
+    let boot = ClusterBoot {
+        cfg: Arc::new(cfg),
+        client: ccfg,
+        ring: Arc::new(ring),
+        nodes,
+        make_app: move |id: ProcId| Script::new(id, scripts.next().unwrap_or_default()),
+    };
+    World::new(&wcfg, vec![Placement::default(); procs], boot).unwrap()
+}
+
+/// The finished operations of client process `id`.
+pub fn done(w: &DynWorld, id: usize) -> Vec<Done> {
+    w.process(ProcId(id as u32)).unwrap().as_client().unwrap().app().done.clone()
+}
