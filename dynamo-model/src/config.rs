@@ -5,6 +5,7 @@
 //! with vector clocks truncated at 10. [`DynamoConfig::validate`] rejects impossible settings
 //! with a typed error naming the field.
 
+use crate::ring::PlacementPolicy;
 use crate::version::VersioningMode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -117,17 +118,6 @@ impl Default for BufferConfig {
     }
 }
 
-/// Replica placement rule for the first N of each preference list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Placement {
-    /// Walk the ring and take distinct physical nodes (§4.3).
-    #[default]
-    Ring,
-    /// Spread the first N over datacenters, then walk the ring (§4.6).
-    DatacenterAware,
-}
-
 /// Dynamo's settings for one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -144,8 +134,9 @@ pub struct DynamoConfig {
     pub coordinator: CoordinatorMode,
     /// Read repair. Default: blocking.
     pub read_repair: ReadRepair,
-    /// Replica placement. Default: ring order.
-    pub placement: Placement,
+    /// Replica placement: walk the ring clockwise, or spread the first N over datacenters.
+    /// Default: clockwise.
+    pub placement: PlacementPolicy,
     /// A coordinator fails an operation that lacks its quorum after this many milliseconds.
     /// Default 300 (the paper's SLA).
     pub request_timeout_ms: f64,
@@ -169,7 +160,7 @@ impl Default for DynamoConfig {
             versioning: VersioningMode::default(),
             coordinator: CoordinatorMode::default(),
             read_repair: ReadRepair::default(),
-            placement: Placement::default(),
+            placement: PlacementPolicy::default(),
             request_timeout_ms: 300.0,
             sloppy_quorum: SloppyQuorum::default(),
             failure_detection: FailureDetection::default(),

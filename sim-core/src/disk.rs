@@ -171,6 +171,9 @@ pub fn check_faults(f: &DiskFaults) -> Result<(), DiskConfigError> {
     Ok(())
 }
 
+/// One record of a scan: its key and its value, or `Err(Corrupt)`.
+pub type ScanEntry<K, V> = (K, Result<V, DiskError>);
+
 /// One process's disk: durable records plus a volatile write-back cache.
 #[derive(Clone, Debug)]
 pub struct Disk<K, V> {
@@ -281,7 +284,7 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
 
     /// Every key with its readable value (or `Err(Corrupt)`), cache over durable, in key order.
     /// Costs one read latency for the whole sequential scan; counts every record as a read.
-    pub fn scan(&mut self) -> (Vec<(K, Result<V, DiskError>)>, SimDuration) {
+    pub fn scan(&mut self) -> (Vec<ScanEntry<K, V>>, SimDuration) {
         let latency = self.model.read.sample_duration_ms(&mut self.rng);
         let mut out = Vec::with_capacity(self.durable.len() + self.cache.len());
         let mut merged: BTreeMap<&K, Option<&Record<V>>> = self.durable.iter().map(|(k, r)| (k, Some(r))).collect();

@@ -170,7 +170,8 @@ pub struct KindCounters {
     pub sent: u64,
     /// Bytes sent.
     pub bytes_sent: u64,
-    /// Messages delivered to a live process (duplicates count twice).
+    /// Messages delivered to a live process (duplicates count twice), less those its crash
+    /// then discarded from its inbox unhandled (those count in `dropped_crash` instead).
     pub delivered: u64,
     /// Bytes delivered.
     pub bytes_delivered: u64,
@@ -180,7 +181,8 @@ pub struct KindCounters {
     pub dropped_loss: u64,
     /// Cut by a partition.
     pub dropped_partition: u64,
-    /// Dropped because the receiver crashed, or the sender crashed before it left.
+    /// Dropped because the receiver crashed (in flight or waiting in its inbox), or the sender
+    /// crashed before it left.
     pub dropped_crash: u64,
     /// Held on a clogged link at some point.
     pub held: u64,
@@ -406,6 +408,15 @@ impl Network {
     /// Records a message dropped because of a crash.
     pub fn count_crash_drop(&mut self, kind: usize) {
         self.counters[kind].dropped_crash += 1;
+    }
+
+    /// Records a delivered message that its receiver's crash discarded from the inbox before it
+    /// was handled: it moves from `delivered` to `dropped_crash`, so it counts once.
+    pub fn count_inbox_crash_drop(&mut self, kind: usize, bytes: u32) {
+        let c = &mut self.counters[kind];
+        c.delivered -= 1;
+        c.bytes_delivered -= bytes as u64;
+        c.dropped_crash += 1;
     }
 
     /// Starts a partition named `name` with this shape.

@@ -9,7 +9,7 @@
 //! (the CPU cost of the event plus the latency of every disk operation it performs). Messages
 //! sent by a handler leave when that service time ends; events that arrive meanwhile wait.
 
-use crate::disk::{Disk, DiskError, DiskStats};
+use crate::disk::{Disk, DiskError, DiskStats, ScanEntry};
 use crate::id::ProcId;
 use crate::queue::{EventId, EventQueue};
 use crate::rng::SimRng;
@@ -67,7 +67,7 @@ pub struct TimerId(pub(crate) EventId);
 /// What a handler can do. Built by the world for one event and dropped after it.
 pub struct Ctx<'a, P: Process> {
     pub(crate) me: ProcId,
-    pub(crate) now: SimTime,
+    pub(crate) true_now: SimTime,
     pub(crate) local: SimTime,
     pub(crate) incarnation: u32,
     pub(crate) rate: &'a crate::clock::Clock,
@@ -100,7 +100,7 @@ impl<P: Process> Ctx<'_, P> {
     /// Fires `timer` after `after` of local time.
     #[inline]
     pub fn set_timer(&mut self, after: SimDuration, timer: P::Timer) -> TimerId {
-        let at = self.now + self.rate.true_span(after);
+        let at = self.true_now + self.rate.true_span(after);
         let ev = Event::Timer { proc: self.me, inc: self.incarnation, timer };
         TimerId(self.queue.push(at, ev))
     }
@@ -154,7 +154,7 @@ impl<P: Process> Ctx<'_, P> {
     }
 
     /// Reads every record (a sequential scan, as at recovery); one read latency is charged.
-    pub fn disk_scan(&mut self) -> Vec<(P::DiskKey, Result<P::DiskValue, DiskError>)> {
+    pub fn disk_scan(&mut self) -> Vec<ScanEntry<P::DiskKey, P::DiskValue>> {
         let (all, lat) = self.disk.scan();
         self.service += lat;
         all

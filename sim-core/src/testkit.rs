@@ -45,7 +45,7 @@ impl<P: Process> Harness<P> {
     pub fn with_ctx<R>(&mut self, f: impl FnOnce(&mut Ctx<'_, P>) -> R) -> R {
         let mut ctx = Ctx {
             me: self.me,
-            now: self.now,
+            true_now: self.now,
             local: self.clock.local(self.now),
             incarnation: 0,
             rate: &self.clock,

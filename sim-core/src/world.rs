@@ -122,6 +122,7 @@ pub struct WorldStats {
 /// A queued event.
 pub(crate) enum Event<P: Process> {
     Deliver { from: ProcId, to: ProcId, from_inc: u32, to_inc: u32, depart: SimTime, msg: P::Msg },
+    Inject { to: ProcId, msg: P::Msg },
     Timer { proc: ProcId, inc: u32, timer: P::Timer },
     Drain { proc: ProcId, inc: u32 },
     Restart { proc: ProcId, inc: u32 },
@@ -299,12 +300,11 @@ impl<P: Process + 'static> World<P> {
     }
 
     /// Delivers `msg` to process `to` at time `at`, as if `to` had sent it to itself (an
-    /// operator command or an external request). It travels no network.
+    /// operator command or an external request). It travels no network. It reaches whichever
+    /// incarnation of `to` is up at `at`, and is dropped (as a crash drop) if `to` is down then.
     pub fn inject(&mut self, at: SimTime, to: ProcId, msg: P::Msg) -> Result<(), WorldError> {
         self.check_proc(to)?;
-        let inc = self.states[to.index()].inc;
-        let ev = Event::Deliver { from: to, to, from_inc: inc, to_inc: inc, depart: at, msg };
-        self.queue.push(at.max(self.now), ev);
+        self.queue.push(at.max(self.now), Event::Inject { to, msg });
         Ok(())
     }
 
@@ -355,6 +355,10 @@ impl<P: Process + 'static> World<P> {
         match ev {
             Event::Deliver { from, to, from_inc, to_inc, depart, msg } => {
                 self.on_deliver(from, to, from_inc, to_inc, depart, msg)
+            }
+            Event::Inject { to, msg } => {
+                let inc = self.states[to.index()].inc;
+                self.on_deliver(to, to, inc, inc, self.now, msg)
             }
             Event::Timer { proc, inc, timer } => self.on_timer(proc, inc, timer),
             Event::Drain { proc, inc } => {
@@ -441,7 +445,7 @@ impl<P: Process + 'static> World<P> {
         let clock = &self.clocks[i];
         let mut ctx = Ctx {
             me: p,
-            now: self.now,
+            true_now: self.now,
             local: clock.local(self.now),
             incarnation: self.states[i].inc,
             rate: clock,
@@ -588,7 +592,7 @@ impl<P: Process + 'static> World<P> {
         let clock = &self.clocks[i];
         let mut ctx = Ctx {
             me: p,
-            now: self.now,
+            true_now: self.now,
             local: clock.local(self.now),
             incarnation: st.inc,
             rate: clock,
@@ -620,8 +624,9 @@ impl<P: Process + 'static> World<P> {
         debug_assert_eq!(st.died_at.len(), st.inc as usize);
         self.procs[i] = None;
         for input in std::mem::take(&mut self.inboxes[i]) {
-            if let Input::Msg { msg, .. } = input {
-                self.net.count_crash_drop(msg.kind());
+            match input {
+                Input::Msg { msg, .. } => self.net.count_inbox_crash_drop(msg.kind(), msg.size_bytes()),
+                Input::Timer(_) => self.stats.timers_dropped += 1,
             }
         }
         self.disks[i].crash();
