@@ -126,7 +126,7 @@ pub(crate) enum Event<P: Process> {
     Timer { proc: ProcId, inc: u32, timer: P::Timer },
     Drain { proc: ProcId, inc: u32 },
     Restart { proc: ProcId, inc: u32 },
-    Resume { proc: ProcId, inc: u32 },
+    Resume { proc: ProcId, inc: u32, pause: u32 },
     Fault(u32),
     Chaos(ChaosEvent),
 }
@@ -141,6 +141,7 @@ struct Held<P: Process> {
     to: ProcId,
     from_inc: u32,
     to_inc: u32,
+    depart: SimTime,
     msg: P::Msg,
 }
 
@@ -148,6 +149,8 @@ struct Held<P: Process> {
 struct ProcState {
     up: bool,
     paused: bool,
+    /// Pauses so far; a timed resume only ends the pause that scheduled it.
+    pauses: u32,
     inc: u32,
     busy_until: SimTime,
     died_at: Vec<SimTime>,
@@ -371,8 +374,9 @@ impl<P: Process + 'static> World<P> {
                     self.restart(proc);
                 }
             }
-            Event::Resume { proc, inc } => {
-                if self.states[proc.index()].inc == inc {
+            Event::Resume { proc, inc, pause } => {
+                let st = &self.states[proc.index()];
+                if st.inc == inc && st.pauses == pause {
                     self.resume(proc);
                 }
             }
@@ -514,7 +518,7 @@ impl<P: Process + 'static> World<P> {
                 self.queue.push(t2, ev);
             }
             Route::Dropped(reason) => self.trace_drop(from, to, &msg, reason),
-            Route::Held => self.held.push(Held { from, to, from_inc, to_inc, msg }),
+            Route::Held => self.held.push(Held { from, to, from_inc, to_inc, depart, msg }),
         }
     }
 
@@ -529,7 +533,7 @@ impl<P: Process + 'static> World<P> {
                         to: h.to,
                         from_inc: h.from_inc,
                         to_inc: h.to_inc,
-                        depart: self.now,
+                        depart: h.depart,
                         msg: h.msg,
                     };
                     self.queue.push(t, ev);
@@ -625,7 +629,10 @@ impl<P: Process + 'static> World<P> {
         self.procs[i] = None;
         for input in std::mem::take(&mut self.inboxes[i]) {
             match input {
-                Input::Msg { msg, .. } => self.net.count_inbox_crash_drop(msg.kind(), msg.size_bytes()),
+                Input::Msg { from, msg } => {
+                    self.net.count_inbox_crash_drop(msg.kind(), msg.size_bytes());
+                    self.trace_drop(from, p, &msg, DropReason::Crash);
+                }
                 Input::Timer(_) => self.stats.timers_dropped += 1,
             }
         }
@@ -646,9 +653,10 @@ impl<P: Process + 'static> World<P> {
             return;
         }
         st.paused = true;
+        st.pauses += 1;
         if let Some(d) = resume_after {
-            let inc = st.inc;
-            self.queue.push(self.now + d, Event::Resume { proc: p, inc });
+            let (inc, pause) = (st.inc, st.pauses);
+            self.queue.push(self.now + d, Event::Resume { proc: p, inc, pause });
         }
     }
 
