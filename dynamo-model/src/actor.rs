@@ -44,6 +44,11 @@ impl<P: Host> ClientApi<'_, '_, P> {
     pub fn now(&self) -> SimTime {
         self.ctx.now()
     }
+    /// True time, for the application's measurements only (its history); see
+    /// [`Ctx::observe_time`].
+    pub fn observe_time(&self) -> SimTime {
+        self.ctx.observe_time()
+    }
     /// The client's random stream.
     pub fn rng(&mut self) -> &mut SimRng {
         self.ctx.rng()

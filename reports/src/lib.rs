@@ -1,1 +1,9 @@
-//! reports: metric types, the run report, CSV, charts and the HTML report.
+//! reports: metric types and the run report (stable, versioned JSON).
+//!
+//! - [`latency`]: HDR latency histograms and their summaries.
+//! - [`run_report`]: [`RunReport`], what `report.json` holds.
+pub mod latency;
+pub mod run_report;
+
+pub use latency::{LatencyHistogram, LatencySummary};
+pub use run_report::{NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};

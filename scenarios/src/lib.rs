@@ -1,1 +1,21 @@
-//! scenarios: scenario files, workloads, the runner and the CLI.
+//! scenarios: scenario files, workloads, the runner and the `dynsim` CLI.
+//!
+//! - [`spec`]: the file format; [`load`]: parsing with located errors ([`locate`], [`error`]);
+//!   [`validate`]: semantic checks.
+//! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
+//! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw.
+//! - [`report`]: the run report; [`library`]: the shipped scenarios.
+pub mod app;
+pub mod assemble;
+pub mod error;
+pub mod history;
+pub mod library;
+pub mod load;
+pub mod locate;
+pub mod progress;
+pub mod report;
+pub mod run;
+pub mod spec;
+pub mod summary;
+pub mod validate;
+pub mod workload;

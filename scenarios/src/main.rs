@@ -1,1 +1,233 @@
-fn main() {}
+//! `dynsim`: run, validate and replay Dynamo scenarios; print the schema; list the library.
+//!
+//! Exit codes: 0 success; 2 bad input (a scenario or argument error, reported with file, line,
+//! column and JSON path; nothing is written); 1 anything else (an output file could not be
+//! written).
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use scenarios::error::ScenarioError;
+use scenarios::spec::Scenario;
+use scenarios::{library, load, report, run};
+use sim_core::trace::{JsonlTrace, TraceFilter};
+use sim_core::{ProcId, SimDuration, SimTime};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "dynsim", version, about = "Deterministic simulation testbed for Dynamo-style key-value stores")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (a file, or a shipped name; the embedded default when omitted).
+    Run {
+        /// Scenario file or shipped scenario name.
+        scenario: Option<String>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory (default: the scenario's outputs.dir, else `out`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the report JSON to stdout instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a scenario without running it.
+    Validate {
+        /// Scenario file or shipped scenario name.
+        scenario: String,
+    },
+    /// Print the scenario JSON Schema.
+    Schema,
+    /// List the shipped scenarios.
+    List,
+    /// Re-run a scenario and write its event trace as JSON lines.
+    Replay {
+        /// Scenario file or shipped scenario name.
+        scenario: String,
+        /// The seed to replay.
+        #[arg(long)]
+        seed: u64,
+        /// Where to write the trace (JSON lines).
+        #[arg(long)]
+        trace: PathBuf,
+        /// Keep only events about this key.
+        #[arg(long)]
+        key: Option<u64>,
+        /// Keep only events about these processes (repeatable).
+        #[arg(long = "node")]
+        nodes: Vec<u32>,
+        /// Keep only events at or after this time, in seconds.
+        #[arg(long)]
+        from_s: Option<f64>,
+        /// Keep only events at or before this time, in seconds.
+        #[arg(long)]
+        until_s: Option<f64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Run { scenario: None, seed: None, out: None, json: false }) {
+        Command::Run { scenario, seed, out, json } => cmd_run(scenario.as_deref(), seed, out, json),
+        Command::Validate { scenario } => cmd_validate(&scenario),
+        Command::Schema => cmd_schema(),
+        Command::List => cmd_list(),
+        Command::Replay { scenario, seed, trace, key, nodes, from_s, until_s } => {
+            let filter = TraceFilter {
+                procs: (!nodes.is_empty()).then(|| nodes.into_iter().map(ProcId).collect()),
+                key,
+                from: from_s.map(|s| SimTime::ZERO + SimDuration::from_secs_f64(s)),
+                until: until_s.map(|s| SimTime::ZERO + SimDuration::from_secs_f64(s)),
+            };
+            cmd_replay(&scenario, seed, &trace, filter)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    Input(ScenarioError),
+    Other(anyhow::Error),
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+/// A loaded scenario and how to name it in a replay command.
+struct Loaded {
+    scenario: Scenario,
+    text: String,
+    file: PathBuf,
+    source: String,
+}
+
+/// Loads a scenario from a file path, or a shipped name when no such file exists.
+fn load_scenario(arg: Option<&str>) -> Result<Loaded, ScenarioError> {
+    let arg = arg.unwrap_or("default");
+    let path = Path::new(arg);
+    let (text, file) = match (path.exists(), library::find(arg)) {
+        (false, Some(text)) => (text.to_string(), PathBuf::from(format!("<shipped scenario {arg}>"))),
+        _ => {
+            let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+                file: path.to_path_buf(),
+                line: None,
+                column: None,
+                problem: scenarios::error::SpecError::new(
+                    "",
+                    format!("cannot read the file: {e}"),
+                    "give a scenario file path, or a shipped name from `dynsim list`",
+                ),
+            })?;
+            (text, path.to_path_buf())
+        }
+    };
+    let scenario = load::load_str(&text, &file)?;
+    Ok(Loaded { scenario, text, file, source: arg.to_string() })
+}
+
+fn run_loaded(l: &Loaded, opts: run::RunOptions) -> Result<run::RunOutcome, ScenarioError> {
+    run::run(&l.scenario, opts).map_err(|p| load::locate_problem(&l.text, &l.file, p))
+}
+
+fn cmd_run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, json: bool) -> Result<(), Failure> {
+    let l = load_scenario(arg)?;
+    let progress = !json;
+    let outcome = run_loaded(&l, run::RunOptions { seed, progress, ..Default::default() })?;
+    let rep = report::build(&l.scenario, &l.source, &outcome);
+    let dir = out.unwrap_or_else(|| PathBuf::from(l.scenario.outputs.dir.clone().unwrap_or_else(|| "out".into())));
+    write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
+    if json {
+        print!("{}", rep.to_json());
+    } else {
+        print!("{}", scenarios::summary::render(&rep, outcome.wall_s, &dir));
+    }
+    Ok(())
+}
+
+fn cmd_validate(arg: &str) -> Result<(), Failure> {
+    let l = load_scenario(Some(arg))?;
+    // Assembling the world checks what needs one (fault shapes, kinds, chaos lists).
+    let seed = l.scenario.seed;
+    scenarios::assemble::assemble(&l.scenario, seed).map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+    println!("{}: ok", l.file.display());
+    Ok(())
+}
+
+fn cmd_schema() -> Result<(), Failure> {
+    let schema = schemars::schema_for!(Scenario);
+    let text = serde_json::to_string_pretty(&schema).context("rendering the schema")?;
+    println!("{text}");
+    Ok(())
+}
+
+fn cmd_list() -> Result<(), Failure> {
+    for (name, text) in library::EXAMPLES {
+        let about = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("description").and_then(|d| d.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        println!("{name:<28} {about}");
+    }
+    Ok(())
+}
+
+fn cmd_replay(arg: &str, seed: u64, trace: &Path, filter: TraceFilter) -> Result<(), Failure> {
+    let l = load_scenario(Some(arg))?;
+    let tmp = temp_path(trace);
+    let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let sink = JsonlTrace::new(std::io::BufWriter::new(file), filter);
+    let opts = run::RunOptions { seed: Some(seed), trace: Some(Box::new(sink)), progress: true };
+    let outcome = run_loaded(&l, opts).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    if let Some(mut sink) = outcome.trace {
+        sink.flush().with_context(|| format!("writing {}", tmp.display()))?;
+    }
+    std::fs::rename(&tmp, trace).with_context(|| format!("writing {}", trace.display()))?;
+    println!("trace of seed {seed} written to {} (trace hash {})", trace.display(), outcome.trace_hash);
+    Ok(())
+}
+
+fn temp_path(p: &Path) -> PathBuf {
+    let mut name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    p.with_file_name(name)
+}
+
+/// Writes a file via a temporary name, so a failed run never leaves a partial file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = temp_path(path);
+    let mut f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    f.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}

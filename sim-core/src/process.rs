@@ -91,6 +91,13 @@ impl<P: Process> Ctx<'_, P> {
         self.local
     }
 
+    /// True simulated time at the start of this event. For measurement only (recording a
+    /// client's history); protocol logic must use [`Ctx::now`], the local clock.
+    #[inline]
+    pub fn observe_time(&self) -> SimTime {
+        self.true_now
+    }
+
     /// Sends `msg` to `to`; it leaves when this event's service time ends.
     #[inline]
     pub fn send(&mut self, to: ProcId, msg: P::Msg) {

@@ -104,6 +104,11 @@ pub struct TraceRecord<'a> {
 pub trait TraceSink {
     /// Records one event.
     fn record(&mut self, rec: &TraceRecord<'_>);
+
+    /// Flushes buffered output and reports the first I/O error met, if any.
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Which records a [`JsonlTrace`] keeps.
@@ -205,6 +210,13 @@ impl<W: Write> TraceSink for JsonlTrace<W> {
         } else {
             self.written += 1;
         }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()
     }
 }
 

@@ -1,0 +1,82 @@
+//! `RunReport`: what one run writes to `report.json`. The schema is versioned; a field is
+//! never renamed or repurposed without bumping [`SCHEMA_VERSION`].
+//!
+//! Everything in a report is a function of scenario + seed + dynsim version: no wall-clock
+//! time, no host names. Maps are `BTreeMap`, so the bytes are stable.
+
+use crate::latency::LatencySummary;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the `report.json` schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Outcomes and latency of one kind of operation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpSummary {
+    /// Operations that completed (successfully or not).
+    pub completed: u64,
+    /// Successful operations.
+    pub ok: u64,
+    /// Failed operations (quorum timeout, unavailable, client timeout).
+    pub failed: u64,
+    /// `ok / completed` (1 when nothing completed).
+    pub success_ratio: f64,
+    /// Share of completed operations that succeeded within the SLA latency.
+    pub within_sla: f64,
+    /// Latency of successful operations, in milliseconds.
+    pub latency_ms: LatencySummary,
+}
+
+/// Per-node counters at the end of the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeSummary {
+    /// The node number.
+    pub node: u32,
+    /// Whether it was up at the end.
+    pub up: bool,
+    /// Named counters (requests coordinated, hints stored, ...).
+    pub counters: BTreeMap<String, u64>,
+}
+
+/// The report of one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// The schema version of this document.
+    pub schema_version: u32,
+    /// The dynsim version that produced it.
+    pub dynsim_version: String,
+    /// The scenario's name.
+    pub scenario_name: String,
+    /// The seed.
+    pub seed: u64,
+    /// The trace hash: equal runs have equal hashes.
+    pub trace_hash: String,
+    /// The command that replays this run.
+    pub replay: String,
+    /// Simulated time at the end, in seconds.
+    pub sim_end_s: f64,
+    /// Events the engine handled.
+    pub events: u64,
+    /// The SLA latency used for `within_sla`, in milliseconds.
+    pub sla_ms: f64,
+    /// Per operation kind, plus `all_reads` and `all_writes`.
+    pub ops: BTreeMap<String, OpSummary>,
+    /// Workload counters (shed arrivals, resurrected items, ...).
+    pub workload: BTreeMap<String, u64>,
+    /// Network counters per message kind.
+    pub network: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per-node counters.
+    pub nodes: Vec<NodeSummary>,
+    /// The effective scenario, defaults filled in.
+    pub scenario: serde_json::Value,
+}
+
+impl RunReport {
+    /// The report as pretty JSON with a trailing newline (the exact bytes of `report.json`).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report always serializes");
+        s.push('\n');
+        s
+    }
+}

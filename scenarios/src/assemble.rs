@@ -1,0 +1,181 @@
+//! Turning a validated scenario into a world ready to run: placements, the ring, the client
+//! applications, the fault timeline and the chaos generators.
+//!
+//! Process ids: storage nodes `0..cluster.nodes`, then each workload group's clients in order,
+//! then the probe client. Node `i` sits in datacenter `i mod datacenters`, rack
+//! `(i / datacenters) mod racks_per_datacenter`; clients sit in their group's datacenter on a
+//! rack of their own.
+
+use crate::app::ClientApp;
+use crate::error::SpecError;
+use crate::spec::{Admin, Scenario};
+use crate::validate::split;
+use crate::workload::arrival::Arrivals;
+use crate::workload::client::{GroupPlan, WorkloadClient, secs};
+use crate::workload::keys::KeyChooser;
+use crate::workload::mix::MixSampler;
+use crate::workload::probe::ProbeClient;
+use crate::workload::registry::Registry;
+use dynamo_model::NodeId;
+use dynamo_model::actor::{Actor, ClusterBoot};
+use dynamo_model::ring::{Ring, RingMember};
+use sim_core::dist::Dist;
+use sim_core::fault::Fault;
+use sim_core::{Placement, ProcId, SimRng, SimTime, World, WorldConfig};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// The world type of a scenario run.
+pub type DynamoWorld = World<Actor<ClientApp>>;
+
+/// A world built from a scenario, with what the runner needs to know about it.
+pub struct Assembly {
+    /// The world, every process booted.
+    pub world: DynamoWorld,
+    /// Number of storage nodes (process ids `0..nodes`).
+    pub nodes: usize,
+    /// Every client process id with its group (probes use group `workloads.len()`).
+    pub clients: Vec<(ProcId, u16)>,
+    /// When the run ends: duration plus settle time.
+    pub end: SimTime,
+    /// When the workloads stop.
+    pub workload_end: SimTime,
+    /// The ring the cluster started with.
+    pub ring: Arc<Ring>,
+}
+
+/// Builds the world for `s` with `seed`.
+pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
+    let nodes = s.cluster.nodes;
+    let mut places = node_placements(s);
+    let ring = Arc::new(build_ring(s, &places, seed)?);
+    let registry = Rc::new(RefCell::new(Registry::default()));
+    let apps = client_apps(s, nodes, &registry)?;
+    let clients: Vec<(ProcId, u16)> = apps.iter().enumerate().map(|(i, (g, _, _))| (ProcId((nodes + i) as u32), *g)).collect();
+    places.extend(apps.iter().map(|(_, p, _)| *p));
+    let templates: Vec<ClientApp> = apps.into_iter().map(|(_, _, a)| a).collect();
+    let boot = ClusterBoot {
+        cfg: Arc::new(s.dynamo.clone()),
+        client: s.client.clone(),
+        ring: ring.clone(),
+        nodes,
+        make_app: move |id: ProcId| templates[id.index() - nodes].clone(),
+    };
+    let wcfg = WorldConfig {
+        seed,
+        net: s.network.clone(),
+        disk: s.disk.clone(),
+        cpu: s.cpu.clone(),
+        clocks: s.clocks.clone(),
+    };
+    let mut world = World::new(&wcfg, places, boot).map_err(|e| world_error(&e.to_string()))?;
+    schedule_timeline(s, &mut world)?;
+    check_chaos_nodes(s)?;
+    world.set_chaos(&s.chaos).map_err(|e| split("chaos", &e.to_string().replacen("chaos.", "", 1), "see `dynsim schema` for the chaos generators"))?;
+    Ok(Assembly {
+        world,
+        nodes,
+        clients,
+        end: SimTime::ZERO + secs(s.duration_s + s.settle_s),
+        workload_end: SimTime::ZERO + secs(s.duration_s),
+        ring,
+    })
+}
+
+fn node_placements(s: &Scenario) -> Vec<Placement> {
+    let (dcs, racks) = (s.cluster.datacenters, s.cluster.racks_per_datacenter);
+    (0..s.cluster.nodes).map(|i| Placement { datacenter: (i % dcs) as u32, rack: ((i / dcs) % racks) as u32 }).collect()
+}
+
+fn build_ring(s: &Scenario, places: &[Placement], seed: u64) -> Result<Ring, SpecError> {
+    let members: Vec<RingMember> = places
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let cap = s.cluster.capacities.get(&(i as u32)).copied().unwrap_or(1.0);
+            RingMember::new(NodeId(i as u32)).with_capacity(cap).in_datacenter(p.datacenter, p.rack)
+        })
+        .collect();
+    let mut rng = SimRng::stream(seed, "ring");
+    let ring = Ring::new(&members, s.cluster.partitioning, &mut rng)
+        .map_err(|e| split("cluster", &e.to_string(), "check cluster.partitioning and cluster.capacities"))?;
+    Ok(ring.with_placement(s.dynamo.placement))
+}
+
+type AppSlot = (u16, Placement, ClientApp);
+
+/// One application per client process, in process-id order.
+fn client_apps(s: &Scenario, nodes: usize, registry: &Rc<RefCell<Registry>>) -> Result<Vec<AppSlot>, SpecError> {
+    let mut out = Vec::new();
+    for (g, w) in s.workloads.iter().enumerate() {
+        let under = |e: SpecError| e.under(&format!("workloads[{g}]"));
+        let value_bytes = Dist::new(&w.value_bytes).map_err(|e| under(split("value_bytes", &e.to_string(), "")))?;
+        let plan = Rc::new(GroupPlan {
+            group: g as u16,
+            spec: w.clone(),
+            value_bytes,
+            start: SimTime::ZERO + secs(w.start_s),
+            stop: SimTime::ZERO + secs(w.stop_s.unwrap_or(s.duration_s)),
+        });
+        let rack = u32::MAX - g as u32;
+        for _ in 0..w.clients {
+            let me = (nodes + out.len()) as u32;
+            let arrivals = Arrivals::new(&w.arrival, w.clients).map_err(|e| under(e.under("arrival")))?;
+            let keys = KeyChooser::new(&w.keys).map_err(|e| under(e.under("keys")))?;
+            let mix = MixSampler::new(&w.mix).map_err(|e| under(e.under("mix")))?;
+            let client = WorkloadClient::new(plan.clone(), me, arrivals, keys, mix, registry.clone());
+            let place = Placement { datacenter: w.datacenter, rack };
+            out.push((g as u16, place, ClientApp::Workload(Box::new(client))));
+        }
+    }
+    if let Some(p) = &s.probes {
+        let me = (nodes + out.len()) as u32;
+        let delay = Dist::new(&p.delay_ms).map_err(|e| split("probes.delay_ms", &e.to_string(), ""))?;
+        let key_base = s.workloads.iter().map(|w| w.keys.count).max().unwrap_or(0) + 1;
+        let stop = SimTime::ZERO + secs(s.duration_s);
+        let probe = ProbeClient::new(me, s.workloads.len() as u16, p.rate_per_s, delay, p.value_bytes as u32, key_base, stop);
+        let place = Placement { datacenter: p.datacenter, rack: u32::MAX - s.workloads.len() as u32 };
+        out.push((s.workloads.len() as u16, place, ClientApp::Probe(Box::new(probe))));
+    }
+    Ok(out)
+}
+
+fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld) -> Result<(), SpecError> {
+    for (i, a) in s.faults.iter().enumerate() {
+        let at = SimTime::ZERO + secs(a.at_s);
+        let (fault, path) = match (&a.fault, &a.admin) {
+            (Some(f), _) => (f.clone(), "fault"),
+            (None, Some(Admin::Replace { node, after_ms })) => {
+                (Fault::Wipe { node: ProcId(*node), restart_after_ms: Some(*after_ms) }, "admin.replace")
+            }
+            _ => continue, // refused by validation
+        };
+        world.schedule_fault(at, fault).map_err(|e| {
+            split(path, &e.to_string(), "see `dynsim schema` for the fault parameters").under(&format!("faults[{i}]"))
+        })?;
+    }
+    Ok(())
+}
+
+fn check_chaos_nodes(s: &Scenario) -> Result<(), SpecError> {
+    let c = &s.chaos;
+    let lists = [
+        ("chaos.crashes.nodes", c.crashes.as_ref().map(|x| &x.nodes)),
+        ("chaos.pauses.nodes", c.pauses.as_ref().map(|x| &x.nodes)),
+        ("chaos.partitions.nodes", c.partitions.as_ref().map(|x| &x.nodes)),
+    ];
+    for (path, nodes) in lists {
+        if let Some(bad) = nodes.into_iter().flatten().find(|n| n.index() >= s.cluster.nodes) {
+            let msg = format!("node {} does not exist (nodes are 0..{})", bad.0, s.cluster.nodes);
+            return Err(SpecError::new(path, msg, "chaos only acts on storage nodes"));
+        }
+    }
+    Ok(())
+}
+
+/// Maps a world construction error (`net.x: ...`, `disk.x: ...`) to the scenario's paths.
+fn world_error(rendered: &str) -> SpecError {
+    let renamed = rendered.strip_prefix("net.").map(|r| format!("network.{r}")).unwrap_or_else(|| rendered.to_string());
+    split("", &renamed, "see `dynsim schema` for the allowed values")
+}

@@ -1,0 +1,77 @@
+//! Errors a scenario can have, each naming where it is and how to fix it.
+//!
+//! A [`SpecError`] is what validation finds: a JSON path (`workloads[0].arrival.rate_per_s`),
+//! what is wrong, and how to fix it. [`ScenarioError`] adds the file and the line and column the
+//! path points at, and renders as one readable block for the CLI.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A problem at a JSON path inside a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct SpecError {
+    /// Where: a JSON path such as `dynamo.r` or `workloads[2].keys.count`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl SpecError {
+    /// A problem at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        SpecError { path: path.into(), message: message.into(), fix: fix.into() }
+    }
+
+    /// The same problem one level deeper: `prefix` is prepended to the path.
+    pub fn under(mut self, prefix: &str) -> Self {
+        self.path = join_path(prefix, &self.path);
+        self
+    }
+}
+
+/// Joins a prefix and a relative JSON path (`a.b` + `c[0]` → `a.b.c[0]`).
+pub fn join_path(prefix: &str, rest: &str) -> String {
+    match (prefix.is_empty(), rest.is_empty()) {
+        (true, _) => rest.to_string(),
+        (_, true) => prefix.to_string(),
+        _ if rest.starts_with('[') => format!("{prefix}{rest}"),
+        _ => format!("{prefix}.{rest}"),
+    }
+}
+
+/// A scenario that cannot be loaded or run, located in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or `<embedded default>`).
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// The problem.
+    pub problem: SpecError,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        let p = &self.problem;
+        let path = if p.path.is_empty() { "(top level)" } else { p.path.as_str() };
+        write!(f, ": error at {path}: {}", p.message)?;
+        if !p.fix.is_empty() {
+            write!(f, "\n  fix: {}", p.fix)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}

@@ -1,0 +1,128 @@
+//! Building the run report from a finished run.
+
+use crate::history::{OpKind, OpRecord};
+use crate::run::RunOutcome;
+use crate::spec::Scenario;
+use dynamo_model::msg::Msg;
+use reports::{LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
+use sim_core::{Message, ProcId};
+use std::collections::BTreeMap;
+
+/// The SLA latency of Dynamo's paper: 300 ms at the 99.9th percentile.
+pub const SLA_MS: f64 = 300.0;
+
+/// The report of a run of `scenario` (as given, before the seed override) from `source`.
+pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
+    let mut effective = scenario.clone();
+    effective.seed = out.seed;
+    let world = &out.assembly.world;
+    RunReport {
+        schema_version: SCHEMA_VERSION,
+        dynsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_name: scenario.name.clone(),
+        seed: out.seed,
+        trace_hash: out.trace_hash.clone(),
+        replay: format!("dynsim run {source} --seed {}", out.seed),
+        sim_end_s: world.now().as_secs_f64(),
+        events: world.stats().popped,
+        sla_ms: SLA_MS,
+        ops: op_summaries(&out.history),
+        workload: BTreeMap::from([
+            ("shed_arrivals".to_string(), out.counters.shed),
+            ("resurrected_items".to_string(), out.counters.resurrected_items),
+        ]),
+        network: network(out),
+        nodes: nodes(out),
+        scenario: serde_json::to_value(&effective).unwrap_or_default(),
+    }
+}
+
+fn op_summaries(history: &[OpRecord]) -> BTreeMap<String, OpSummary> {
+    let mut out = BTreeMap::new();
+    for kind in OpKind::ALL {
+        let ops: Vec<&OpRecord> = history.iter().filter(|r| r.kind == kind).collect();
+        if !ops.is_empty() {
+            out.insert(kind.name().to_string(), summarize(&ops));
+        }
+    }
+    let reads: Vec<&OpRecord> = history.iter().filter(|r| r.kind.is_read()).collect();
+    let writes: Vec<&OpRecord> = history.iter().filter(|r| !r.kind.is_read()).collect();
+    out.insert("all_reads".to_string(), summarize(&reads));
+    out.insert("all_writes".to_string(), summarize(&writes));
+    out
+}
+
+/// Outcome counts and latency of a set of operations.
+pub fn summarize(ops: &[&OpRecord]) -> OpSummary {
+    let mut h = LatencyHistogram::new();
+    let mut within = 0u64;
+    for r in ops.iter().filter(|r| r.ok()) {
+        h.record(r.latency().0);
+        within += u64::from(r.latency().as_millis_f64() <= SLA_MS);
+    }
+    let completed = ops.len() as u64;
+    let ok = h.len();
+    let ratio = |x: u64| if completed == 0 { 1.0 } else { x as f64 / completed as f64 };
+    OpSummary {
+        completed,
+        ok,
+        failed: completed - ok,
+        success_ratio: ratio(ok),
+        within_sla: ratio(within),
+        latency_ms: h.summary(),
+    }
+}
+
+fn network(out: &RunOutcome) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let counters = out.assembly.world.net().counters();
+    Msg::KINDS
+        .iter()
+        .zip(counters)
+        .filter(|(_, c)| c.sent > 0)
+        .map(|(name, c)| {
+            let fields = [
+                ("sent", c.sent),
+                ("bytes_sent", c.bytes_sent),
+                ("delivered", c.delivered),
+                ("duplicated", c.duplicated),
+                ("dropped_loss", c.dropped_loss),
+                ("dropped_partition", c.dropped_partition),
+                ("dropped_crash", c.dropped_crash),
+                ("held", c.held),
+            ];
+            (name.to_string(), fields.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+        })
+        .collect()
+}
+
+fn nodes(out: &RunOutcome) -> Vec<NodeSummary> {
+    let world = &out.assembly.world;
+    (0..out.assembly.nodes as u32)
+        .map(|i| {
+            let id = ProcId(i);
+            let mut counters = BTreeMap::new();
+            if let Some(n) = world.process(id).and_then(|a| a.as_node()) {
+                let (s, c, st) = (n.stats(), n.coordinator_stats(), n.storage_stats());
+                for (k, v) in [
+                    ("forwarded", s.forwarded),
+                    ("replica_reads", s.replica_reads),
+                    ("replica_writes", s.replica_writes),
+                    ("hints_stored", s.hints_stored),
+                    ("hints_refused", s.hints_refused),
+                    ("handoffs_completed", s.handoffs_completed),
+                    ("gets_coordinated_ok", c.gets_ok),
+                    ("gets_coordinated_failed", c.gets_failed),
+                    ("puts_coordinated_ok", c.puts_ok),
+                    ("puts_coordinated_failed", c.puts_failed),
+                    ("read_repairs", c.read_repairs),
+                    ("hinted_writes", c.hinted_writes),
+                    ("corrupt_reads", st.corrupt_reads),
+                    ("hints_held", n.storage().hint_count() as u64),
+                ] {
+                    counters.insert(k.to_string(), v);
+                }
+            }
+            NodeSummary { node: i, up: world.is_up(id), counters }
+        })
+        .collect()
+}

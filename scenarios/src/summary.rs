@@ -1,0 +1,54 @@
+//! The one-screen summary `dynsim run` prints.
+
+use reports::RunReport;
+use std::fmt::Write;
+use std::path::Path;
+
+/// Renders the summary of a report; `wall_s` is shown but never stored in the report.
+pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
+    let mut s = String::new();
+    let name = if r.scenario_name.is_empty() { "(unnamed)" } else { r.scenario_name.as_str() };
+    let _ = writeln!(s, "dynsim {}  scenario {name}  seed {}", r.dynsim_version, r.seed);
+    let speed = if wall_s > 0.0 { r.sim_end_s / wall_s } else { 0.0 };
+    let _ = writeln!(
+        s,
+        "simulated {:.1} s, {} events in {:.2} s wall ({:.1} M events/s, {:.0}x real time)",
+        r.sim_end_s,
+        r.events,
+        wall_s,
+        r.events as f64 / wall_s.max(1e-9) / 1e6,
+        speed
+    );
+    let _ = writeln!(s, "trace hash {}", r.trace_hash);
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "op", "done", "ok %", "in SLA %", "p50 ms", "p99 ms", "p99.9 ms", "max ms"
+    );
+    for (kind, o) in &r.ops {
+        let _ = writeln!(
+            s,
+            "{:<12} {:>9} {:>9.3} {:>9.3} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            kind,
+            o.completed,
+            100.0 * o.success_ratio,
+            100.0 * o.within_sla,
+            o.latency_ms.p50,
+            o.latency_ms.p99,
+            o.latency_ms.p999,
+            o.latency_ms.max
+        );
+    }
+    let _ = writeln!(s);
+    for (k, v) in &r.workload {
+        let _ = writeln!(s, "{k}: {v}");
+    }
+    let down: Vec<String> = r.nodes.iter().filter(|n| !n.up).map(|n| n.node.to_string()).collect();
+    if !down.is_empty() {
+        let _ = writeln!(s, "nodes down at the end: {}", down.join(", "));
+    }
+    let _ = writeln!(s, "report: {}", dir.join("report.json").display());
+    let _ = writeln!(s, "replay: {}", r.replay);
+    s
+}

@@ -1,0 +1,163 @@
+//! Semantic checks of a parsed scenario that the types alone cannot express.
+//!
+//! Each check returns a [`SpecError`] naming the JSON path, what is wrong and how to fix it.
+//! Checks that need a built world (fault shapes, network kind names, chaos node lists) happen
+//! when the world is assembled, with the same kind of error.
+
+use crate::error::SpecError;
+use crate::spec::{Admin, Cluster, Probes, Scenario, TimedAction, Workload};
+use sim_core::dist::Dist;
+
+/// Checks a scenario; the first problem found is returned.
+pub fn validate(s: &Scenario) -> Result<(), SpecError> {
+    positive("duration_s", s.duration_s, "set duration_s to the simulated seconds the workloads run, e.g. 60")?;
+    non_negative("settle_s", s.settle_s)?;
+    cluster(&s.cluster)?;
+    s.dynamo.validate(s.cluster.nodes).map_err(|e| split("dynamo", &e.to_string(), "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes"))?;
+    positive("client.timeout_ms", s.client.timeout_ms, "give the client a timeout in milliseconds, e.g. 1000")?;
+    for (node, _) in s.clocks.iter().filter(|(n, _)| **n as usize >= s.cluster.nodes) {
+        return Err(SpecError::new(format!("clocks.{node}"), format!("node {node} does not exist"), node_fix(s)));
+    }
+    if s.workloads.is_empty() {
+        return Err(SpecError::new("workloads", "at least one workload is needed", "add a client group, e.g. {\"arrival\": {\"poisson\": {\"rate_per_s\": 100}}, \"keys\": {\"count\": 1000}}"));
+    }
+    for (i, w) in s.workloads.iter().enumerate() {
+        workload(s, w).map_err(|e| e.under(&format!("workloads[{i}]")))?;
+    }
+    if let Some(p) = &s.probes {
+        probes(s, p).map_err(|e| e.under("probes"))?;
+    }
+    timeline(s)
+}
+
+fn cluster(c: &Cluster) -> Result<(), SpecError> {
+    if c.nodes == 0 {
+        return Err(SpecError::new("cluster.nodes", "a cluster needs at least one node", "set cluster.nodes to 1 or more"));
+    }
+    if c.datacenters == 0 || c.datacenters > c.nodes {
+        return Err(SpecError::new("cluster.datacenters", format!("must be between 1 and cluster.nodes ({}), got {}", c.nodes, c.datacenters), "use fewer datacenters than nodes"));
+    }
+    if c.racks_per_datacenter == 0 {
+        return Err(SpecError::new("cluster.racks_per_datacenter", "must be at least 1", "set it to 1 or more"));
+    }
+    c.partitioning.validate().map_err(|e| {
+        // Ring errors name their field `strategy.x`; in a scenario it is `partitioning.x`.
+        let msg = e.to_string().replacen("strategy.", "", 1);
+        split("cluster.partitioning", &msg, "see `dynsim schema` for the partitioning strategies")
+    })?;
+    if let Some(q) = c.partitioning.partitions()
+        && matches!(c.partitioning, dynamo_model::ring::PartitionStrategy::EqualPartitions { .. })
+        && (q as usize) < c.nodes
+    {
+        return Err(SpecError::new("cluster.partitioning.partitions", format!("strategy 3 needs at least one partition per node: {q} partitions for {} nodes", c.nodes), "raise partitions to a multiple of the node count, e.g. 8 per node"));
+    }
+    for (&node, &cap) in &c.capacities {
+        if node as usize >= c.nodes {
+            return Err(SpecError::new(format!("cluster.capacities.{node}"), format!("node {node} does not exist (nodes are 0..{})", c.nodes), "use a node number below cluster.nodes"));
+        }
+        positive(&format!("cluster.capacities.{node}"), cap, "capacities are positive weights, 1 by default")?;
+    }
+    Ok(())
+}
+
+fn workload(s: &Scenario, w: &Workload) -> Result<(), SpecError> {
+    if w.clients == 0 {
+        return Err(SpecError::new("clients", "a workload needs at least one client", "set clients to 1 or more"));
+    }
+    if w.datacenter as usize >= s.cluster.datacenters {
+        return Err(SpecError::new("datacenter", format!("datacenter {} does not exist (there are {})", w.datacenter, s.cluster.datacenters), "use a datacenter number below cluster.datacenters"));
+    }
+    w.arrival.validate().map_err(|e| e.under("arrival"))?;
+    w.keys.validate().map_err(|e| e.under("keys"))?;
+    w.mix.validate().map_err(|e| e.under("mix"))?;
+    Dist::new(&w.value_bytes).map_err(|e| split("value_bytes", &e.to_string(), "value sizes are a distribution of bytes, e.g. {\"constant\": {\"value\": 1024}}"))?;
+    non_negative("start_s", w.start_s)?;
+    let stop = w.stop_s.unwrap_or(s.duration_s);
+    if !(stop.is_finite() && stop > w.start_s && stop <= s.duration_s) {
+        return Err(SpecError::new("stop_s", format!("must be after start_s ({}) and at most duration_s ({}), got {stop}", w.start_s, s.duration_s), "times are ordered: 0 <= start_s < stop_s <= duration_s"));
+    }
+    if w.max_outstanding == 0 {
+        return Err(SpecError::new("max_outstanding", "must be at least 1", "set it to 1 for a closed loop, or more"));
+    }
+    Ok(())
+}
+
+fn probes(s: &Scenario, p: &Probes) -> Result<(), SpecError> {
+    positive("rate_per_s", p.rate_per_s, "probes per second, e.g. 10")?;
+    Dist::new(&p.delay_ms).map_err(|e| split("delay_ms", &e.to_string(), "the delay is a distribution of milliseconds, e.g. {\"uniform\": {\"low\": 0, \"high\": 100}}"))?;
+    if p.datacenter as usize >= s.cluster.datacenters {
+        return Err(SpecError::new("datacenter", format!("datacenter {} does not exist", p.datacenter), "use a datacenter number below cluster.datacenters"));
+    }
+    if !(p.value_bytes.is_finite() && p.value_bytes >= 0.0) {
+        return Err(SpecError::new("value_bytes", format!("must be a number of bytes >= 0, got {}", p.value_bytes), "e.g. 1"));
+    }
+    Ok(())
+}
+
+fn timeline(s: &Scenario) -> Result<(), SpecError> {
+    let end = s.duration_s + s.settle_s;
+    let mut last = 0.0;
+    for (i, a) in s.faults.iter().enumerate() {
+        let path = format!("faults[{i}]");
+        action(s, a, end, last).map_err(|e| e.under(&path))?;
+        last = a.at_s;
+    }
+    Ok(())
+}
+
+fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64) -> Result<(), SpecError> {
+    if !(a.at_s.is_finite() && a.at_s >= 0.0 && a.at_s <= end) {
+        return Err(SpecError::new("at_s", format!("must be between 0 and duration_s + settle_s ({end}), got {}", a.at_s), "schedule the action inside the run"));
+    }
+    if a.at_s < last {
+        return Err(SpecError::new("at_s", format!("times out of order: {} comes after an action at {last}", a.at_s), "list faults in time order"));
+    }
+    match (&a.fault, &a.admin) {
+        (Some(_), Some(_)) | (None, None) => Err(SpecError::new("", "each timeline entry needs exactly one of `fault` or `admin`", "split it into two entries, or add the missing action")),
+        (Some(f), None) => match f.node() {
+            Some(n) if n.index() >= s.cluster.nodes => Err(SpecError::new("fault", format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.nodes), node_fix(s))),
+            _ => Ok(()),
+        },
+        (None, Some(adm)) => admin(s, adm),
+    }
+}
+
+fn admin(s: &Scenario, a: &Admin) -> Result<(), SpecError> {
+    match a {
+        Admin::Join { .. } | Admin::Leave { .. } => Err(SpecError::new(
+            "admin",
+            "join and leave are not implemented yet: membership changes need the gossip and key-transfer machinery, which this version does not have",
+            "remove the entry; to take a node out of service temporarily use a `crash` fault, to lose its disk use `replace`",
+        )),
+        Admin::Replace { node, after_ms } => {
+            if *node as usize >= s.cluster.nodes {
+                return Err(SpecError::new("admin.replace.node", format!("node {node} does not exist"), node_fix(s)));
+            }
+            non_negative("admin.replace.after_ms", *after_ms)
+        }
+    }
+}
+
+fn node_fix(s: &Scenario) -> String {
+    format!("nodes are numbered 0..{}; use one of those", s.cluster.nodes)
+}
+
+fn positive(path: &str, v: f64, fix: &str) -> Result<(), SpecError> {
+    if v.is_finite() && v > 0.0 { Ok(()) } else { Err(SpecError::new(path, format!("must be a finite number > 0, got {v}"), fix)) }
+}
+
+fn non_negative(path: &str, v: f64) -> Result<(), SpecError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(SpecError::new(path, format!("must be a finite number >= 0, got {v}"), "use 0 or a positive number"))
+    }
+}
+
+/// Turns a library error rendered as `path: message` into a [`SpecError`] under `prefix`.
+pub fn split(prefix: &str, rendered: &str, fix: &str) -> SpecError {
+    match rendered.split_once(": ") {
+        Some((path, msg)) if !path.contains(' ') => SpecError::new(crate::error::join_path(prefix, path), msg, fix),
+        _ => SpecError::new(prefix, rendered, fix),
+    }
+}
