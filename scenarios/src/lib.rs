@@ -7,6 +7,7 @@
 //! - [`report`]: the run report; [`library`]: the shipped scenarios.
 pub mod app;
 pub mod assemble;
+pub mod docs;
 pub mod error;
 pub mod history;
 pub mod library;

@@ -44,7 +44,11 @@ enum Command {
         scenario: String,
     },
     /// Print the scenario JSON Schema.
-    Schema,
+    Schema {
+        /// Print the Markdown reference page instead (docs/scenario-reference.md).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// List the shipped scenarios.
     List,
     /// Re-run a scenario and write its event trace as JSON lines.
@@ -77,7 +81,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run { scenario: None, seed: None, out: None, json: false }) {
         Command::Run { scenario, seed, out, json } => cmd_run(scenario.as_deref(), seed, out, json),
         Command::Validate { scenario } => cmd_validate(&scenario),
-        Command::Schema => cmd_schema(),
+        Command::Schema { markdown } => cmd_schema(markdown),
         Command::List => cmd_list(),
         Command::Replay { scenario, seed, trace, key, nodes, from_s, until_s } => {
             let filter = TraceFilter {
@@ -179,7 +183,11 @@ fn cmd_validate(arg: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn cmd_schema() -> Result<(), Failure> {
+fn cmd_schema(markdown: bool) -> Result<(), Failure> {
+    if markdown {
+        print!("{}", scenarios::docs::reference_markdown());
+        return Ok(());
+    }
     let schema = schemars::schema_for!(Scenario);
     let text = serde_json::to_string_pretty(&schema).context("rendering the schema")?;
     println!("{text}");

@@ -1,0 +1,128 @@
+//! The scenario reference page (`docs/scenario-reference.md`), generated from the JSON Schema
+//! so it can never drift from the types: `dynsim schema --markdown` prints it, and a test checks
+//! the committed page equals the output.
+
+use crate::spec::Scenario;
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+/// The reference page in Markdown.
+pub fn reference_markdown() -> String {
+    let schema = serde_json::to_value(schemars::schema_for!(Scenario)).unwrap_or_default();
+    let mut out = String::new();
+    out.push_str("# Scenario reference\n\n");
+    out.push_str("Generated from the JSON Schema (`dynsim schema --markdown`); do not edit by hand.\n");
+    out.push_str("Every field, its type, its default and what it means. Unknown fields are rejected.\n\n");
+    section(&mut out, "Scenario (top level)", &schema);
+    if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
+        for (name, def) in defs {
+            section(&mut out, name, def);
+        }
+    }
+    out
+}
+
+fn section(out: &mut String, name: &str, def: &Value) {
+    let _ = writeln!(out, "## {name}\n");
+    if let Some(d) = def.get("description").and_then(Value::as_str) {
+        let _ = writeln!(out, "{}\n", one_paragraph(d));
+    }
+    if let Some(props) = def.get("properties").and_then(Value::as_object) {
+        fields_table(out, props, required(def));
+    }
+    if let Some(variants) = def.get("oneOf").and_then(Value::as_array) {
+        let _ = writeln!(out, "One of:\n");
+        for v in variants {
+            variant(out, v);
+        }
+        out.push('\n');
+    }
+    if let Some(values) = def.get("enum").and_then(Value::as_array) {
+        let names: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+        let _ = writeln!(out, "One of: {}\n", names.join(", "));
+    }
+}
+
+fn required(def: &Value) -> Vec<String> {
+    def.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(String::from).collect()
+}
+
+fn fields_table(out: &mut String, props: &Map<String, Value>, required: Vec<String>) {
+    out.push_str("| field | type | default | meaning |\n|---|---|---|---|\n");
+    for (field, p) in props {
+        let default = match p.get("default") {
+            Some(d) => format!("`{d}`"),
+            None if required.contains(field) => "required".to_string(),
+            None => "—".to_string(),
+        };
+        let desc = p.get("description").and_then(Value::as_str).map(one_paragraph).unwrap_or_default();
+        let _ = writeln!(out, "| `{field}` | {} | {} | {} |", type_of(p), cell(&default), cell(&desc));
+    }
+    out.push('\n');
+}
+
+fn variant(out: &mut String, v: &Value) {
+    let desc = v.get("description").and_then(Value::as_str).map(one_paragraph).unwrap_or_default();
+    if let Some(c) = v.get("const").or_else(|| v.get("enum").and_then(|e| e.get(0))) {
+        let _ = writeln!(out, "- `{c}`: {desc}");
+        return;
+    }
+    let Some(props) = v.get("properties").and_then(Value::as_object) else {
+        let _ = writeln!(out, "- {desc}");
+        return;
+    };
+    for (tag, body) in props {
+        let _ = writeln!(out, "- `{tag}`: {desc}");
+        if let Some(inner) = body.get("properties").and_then(Value::as_object) {
+            let req = required(body);
+            for (field, p) in inner {
+                let d = p.get("description").and_then(Value::as_str).map(one_paragraph).unwrap_or_default();
+                let flag = if req.contains(field) { "required" } else { "optional" };
+                let _ = writeln!(out, "  - `{field}` ({}, {flag}): {d}", type_of(p));
+            }
+        }
+    }
+}
+
+fn type_of(p: &Value) -> String {
+    if let Some(r) = p.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return format!("[{name}](#{})", name.to_lowercase());
+    }
+    if let Some(items) = p.get("items") {
+        return format!("list of {}", type_of(items));
+    }
+    if let Some(add) = p.get("additionalProperties").filter(|a| a.is_object()) {
+        return format!("map of {}", type_of(add));
+    }
+    match p.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
+        _ => p.get("anyOf").or_else(|| p.get("oneOf")).and_then(Value::as_array).map_or("value".into(), |alts| {
+            alts.iter().map(type_of).collect::<Vec<_>>().join(" or ")
+        }),
+    }
+}
+
+fn one_paragraph(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed reference page must equal what the types generate. To refresh it after
+    /// changing a field: `cargo run --release -- schema --markdown > docs/scenario-reference.md`.
+    #[test]
+    fn committed_reference_page_matches_the_schema() {
+        let committed = include_str!("../../docs/scenario-reference.md");
+        let generated = super::reference_markdown();
+        assert!(
+            committed == generated,
+            "docs/scenario-reference.md is stale: run `cargo run --release -- schema --markdown > docs/scenario-reference.md`"
+        );
+    }
+}
