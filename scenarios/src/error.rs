@@ -51,8 +51,8 @@ pub struct ScenarioError {
     pub line: Option<usize>,
     /// 1-based column, when known.
     pub column: Option<usize>,
-    /// The problem.
-    pub problem: SpecError,
+    /// The problem (boxed: errors are rare, and a small `Result` keeps the happy path lean).
+    pub problem: Box<SpecError>,
 }
 
 impl fmt::Display for ScenarioError {

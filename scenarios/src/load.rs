@@ -14,7 +14,11 @@ pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
         file: path.to_path_buf(),
         line: None,
         column: None,
-        problem: SpecError::new("", format!("cannot read the file: {e}"), "check the path; `dynsim list` shows the shipped scenarios"),
+        problem: Box::new(SpecError::new(
+            "",
+            format!("cannot read the file: {e}"),
+            "check the path; `dynsim list` shows the shipped scenarios",
+        )),
     })?;
     load_str(&text, path)
 }
@@ -42,7 +46,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
 /// Places a semantic problem in the file.
 pub fn locate_problem(text: &str, file: &Path, problem: SpecError) -> ScenarioError {
     let pos = locate(text, &problem.path);
-    ScenarioError { file: file.to_path_buf(), line: pos.map(|p| p.0), column: pos.map(|p| p.1), problem }
+    ScenarioError { file: file.to_path_buf(), line: pos.map(|p| p.0), column: pos.map(|p| p.1), problem: Box::new(problem) }
 }
 
 fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> ScenarioError {
@@ -76,6 +80,6 @@ fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> S
         file: file.to_path_buf(),
         line: known.then_some(line),
         column: known.then_some(column),
-        problem: SpecError::new(path, message, fix),
+        problem: Box::new(SpecError::new(path, message, fix)),
     }
 }

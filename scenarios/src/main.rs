@@ -142,11 +142,11 @@ fn load_scenario(arg: Option<&str>) -> Result<Loaded, ScenarioError> {
                 file: path.to_path_buf(),
                 line: None,
                 column: None,
-                problem: scenarios::error::SpecError::new(
+                problem: Box::new(scenarios::error::SpecError::new(
                     "",
                     format!("cannot read the file: {e}"),
                     "give a scenario file path, or a shipped name from `dynsim list`",
-                ),
+                )),
             })?;
             (text, path.to_path_buf())
         }

@@ -15,7 +15,7 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
     cluster(&s.cluster)?;
     s.dynamo.validate(s.cluster.nodes).map_err(|e| split("dynamo", &e.to_string(), "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes"))?;
     positive("client.timeout_ms", s.client.timeout_ms, "give the client a timeout in milliseconds, e.g. 1000")?;
-    for (node, _) in s.clocks.iter().filter(|(n, _)| **n as usize >= s.cluster.nodes) {
+    if let Some(node) = s.clocks.keys().find(|n| **n as usize >= s.cluster.nodes) {
         return Err(SpecError::new(format!("clocks.{node}"), format!("node {node} does not exist"), node_fix(s)));
     }
     if s.workloads.is_empty() {
