@@ -5,6 +5,7 @@
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw.
 //! - [`report`]: the run report; [`library`]: the shipped scenarios.
+pub mod analysis;
 pub mod app;
 pub mod assemble;
 pub mod docs;
