@@ -217,7 +217,11 @@ impl Coordinator {
         let mode = env.cfg.versioning;
         let (update, local_ok) = match (local, env.local.as_deref_mut()) {
             (Some(t), Some(storage)) => {
+                // Stamp from everything this node holds for the key, main store and every hint,
+                // so its counter is fresh whichever role it played before: a counter reused
+                // across roles would make the new version dominate one it never saw.
                 let mut stored = storage.read(ctx, key);
+                stored.merge(&storage.hinted_versions(ctx, key));
                 let update = stored.coordinate_put(mode, context, me, now, value);
                 let durable = buffered && durable_writer == me;
                 let ok = match t.hint {

@@ -20,6 +20,7 @@ pub mod quorum;
 pub mod ring;
 pub mod storage;
 pub mod version;
+#[cfg(test)] mod tests;
 
 /// A storage node's identity is its simulated process id.
 pub use sim_core::ProcId as NodeId;

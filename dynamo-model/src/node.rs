@@ -17,7 +17,7 @@ use crate::ring::{Ring, key_position};
 use crate::storage::{Storage, StorageStats};
 use crate::version::Versions;
 use sim_core::{Ctx, SimDuration};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How many hints one scan hands off at most (bounds background work per scan).
@@ -65,8 +65,8 @@ pub struct Node {
     /// Requests forwarded to a coordinator that has not yet confirmed it is alive.
     forwards: BTreeMap<u64, Forward>,
     next_forward: u64,
-    /// Handoffs sent in the last scan and not yet acknowledged.
-    handoffs_unacked: BTreeSet<(NodeId, Key)>,
+    /// Handoffs sent in the last scan and not yet acknowledged, with the versions sent.
+    handoffs_unacked: BTreeMap<(NodeId, Key), Versions>,
     list: Vec<NodeId>,
     targets: Vec<Target>,
     stats: NodeStats,
@@ -91,7 +91,7 @@ impl Node {
             probing: false,
             forwards: BTreeMap::new(),
             next_forward: 1,
-            handoffs_unacked: BTreeSet::new(),
+            handoffs_unacked: BTreeMap::new(),
             list: Vec::new(),
             targets: Vec::new(),
             stats: NodeStats::default(),
@@ -167,8 +167,13 @@ impl Node {
                 ctx.send(from, Msg::HandoffAck { key, ok });
             }
             Msg::HandoffAck { key, ok } => {
-                self.handoffs_unacked.remove(&(from, key));
-                if ok {
+                // Only what was handed off may go: a hinted write that reached the hint while
+                // the handoff was in flight waits for the next scan.
+                let sent = self.handoffs_unacked.remove(&(from, key));
+                if ok
+                    && let Some(sent) = sent
+                    && sent.covers(&self.storage.read_hint(ctx, from, key))
+                {
                     self.storage.delete_hint(ctx, from, key);
                     self.stats.handoffs_completed += 1;
                 }
@@ -307,7 +312,7 @@ impl Node {
     /// that left the previous scan's handoffs unanswered is suspected (and then probed).
     fn scan_hints<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
         let now = ctx.now();
-        for (silent, _) in std::mem::take(&mut self.handoffs_unacked) {
+        for ((silent, _), _) in std::mem::take(&mut self.handoffs_unacked) {
             self.detector.suspect(silent, now);
         }
         self.arm_probe(ctx);
@@ -319,8 +324,8 @@ impl Node {
             .collect();
         for (intended, key) in ready {
             let versions = self.storage.read_hint(ctx, intended, key);
-            ctx.send(intended, Msg::Handoff { key, versions });
-            self.handoffs_unacked.insert((intended, key));
+            ctx.send(intended, Msg::Handoff { key, versions: versions.clone() });
+            self.handoffs_unacked.insert((intended, key), versions);
         }
         ctx.set_timer(ms(self.cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
     }
