@@ -21,7 +21,9 @@ use dynamo_model::actor::{Actor, ClusterBoot};
 use dynamo_model::ring::{Ring, RingMember};
 use sim_core::dist::Dist;
 use sim_core::fault::Fault;
-use sim_core::{Placement, ProcId, SimRng, SimTime, World, WorldConfig};
+use sim_core::net::NetError;
+use sim_core::partition::PartitionError;
+use sim_core::{Placement, ProcId, SimRng, SimTime, World, WorldConfig, WorldError};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -145,17 +147,43 @@ fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld) -> Result<(), SpecEr
     for (i, a) in s.faults.iter().enumerate() {
         let at = SimTime::ZERO + secs(a.at_s);
         let (fault, path) = match (&a.fault, &a.admin) {
-            (Some(f), _) => (f.clone(), "fault"),
+            (Some(f), _) => (f.clone(), format!("fault.{}", f.label())),
             (None, Some(Admin::Replace { node, after_ms })) => {
-                (Fault::Wipe { node: ProcId(*node), restart_after_ms: Some(*after_ms) }, "admin.replace")
+                (Fault::Wipe { node: ProcId(*node), restart_after_ms: Some(*after_ms) }, "admin.replace".to_string())
             }
             _ => continue, // refused by validation
         };
-        world.schedule_fault(at, fault).map_err(|e| {
-            split(path, &e.to_string(), "see `dynsim schema` for the fault parameters").under(&format!("faults[{i}]"))
-        })?;
+        world
+            .schedule_fault(at, fault)
+            .map_err(|e| fault_error(&e, &path, s.cluster.nodes).under(&format!("faults[{i}]")))?;
     }
     Ok(())
+}
+
+/// Maps a fault the world refused to the JSON path of the fault (`fault.<kind>...`).
+fn fault_error(e: &WorldError, path: &str, nodes: usize) -> SpecError {
+    const FIX: &str = "see `dynsim schema` for the fault parameters";
+    match e {
+        // Shape errors name no field, and render with the world's `net.` prefix.
+        WorldError::Net(NetError::Shape(shape)) => {
+            let procs = match shape {
+                PartitionError::UnknownProc(_, procs) => format!(", then the clients {nodes}..{procs}"),
+                _ => String::new(),
+            };
+            let fix = format!("a shape lists process numbers: the storage nodes 0..{nodes}{procs}");
+            SpecError::new(format!("{path}.shape"), shape.to_string(), fix)
+        }
+        // `x must be ...`: the fault's field `x`.
+        WorldError::BadFault(msg) => match msg.split_once(" must ") {
+            Some((field, _)) if field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => {
+                SpecError::new(format!("{path}.{field}"), msg.clone(), FIX)
+            }
+            _ => split(path, msg, FIX),
+        },
+        // `faults.x: ...`: the fault's own `faults.x`.
+        WorldError::Disk(d) => split(path, &d.to_string(), FIX),
+        _ => split(path, &e.to_string(), FIX),
+    }
 }
 
 fn check_chaos_nodes(s: &Scenario) -> Result<(), SpecError> {

@@ -32,6 +32,9 @@ pub fn load_str(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses scenario text without semantic checks.
 pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
+    // A UTF-8 byte order mark (some editors write one) is not JSON; `locate` skips it too, so
+    // positions agree.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed: Result<Scenario, _> = serde_path_to_error::deserialize(&mut de);
     let s = parsed.map_err(|e| {
@@ -53,6 +56,9 @@ fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> S
     let full = e.to_string();
     let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_string();
     let fix = match e.classify() {
+        Category::Syntax if message.starts_with("number out of range") => {
+            "use a smaller number: this one does not fit the field's type"
+        }
         Category::Syntax => "fix the JSON syntax: look for a missing comma, quote, colon or bracket here",
         Category::Eof => "the file ends too early: close every open { and [",
         Category::Io => "check that the file is readable UTF-8",
@@ -63,18 +69,34 @@ fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> S
         Category::Data if message.starts_with("unknown variant") => "use one of the variants the message lists",
         Category::Data => "give this field a value of the type the message names",
     };
-    let (line, column) = if message.starts_with("unknown field") {
-        let key = message.split('`').nth(1).unwrap_or_default();
-        let key_path = crate::error::join_path(&path, key);
-        locate_key(text, &key_path).map_or((e.line(), e.column()), |p| p)
-    } else {
-        (e.line(), e.column())
+    // `serde_path_to_error` names a segment it cannot know (between keys, say) `?`: keep the
+    // known part of the path.
+    let path = path.split('.').take_while(|seg| *seg != "?").collect::<Vec<_>>().join(".");
+    let unknown_key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+    let (path, (line, column)) = match unknown_key {
+        Some(key) => {
+            // The path usually ends with the unknown key already; point at the key itself.
+            let key_path = if path == key || path.ends_with(&format!(".{key}")) {
+                path
+            } else {
+                crate::error::join_path(&path, key)
+            };
+            let pos = locate_key(text, &key_path).unwrap_or((e.line(), e.column()));
+            (key_path, pos)
+        }
+        // serde_json stops at the end of a bad value, or just before a `{` or `[` it refuses:
+        // point at the start of the value instead (when the path leads to one before that).
+        None if ["invalid type", "invalid value", "invalid length", "number out of range"]
+            .iter()
+            .any(|m| message.starts_with(m)) =>
+        {
+            let start = locate(text, &path).filter(|&p| p <= (e.line(), e.column() + 1));
+            (path, start.unwrap_or((e.line(), e.column())))
+        }
+        None => (path, (e.line(), e.column())),
     };
-    let path = if message.starts_with("unknown field") {
-        crate::error::join_path(&path, message.split('`').nth(1).unwrap_or_default())
-    } else {
-        path
-    };
+    // serde_json reports column 0 when the error is at the very start of a line (an empty file).
+    let column = column.max(1);
     let known = line > 0;
     ScenarioError {
         file: file.to_path_buf(),

@@ -115,7 +115,7 @@ fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64) -> Result<(), Spec
     match (&a.fault, &a.admin) {
         (Some(_), Some(_)) | (None, None) => Err(SpecError::new("", "each timeline entry needs exactly one of `fault` or `admin`", "split it into two entries, or add the missing action")),
         (Some(f), None) => match f.node() {
-            Some(n) if n.index() >= s.cluster.nodes => Err(SpecError::new("fault", format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.nodes), node_fix(s))),
+            Some(n) if n.index() >= s.cluster.nodes => Err(SpecError::new(format!("fault.{}.node", f.label()), format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.nodes), node_fix(s))),
             _ => Ok(()),
         },
         (None, Some(adm)) => admin(s, adm),

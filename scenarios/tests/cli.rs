@@ -1,0 +1,400 @@
+//! The `dynsim` command line, end to end: run, validate, schema, list and replay, and bad input
+//! (exit code 2, a located message, nothing written).
+//!
+//! These live in the `scenarios` package because only the package that owns a binary gets
+//! `CARGO_BIN_EXE_<name>`, which makes cargo build the binary (fresh) before these tests run.
+//! The fixture and the temporary directories come from the test-only `tests` crate.
+
+use assert_cmd::Command;
+use scenarios::run::{RunOptions, run};
+use scenarios::{load, report};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tests::{SMALL, TempDir, with_line};
+
+/// `dynsim`, run inside `dir` (so a stray default `out/` could never land in the source tree).
+fn dynsim(dir: &TempDir) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dynsim"));
+    cmd.current_dir(dir.path());
+    cmd
+}
+
+/// A temporary directory holding the small scenario as `small.json`.
+fn with_small(label: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(label);
+    let file = dir.write("small.json", SMALL);
+    (dir, file)
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Every file below `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap_or(&p).display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// run
+
+#[test]
+fn run_writes_report_json_and_prints_a_summary_with_the_trace_hash() {
+    let (dir, file) = with_small("cli-run");
+    let out_dir = dir.path().join("results");
+    let out = dynsim(&dir).arg("run").arg(&file).arg("--out").arg(&out_dir).output().expect("dynsim runs");
+    assert!(out.status.success(), "exit {:?}: {}", out.status, stderr_of(&out));
+
+    let report = read_json(&out_dir.join("report.json"));
+    assert_eq!(report["seed"], 3, "the scenario's own seed");
+    let hash = report["trace_hash"].as_str().expect("a trace hash");
+    assert!(hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+    assert_eq!(report["scenario_name"], "small");
+    assert_eq!(files_under(&out_dir), vec!["report.json".to_string()], "only the report, no partial files");
+
+    let summary = stdout_of(&out);
+    assert!(summary.contains(&format!("trace hash {hash}")), "{summary}");
+    assert!(summary.contains("seed 3"), "{summary}");
+    assert!(summary.contains(&out_dir.join("report.json").display().to_string()), "{summary}");
+    assert!(summary.contains(&format!("replay: dynsim run {} --seed 3", file.display())), "{summary}");
+}
+
+#[test]
+fn run_json_prints_exactly_the_report_it_writes() {
+    let (dir, file) = with_small("cli-json");
+    let out_dir = dir.path().join("o");
+    let out = dynsim(&dir).arg("run").arg(&file).arg("--json").arg("--out").arg(&out_dir).output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let written = std::fs::read(out_dir.join("report.json")).expect("report.json written");
+    assert_eq!(out.stdout, written, "--json must print the bytes of report.json");
+    let parsed: Value = serde_json::from_slice(&out.stdout).expect("--json prints JSON");
+    assert!(parsed["ops"].is_object() && parsed["nodes"].is_array(), "{parsed}");
+}
+
+#[test]
+fn seed_flag_overrides_the_scenario_seed() {
+    let (dir, file) = with_small("cli-seed");
+    let run_with = |seed: Option<&str>, sub: &str| {
+        let mut cmd = dynsim(&dir);
+        cmd.arg("run").arg(&file).arg("--json").arg("--out").arg(dir.path().join(sub));
+        if let Some(s) = seed {
+            cmd.args(["--seed", s]);
+        }
+        let out = cmd.output().expect("runs");
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON")
+    };
+    let own = run_with(None, "a");
+    let five = run_with(Some("5"), "b");
+    assert_eq!(five["seed"], 5);
+    assert_eq!(five["scenario"]["seed"], 5, "the effective scenario carries the seed used");
+    assert!(five["replay"].as_str().is_some_and(|r| r.ends_with("--seed 5")), "{}", five["replay"]);
+    assert_ne!(own["trace_hash"], five["trace_hash"], "seed 5 ran like seed 3");
+}
+
+#[test]
+fn cli_reports_are_byte_identical_across_runs_and_to_an_in_process_run() {
+    let (dir, file) = with_small("cli-determinism");
+    let mut reports = Vec::new();
+    for sub in ["first", "second"] {
+        let out_dir = dir.path().join(sub);
+        let out =
+            dynsim(&dir).arg("run").arg(&file).args(["--seed", "21", "--out"]).arg(&out_dir).output().expect("runs");
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        reports.push(std::fs::read(out_dir.join("report.json")).expect("report written"));
+    }
+    assert!(reports[0] == reports[1], "two CLI runs of one scenario and seed wrote different reports");
+
+    // The binary names its source as given on the command line; so does the in-process build.
+    let source = file.display().to_string();
+    let s = load::load_str(SMALL, &file).expect("valid");
+    let outcome = run(&s, RunOptions { seed: Some(21), ..Default::default() }).expect("runs");
+    let in_process = report::build(&s, &source, &outcome).to_json();
+    assert!(in_process.as_bytes() == reports[0].as_slice(), "the CLI's report differs from the in-process one");
+}
+
+#[test]
+fn a_shipped_scenario_name_resolves() {
+    // `validate` is enough to show the name resolves; running the default takes longer.
+    let dir = TempDir::new("cli-name");
+    let out = dynsim(&dir).args(["validate", "default"]).output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("ok"), "{}", stdout_of(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// validate, schema, list
+
+#[test]
+fn validate_accepts_the_shipped_default_file() {
+    let dir = TempDir::new("cli-validate-ok");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/default.json");
+    let out = dynsim(&dir).arg("validate").arg(&shipped).output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("{}: ok\n", shipped.display()));
+    assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn validate_refuses_a_bad_file_with_exit_2_and_a_located_message() {
+    let dir = TempDir::new("cli-validate-bad");
+    let bad = dir.write("bad.json", &with_line(SMALL, 7, r#"  "dynamo": { "n": 3, "r": 4, "w": 2 },"#));
+    let out = dynsim(&dir).arg("validate").arg(&bad).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", stdout_of(&out));
+    let err = stderr_of(&out);
+    let head = format!("error: {}:7:28: error at dynamo.r: must be between 1 and 3, got 4\n  fix: ", bad.display());
+    assert!(err.starts_with(&head), "{err}");
+}
+
+#[test]
+fn schema_prints_a_json_schema_with_every_field_documented() {
+    let dir = TempDir::new("cli-schema");
+    let out = dynsim(&dir).arg("schema").output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let schema: Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    assert!(schema["$schema"].as_str().is_some_and(|s| s.contains("json-schema.org")), "{}", schema["$schema"]);
+    assert!(schema["properties"]["duration_s"].is_object(), "duration_s is a property");
+    let required = schema["required"].as_array().expect("required fields");
+    for field in ["duration_s", "cluster", "workloads"] {
+        assert!(required.iter().any(|r| r == field), "{field} is required: {required:?}");
+    }
+    // `dynamo` refers to a definition; its `n` carries the doc comment of `DynamoConfig::n`.
+    let reference = schema["properties"]["dynamo"]["$ref"].as_str().expect("dynamo is a $ref");
+    let name = reference.rsplit('/').next().expect("a definition name");
+    assert_eq!(schema["$defs"][name]["properties"]["n"]["description"], "Replicas per key. Default 3.");
+}
+
+#[test]
+fn list_names_the_shipped_default() {
+    let dir = TempDir::new("cli-list");
+    let out = dynsim(&dir).arg("list").output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    let line =
+        text.lines().find(|l| l.split_whitespace().next() == Some("default")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("(3,2,2)"), "the description is shown: {line}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// replay
+
+/// Runs `dynsim replay small.json --seed 3 --trace <name> <extra>` and returns its trace lines
+/// (parsed) and stdout.
+fn replay(dir: &TempDir, file: &Path, name: &str, extra: &[&str]) -> (Vec<Value>, String) {
+    let trace = dir.path().join(name);
+    let out = dynsim(dir)
+        .arg("replay")
+        .arg(file)
+        .args(["--seed", "3", "--trace"])
+        .arg(&trace)
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&trace).expect("the trace is written");
+    let lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name} line {}: {e}: {l}", i + 1)))
+        .collect();
+    (lines, stdout_of(&out))
+}
+
+fn is_fault(v: &Value) -> bool {
+    v["event"] == "fault"
+}
+
+#[test]
+fn replay_writes_the_run_as_json_lines_with_the_same_trace_hash() {
+    let (dir, file) = with_small("cli-replay");
+    let (lines, stdout) = replay(&dir, &file, "trace.jsonl", &[]);
+    assert!(lines.len() > 1000, "only {} records", lines.len());
+    assert!(lines.iter().all(|l| l["t_ns"].is_u64() && l["event"].is_string()), "every record has t_ns and event");
+    assert!(lines.windows(2).all(|w| w[0]["t_ns"].as_u64() <= w[1]["t_ns"].as_u64()), "records are in time order");
+    assert!(lines.iter().filter(|l| is_fault(l)).count() >= 2, "the crash and the partition are traced");
+    assert!(lines.iter().any(|l| l["event"] == "deliver" && l["key"].is_u64()), "messages name their keys");
+    assert!(!dir.path().join("trace.jsonl.partial").exists(), "no partial file is left");
+
+    let run =
+        dynsim(&dir).arg("run").arg(&file).args(["--seed", "3", "--json", "--out"]).arg(dir.path().join("r")).output();
+    let report: Value = serde_json::from_slice(&run.expect("runs").stdout).expect("JSON");
+    let hash = report["trace_hash"].as_str().expect("hash");
+    assert!(stdout.contains(&format!("trace hash {hash}")), "replay must reproduce the run: {stdout}");
+}
+
+#[test]
+fn replay_key_filter_keeps_exactly_that_key_and_the_faults() {
+    let (dir, file) = with_small("cli-replay-key");
+    let (all, _) = replay(&dir, &file, "all.jsonl", &[]);
+    let key = all.iter().find_map(|l| l["key"].as_u64()).expect("some record names a key");
+    let (only, _) = replay(&dir, &file, "key.jsonl", &["--key", &key.to_string()]);
+    let expected: Vec<&Value> = all.iter().filter(|l| l["key"].as_u64() == Some(key) || is_fault(l)).collect();
+    assert!(only.iter().any(|l| l["key"].as_u64() == Some(key)), "key {key} has records");
+    assert!(only.len() < all.len());
+    assert_eq!(only.iter().collect::<Vec<_>>(), expected, "--key {key} must keep exactly its records and the faults");
+}
+
+#[test]
+fn replay_node_filter_keeps_exactly_the_records_about_those_nodes() {
+    let (dir, file) = with_small("cli-replay-node");
+    let (all, _) = replay(&dir, &file, "all.jsonl", &[]);
+    let about = |l: &Value, nodes: &[u64]| {
+        let proc = l["proc"].as_u64();
+        proc.is_none()
+            || proc.is_some_and(|p| nodes.contains(&p))
+            || l["from"].as_u64().is_some_and(|f| nodes.contains(&f))
+    };
+    for nodes in [vec![1u64], vec![0, 4]] {
+        let mut args = Vec::new();
+        for n in &nodes {
+            args.extend(["--node".to_string(), n.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (only, _) = replay(&dir, &file, "node.jsonl", &args);
+        let expected: Vec<&Value> = all.iter().filter(|l| about(l, &nodes)).collect();
+        assert!(!only.is_empty() && only.len() < all.len(), "{} of {} records for {nodes:?}", only.len(), all.len());
+        assert_eq!(only.iter().collect::<Vec<_>>(), expected, "--node {nodes:?}");
+    }
+}
+
+#[test]
+fn replay_time_window_keeps_only_records_inside_it() {
+    let (dir, file) = with_small("cli-replay-window");
+    let (all, _) = replay(&dir, &file, "all.jsonl", &[]);
+    let (window, _) = replay(&dir, &file, "window.jsonl", &["--from-s", "1", "--until-s", "1.5"]);
+    let inside = |l: &&Value| l["t_ns"].as_u64().is_some_and(|t| (1_000_000_000..=1_500_000_000).contains(&t));
+    let expected: Vec<&Value> = all.iter().filter(inside).collect();
+    assert!(!window.is_empty());
+    assert_eq!(window.iter().collect::<Vec<_>>(), expected);
+}
+
+// ---------------------------------------------------------------------------------------------
+// bad input: exit code 2, a located message on stderr, nothing written
+
+/// Bad scenarios, each with what stderr must say (after `error: <file>:`). The in-process
+/// table with every case is `tests/tests/bad_input.rs`.
+fn bad_cases() -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        ("syntax", with_line(SMALL, 4, r#"  "duration_s": 3"#), "5:3: error at (top level): expected `,` or `}`"),
+        (
+            "unknown key",
+            with_line(SMALL, 7, r#"  "dynamo": { "n": 3, "nn": 2, "w": 2 },"#),
+            "7:23: error at dynamo.nn: unknown field `nn`",
+        ),
+        (
+            "node 99 of 5",
+            with_line(SMALL, 14, r#"    { "at_s": 1, "fault": { "crash": { "node": 99 } } },"#),
+            "14:48: error at faults[0].fault.crash.node: node 99 does not exist",
+        ),
+        // Only assembling the world finds this one.
+        (
+            "shape naming node 99",
+            with_line(
+                SMALL,
+                15,
+                r#"    { "at_s": 2, "fault": { "partition": { "shape": { "isolate_one": { "node": 99 } } } } }"#,
+            ),
+            "15:53: error at faults[1].fault.partition.shape: process p99 does not exist",
+        ),
+        (
+            "admin join",
+            with_line(SMALL, 15, r#"    { "at_s": 2, "admin": { "join": { "node": 5 } } }"#),
+            "15:27: error at faults[1].admin: join and leave are not implemented yet",
+        ),
+        ("missing cluster", with_line(SMALL, 6, ""), "17:1: error at (top level): missing field `cluster`"),
+    ]
+}
+
+#[test]
+fn bad_scenarios_exit_2_with_a_located_message_from_validate_run_and_replay() {
+    for (name, text, expected) in bad_cases() {
+        let dir = TempDir::new("cli-bad");
+        let bad = dir.write("bad.json", &text);
+        let out_dir = dir.path().join("out");
+        let trace = dir.path().join("trace.jsonl");
+        let commands: [Vec<std::ffi::OsString>; 3] = [
+            vec!["validate".into(), bad.clone().into()],
+            vec!["run".into(), bad.clone().into(), "--out".into(), out_dir.clone().into()],
+            vec![
+                "replay".into(),
+                bad.clone().into(),
+                "--seed".into(),
+                "1".into(),
+                "--trace".into(),
+                trace.clone().into(),
+            ],
+        ];
+        for args in commands {
+            let out = dynsim(&dir).args(&args).output().expect("runs");
+            let what = format!("{name}: dynsim {args:?}");
+            assert_eq!(out.status.code(), Some(2), "{what}: {}", stderr_of(&out));
+            assert!(out.stdout.is_empty(), "{what}: stdout {}", stdout_of(&out));
+            let err = stderr_of(&out);
+            assert!(err.starts_with(&format!("error: {}:{expected}", bad.display())), "{what}: {err}");
+            assert!(err.contains("\n  fix: "), "{what}: no fix: {err}");
+            assert!(!err.contains("panicked"), "{what}: {err}");
+        }
+        assert_eq!(files_under(dir.path()), vec!["bad.json".to_string()], "{name}: a failed command wrote files");
+    }
+}
+
+#[test]
+fn a_failed_run_leaves_an_existing_report_alone() {
+    let (dir, file) = with_small("cli-keep");
+    let out_dir = dir.path().join("out");
+    let ok = dynsim(&dir).arg("run").arg(&file).arg("--out").arg(&out_dir).output().expect("runs");
+    assert!(ok.status.success(), "{}", stderr_of(&ok));
+    let before = std::fs::read(out_dir.join("report.json")).expect("written");
+    let bad = dir.write("bad.json", &with_line(SMALL, 8, r#"  "network": { "loss": 1.5 },"#));
+    let failed = dynsim(&dir).arg("run").arg(&bad).arg("--out").arg(&out_dir).output().expect("runs");
+    assert_eq!(failed.status.code(), Some(2), "{}", stderr_of(&failed));
+    assert!(stderr_of(&failed).contains("8:24: error at network.loss: probability must be in [0, 1], got 1.5"));
+    assert_eq!(std::fs::read(out_dir.join("report.json")).expect("still there"), before);
+    assert_eq!(files_under(&out_dir), vec!["report.json".to_string()]);
+}
+
+#[test]
+fn a_missing_file_or_unknown_name_exits_2() {
+    let dir = TempDir::new("cli-missing");
+    for name in ["nonexistent.json", "no-such-shipped-scenario"] {
+        let out = dynsim(&dir).args(["run", name, "--out", "o"]).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr_of(&out));
+        let err = stderr_of(&out);
+        assert!(err.starts_with(&format!("error: {name}: error at (top level): cannot read the file")), "{err}");
+        assert!(!dir.path().join("o").exists(), "{name}: an output directory was created");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let (dir, file) = with_small("cli-args");
+    for args in [vec!["run", "small.json", "--seed", "minus-one"], vec!["frobnicate"], vec!["validate"]] {
+        let out = dynsim(&dir).args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(files_under(dir.path()), vec![file.file_name().unwrap().to_string_lossy().to_string()]);
+}

@@ -1,0 +1,433 @@
+//! Bad scenario files are refused with the right line, column, JSON path and message, and never
+//! with a panic.
+//!
+//! Every case edits one line of [`tests::SMALL`] (its layout is in the constant's docs); the
+//! expected line and column were counted by hand on the edited line. A case goes through what
+//! `dynsim validate` and `dynsim run` do: `load::load_str` (parse + validate), then
+//! `assemble::assemble` (checks that need a world: fault shapes), located with
+//! `load::locate_problem`. The command line's exit code and message are spot-checked in
+//! `scenarios/tests/cli.rs`.
+
+use scenarios::error::ScenarioError;
+use scenarios::{assemble, load};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use tests::{SMALL, with_line};
+
+/// One malformed scenario and where and how it must be reported.
+struct Case {
+    /// What is wrong, for failure messages.
+    name: &'static str,
+    /// The whole scenario text.
+    text: String,
+    /// Expected 1-based line and column.
+    at: (usize, usize),
+    /// Expected JSON path ("" for the top level).
+    path: &'static str,
+    /// A fragment the message must contain.
+    message: &'static str,
+}
+
+/// A case made by replacing line `line` of [`SMALL`] with `new`.
+fn edit(
+    name: &'static str,
+    line: usize,
+    new: &str,
+    at: (usize, usize),
+    path: &'static str,
+    message: &'static str,
+) -> Case {
+    Case { name, text: with_line(SMALL, line, new), at, path, message }
+}
+
+const FILE: &str = "bad.json";
+
+/// Loads, validates and assembles `text` as `dynsim validate` does.
+fn check_scenario(text: &str) -> Result<(), ScenarioError> {
+    let file = Path::new(FILE);
+    let s = load::load_str(text, file)?;
+    assemble::assemble(&s, s.seed).map(|_| ()).map_err(|p| load::locate_problem(text, file, p))
+}
+
+/// Runs every case (each under `catch_unwind`, so one panic does not hide the others) and fails
+/// with every mismatch at once.
+fn run_table(cases: &[Case]) {
+    let mut failures = Vec::new();
+    for case in cases {
+        let outcome = catch_unwind(AssertUnwindSafe(|| check_scenario(&case.text)));
+        let problem = match outcome {
+            Err(_) => Some("panicked".to_string()),
+            Ok(Ok(())) => Some("was accepted".to_string()),
+            Ok(Err(e)) => mismatch(case, &e),
+        };
+        if let Some(p) = problem {
+            failures.push(format!("{}: {p}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+/// What is wrong with how `e` reports `case`, if anything.
+fn mismatch(case: &Case, e: &ScenarioError) -> Option<String> {
+    let got = (e.line, e.column, e.problem.path.as_str());
+    let want = (Some(case.at.0), Some(case.at.1), case.path);
+    if got != want {
+        return Some(format!("expected {want:?}, got {got:?}: {e}"));
+    }
+    if !e.problem.message.contains(case.message) {
+        return Some(format!("message {:?} lacks {:?}", e.problem.message, case.message));
+    }
+    if e.problem.fix.trim().is_empty() {
+        return Some(format!("no fix is suggested: {e}"));
+    }
+    let shown = if case.path.is_empty() { "(top level)" } else { case.path };
+    let head = format!("{FILE}:{}:{}: error at {shown}: ", case.at.0, case.at.1);
+    let rendered = e.to_string();
+    if !rendered.starts_with(&head) || !rendered.contains("\n  fix: ") {
+        return Some(format!("renders as {rendered:?}, expected it to start with {head:?} and hold a fix line"));
+    }
+    None
+}
+
+#[test]
+fn the_unedited_fixture_is_valid() {
+    check_scenario(SMALL).unwrap_or_else(|e| panic!("the base fixture must be valid: {e}"));
+}
+
+#[test]
+fn broken_json_points_at_where_parsing_stopped() {
+    let cut_after_line_11 = &SMALL[..SMALL.find("  ],").expect("line 12 of the fixture")];
+    let cut_mid_value = &SMALL[..SMALL.find("50 } }").expect("the rate on line 11") + 1];
+    run_table(&[
+        // Line 4 loses its comma; the parser notices at the next key.
+        edit("missing comma", 4, r#"  "duration_s": 3"#, (5, 3), "", "expected `,` or `}`"),
+        // A colon replaced by a space.
+        edit("missing colon", 6, r#"  "cluster" { "nodes": 5 },"#, (6, 13), "", "expected `:`"),
+        // A trailing comma before the closing bracket of `faults` (line 15 gains one).
+        edit(
+            "trailing comma",
+            15,
+            r#"    { "at_s": 2, "fault": { "partition": { "shape": { "isolate_one": { "node": 1 } } } } },"#,
+            (16, 3),
+            "faults",
+            "trailing comma",
+        ),
+        Case {
+            name: "truncated after a line",
+            text: cut_after_line_11.to_string(),
+            at: (12, 1),
+            path: "workloads",
+            message: "EOF while parsing a list",
+        },
+        Case {
+            name: "truncated inside a value",
+            text: cut_mid_value.to_string(),
+            at: (11, 61),
+            path: "workloads[0].arrival.poisson",
+            message: "EOF while parsing an object",
+        },
+        Case { name: "empty file", text: String::new(), at: (1, 1), path: "", message: "EOF while parsing a value" },
+        Case {
+            name: "text after the object",
+            text: format!("{SMALL}{{}}\n"),
+            at: (18, 1),
+            path: "",
+            message: "trailing characters",
+        },
+    ]);
+}
+
+#[test]
+fn wrong_types_point_at_the_start_of_the_value() {
+    run_table(&[
+        // `"3"` starts at column 17 (serde_json itself stops at its closing quote, column 19).
+        edit("string for duration_s", 4, r#"  "duration_s": "3","#, (4, 17), "duration_s", "expected f64"),
+        edit(
+            "float for a node count",
+            6,
+            r#"  "cluster": { "nodes": 5.5 },"#,
+            (6, 25),
+            "cluster.nodes",
+            "expected usize",
+        ),
+        // serde_json refuses the `{` before reading it, so it names the space before (column 15).
+        edit("object for workloads", 10, r#"  "workloads": {"#, (10, 16), "workloads", "expected a sequence"),
+        edit("number too large", 4, r#"  "duration_s": 1e999,"#, (4, 17), "duration_s", "number out of range"),
+        edit("negative node count", 6, r#"  "cluster": { "nodes": -5 },"#, (6, 25), "cluster.nodes", "expected usize"),
+    ]);
+}
+
+#[test]
+fn unknown_fields_point_at_the_key() {
+    run_table(&[
+        // `"colour"` starts at column 18, its value at 28: the key is reported.
+        edit(
+            "unknown top-level field",
+            5,
+            r#"  "settle_s": 1, "colour": 1,"#,
+            (5, 18),
+            "colour",
+            "unknown field `colour`",
+        ),
+        edit(
+            "misspelt dynamo.n",
+            7,
+            r#"  "dynamo": { "n": 3, "nn": 2, "w": 2 },"#,
+            (7, 23),
+            "dynamo.nn",
+            "unknown field `nn`",
+        ),
+        edit(
+            "unknown field inside an enum variant",
+            11,
+            r#"    { "clients": 2, "arrival": { "poisson": { "rate": 50 } }, "keys": { "count": 50 } }"#,
+            (11, 47),
+            "workloads[0].arrival.poisson.rate",
+            "unknown field `rate`, expected `rate_per_s`",
+        ),
+        edit(
+            "unknown field in a fault",
+            14,
+            r#"    { "at_s": 1, "fault": { "crash": { "node": 2, "restart_ms": 500 } } },"#,
+            (14, 51),
+            "faults[0].fault.crash.restart_ms",
+            "unknown field `restart_ms`",
+        ),
+        edit(
+            "unknown fault kind",
+            15,
+            r#"    { "at_s": 2, "fault": { "explode": { "node": 1 } } }"#,
+            (15, 37),
+            "faults[1].fault",
+            "unknown variant `explode`",
+        ),
+    ]);
+}
+
+#[test]
+fn quorum_settings_beyond_n_or_the_cluster_are_refused() {
+    run_table(&[
+        edit(
+            "R > N",
+            7,
+            r#"  "dynamo": { "n": 3, "r": 4, "w": 2 },"#,
+            (7, 28),
+            "dynamo.r",
+            "must be between 1 and 3, got 4",
+        ),
+        edit(
+            "W > N",
+            7,
+            r#"  "dynamo": { "n": 3, "r": 2, "w": 4 },"#,
+            (7, 36),
+            "dynamo.w",
+            "must be between 1 and 3, got 4",
+        ),
+        edit(
+            "N > nodes",
+            7,
+            r#"  "dynamo": { "n": 6, "r": 2, "w": 2 },"#,
+            (7, 20),
+            "dynamo.n",
+            "must be between 1 and 5, got 6",
+        ),
+        edit("R = 0", 7, r#"  "dynamo": { "n": 3, "r": 0, "w": 2 },"#, (7, 28), "dynamo.r", "got 0"),
+        edit("no nodes", 6, r#"  "cluster": { "nodes": 0 },"#, (6, 25), "cluster.nodes", "at least one node"),
+    ]);
+}
+
+#[test]
+fn negative_rates_and_out_of_range_probabilities_are_refused() {
+    run_table(&[
+        edit(
+            "negative arrival rate",
+            11,
+            r#"    { "clients": 2, "arrival": { "poisson": { "rate_per_s": -5 } }, "keys": { "count": 50 } }"#,
+            (11, 61),
+            "workloads[0].arrival.poisson.rate_per_s",
+            "got -5",
+        ),
+        edit(
+            "network loss above 1",
+            8,
+            r#"  "network": { "loss": 1.5 },"#,
+            (8, 24),
+            "network.loss",
+            "probability must be in [0, 1], got 1.5",
+        ),
+        edit(
+            "negative torn-write probability",
+            9,
+            r#"  "disk": { "faults": { "torn_write": -0.1 } },"#,
+            (9, 39),
+            "disk.faults.torn_write",
+            "probability must be in [0, 1], got -0.1",
+        ),
+        edit(
+            "negative duration",
+            4,
+            r#"  "duration_s": -3,"#,
+            (4, 17),
+            "duration_s",
+            "must be a finite number > 0, got -3",
+        ),
+    ]);
+}
+
+#[test]
+fn timeline_errors_name_the_entry_and_field() {
+    run_table(&[
+        edit(
+            "times out of order",
+            15,
+            r#"    { "at_s": 0.5, "fault": { "partition": { "shape": { "isolate_one": { "node": 1 } } } } }"#,
+            (15, 15),
+            "faults[1].at_s",
+            "times out of order: 0.5 comes after an action at 1",
+        ),
+        edit(
+            "fault after the run ends",
+            15,
+            r#"    { "at_s": 200, "fault": { "heal": {} } }"#,
+            (15, 15),
+            "faults[1].at_s",
+            "must be between 0 and duration_s + settle_s (4), got 200",
+        ),
+        edit(
+            "crash of node 99 of 5",
+            14,
+            r#"    { "at_s": 1, "fault": { "crash": { "node": 99, "restart_after_ms": 500 } } },"#,
+            (14, 48),
+            "faults[0].fault.crash.node",
+            "node 99 does not exist (nodes are 0..5)",
+        ),
+        edit(
+            "negative restart delay",
+            14,
+            r#"    { "at_s": 1, "fault": { "crash": { "node": 2, "restart_after_ms": -500 } } },"#,
+            (14, 71),
+            "faults[0].fault.crash.restart_after_ms",
+            "restart_after_ms must be a finite number >= 0, got -500",
+        ),
+        // Shapes are checked when the world is assembled; the shape object is at column 53.
+        edit(
+            "isolating a nonexistent node",
+            15,
+            r#"    { "at_s": 2, "fault": { "partition": { "shape": { "isolate_one": { "node": 99 } } } } }"#,
+            (15, 53),
+            "faults[1].fault.partition.shape",
+            "process p99 does not exist",
+        ),
+        edit(
+            "a partition group naming a nonexistent node",
+            15,
+            r#"    { "at_s": 2, "fault": { "partition": { "shape": { "groups": { "groups": [[0, 1], [2, 99]] } } } } }"#,
+            (15, 53),
+            "faults[1].fault.partition.shape",
+            "process p99 does not exist",
+        ),
+        edit(
+            "an entry with neither fault nor admin",
+            15,
+            r#"    { "at_s": 2 }"#,
+            (15, 5),
+            "faults[1]",
+            "exactly one of `fault` or `admin`",
+        ),
+        edit(
+            "replacing node 99",
+            15,
+            r#"    { "at_s": 2, "admin": { "replace": { "node": 99 } } }"#,
+            (15, 50),
+            "faults[1].admin.replace.node",
+            "node 99 does not exist",
+        ),
+    ]);
+}
+
+#[test]
+fn membership_changes_are_refused_as_not_implemented() {
+    run_table(&[
+        edit(
+            "admin join",
+            15,
+            r#"    { "at_s": 2, "admin": { "join": { "node": 5 } } }"#,
+            (15, 27),
+            "faults[1].admin",
+            "join and leave are not implemented yet",
+        ),
+        edit(
+            "admin leave",
+            15,
+            r#"    { "at_s": 2, "admin": { "leave": { "node": 1 } } }"#,
+            (15, 27),
+            "faults[1].admin",
+            "join and leave are not implemented yet",
+        ),
+    ]);
+}
+
+#[test]
+fn missing_required_fields_are_named() {
+    run_table(&[
+        // serde notices at the object's closing brace.
+        edit("no cluster", 6, "", (17, 1), "", "missing field `cluster`"),
+        edit("no duration", 4, "", (17, 1), "", "missing field `duration_s`"),
+        edit(
+            "a workload without keys",
+            11,
+            r#"    { "clients": 2, "arrival": { "poisson": { "rate_per_s": 50 } } }"#,
+            (11, 68),
+            "workloads[0]",
+            "missing field `keys`",
+        ),
+    ]);
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    check_scenario(&format!("\u{feff}{SMALL}")).unwrap_or_else(|e| panic!("a BOM must not make the file invalid: {e}"));
+    // Columns after a BOM count from the first character after it.
+    let bad = format!("\u{feff}{}", with_line(SMALL, 7, r#"  "dynamo": { "n": 3, "r": 4, "w": 2 },"#));
+    let e = check_scenario(&bad).expect_err("R > N");
+    assert_eq!((e.line, e.column), (Some(7), Some(28)), "{e}");
+}
+
+/// Every line number and column an error names lies inside the text (or just past its end).
+fn assert_in_text(text: &str, e: &ScenarioError, what: &str) {
+    let (Some(line), Some(column)) = (e.line, e.column) else {
+        panic!("{what}: the error has no position: {e}");
+    };
+    let lines: Vec<&str> = text.split('\n').collect();
+    assert!((1..=lines.len()).contains(&line), "{what}: line {line} of {}: {e}", lines.len());
+    let width = lines[line - 1].chars().count();
+    assert!((1..=width + 1).contains(&column), "{what}: column {column} of a {width}-char line: {e}");
+}
+
+#[test]
+fn every_truncation_of_a_valid_file_is_refused_and_located() {
+    for (cut, _) in SMALL.char_indices().skip(1) {
+        let text = &SMALL[..cut];
+        // What follows the last `}` is only the final newline: that prefix is whole.
+        if text.trim_end() == SMALL.trim_end() {
+            continue;
+        }
+        let what = format!("cut at byte {cut}");
+        let outcome = catch_unwind(|| check_scenario(text)).unwrap_or_else(|_| panic!("{what}: panicked"));
+        let e = outcome.expect_err(&what);
+        assert_in_text(text, &e, &what);
+    }
+}
+
+#[test]
+fn deleting_any_line_never_panics_and_errors_are_located() {
+    for line in 1..=SMALL.lines().count() {
+        let text = with_line(SMALL, line, "");
+        let what = format!("line {line} deleted");
+        let outcome = catch_unwind(|| check_scenario(&text)).unwrap_or_else(|_| panic!("{what}: panicked"));
+        // Deleting `name` or `seed` (defaults) or `network`/`disk` leaves a valid scenario.
+        if let Err(e) = outcome {
+            assert_in_text(&text, &e, &what);
+        }
+    }
+}
