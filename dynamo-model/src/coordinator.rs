@@ -154,7 +154,10 @@ impl Coordinator {
         let id = self.next_op;
         self.next_op += 1;
         let (is_get, key) = (matches!(op, ClientOp::Get { .. }), op.key());
-        let needed = if is_get { env.cfg.r } else { env.cfg.w } as u8;
+        let mut needed = if is_get { env.cfg.r } else { env.cfg.w } as u8;
+        if is_get && crate::mutation::active(crate::mutation::Mutation::ReadQuorumMinusOne) {
+            needed = needed.saturating_sub(1).max(1);
+        }
         let pending = Pending {
             origin,
             key,

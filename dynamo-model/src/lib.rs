@@ -15,6 +15,7 @@ pub mod coordinator;
 pub mod detector;
 pub mod merkle;
 pub mod msg;
+pub mod mutation;
 pub mod node;
 pub mod quorum;
 pub mod ring;

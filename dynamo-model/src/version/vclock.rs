@@ -142,6 +142,9 @@ impl VectorClock {
             }
         }
         merged.extend(theirs);
+        if crate::mutation::active(crate::mutation::Mutation::MergeDropsEntry) && merged.len() > 1 {
+            merged.remove(0);
+        }
         self.entries = merged;
     }
 
