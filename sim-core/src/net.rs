@@ -351,7 +351,7 @@ impl Network {
     }
 
     /// Samples an arrival time, applying slow links and FIFO order.
-    #[inline]
+    #[inline(always)]
     fn arrival(&mut self, from: ProcId, to: ProcId, kind: usize, depart: SimTime) -> SimTime {
         let d = self.latency_dist(from, to, kind);
         let mut lat = self.dists[d as usize].sample_duration_ms(&mut self.rng);
@@ -369,7 +369,7 @@ impl Network {
         t
     }
 
-    #[inline]
+    #[inline(always)]
     fn latency_dist(&self, from: ProcId, to: ProcId, kind: usize) -> u16 {
         if !self.by_link.is_empty()
             && let Some(&d) = self.by_link.get(&(from.0, to.0))

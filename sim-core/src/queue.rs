@@ -25,9 +25,15 @@ struct Key {
 }
 
 impl Key {
+    /// `(time, seq)` as one integer, so comparing two keys is a branch-free 128-bit compare.
+    #[inline(always)]
+    fn rank(&self) -> u128 {
+        ((self.time as u128) << 64) | self.seq as u128
+    }
+
     #[inline(always)]
     fn before(&self, other: &Key) -> bool {
-        (self.time, self.seq) < (other.time, other.seq)
+        self.rank() < other.rank()
     }
 }
 
@@ -79,7 +85,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `payload` at `time`; returns its id.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: SimTime, payload: E) -> EventId {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -174,18 +180,28 @@ impl<E> EventQueue<E> {
         let mut i = 0usize;
         loop {
             let c = 4 * i + 1;
-            if c >= n {
+            if c + 4 <= n {
+                // All four children exist: a branch-free tournament, one bounds check.
+                let ch = &self.heap[c..c + 4];
+                let a = usize::from(ch[1].before(&ch[0]));
+                let b = 2 + usize::from(ch[3].before(&ch[2]));
+                let m = if ch[b].before(&ch[a]) { b } else { a };
+                self.heap[i] = ch[m];
+                i = c + m;
+            } else {
+                // Fewer than four children (or none): this is the last level.
+                let mut m = c;
+                for j in c + 1..n {
+                    if self.heap[j].before(&self.heap[m]) {
+                        m = j;
+                    }
+                }
+                if c < n {
+                    self.heap[i] = self.heap[m];
+                    i = m;
+                }
                 break;
             }
-            let end = (c + 4).min(n);
-            let mut m = c;
-            for j in c + 1..end {
-                if self.heap[j].before(&self.heap[m]) {
-                    m = j;
-                }
-            }
-            self.heap[i] = self.heap[m];
-            i = m;
         }
         self.sift_up(i, last);
         Some(top)

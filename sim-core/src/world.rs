@@ -169,6 +169,8 @@ pub struct World<P: Process> {
     cpu_rngs: Vec<SimRng>,
     cpu_msg: Vec<Option<Dist>>,
     cpu_timer: Option<Dist>,
+    /// True when no CPU cost is configured at all, so handlers skip the per-event lookup.
+    cpu_free: bool,
     net: Network,
     outbox: Vec<(ProcId, P::Msg)>,
     held: Vec<Held<P>>,
@@ -194,6 +196,7 @@ impl<P: Process + 'static> World<P> {
         let disk_model = DiskModel::new(&cfg.disk)?;
         let clocks = build_clocks(cfg, n)?;
         let (cpu_msg, cpu_timer) = build_cpu(&cfg.cpu, kinds)?;
+        let cpu_free = cpu_msg.iter().all(Option::is_none) && cpu_timer.is_none();
         let per_proc = |label: &str| -> Vec<SimRng> {
             (0..n).map(|i| SimRng::stream(cfg.seed, &format!("{label}/{i}"))).collect()
         };
@@ -209,6 +212,7 @@ impl<P: Process + 'static> World<P> {
             rngs: per_proc("proc"),
             cpu_rngs: per_proc("cpu"),
             cpu_msg,
+            cpu_free,
             cpu_timer,
             net,
             outbox: Vec::with_capacity(64),
@@ -388,7 +392,7 @@ impl<P: Process + 'static> World<P> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_deliver(&mut self, from: ProcId, to: ProcId, from_inc: u32, to_inc: u32, depart: SimTime, msg: P::Msg) {
         let kind = msg.kind();
         let sender = &self.states[from.index()];
@@ -475,6 +479,9 @@ impl<P: Process + 'static> World<P> {
 
     #[inline]
     fn cpu_cost(&mut self, i: usize, input: &Input<P>) -> SimDuration {
+        if self.cpu_free {
+            return SimDuration::ZERO;
+        }
         let dist = match input {
             Input::Msg { msg, .. } => self.cpu_msg[msg.kind()].as_ref(),
             Input::Timer(_) => self.cpu_timer.as_ref(),
@@ -487,11 +494,13 @@ impl<P: Process + 'static> World<P> {
     fn finish_handler(&mut self, p: ProcId, service: SimDuration) {
         let depart = self.now + service;
         let from_inc = self.states[p.index()].inc;
-        let mut out = std::mem::take(&mut self.outbox);
-        for (to, msg) in out.drain(..) {
-            self.send(p, from_inc, to, msg, depart);
+        if !self.outbox.is_empty() {
+            let mut out = std::mem::take(&mut self.outbox);
+            for (to, msg) in out.drain(..) {
+                self.send(p, from_inc, to, msg, depart);
+            }
+            self.outbox = out;
         }
-        self.outbox = out;
         if service > SimDuration::ZERO {
             self.states[p.index()].busy_until = depart;
             self.queue.push(depart, Event::Drain { proc: p, inc: from_inc });
