@@ -32,6 +32,11 @@ impl LatencyHistogram {
         self.h.saturating_record(ns.clamp(LOWEST_NS, HIGHEST_NS));
     }
 
+    /// Forgets every recorded latency (keeps the allocation, for reuse window after window).
+    pub fn clear(&mut self) {
+        self.h.reset();
+    }
+
     /// Adds another histogram's counts.
     pub fn add(&mut self, other: &LatencyHistogram) {
         self.h.add(&other.h).expect("histograms with equal bounds always add");

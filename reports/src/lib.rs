@@ -2,7 +2,10 @@
 //!
 //! - [`latency`]: HDR latency histograms and their summaries.
 //! - [`run_report`]: [`RunReport`], what `report.json` holds.
+//! - [`metrics`]: its measurement sections (windows, divergence, staleness, visibility,
+//!   durability, convergence, cost, load).
 pub mod latency;
+pub mod metrics;
 pub mod run_report;
 
 pub use latency::{LatencyHistogram, LatencySummary};

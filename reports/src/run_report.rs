@@ -5,6 +5,10 @@
 //! time, no host names. Maps are `BTreeMap`, so the bytes are stable.
 
 use crate::latency::LatencySummary;
+use crate::metrics::{
+    ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection, StalenessSection,
+    VisibilitySection, WindowsSection,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,7 +62,7 @@ pub struct RunReport {
     pub sim_end_s: f64,
     /// Events the engine handled.
     pub events: u64,
-    /// The SLA latency used for `within_sla`, in milliseconds.
+    /// The SLA latency used for `within_sla`, in milliseconds (`outputs.metrics.sla_ms`).
     pub sla_ms: f64,
     /// Per operation kind, plus `all_reads` and `all_writes`.
     pub ops: BTreeMap<String, OpSummary>,
@@ -66,8 +70,32 @@ pub struct RunReport {
     pub workload: BTreeMap<String, u64>,
     /// Network counters per message kind.
     pub network: BTreeMap<String, BTreeMap<String, u64>>,
-    /// Per-node counters.
+    /// Per-node counters (a node's counters restart from 0 when the node restarts).
     pub nodes: Vec<NodeSummary>,
+    /// Availability, latency and stale reads per time window and operation kind.
+    #[serde(default)]
+    pub windows: WindowsSection,
+    /// Versions, siblings and clock sizes reads returned; replica disagreement over time.
+    #[serde(default)]
+    pub divergence: DivergenceSection,
+    /// Stale-read ratio and k-staleness of ordinary reads.
+    #[serde(default)]
+    pub staleness: StalenessSection,
+    /// t-visibility curves from probes and from ordinary reads.
+    #[serde(default)]
+    pub visibility: VisibilitySection,
+    /// Acknowledged writes lost, and writes lost to LWW overwrites.
+    #[serde(default)]
+    pub durability: DurabilitySection,
+    /// Time from the last heal until all replicas agree.
+    #[serde(default)]
+    pub convergence: ConvergenceSection,
+    /// Messages and bytes per operation, hinted handoffs, read repairs, anti-entropy.
+    #[serde(default)]
+    pub cost: CostSection,
+    /// Requests and keys per node, load-balance efficiency, out-of-balance nodes.
+    #[serde(default)]
+    pub load: LoadSection,
     /// The effective scenario, defaults filled in.
     pub scenario: serde_json::Value,
 }

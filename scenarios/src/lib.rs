@@ -4,7 +4,8 @@
 //!   [`validate`]: semantic checks.
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw.
-//! - [`report`]: the run report; [`library`]: the shipped scenarios.
+//! - [`report`]: the run report, with the measurements of [`metrics`]; [`library`]: the
+//!   shipped scenarios.
 pub mod analysis;
 pub mod app;
 pub mod assemble;
@@ -14,6 +15,7 @@ pub mod history;
 pub mod library;
 pub mod load;
 pub mod locate;
+pub mod metrics;
 pub mod progress;
 pub mod report;
 pub mod run;

@@ -8,7 +8,8 @@ use reports::{LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSIO
 use sim_core::{Message, ProcId};
 use std::collections::BTreeMap;
 
-/// The SLA latency of Dynamo's paper: 300 ms at the 99.9th percentile.
+/// The SLA latency of Dynamo's paper: 300 ms at the 99.9th percentile (the default of
+/// `outputs.metrics.sla_ms`).
 pub const SLA_MS: f64 = 300.0;
 
 /// The report of a run of `scenario` (as given, before the seed override) from `source`.
@@ -16,6 +17,8 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
     let mut effective = scenario.clone();
     effective.seed = out.seed;
     let world = &out.assembly.world;
+    let sla_ms = scenario.outputs.metrics.sla_ms;
+    let m = crate::metrics::compute(scenario, out);
     RunReport {
         schema_version: SCHEMA_VERSION,
         dynsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -25,40 +28,48 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         replay: format!("dynsim run {source} --seed {}", out.seed),
         sim_end_s: world.now().as_secs_f64(),
         events: world.stats().popped,
-        sla_ms: SLA_MS,
-        ops: op_summaries(&out.history),
+        sla_ms,
+        ops: op_summaries(&out.history, sla_ms),
         workload: BTreeMap::from([
             ("shed_arrivals".to_string(), out.counters.shed),
             ("resurrected_items".to_string(), out.counters.resurrected_items),
         ]),
         network: network(out),
         nodes: nodes(out),
+        windows: m.windows,
+        divergence: m.divergence,
+        staleness: m.staleness,
+        visibility: m.visibility,
+        durability: m.durability,
+        convergence: m.convergence,
+        cost: m.cost,
+        load: m.load,
         scenario: serde_json::to_value(&effective).unwrap_or_default(),
     }
 }
 
-fn op_summaries(history: &[OpRecord]) -> BTreeMap<String, OpSummary> {
+fn op_summaries(history: &[OpRecord], sla_ms: f64) -> BTreeMap<String, OpSummary> {
     let mut out = BTreeMap::new();
     for kind in OpKind::ALL {
         let ops: Vec<&OpRecord> = history.iter().filter(|r| r.kind == kind).collect();
         if !ops.is_empty() {
-            out.insert(kind.name().to_string(), summarize(&ops));
+            out.insert(kind.name().to_string(), summarize(&ops, sla_ms));
         }
     }
     let reads: Vec<&OpRecord> = history.iter().filter(|r| r.kind.is_read()).collect();
     let writes: Vec<&OpRecord> = history.iter().filter(|r| !r.kind.is_read()).collect();
-    out.insert("all_reads".to_string(), summarize(&reads));
-    out.insert("all_writes".to_string(), summarize(&writes));
+    out.insert("all_reads".to_string(), summarize(&reads, sla_ms));
+    out.insert("all_writes".to_string(), summarize(&writes, sla_ms));
     out
 }
 
-/// Outcome counts and latency of a set of operations.
-pub fn summarize(ops: &[&OpRecord]) -> OpSummary {
+/// Outcome counts and latency of a set of operations, against an SLA of `sla_ms`.
+pub fn summarize(ops: &[&OpRecord], sla_ms: f64) -> OpSummary {
     let mut h = LatencyHistogram::new();
     let mut within = 0u64;
     for r in ops.iter().filter(|r| r.ok()) {
         h.record(r.latency().0);
-        within += u64::from(r.latency().as_millis_f64() <= SLA_MS);
+        within += u64::from(r.latency().as_millis_f64() <= sla_ms);
     }
     let completed = ops.len() as u64;
     let ok = h.len();

@@ -8,6 +8,7 @@
 use crate::assemble::{Assembly, assemble};
 use crate::error::SpecError;
 use crate::history::OpRecord;
+use crate::metrics::{Sampler, Samples};
 use crate::spec::Scenario;
 use crate::validate::validate;
 use crate::app::ClientApp;
@@ -41,35 +42,63 @@ pub struct RunOutcome {
     pub assembly: Assembly,
     /// The trace sink, if one was installed.
     pub trace: Option<Box<dyn TraceSink>>,
+    /// Replica state sampled during the run (`None` when sampling was off).
+    pub samples: Option<Samples>,
     /// Wall-clock seconds the run took (for the console only; never in a report).
     pub wall_s: f64,
 }
 
-/// Validates, assembles and runs a scenario.
+/// Whether a run samples replica state for the metrics (divergence over time, convergence,
+/// node counters across restarts). Sampling only reads the world: it never changes the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sampling {
+    /// Sample every `outputs.metrics.sample_interval_s`.
+    #[default]
+    On,
+    /// Do not sample (the sections that need samples report `null` or nothing).
+    Off,
+}
+
+/// Validates, assembles and runs a scenario, sampling replica state for the metrics.
 pub fn run(s: &Scenario, opts: RunOptions) -> Result<RunOutcome, SpecError> {
+    run_with(s, opts, Sampling::On)
+}
+
+/// Validates, assembles and runs a scenario, sampling or not.
+pub fn run_with(s: &Scenario, opts: RunOptions, sampling: Sampling) -> Result<RunOutcome, SpecError> {
     validate(s)?;
+    s.outputs.metrics.check()?;
     let seed = opts.seed.unwrap_or(s.seed);
     let mut asm = assemble(s, seed)?;
     if let Some(sink) = opts.trace {
         asm.world.set_trace_sink(sink);
     }
     let started = Instant::now();
-    drive(&mut asm, opts.progress);
+    let mut sampler =
+        (sampling == Sampling::On).then(|| Sampler::new(s.dynamo.n, s.outputs.metrics.sample_interval(asm.end)));
+    drive(&mut asm, opts.progress, sampler.as_mut());
     let wall_s = started.elapsed().as_secs_f64();
     let (history, counters) = collect(&asm);
     let trace = asm.world.take_trace_sink();
-    Ok(RunOutcome { seed, trace_hash: asm.world.trace_hash().hex(), history, counters, assembly: asm, trace, wall_s })
+    let samples = sampler.map(Sampler::finish);
+    let trace_hash = asm.world.trace_hash().hex();
+    Ok(RunOutcome { seed, trace_hash, history, counters, assembly: asm, trace, samples, wall_s })
 }
 
-/// Runs the world to its end in slices, updating the progress bar between slices.
-fn drive(asm: &mut Assembly, progress: bool) {
+/// Runs the world to its end in slices (200, or one per sample), updating the progress bar and
+/// sampling between slices. Slicing does not change the run: `run_until` handles the same
+/// events in the same order however the time is cut.
+fn drive(asm: &mut Assembly, progress: bool, mut sampler: Option<&mut Sampler>) {
     let end = asm.end;
     let bar = progress.then(|| crate::progress::Bar::new(end));
-    let slice = SimDuration::from_nanos((end.0 / 200).max(1));
+    let slice = sampler.as_ref().map_or(SimDuration::from_nanos((end.0 / 200).max(1)), |s| s.interval());
     let mut t = SimTime::ZERO;
     while t < end {
         t = (t + slice).min(end);
         asm.world.run_until(t);
+        if let Some(s) = sampler.as_deref_mut() {
+            s.sample(asm);
+        }
         if let Some(b) = &bar {
             b.update(t, asm.world.stats().popped);
         }

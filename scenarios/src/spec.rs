@@ -244,4 +244,6 @@ pub enum Admin {
 pub struct Outputs {
     /// Directory for report.json and friends (`--out` overrides it). Default `out`.
     pub dir: Option<String>,
+    /// How the run is measured: report time windows, the SLA latency, replica sampling.
+    pub metrics: crate::metrics::MetricsSpec,
 }

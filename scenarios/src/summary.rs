@@ -44,6 +44,7 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
     for (k, v) in &r.workload {
         let _ = writeln!(s, "{k}: {v}");
     }
+    headline(&mut s, r);
     let down: Vec<String> = r.nodes.iter().filter(|n| !n.up).map(|n| n.node.to_string()).collect();
     if !down.is_empty() {
         let _ = writeln!(s, "nodes down at the end: {}", down.join(", "));
@@ -51,4 +52,47 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
     let _ = writeln!(s, "report: {}", dir.join("report.json").display());
     let _ = writeln!(s, "replay: {}", r.replay);
     s
+}
+
+/// The headline measurements: stale reads, lost writes, convergence, load balance.
+fn headline(s: &mut String, r: &RunReport) {
+    if let Some(all) = r.staleness.by_kind.get("all")
+        && let Some(ratio) = all.stale_ratio
+    {
+        let _ = writeln!(
+            s,
+            "stale reads: {:.3}% ({} of {} reads, mean k {:.3})",
+            100.0 * ratio,
+            all.stale,
+            all.reads,
+            all.k.mean.unwrap_or(0.0)
+        );
+    }
+    let d = &r.durability;
+    let lost = if d.versioning == "lww" {
+        format!("{} overwritten by LWW", d.lww_overwritten)
+    } else if d.data_destroying_faults.is_empty() {
+        format!("{}", d.lost_acked_writes)
+    } else {
+        format!("{} (excused by {})", d.lost_acked_writes, d.data_destroying_faults.join(", "))
+    };
+    let _ = writeln!(s, "acknowledged writes lost: {lost} of {}", d.acked_writes);
+    let c = &r.convergence;
+    let converged = match (c.convergence_s, c.converged_at_s) {
+        (Some(t), _) => format!("{t:.2} s after the last heal"),
+        (None, Some(at)) => format!("replicas agree from {at:.2} s"),
+        (None, None) if c.sampled => {
+            format!("not converged: {} of {} keys disagree at the end", c.divergent_keys_at_end, c.keys_at_end)
+        }
+        (None, None) => format!("{} of {} keys disagree at the end", c.divergent_keys_at_end, c.keys_at_end),
+    };
+    let _ = writeln!(s, "convergence: {converged}");
+    if let Some(e) = r.load.requests.efficiency {
+        let off = r.load.requests.out_of_balance_nodes.len();
+        let _ = writeln!(
+            s,
+            "load balance: efficiency {e:.3}, {off} of {} nodes more than 15% off the mean",
+            r.load.nodes.len()
+        );
+    }
 }

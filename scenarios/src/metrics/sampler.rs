@@ -1,0 +1,283 @@
+//! Periodic sampling of replica state during a run, for what cannot be seen afterwards: how many
+//! keys' replicas disagreed at each moment, when the world last applied a fault, and node
+//! counters banked across restarts (a node's counters start from 0 when it restarts).
+//!
+//! The sampler only reads the world: no random draws, no counters, no events. The runner calls
+//! it between slices of `World::run_until`, which handles exactly the events it would have
+//! handled in one go, so a run with sampling gives the same trace hash as one without.
+
+use crate::assemble::Assembly;
+use crate::history::OpRecord;
+use dynamo_model::NodeId;
+use dynamo_model::msg::{StoreKey, StoreRecord};
+use dynamo_model::node::Node;
+use dynamo_model::version::Versions;
+use sim_core::{ProcId, SimDuration, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A missing record reads as an empty set of versions.
+static EMPTY: Versions = Versions::new();
+
+/// Counters of one node, summed over its incarnations when sampled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeCounters {
+    /// Replica reads served.
+    pub replica_reads: u64,
+    /// Replica writes served.
+    pub replica_writes: u64,
+    /// Gets and puts coordinated (successful or not).
+    pub coordinated: u64,
+    /// Hints stored.
+    pub hints_stored: u64,
+    /// Hinted replicas handed off.
+    pub handoffs_completed: u64,
+    /// Read-repair writes sent.
+    pub read_repairs: u64,
+    /// Writes sent to substitutes with a hint.
+    pub hinted_writes: u64,
+}
+
+impl NodeCounters {
+    /// The counters of a running node (since it last started).
+    pub fn of(n: &Node) -> Self {
+        let (s, c) = (n.stats(), n.coordinator_stats());
+        NodeCounters {
+            replica_reads: s.replica_reads,
+            replica_writes: s.replica_writes,
+            coordinated: c.gets_ok + c.gets_failed + c.puts_ok + c.puts_failed,
+            hints_stored: s.hints_stored,
+            handoffs_completed: s.handoffs_completed,
+            read_repairs: c.read_repairs,
+            hinted_writes: c.hinted_writes,
+        }
+    }
+
+    /// Requests handled: replica reads and writes plus operations coordinated.
+    pub fn requests(&self) -> u64 {
+        self.replica_reads + self.replica_writes + self.coordinated
+    }
+
+    fn fields(&self) -> [u64; 7] {
+        [
+            self.replica_reads,
+            self.replica_writes,
+            self.coordinated,
+            self.hints_stored,
+            self.handoffs_completed,
+            self.read_repairs,
+            self.hinted_writes,
+        ]
+    }
+
+    fn add(&mut self, o: &NodeCounters) {
+        self.replica_reads += o.replica_reads;
+        self.replica_writes += o.replica_writes;
+        self.coordinated += o.coordinated;
+        self.hints_stored += o.hints_stored;
+        self.handoffs_completed += o.handoffs_completed;
+        self.read_repairs += o.read_repairs;
+        self.hinted_writes += o.hinted_writes;
+    }
+}
+
+/// One node's counters across incarnations: what earlier incarnations counted, plus the current.
+#[derive(Clone, Copy, Debug, Default)]
+struct Bank {
+    banked: NodeCounters,
+    current: NodeCounters,
+}
+
+impl Bank {
+    /// Takes in the node's counters now (`None` while it is down). A node seen down, or whose
+    /// counters went backwards, restarted: what its previous incarnation counted is banked.
+    /// (Counts an incarnation made after the last sample before its crash are missed.)
+    fn observe(&mut self, now: Option<NodeCounters>) {
+        match now {
+            None => {
+                self.banked.add(&self.current);
+                self.current = NodeCounters::default();
+            }
+            Some(c) => {
+                if c.fields().iter().zip(self.current.fields()).any(|(new, old)| *new < old) {
+                    self.banked.add(&self.current);
+                }
+                self.current = c;
+            }
+        }
+    }
+
+    fn total(&self) -> NodeCounters {
+        let mut t = self.banked;
+        t.add(&self.current);
+        t
+    }
+}
+
+/// One sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// When it was taken.
+    pub t: SimTime,
+    /// Keys known so far.
+    pub keys: u64,
+    /// Keys whose live top-N replicas disagree.
+    pub divergent: u64,
+    /// Requests each node handled so far (summed over its incarnations).
+    pub requests: Vec<u64>,
+}
+
+/// What sampling saw.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Samples {
+    /// The sampling interval.
+    pub interval: SimDuration,
+    /// The samples, in time order.
+    pub points: Vec<Sample>,
+    /// The first sample after the world last applied a fault (timeline or chaos) or restarted a
+    /// process; `None` if it never did.
+    pub last_fault_seen: Option<SimTime>,
+    /// Each node's counters summed over its incarnations, at the last sample.
+    pub counters: Vec<NodeCounters>,
+}
+
+/// Samples a running world's replica state at fixed intervals.
+pub struct Sampler {
+    n: usize,
+    /// Top-N replicas of every key known (the starting ring never changes).
+    replicas: BTreeMap<u64, Vec<NodeId>>,
+    /// Per client process: how much of its history was already read.
+    cursors: Vec<usize>,
+    banks: Vec<Bank>,
+    fault_marks: (u64, u64),
+    out: Samples,
+}
+
+impl Sampler {
+    /// A sampler for keys with `n` replicas, sampling every `interval`.
+    pub fn new(n: usize, interval: SimDuration) -> Self {
+        Sampler {
+            n,
+            replicas: BTreeMap::new(),
+            cursors: Vec::new(),
+            banks: Vec::new(),
+            fault_marks: (0, 0),
+            out: Samples { interval, ..Samples::default() },
+        }
+    }
+
+    /// The sampling interval.
+    pub fn interval(&self) -> SimDuration {
+        self.out.interval
+    }
+
+    /// Takes one sample of the world as it is now.
+    pub fn sample(&mut self, asm: &Assembly) {
+        let t = asm.world.now();
+        self.learn_keys(asm);
+        let divergent = self.replicas.iter().filter(|(key, list)| !live_replicas_agree(asm, **key, list)).count();
+        if self.banks.len() < asm.nodes {
+            self.banks.resize(asm.nodes, Bank::default());
+        }
+        for (i, bank) in self.banks.iter_mut().enumerate() {
+            let node = asm.world.process(ProcId(i as u32)).and_then(|a| a.as_node());
+            bank.observe(node.map(NodeCounters::of));
+        }
+        let stats = asm.world.stats();
+        let marks = (stats.faults_applied, stats.restarts);
+        if marks != self.fault_marks {
+            self.fault_marks = marks;
+            self.out.last_fault_seen = Some(t);
+        }
+        self.out.points.push(Sample {
+            t,
+            keys: self.replicas.len() as u64,
+            divergent: divergent as u64,
+            requests: self.banks.iter().map(|b| b.total().requests()).collect(),
+        });
+    }
+
+    /// What was sampled.
+    pub fn finish(mut self) -> Samples {
+        self.out.counters = self.banks.iter().map(Bank::total).collect();
+        self.out
+    }
+
+    /// Adds the keys completed operations touched and the keys replicas hold.
+    fn learn_keys(&mut self, asm: &Assembly) {
+        let mut new: BTreeSet<u64> = BTreeSet::new();
+        if self.cursors.len() < asm.clients.len() {
+            self.cursors.resize(asm.clients.len(), 0);
+        }
+        for (cursor, &(id, _)) in self.cursors.iter_mut().zip(&asm.clients) {
+            let Some(c) = asm.world.process(id).and_then(|a| a.as_client()) else { continue };
+            let h: &[OpRecord] = c.app().history();
+            new.extend(h.iter().skip(*cursor).map(|r| r.key));
+            *cursor = h.len();
+        }
+        for i in 0..asm.nodes as u32 {
+            for k in asm.world.disk(ProcId(i)).keys() {
+                if let StoreKey::Data(key) = k {
+                    new.insert(*key);
+                }
+            }
+        }
+        for key in new {
+            if !self.replicas.contains_key(&key) {
+                self.replicas.insert(key, crate::analysis::inspect::replicas_of(asm, key, self.n));
+            }
+        }
+    }
+}
+
+/// What node `node` holds for `key` (buffer over disk), by reference; `None` when corrupt.
+fn held(asm: &Assembly, node: NodeId, key: u64) -> Option<&Versions> {
+    if let Some(v) = asm.world.process(node).and_then(|a| a.as_node()).and_then(|n| n.storage().buffered(key)) {
+        return Some(v);
+    }
+    match asm.world.disk(node).peek(&StoreKey::Data(key)) {
+        Ok(Some(StoreRecord::Versions(v))) => Some(v),
+        Ok(_) => Some(&EMPTY),
+        Err(_) => None,
+    }
+}
+
+/// Whether the live nodes of `replicas` all hold the same versions of `key`: the same answer as
+/// [`crate::analysis::inspect::replicas_agree`], without cloning or hashing.
+pub fn live_replicas_agree(asm: &Assembly, key: u64, replicas: &[NodeId]) -> bool {
+    let mut first: Option<Option<&Versions>> = None;
+    for &r in replicas {
+        if !asm.world.is_up(r) {
+            continue;
+        }
+        let v = held(asm, r, key);
+        match first {
+            None => first = Some(v),
+            Some(f) if f != v => return false,
+            Some(_) => {}
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(reads: u64, writes: u64) -> NodeCounters {
+        NodeCounters { replica_reads: reads, replica_writes: writes, ..NodeCounters::default() }
+    }
+
+    #[test]
+    fn banks_counters_across_restarts() {
+        let mut b = Bank::default();
+        b.observe(Some(c(5, 5)));
+        b.observe(Some(c(7, 9)));
+        assert_eq!(b.total().requests(), 16);
+        b.observe(None); // seen down
+        assert_eq!(b.total().requests(), 16);
+        b.observe(Some(c(1, 0))); // new incarnation
+        assert_eq!(b.total().requests(), 17);
+        b.observe(Some(c(0, 3))); // restarted unseen: reads went backwards
+        assert_eq!(b.total().requests(), 20);
+    }
+}
