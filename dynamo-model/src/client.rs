@@ -110,6 +110,11 @@ impl Client {
         self.stats
     }
 
+    /// Counters of the reads this library coordinated itself (client-driven mode).
+    pub fn coordinator_stats(&self) -> crate::coordinator::CoordinatorStats {
+        self.coord.stats()
+    }
+
     /// Requests still waiting for an answer.
     pub fn in_flight(&self) -> usize {
         self.outstanding.len() + self.coord.in_flight()
@@ -121,7 +126,7 @@ impl Client {
         if self.cfg.coordinator == CoordinatorMode::ClientDriven {
             self.fill_targets(ctx, key);
             let targets = std::mem::take(&mut self.targets);
-            let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector };
+            let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector, stamper: None };
             let done = self.coord.start(ctx, &mut env, Origin::Local { req }, ClientOp::Get { key }, &targets);
             self.targets = targets;
             return (req, done);
@@ -152,11 +157,11 @@ impl Client {
             Msg::GetReply { req, result } => self.answered(ctx, req, Completion::Get { req, result }),
             Msg::PutReply { req, result } => self.answered(ctx, req, Completion::Put { req, result }),
             Msg::ReplicaReadReply { op, versions, .. } => {
-                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector };
+                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector, stamper: None };
                 self.coord.on_read_reply(ctx, &mut env, from, op, versions)
             }
             Msg::ReplicaWriteAck { op, ok, .. } => {
-                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector };
+                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector, stamper: None };
                 self.coord.on_write_ack(ctx, &mut env, from, op, ok)
             }
             Msg::MembershipSnapshot { .. } => {
@@ -177,11 +182,11 @@ impl Client {
                 Some(Completion::failed(req, o.is_get, OpError::ClientTimeout))
             }
             Timer::OpDeadline(op) => {
-                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector };
+                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector, stamper: None };
                 self.coord.on_deadline(ctx, &mut env, op)
             }
             Timer::ReadRepair(op) => {
-                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector };
+                let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector, stamper: None };
                 self.coord.on_repair_timer(ctx, &mut env, op);
                 None
             }

@@ -1,5 +1,6 @@
 //! Dynamo's tunables for one run: quorum sizes, versioning, coordination, read repair, sloppy
-//! quorum and hinted handoff, failure detection, storage, anti-entropy and membership.
+//! quorum and hinted handoff, failure detection, storage, anti-entropy, admission control and
+//! membership.
 //!
 //! Every field has a default that matches the paper's common configuration, (N,R,W) = (3,2,2)
 //! with vector clocks truncated at 10. [`DynamoConfig::validate`] rejects impossible settings
@@ -118,6 +119,72 @@ impl Default for BufferConfig {
     }
 }
 
+/// Anti-entropy with Merkle trees (§4.7): each node keeps one tree per key range it
+/// replicates and periodically compares one range with another replica of it, transferring
+/// exactly the keys that differ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AntiEntropyConfig {
+    /// Keep Merkle trees and run periodic exchanges. Default false (no trees, no exchanges).
+    pub enabled: bool,
+    /// How often a node starts an exchange (one key range, one peer), in milliseconds.
+    /// Default 10,000.
+    pub interval_ms: f64,
+    /// Levels below each tree's root, in 1..=20; a tree has 2^depth leaf buckets. Default 10.
+    pub depth: u8,
+    /// At most this many differing keys are transferred by one exchange; the rest wait for a
+    /// later exchange of the same range. Default 1000.
+    pub max_keys_per_exchange: usize,
+    /// An exchange step left unanswered this long is sent again (at most twice), then the
+    /// exchange is abandoned, in milliseconds. Default 300 (like `request_timeout_ms`).
+    pub reply_timeout_ms: f64,
+}
+
+impl Default for AntiEntropyConfig {
+    fn default() -> Self {
+        AntiEntropyConfig {
+            enabled: false,
+            interval_ms: 10_000.0,
+            depth: crate::merkle::DEFAULT_DEPTH,
+            max_keys_per_exchange: 1000,
+            reply_timeout_ms: 300.0,
+        }
+    }
+}
+
+/// Admission control of background tasks (§6.5): hinted-handoff scans and anti-entropy
+/// exchanges ask for a runtime slice first, and are deferred while foreground disk latency is
+/// high.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdmissionConfig {
+    /// Gate background tasks on foreground disk latency. Default false (never deferred).
+    pub enabled: bool,
+    /// The sliding window over which foreground disk latency is measured, in milliseconds.
+    /// Default 60,000 (the paper's "last 60 seconds").
+    pub window_ms: f64,
+    /// Background work is deferred while the window's 99th-percentile foreground disk service
+    /// time exceeds this, in milliseconds. Default 50 (the paper's example).
+    pub p99_threshold_ms: f64,
+    /// The first deferral, in milliseconds; each further consecutive deferral doubles it.
+    /// Default 1000.
+    pub min_backoff_ms: f64,
+    /// The longest deferral, in milliseconds (at least `min_backoff_ms`). Default 60,000.
+    pub max_backoff_ms: f64,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        AdmissionConfig {
+            enabled: false,
+            window_ms: 60_000.0,
+            p99_threshold_ms: 50.0,
+            min_backoff_ms: 1000.0,
+            max_backoff_ms: 60_000.0,
+        }
+    }
+}
+
 /// Dynamo's settings for one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -149,6 +216,10 @@ pub struct DynamoConfig {
     /// A client-driven client polls a random node for membership this often, in milliseconds.
     /// Default 10,000 (§6.4).
     pub membership_poll_ms: f64,
+    /// Anti-entropy with Merkle trees. Default: off.
+    pub anti_entropy: AntiEntropyConfig,
+    /// Admission control of background tasks. Default: off.
+    pub admission: AdmissionConfig,
 }
 
 impl Default for DynamoConfig {
@@ -166,6 +237,8 @@ impl Default for DynamoConfig {
             failure_detection: FailureDetection::default(),
             storage: StorageConfig::default(),
             membership_poll_ms: 10_000.0,
+            anti_entropy: AntiEntropyConfig::default(),
+            admission: AdmissionConfig::default(),
         }
     }
 }
@@ -197,6 +270,14 @@ pub enum ConfigError {
         /// The field path.
         field: &'static str,
     },
+    /// A value lies outside its allowed range.
+    #[error("{field}: {problem}")]
+    Range {
+        /// The field path.
+        field: &'static str,
+        /// What the value must be, and what it was.
+        problem: String,
+    },
 }
 
 impl DynamoConfig {
@@ -215,6 +296,12 @@ impl DynamoConfig {
             ("failure_detection.suspect_after_ms", self.failure_detection.suspect_after_ms),
             ("failure_detection.retry_interval_ms", self.failure_detection.retry_interval_ms),
             ("membership_poll_ms", self.membership_poll_ms),
+            ("anti_entropy.interval_ms", self.anti_entropy.interval_ms),
+            ("anti_entropy.reply_timeout_ms", self.anti_entropy.reply_timeout_ms),
+            ("admission.window_ms", self.admission.window_ms),
+            ("admission.p99_threshold_ms", self.admission.p99_threshold_ms),
+            ("admission.min_backoff_ms", self.admission.min_backoff_ms),
+            ("admission.max_backoff_ms", self.admission.max_backoff_ms),
         ];
         if let ReadRepair::Async { wait_ms } = self.read_repair {
             durations.push(("read_repair.async.wait_ms", wait_ms));
@@ -232,6 +319,21 @@ impl DynamoConfig {
         }
         if let VersioningMode::VectorClock { truncation_threshold: 0 } = self.versioning {
             return Err(ConfigError::Count { field: "versioning.vector_clock.truncation_threshold" });
+        }
+        let ae = &self.anti_entropy;
+        if crate::merkle::MerkleConfig::with_depth(ae.depth).is_err() {
+            let (lo, hi) = (crate::merkle::MIN_DEPTH, crate::merkle::MAX_DEPTH);
+            let problem = format!("must be between {lo} and {hi}, got {}", ae.depth);
+            return Err(ConfigError::Range { field: "anti_entropy.depth", problem });
+        }
+        if ae.max_keys_per_exchange == 0 {
+            return Err(ConfigError::Count { field: "anti_entropy.max_keys_per_exchange" });
+        }
+        let adm = &self.admission;
+        if adm.max_backoff_ms < adm.min_backoff_ms {
+            let problem =
+                format!("must be at least min_backoff_ms ({}), got {}", adm.min_backoff_ms, adm.max_backoff_ms);
+            return Err(ConfigError::Range { field: "admission.max_backoff_ms", problem });
         }
         Ok(())
     }
@@ -264,5 +366,42 @@ mod tests {
         assert!(matches!(c.validate(5), Err(ConfigError::Duration { field: "request_timeout_ms", .. })));
         let c = DynamoConfig { read_repair: ReadRepair::Async { wait_ms: -1.0 }, ..DynamoConfig::default() };
         assert!(c.validate(5).is_err());
+    }
+
+    #[test]
+    fn anti_entropy_and_admission_settings_are_checked_by_field() {
+        let err = |c: DynamoConfig| c.validate(5).unwrap_err().to_string();
+        let ae = |a: AntiEntropyConfig| DynamoConfig { anti_entropy: a, ..DynamoConfig::default() };
+        let adm = |a: AdmissionConfig| DynamoConfig { admission: a, ..DynamoConfig::default() };
+        assert!(!DynamoConfig::default().anti_entropy.enabled && !DynamoConfig::default().admission.enabled);
+        assert_eq!(
+            err(ae(AntiEntropyConfig { depth: 0, ..Default::default() })),
+            "anti_entropy.depth: must be between 1 and 20, got 0"
+        );
+        assert_eq!(
+            err(ae(AntiEntropyConfig { depth: 21, ..Default::default() })),
+            "anti_entropy.depth: must be between 1 and 20, got 21"
+        );
+        assert_eq!(
+            err(ae(AntiEntropyConfig { max_keys_per_exchange: 0, ..Default::default() })),
+            "anti_entropy.max_keys_per_exchange: must be at least 1"
+        );
+        assert!(
+            err(ae(AntiEntropyConfig { interval_ms: 0.0, ..Default::default() }))
+                .starts_with("anti_entropy.interval_ms:")
+        );
+        assert!(
+            err(adm(AdmissionConfig { window_ms: f64::INFINITY, ..Default::default() }))
+                .starts_with("admission.window_ms:")
+        );
+        assert!(
+            err(adm(AdmissionConfig { p99_threshold_ms: -1.0, ..Default::default() }))
+                .starts_with("admission.p99_threshold_ms:")
+        );
+        assert_eq!(
+            err(adm(AdmissionConfig { min_backoff_ms: 10.0, max_backoff_ms: 5.0, ..Default::default() })),
+            "admission.max_backoff_ms: must be at least min_backoff_ms (10), got 5"
+        );
+        assert!(ae(AntiEntropyConfig { enabled: true, depth: 20, ..Default::default() }).validate(5).is_ok());
     }
 }

@@ -14,6 +14,7 @@ use crate::config::{DynamoConfig, ReadRepair};
 use crate::detector::Detector;
 use crate::msg::{ClientOp, GetOk, Host, Key, Msg, OpError, OpId, ReqId, Timer};
 use crate::quorum::Target;
+use crate::stamp::Stamper;
 use crate::storage::Storage;
 use crate::version::{Context, Value, Versions};
 use sim_core::{Ctx, SimDuration};
@@ -100,7 +101,10 @@ pub struct CoordinatorStats {
     pub puts_failed: u64,
     /// Repair writes sent to stale replicas.
     pub read_repairs: u64,
-    /// Writes sent to substitutes with a hint.
+    /// Reads sent to substitutes (sloppy quorum reads).
+    pub substitute_reads: u64,
+    /// Writes stored on substitutes with a hint (sent to them, or written locally by a
+    /// substitute coordinator).
     pub hinted_writes: u64,
 }
 
@@ -123,6 +127,8 @@ pub struct Env<'a> {
     pub local: Option<&'a mut Storage>,
     /// The local failure detector.
     pub detector: &'a mut Detector,
+    /// The node's stamping epochs (`None` for a client library, which never stamps).
+    pub stamper: Option<&'a mut Stamper>,
 }
 
 impl Coordinator {
@@ -191,6 +197,7 @@ impl Coordinator {
         let p = &self.ops[&id];
         let (key, targets) = (p.key, p.targets.clone());
         let local = Self::local_target(env, ctx.me(), &targets);
+        self.stats.substitute_reads += targets.iter().filter(|t| t.hint.is_some()).count() as u64;
         for t in targets.iter().filter(|t| Some(**t) != local) {
             ctx.send(t.node, Msg::ReplicaRead { op: id, key });
         }
@@ -218,24 +225,30 @@ impl Coordinator {
         let buffered = env.cfg.storage.buffer.is_some();
         let now = ctx.now().0;
         let mode = env.cfg.versioning;
+        let primary = env.stamper.as_deref().map_or(me, |st| st.primary());
         let (update, local_ok) = match (local, env.local.as_deref_mut()) {
             (Some(t), Some(storage)) => {
-                // Stamp from everything this node holds for the key, main store and every hint,
-                // so its counter is fresh whichever role it played before: a counter reused
-                // across roles would make the new version dominate one it never saw.
+                // Stamp from everything this node holds for the key (main store and hints).
                 let mut stored = storage.read(ctx, key);
                 stored.merge(&storage.hinted_versions(ctx, key));
-                let update = stored.coordinate_put(mode, context, me, now, value);
+                let actor = match (t.hint, env.stamper.as_deref_mut()) {
+                    (Some(_), Some(st)) => st.substitute(ctx, &stored),
+                    _ => primary,
+                };
+                let update = stamp(&mut stored, mode, context, actor, now, value);
                 let durable = buffered && durable_writer == me;
                 let ok = match t.hint {
-                    Some(intended) => storage.store_hint(ctx, intended, key, &update).is_ok(),
+                    Some(intended) => {
+                        self.stats.hinted_writes += 1;
+                        storage.store_hint(ctx, intended, key, &update).is_ok()
+                    }
                     None => storage.store(ctx, key, &stored, durable).is_ok(),
                 };
                 (update, ok)
             }
             _ => {
                 let stamped = self.stamped.entry(key).or_default();
-                (stamped.coordinate_put(mode, context, me, now, value), false)
+                (stamp(stamped, mode, context, primary, now, value), false)
             }
         };
         if let Some(p) = self.ops.get_mut(&id) {
@@ -427,6 +440,22 @@ impl Coordinator {
             None => Some(completion),
         }
     }
+}
+
+/// Creates the new version of a put, or — when the same write was already stamped here (a
+/// retried or re-forwarded request) — re-sends what is held instead of stamping it twice.
+fn stamp(
+    stored: &mut Versions,
+    mode: crate::version::VersioningMode,
+    context: &Context,
+    actor: NodeId,
+    now: u64,
+    value: Value,
+) -> Versions {
+    if stored.siblings().iter().any(|s| s.write_id() == value.write_id) {
+        return stored.clone();
+    }
+    stored.coordinate_put(mode, context, actor, now, value)
 }
 
 impl Completion {

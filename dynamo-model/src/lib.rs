@@ -6,9 +6,12 @@
 //!   replica service, [`storage`] (disk, object buffer, hint store), [`quorum`] (sloppy quorum
 //!   targets), [`detector`] (local failure detection).
 //! - [`client`]: the client library (routing, client-driven coordination).
-//! - [`merkle`]: Merkle trees for anti-entropy.
+//! - [`merkle`]: Merkle trees for anti-entropy; [`anti_entropy`]: the node's per-range trees and
+//!   exchange driver; [`admission`]: admission control of background tasks (§6.5).
 //! - [`msg`]: the messages, timers and disk records; [`config`]: the settings.
 pub mod actor;
+pub mod admission;
+pub mod anti_entropy;
 pub mod client;
 pub mod config;
 pub mod coordinator;
@@ -19,6 +22,7 @@ pub mod mutation;
 pub mod node;
 pub mod quorum;
 pub mod ring;
+pub mod stamp;
 pub mod storage;
 pub mod version;
 #[cfg(test)] mod tests;

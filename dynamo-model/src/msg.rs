@@ -5,6 +5,8 @@
 //! wherever it matters). Sizes are estimates of an encoded form, for byte counters.
 
 use crate::NodeId;
+use crate::merkle;
+use crate::ring::KeyRange;
 use crate::version::{Context, Value, Versions};
 use sim_core::{Message, Process};
 
@@ -165,6 +167,48 @@ pub enum Msg {
         /// The view's version.
         version: u64,
     },
+    /// Anti-entropy initiator → another replica of `range`: answer this step of a Merkle
+    /// exchange (§4.7) from your tree of the range.
+    MerkleRequest {
+        /// The initiator's exchange number.
+        session: u64,
+        /// The key range, identified by its bounds (both sides derive it from the ring).
+        range: KeyRange,
+        /// Node hashes or leaf buckets wanted.
+        request: merkle::Request,
+    },
+    /// Replica → anti-entropy initiator: the answer to a `MerkleRequest`.
+    MerkleReply {
+        /// The exchange number.
+        session: u64,
+        /// The key range.
+        range: KeyRange,
+        /// The hashes or buckets; `None` when this node keeps no tree for the range or the
+        /// request does not fit its tree.
+        reply: Option<merkle::Reply>,
+    },
+    /// Initiator → replica: the keys the exchange found to differ. Merge `push` (the
+    /// initiator's versions of the differing keys it holds) and send back your versions of the
+    /// `want` keys that the push does not already cover.
+    KeyExchange {
+        /// The exchange number.
+        session: u64,
+        /// The key range.
+        range: KeyRange,
+        /// The initiator's versions, per key.
+        push: Vec<(Key, Versions)>,
+        /// Keys the replica holds and the initiator may lack or hold stale.
+        want: Vec<Key>,
+    },
+    /// Replica → initiator: its versions of the wanted keys that the initiator lacks.
+    KeyExchangeReply {
+        /// The exchange number.
+        session: u64,
+        /// The key range.
+        range: KeyRange,
+        /// The replica's versions, per key (possibly none: then this is the exchange's ack).
+        versions: Vec<(Key, Versions)>,
+    },
 }
 
 impl Msg {
@@ -178,6 +222,30 @@ fn versions_bytes(v: &Versions) -> u32 {
 
 fn context_bytes(c: &Context) -> u32 {
     (c.clock().len() * 24) as u32
+}
+
+/// A range's two bounds plus an exchange number.
+const RANGE_SESSION_BYTES: u64 = 32 + 8;
+
+fn keyed_versions_bytes(kv: &[(Key, Versions)]) -> u64 {
+    kv.iter().map(|(_, v)| 8 + u64::from(versions_bytes(v))).sum()
+}
+
+fn merkle_request_bytes(r: &merkle::Request) -> u64 {
+    match r {
+        merkle::Request::Hashes { indices, .. } => 2 + merkle::INDEX_BYTES * indices.len() as u64,
+        merkle::Request::Buckets { leaves, .. } => 1 + merkle::INDEX_BYTES * leaves.len() as u64,
+    }
+}
+
+fn merkle_reply_bytes(r: &Option<merkle::Reply>) -> u64 {
+    match r {
+        None => 1,
+        Some(merkle::Reply::Hashes(h)) => merkle::HASH_BYTES * h.len() as u64,
+        Some(merkle::Reply::Buckets(b)) => {
+            b.iter().map(|b| merkle::INDEX_BYTES + merkle::ENTRY_BYTES * b.entries.len() as u64).sum()
+        }
+    }
 }
 
 impl Message for Msg {
@@ -195,6 +263,10 @@ impl Message for Msg {
         "handoff_ack",
         "membership_poll",
         "membership_snapshot",
+        "merkle_request",
+        "merkle_reply",
+        "key_exchange",
+        "key_exchange_reply",
     ];
 
     fn kind(&self) -> usize {
@@ -212,6 +284,10 @@ impl Message for Msg {
             Msg::HandoffAck { .. } => 10,
             Msg::MembershipPoll => 11,
             Msg::MembershipSnapshot { .. } => 12,
+            Msg::MerkleRequest { .. } => 13,
+            Msg::MerkleReply { .. } => 14,
+            Msg::KeyExchange { .. } => 15,
+            Msg::KeyExchangeReply { .. } => 16,
         }
     }
 
@@ -225,6 +301,12 @@ impl Message for Msg {
                 Msg::ReplicaReadReply { versions, .. }
                 | Msg::ReplicaWrite { versions, .. }
                 | Msg::Handoff { versions, .. } => versions_bytes(versions),
+                Msg::MerkleRequest { request, .. } => clamp(RANGE_SESSION_BYTES + merkle_request_bytes(request)),
+                Msg::MerkleReply { reply, .. } => clamp(RANGE_SESSION_BYTES + merkle_reply_bytes(reply)),
+                Msg::KeyExchange { push, want, .. } => {
+                    clamp(RANGE_SESSION_BYTES + keyed_versions_bytes(push) + 8 * want.len() as u64)
+                }
+                Msg::KeyExchangeReply { versions, .. } => clamp(RANGE_SESSION_BYTES + keyed_versions_bytes(versions)),
                 _ => 0,
             }
     }
@@ -267,6 +349,13 @@ pub enum Timer {
     ClientDeadline(ReqId),
     /// A client-driven client refreshes its membership snapshot.
     MembershipPoll,
+    /// Start the next anti-entropy exchange (or ask admission control again).
+    AntiEntropy,
+    /// An anti-entropy exchange step went unanswered: send it again or give up.
+    AntiEntropyRetry {
+        /// The exchange number.
+        session: u64,
+    },
     /// The application's own timer (workload arrivals, probes...).
     App(u64),
 }
@@ -283,6 +372,8 @@ pub enum StoreKey {
         /// The node it belongs to.
         intended: NodeId,
     },
+    /// The node's version-stamping epochs (see `stamp.rs`).
+    Epochs,
 }
 
 /// A record on a node's disk.
@@ -290,6 +381,15 @@ pub enum StoreKey {
 pub enum StoreRecord {
     /// A key's versions (main store or hint store).
     Versions(Versions),
+    /// The node's stamping epochs: its primary epoch and the next substitute epoch.
+    Epochs {
+        /// The epoch of the actor the node stamps with as a top-N replica.
+        primary: u32,
+        /// The epoch the next fresh substitute actor will use.
+        next_substitute: u32,
+        /// Substitute actors that must never stamp again (their versions were forgotten).
+        retired: Vec<NodeId>,
+    },
 }
 
 /// The process types a Dynamo node or client can run inside: any whose messages, timers and
@@ -297,3 +397,8 @@ pub enum StoreRecord {
 pub trait Host: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord> {}
 
 impl<P: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord>> Host for P {}
+
+/// A byte count as a message size, saturating.
+fn clamp(bytes: u64) -> u32 {
+    bytes.min(u64::from(u32::MAX - Msg::HEADER)) as u32
+}

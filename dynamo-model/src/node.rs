@@ -6,14 +6,21 @@
 //! locally and asks the others. In `proxy` mode the receiving node coordinates without storing
 //! locally. In `client_driven` mode clients coordinate reads themselves and send writes to a
 //! top-N node.
+//!
+//! Background work: hinted handoff scans and, when enabled, Merkle anti-entropy exchanges
+//! (`anti_entropy.rs`), both gated by admission control (`admission.rs`) when that is enabled;
+//! foreground handlers report the disk service time they charged to the controller.
 
 use crate::NodeId;
+use crate::admission::{Admission, AdmissionController, AdmissionStats};
+use crate::anti_entropy::{self, AeEnv, AntiEntropy, RangeTrees};
 use crate::config::{CoordinatorMode, DynamoConfig};
 use crate::coordinator::{Completion, Coordinator, CoordinatorStats, Env, Origin};
 use crate::detector::Detector;
 use crate::msg::{ClientOp, Host, Key, Msg, OpError, Timer};
 use crate::quorum::{Target, choose_targets};
 use crate::ring::{Ring, key_position};
+use crate::stamp::Stamper;
 use crate::storage::{Storage, StorageStats};
 use crate::version::Versions;
 use sim_core::{Ctx, SimDuration};
@@ -38,6 +45,9 @@ struct Forward {
 pub struct NodeStats {
     /// Requests forwarded to a top-N node.
     pub forwarded: u64,
+    /// Forwarded requests routed again because their coordinator never confirmed (the first
+    /// coordinator may still have run it: the write is then stamped twice).
+    pub reforwarded: u64,
     /// Replica reads served.
     pub replica_reads: u64,
     /// Replica writes stored (main store).
@@ -50,6 +60,16 @@ pub struct NodeStats {
     pub handoffs_completed: u64,
     /// Handoffs received and stored for this node.
     pub handoffs_received: u64,
+    /// Anti-entropy exchanges this node initiated and finished (with or without keys to move).
+    pub ae_exchanges: u64,
+    /// Anti-entropy exchanges abandoned (a step unanswered after its resends, or refused).
+    pub ae_abandoned: u64,
+    /// Keys whose stored versions an anti-entropy merge changed here (either side).
+    pub ae_keys_repaired: u64,
+    /// Keys' versions this node sent in anti-entropy key exchanges (either side).
+    pub ae_keys_sent: u64,
+    /// Background tasks (hint scans, anti-entropy exchanges) deferred by admission control.
+    pub background_deferred: u64,
 }
 
 /// One storage node.
@@ -61,6 +81,7 @@ pub struct Node {
     storage: Storage,
     coord: Coordinator,
     detector: Detector,
+    stamper: Stamper,
     probing: bool,
     /// Requests forwarded to a coordinator that has not yet confirmed it is alive.
     forwards: BTreeMap<u64, Forward>,
@@ -70,17 +91,31 @@ pub struct Node {
     list: Vec<NodeId>,
     targets: Vec<Target>,
     stats: NodeStats,
+    /// The anti-entropy driver, when enabled.
+    ae: Option<Box<AntiEntropy>>,
+    /// The admission controller of background tasks, when enabled.
+    admission: Option<Box<AdmissionController>>,
 }
 
 impl Node {
     /// Boots (or, after a crash, rebuilds) node `id` from what its disk holds.
     pub fn boot<P: Host>(ctx: &mut Ctx<'_, P>, cfg: Arc<DynamoConfig>, ring: Arc<Ring>) -> Node {
         let mut storage = Storage::new(cfg.storage.clone());
-        storage.recover(ctx);
+        let recovered = storage.recover(ctx);
+        let stamper = Stamper::boot(ctx, cfg.coordinator == CoordinatorMode::Proxy);
         ctx.set_timer(ms(cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
         if let Some(b) = &cfg.storage.buffer {
             ctx.set_timer(ms(b.flush_interval_ms), Timer::Flush);
         }
+        let ae = cfg.anti_entropy.enabled.then(|| {
+            let ranges = ring.ranges_of(ctx.me(), cfg.n);
+            let depth = crate::merkle::MerkleConfig { depth: cfg.anti_entropy.depth };
+            let trees = RangeTrees::build(ranges, depth, recovered.iter().map(|(k, v)| (*k, v)))
+                .expect("anti_entropy.depth is validated with the config");
+            storage.attach_trees(trees);
+            Box::new(AntiEntropy::boot(ctx, &cfg.anti_entropy))
+        });
+        let admission = cfg.admission.enabled.then(|| Box::new(AdmissionController::new(&cfg.admission)));
         Node {
             id: ctx.me(),
             cfg,
@@ -88,6 +123,7 @@ impl Node {
             storage,
             coord: Coordinator::new(),
             detector: Detector::new(),
+            stamper,
             probing: false,
             forwards: BTreeMap::new(),
             next_forward: 1,
@@ -95,6 +131,8 @@ impl Node {
             list: Vec::new(),
             targets: Vec::new(),
             stats: NodeStats::default(),
+            ae,
+            admission,
         }
     }
 
@@ -128,11 +166,24 @@ impl Node {
         self.storage.stats()
     }
 
+    /// Admission controller counters (`None` when admission control is off).
+    pub fn admission_stats(&self) -> Option<AdmissionStats> {
+        self.admission.as_ref().map(|a| a.stats())
+    }
+
+    /// Whether an anti-entropy exchange this node started is still in flight.
+    pub fn anti_entropy_in_flight(&self) -> bool {
+        self.ae.as_ref().is_some_and(|ae| ae.in_flight())
+    }
+
     /// Handles a message.
     pub fn on_message<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, from: NodeId, msg: Msg) {
         if from != self.id {
             self.detector.heard_from(from);
         }
+        let foreground = self.admission.is_some()
+            && matches!(msg, Msg::Request { .. } | Msg::ReplicaRead { .. } | Msg::ReplicaWrite { .. });
+        let disk_before = ctx.service_time();
         match msg {
             Msg::Request { client, req, op, hops } => {
                 if hops > 0 {
@@ -174,12 +225,40 @@ impl Node {
                     && let Some(sent) = sent
                     && sent.covers(&self.storage.read_hint(ctx, from, key))
                 {
+                    self.stamper.retire(ctx, &sent);
                     self.storage.delete_hint(ctx, from, key);
                     self.stats.handoffs_completed += 1;
                 }
             }
             Msg::MembershipPoll => ctx.send(from, Msg::MembershipSnapshot { version: 0 }),
             Msg::GetReply { .. } | Msg::PutReply { .. } | Msg::MembershipSnapshot { .. } => {}
+            Msg::MerkleRequest { session, range, request } => {
+                anti_entropy::answer_merkle(ctx, &self.storage, from, session, range, &request)
+            }
+            Msg::MerkleReply { session, range, reply } => {
+                let (ae, mut env) = self.ae_env();
+                if let Some(ae) = ae {
+                    ae.on_merkle_reply(ctx, &mut env, from, session, range, reply);
+                }
+            }
+            Msg::KeyExchange { session, range, push, want } => {
+                let (_, mut env) = self.ae_env();
+                anti_entropy::answer_key_exchange(ctx, &mut env, from, session, range, push, want);
+            }
+            Msg::KeyExchangeReply { session, range, versions } => {
+                let (ae, mut env) = self.ae_env();
+                if let Some(ae) = ae {
+                    ae.on_key_exchange_reply(ctx, &mut env, from, session, range, versions);
+                }
+            }
+        }
+        if foreground && let Some(adm) = &mut self.admission {
+            // The disk service time this foreground operation charged (a handler that touched
+            // no disk, e.g. a forward, is not a disk operation).
+            let disk = SimDuration::from_nanos(ctx.service_time().as_nanos() - disk_before.as_nanos());
+            if disk > SimDuration::ZERO {
+                adm.record(ctx.now(), disk);
+            }
         }
     }
 
@@ -199,7 +278,32 @@ impl Node {
                 coord.on_repair_timer(ctx, &mut env, op);
             }
             Timer::Probe => self.probe(ctx),
-            Timer::HintScan => self.scan_hints(ctx),
+            Timer::HintScan => {
+                // A scan with hints to hand off is background work: ask admission control.
+                let deferral = if self.storage.hint_count() > 0 { self.background_deferral(ctx) } else { None };
+                match deferral {
+                    Some(delay) => {
+                        ctx.set_timer(delay, Timer::HintScan);
+                    }
+                    None => self.scan_hints(ctx),
+                }
+            }
+            Timer::AntiEntropy => match self.background_deferral(ctx) {
+                Some(delay) => {
+                    ctx.set_timer(delay, Timer::AntiEntropy);
+                }
+                None => {
+                    let (ae, mut env) = self.ae_env();
+                    if let Some(ae) = ae {
+                        ae.on_tick(ctx, &mut env);
+                    }
+                }
+            },
+            Timer::AntiEntropyRetry { session } => {
+                if let Some(ae) = &mut self.ae {
+                    ae.on_retry(ctx, &mut self.stats, session);
+                }
+            }
             Timer::Flush => {
                 self.storage.flush(ctx);
                 if let Some(b) = &self.cfg.storage.buffer {
@@ -209,6 +313,7 @@ impl Node {
             Timer::PeerCheck { op, peer } => {
                 // A coordinator this node forwarded to never confirmed: suspect it, route again.
                 if let Some(f) = self.forwards.remove(&op) {
+                    self.stats.reforwarded += 1;
                     self.detector.suspect(peer, ctx.now());
                     self.arm_probe(ctx);
                     self.on_request(ctx, f.client, f.req, f.op, f.hops);
@@ -218,10 +323,39 @@ impl Node {
         }
     }
 
+    /// Asks admission control for a background runtime slice: `None` to go ahead now (always,
+    /// when admission control is off), else how long to wait before asking again.
+    fn background_deferral<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) -> Option<SimDuration> {
+        match self.admission.as_mut()?.admit(ctx.now()) {
+            Admission::Admit => None,
+            Admission::Defer(delay) => {
+                self.stats.background_deferred += 1;
+                Some(delay)
+            }
+        }
+    }
+
+    /// The anti-entropy driver and what it may touch, borrowed apart.
+    fn ae_env(&mut self) -> (Option<&mut AntiEntropy>, AeEnv<'_>) {
+        let env = AeEnv {
+            storage: &mut self.storage,
+            detector: &self.detector,
+            ring: &self.ring,
+            n: self.cfg.n,
+            stats: &mut self.stats,
+        };
+        (self.ae.as_deref_mut(), env)
+    }
+
     /// The coordinator and what it may touch, borrowed apart.
     fn coord_env(&mut self) -> (&mut Coordinator, Env<'_>) {
         let local = self.cfg.coordinator != CoordinatorMode::Proxy;
-        let env = Env { cfg: &self.cfg, local: local.then_some(&mut self.storage), detector: &mut self.detector };
+        let env = Env {
+            cfg: &self.cfg,
+            local: local.then_some(&mut self.storage),
+            detector: &mut self.detector,
+            stamper: Some(&mut self.stamper),
+        };
         (&mut self.coord, env)
     }
 

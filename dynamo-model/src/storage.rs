@@ -8,7 +8,11 @@
 //! buffer, flushed periodically or when full, unless the coordinator asked for a durable write.
 //! A crash loses the buffer. Hints live under their own disk keys and an in-memory index that
 //! is rebuilt from a disk scan when the node restarts.
+//!
+//! With anti-entropy on, the engine also keeps the node's Merkle trees ([`RangeTrees`]) equal to
+//! what it serves: every store, buffer flush and detected corruption updates the key's leaf.
 
+use crate::anti_entropy::RangeTrees;
 use crate::config::StorageConfig;
 use crate::msg::{Host, Key, StoreKey, StoreRecord};
 use crate::version::Versions;
@@ -37,6 +41,8 @@ pub struct Storage {
     buffer: BTreeMap<Key, Versions>,
     hints: BTreeSet<(NodeId, Key)>,
     stats: StorageStats,
+    /// The anti-entropy Merkle trees of the main store, when anti-entropy is on.
+    trees: Option<RangeTrees>,
 }
 
 /// Bytes a record of these versions takes on disk.
@@ -47,7 +53,34 @@ pub fn record_bytes(v: &Versions) -> u64 {
 impl Storage {
     /// An engine with an empty buffer and hint index.
     pub fn new(cfg: StorageConfig) -> Self {
-        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), stats: StorageStats::default() }
+        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), stats: StorageStats::default(), trees: None }
+    }
+
+    /// Keeps `trees` (built from what the disk holds) up to date from now on.
+    pub fn attach_trees(&mut self, trees: RangeTrees) {
+        self.trees = Some(trees);
+    }
+
+    /// The anti-entropy Merkle trees, when anti-entropy is on.
+    pub fn trees(&self) -> Option<&RangeTrees> {
+        self.trees.as_ref()
+    }
+
+    /// Debug and test aid: checks that the Merkle trees equal trees rebuilt from scratch out of
+    /// what this engine serves, `disk`'s intact data records overlaid by the object buffer.
+    /// Always `Ok` when anti-entropy is off.
+    pub fn check_trees(&self, disk: impl IntoIterator<Item = (Key, Versions)>) -> Result<(), String> {
+        let Some(trees) = &self.trees else { return Ok(()) };
+        let mut served: BTreeMap<Key, Versions> = disk.into_iter().collect();
+        served.extend(self.buffer.iter().map(|(k, v)| (*k, v.clone())));
+        trees.check(served)
+    }
+
+    /// Records in the trees that `key` is now served as `versions`.
+    fn track(&mut self, key: Key, versions: &Versions) {
+        if let Some(t) = &mut self.trees {
+            t.update(key, versions);
+        }
     }
 
     /// Rebuilds the in-memory hint index from the disk after a restart; returns the data keys
@@ -60,6 +93,7 @@ impl Storage {
                     self.hints.insert((intended, key));
                 }
                 (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => data.push((key, v)),
+                (StoreKey::Data(_) | StoreKey::Epochs, Ok(_)) => {}
                 (_, Err(_)) => self.stats.corrupt_reads += 1,
             }
         }
@@ -82,9 +116,13 @@ impl Storage {
     fn read_disk<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, k: StoreKey) -> Versions {
         match ctx.disk_read(&k) {
             Ok(Some(StoreRecord::Versions(v))) => v,
-            Ok(None) => Versions::new(),
+            Ok(None | Some(StoreRecord::Epochs { .. })) => Versions::new(),
             Err(_) => {
                 self.stats.corrupt_reads += 1;
+                if let StoreKey::Data(key) = k {
+                    // Served as missing from now on: anti-entropy will fetch it back.
+                    self.track(key, &Versions::new());
+                }
                 Versions::new()
             }
         }
@@ -105,6 +143,18 @@ impl Storage {
         Ok(merged)
     }
 
+    /// Anti-entropy's merge: like [`apply`](Self::apply) (not durable), but writes nothing when
+    /// the stored versions already cover `incoming`. Returns whether the stored set changed.
+    pub fn repair<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key, incoming: &Versions) -> Result<bool, DiskError> {
+        let mut merged = self.read(ctx, key);
+        if merged.covers(incoming) {
+            return Ok(false);
+        }
+        merged.merge(incoming);
+        self.store(ctx, key, &merged, false)?;
+        Ok(true)
+    }
+
     /// Stores an already reconciled set for `key`.
     pub fn store<P: Host>(
         &mut self,
@@ -117,16 +167,24 @@ impl Storage {
         match buffered {
             Some(b) if !durable => {
                 self.buffer.insert(key, versions.clone());
+                self.track(key, versions);
                 if self.buffer.len() >= b.max_objects {
                     self.flush(ctx);
                 }
                 Ok(())
             }
             _ => {
-                if let Some(v) = self.buffer.get_mut(&key) {
+                let in_buffer = if let Some(v) = self.buffer.get_mut(&key) {
                     *v = versions.clone();
+                    true
+                } else {
+                    false
+                };
+                let r = self.write_disk(ctx, StoreKey::Data(key), versions, durable || self.cfg.fsync_writes);
+                if r.is_ok() || in_buffer {
+                    self.track(key, versions);
                 }
-                self.write_disk(ctx, StoreKey::Data(key), versions, durable || self.cfg.fsync_writes)
+                r
             }
         }
     }
@@ -158,6 +216,11 @@ impl Storage {
             let bytes = record_bytes(&v);
             if ctx.disk_write(StoreKey::Data(key), StoreRecord::Versions(v), bytes).is_err() {
                 self.stats.lost_in_flush += 1;
+                if self.trees.is_some() {
+                    // The disk still serves what it held before: the tree must say so.
+                    let kept = self.read_disk(ctx, StoreKey::Data(key));
+                    self.track(key, &kept);
+                }
             }
         }
         ctx.disk_fsync();

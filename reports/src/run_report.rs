@@ -96,6 +96,8 @@ pub struct RunReport {
     /// Requests and keys per node, load-balance efficiency, out-of-balance nodes.
     #[serde(default)]
     pub load: LoadSection,
+    /// Every checker's verdict.
+    pub checks: Vec<crate::checks::Verdict>,
     /// The effective scenario, defaults filled in.
     pub scenario: serde_json::Value,
 }

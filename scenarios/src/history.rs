@@ -98,6 +98,12 @@ pub struct ReadResult {
     pub max_clock_len: u32,
     /// Whether every returned sibling is a tombstone (or none was returned).
     pub deleted: bool,
+    /// Each returned sibling as (write, digest of its causal metadata): the exact versions, so a
+    /// write restamped by a vector-clock coordinator counts as a different version.
+    pub versions: Vec<(WriteId, u64)>,
+    /// Whether one returned sibling's causal metadata supersedes another's: syntactic
+    /// reconciliation must never let that happen.
+    pub dominated_pair: bool,
 }
 
 /// One operation.
@@ -121,6 +127,8 @@ pub struct OpRecord {
     pub write: Option<WriteId>,
     /// For writes: the writes the context covered (what the client had read).
     pub context: Vec<WriteId>,
+    /// For writes: the exact versions the context covered, as in [`ReadResult::versions`].
+    pub context_versions: Vec<(WriteId, u64)>,
     /// For successful reads: what came back.
     pub read: Option<ReadResult>,
     /// For reads in a session: the client's own last acknowledged write of this key, which

@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod app;
 pub mod assemble;
+pub mod check;
 pub mod docs;
 pub mod error;
 pub mod history;

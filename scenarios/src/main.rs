@@ -1,8 +1,8 @@
 //! `dynsim`: run, validate and replay Dynamo scenarios; print the schema; list the library.
 //!
 //! Exit codes: 0 success; 2 bad input (a scenario or argument error, reported with file, line,
-//! column and JSON path; nothing is written); 1 anything else (an output file could not be
-//! written).
+//! column and JSON path; nothing is written); 1 anything else (a seed broke an invariant under
+//! `check`, or an output file could not be written).
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -37,6 +37,20 @@ enum Command {
         /// Print the report JSON to stdout instead of the summary.
         #[arg(long)]
         json: bool,
+    },
+    /// Run many seeds in parallel and check every invariant; exit 1 if any seed fails.
+    Check {
+        /// Scenario file or shipped scenario name.
+        scenario: String,
+        /// Seeds: `A..B` (B excluded), `A..=B`, or one number.
+        #[arg(long, default_value = "1..11", value_parser = parse_seeds)]
+        seeds: SeedRange,
+        /// Shrink the first failing seed's scenario by delta debugging and write it out.
+        #[arg(long)]
+        shrink: bool,
+        /// Where to write the shrunk scenario (default `shrunk-seed<S>.json`).
+        #[arg(long)]
+        shrink_out: Option<PathBuf>,
     },
     /// Check a scenario without running it.
     Validate {
@@ -81,6 +95,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run { scenario: None, seed: None, out: None, json: false }) {
         Command::Run { scenario, seed, out, json } => cmd_run(scenario.as_deref(), seed, out, json),
         Command::Validate { scenario } => cmd_validate(&scenario),
+        Command::Check { scenario, seeds, shrink, shrink_out } => cmd_check(&scenario, &seeds, shrink, shrink_out),
         Command::Schema { markdown } => cmd_schema(markdown),
         Command::List => cmd_list(),
         Command::Replay { scenario, seed, trace, key, nodes, from_s, until_s } => {
@@ -103,12 +118,18 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+        Err(Failure::Checks(n)) => {
+            eprintln!("{n} seed(s) broke an invariant");
+            ExitCode::from(1)
+        }
     }
 }
 
 enum Failure {
     Input(ScenarioError),
     Other(anyhow::Error),
+    /// Some seeds broke an invariant (already printed).
+    Checks(usize),
 }
 
 impl From<ScenarioError> for Failure {
@@ -181,6 +202,63 @@ fn cmd_validate(arg: &str) -> Result<(), Failure> {
     scenarios::assemble::assemble(&l.scenario, seed).map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
     println!("{}: ok", l.file.display());
     Ok(())
+}
+
+/// A list of seeds from the command line.
+#[derive(Clone, Debug)]
+struct SeedRange(Vec<u64>);
+
+fn parse_seeds(arg: &str) -> Result<SeedRange, String> {
+    let num = |x: &str| x.trim().parse::<u64>().map_err(|e| format!("`{x}` is not a seed: {e}"));
+    let seeds: Vec<u64> = if let Some((a, b)) = arg.split_once("..=") {
+        (num(a)?..=num(b)?).collect()
+    } else if let Some((a, b)) = arg.split_once("..") {
+        (num(a)?..num(b)?).collect()
+    } else {
+        vec![num(arg)?]
+    };
+    if seeds.is_empty() {
+        return Err(format!("`{arg}` is an empty range; write A..B with A < B, or A..=B"));
+    }
+    Ok(SeedRange(seeds))
+}
+
+fn cmd_check(arg: &str, seeds: &SeedRange, shrink: bool, shrink_out: Option<PathBuf>) -> Result<(), Failure> {
+    let l = load_scenario(Some(arg))?;
+    let bar = indicatif::ProgressBar::with_draw_target(Some(seeds.0.len() as u64), indicatif::ProgressDrawTarget::stderr());
+    let tick = || bar.inc(1);
+    let results = scenarios::check::campaign::check_seeds(&l.scenario, &seeds.0, &tick)
+        .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+    bar.finish_and_clear();
+    let failed: Vec<_> = results.iter().filter(|r| r.failures().next().is_some()).collect();
+    println!("checked {} seeds of {}: {} passed, {} failed", results.len(), l.source, results.len() - failed.len(), failed.len());
+    for r in &failed {
+        for v in r.failures() {
+            println!("seed {}: {} broken: {}", r.seed, v.invariant, first_violation(v));
+        }
+        println!("  replay: dynsim run {} --seed {}", l.source, r.seed);
+    }
+    if let (true, Some(first)) = (shrink, failed.first()) {
+        let invariant = first.failures().next().map(|v| v.invariant.clone()).unwrap_or_default();
+        let (small, runs) = scenarios::check::shrink::shrink(&l.scenario, first.seed, &invariant);
+        let path = shrink_out.unwrap_or_else(|| PathBuf::from(format!("shrunk-seed{}.json", first.seed)));
+        let text = serde_json::to_string_pretty(&small).context("rendering the shrunk scenario")? + "\n";
+        write_atomic(&path, text.as_bytes())?;
+        println!("shrunk in {runs} runs: {} still breaks {invariant} with seed {}", path.display(), first.seed);
+        println!("  replay: dynsim run {} --seed {}", path.display(), first.seed);
+    }
+    if failed.is_empty() { Ok(()) } else { Err(Failure::Checks(failed.len())) }
+}
+
+fn first_violation(v: &reports::Verdict) -> String {
+    match &v.status {
+        reports::Status::Fail { violations, examples } => {
+            let e = examples.first();
+            let at = e.map(|e| format!("first at {:.6}s, key {}: {}", e.at_s, e.key, e.detail)).unwrap_or_default();
+            format!("{violations} violations; {at}")
+        }
+        _ => String::new(),
+    }
 }
 
 fn cmd_schema(markdown: bool) -> Result<(), Failure> {

@@ -44,6 +44,7 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         convergence: m.convergence,
         cost: m.cost,
         load: m.load,
+        checks: crate::check::invariants::check_all(scenario, out),
         scenario: serde_json::to_value(&effective).unwrap_or_default(),
     }
 }

@@ -34,6 +34,10 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
     if c.nodes == 0 {
         return Err(SpecError::new("cluster.nodes", "a cluster needs at least one node", "set cluster.nodes to 1 or more"));
     }
+    if c.nodes > dynamo_model::stamp::MAX_NODES {
+        let msg = format!("at most {} nodes are supported (actor ids pack the node in 12 bits), got {}", dynamo_model::stamp::MAX_NODES, c.nodes);
+        return Err(SpecError::new("cluster.nodes", msg, "use fewer nodes"));
+    }
     if c.datacenters == 0 || c.datacenters > c.nodes {
         return Err(SpecError::new("cluster.datacenters", format!("must be between 1 and cluster.nodes ({}), got {}", c.nodes, c.datacenters), "use fewer datacenters than nodes"));
     }

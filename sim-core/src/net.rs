@@ -449,6 +449,11 @@ impl Network {
         clog_ended
     }
 
+    /// How many partitions, clogs and slow links are in force.
+    pub fn active_faults(&self) -> usize {
+        self.active.len()
+    }
+
     /// True while `from → to` is clogged.
     pub fn is_clogged(&self, from: ProcId, to: ProcId) -> bool {
         self.impairment(from, to).clogs > 0

@@ -254,7 +254,7 @@ fn coordinator_without_a_local_store_needs_w_distinct_remote_acks() {
     let (mut coord, mut det) = (Coordinator::new(), Detector::new());
     let op = ClientOp::Put { key: KEY, context: Context::empty(), value: value(1) };
     let done = h.with_ctx(|ctx| {
-        let mut env = Env { cfg: &cfg, local: None, detector: &mut det };
+        let mut env = Env { cfg: &cfg, local: None, detector: &mut det, stamper: None };
         coord.start(ctx, &mut env, Origin::Local { req: 9 }, op, &targets(&[1, 2, 3]))
     });
     assert!(done.is_none());
@@ -262,7 +262,7 @@ fn coordinator_without_a_local_store_needs_w_distinct_remote_acks() {
     assert_eq!(receivers(&sent), vec![NodeId(1), NodeId(2), NodeId(3)], "all N, none local");
     let mut ack = |from: u32| {
         h.with_ctx(|ctx| {
-            let mut env = Env { cfg: &cfg, local: None, detector: &mut det };
+            let mut env = Env { cfg: &cfg, local: None, detector: &mut det, stamper: None };
             coord.on_write_ack(ctx, &mut env, NodeId(from), 1, true)
         })
     };
@@ -279,7 +279,7 @@ fn coordinator_with_fewer_targets_than_the_quorum_fails_at_once_as_unavailable()
     let mut h: Harness<Proc> = Harness::new(NodeId(50), 1);
     let (mut coord, mut det) = (Coordinator::new(), Detector::new());
     let done = h.with_ctx(|ctx| {
-        let mut env = Env { cfg: &cfg, local: None, detector: &mut det };
+        let mut env = Env { cfg: &cfg, local: None, detector: &mut det, stamper: None };
         coord.start(ctx, &mut env, Origin::Local { req: 4 }, ClientOp::Get { key: KEY }, &targets(&[1]))
     });
     assert_eq!(done, Some(Completion::Get { req: 4, result: Err(OpError::Unavailable) }));

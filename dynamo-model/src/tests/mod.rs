@@ -5,6 +5,7 @@
 //! timer, looks at what it sent, and moves those messages to their receivers itself, so each
 //! test states exactly which messages flow and which are dropped.
 
+mod anti_entropy;
 mod client;
 mod coordinator;
 mod node;
@@ -163,7 +164,10 @@ impl TestNode {
 
     fn peek(&self, k: StoreKey) -> Option<Versions> {
         let rec = self.h.disk().peek(&k).expect("record intact");
-        rec.map(|StoreRecord::Versions(v)| v.clone())
+        match rec {
+            Some(StoreRecord::Versions(v)) => Some(v.clone()),
+            _ => None,
+        }
     }
 
     /// The versions this node serves for `key`, asked as a replica by [`PLANTER`].

@@ -100,7 +100,13 @@ impl App for Script {
 pub type DynWorld = World<Actor<Script>>;
 
 /// A world of `nodes` storage nodes (ids 0..nodes) and one client per script after them.
-pub fn world(cfg: DynamoConfig, ccfg: ClientConfig, wcfg: WorldConfig, nodes: usize, scripts: Vec<Vec<(u64, Step)>>) -> DynWorld {
+pub fn world(
+    cfg: DynamoConfig,
+    ccfg: ClientConfig,
+    wcfg: WorldConfig,
+    nodes: usize,
+    scripts: Vec<Vec<(u64, Step)>>,
+) -> DynWorld {
     let members: Vec<RingMember> = (0..nodes as u32).map(|i| RingMember::new(NodeId(i))).collect();
     let mut rng = SimRng::stream(wcfg.seed, "ring");
     let ring = Ring::new(&members, PartitionStrategy::RandomTokens { tokens_per_node: 16 }, &mut rng).unwrap();

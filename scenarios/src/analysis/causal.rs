@@ -142,6 +142,22 @@ impl Causality {
     }
 }
 
+impl Causality {
+    /// P*: the latest write to `key` acknowledged before `t` (by completion time).
+    pub fn latest_acked_before(&self, key: u64, t: SimTime) -> Option<&WriteInfo> {
+        self.writes_of(key).iter().filter(|w| w.acked && w.completed < t).max_by_key(|w| (w.completed, w.id))
+    }
+
+    /// Whether a read of `key` invoked at `invoked` that returned `returned` is fresh: there
+    /// was no acknowledged write before it, or it returned that latest write P*, a write that
+    /// supersedes P*, or a write begun after P* committed (in-flight newer writes count as
+    /// fresh, as in PBS).
+    pub fn is_fresh(&self, key: u64, invoked: SimTime, returned: &[WriteId]) -> bool {
+        let Some(p) = self.latest_acked_before(key, invoked) else { return true };
+        returned.iter().any(|&w| self.covers(w, p.id) || self.write(w).is_some_and(|x| x.invoked > p.completed))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +174,7 @@ mod tests {
             outcome: Outcome::Ok,
             write: Some(WriteId(id)),
             context: context.iter().map(|&c| WriteId(c)).collect(),
+            context_versions: vec![],
             read: None,
             own_write: None,
             probe_of: None,
@@ -185,5 +202,19 @@ mod tests {
         assert!(!c.descends(WriteId(6), WriteId(1)), "other key's context is ignored");
         assert!(c.covers(WriteId(2), WriteId(2)));
         assert_eq!(c.writes_of(7).len(), 5);
+    }
+
+    #[test]
+    fn freshness_follows_the_latest_acknowledged_write() {
+        // Writes complete at invoked + 1: 1@11, 2@21, 4@22, 3@31, 5@41.
+        let h = vec![write(1, 7, 10, &[]), write(2, 7, 20, &[1]), write(4, 7, 21, &[1]), write(3, 7, 30, &[2])];
+        let c = Causality::new(&h);
+        assert_eq!(c.latest_acked_before(7, SimTime(25)).map(|w| w.id), Some(WriteId(4)));
+        assert!(c.is_fresh(7, SimTime(5), &[]), "nothing acknowledged yet");
+        assert!(c.is_fresh(7, SimTime(25), &[WriteId(4)]), "returns P*");
+        assert!(!c.is_fresh(7, SimTime(25), &[WriteId(2)]), "misses P* (write 4)");
+        assert!(c.is_fresh(7, SimTime(32), &[WriteId(3)]), "3 supersedes 2 = P*... and is P*");
+        assert!(!c.is_fresh(7, SimTime(32), &[WriteId(1)]), "an ancestor of P* is stale");
+        assert!(c.is_fresh(7, SimTime(25), &[WriteId(2), WriteId(3)]), "write 3 began after P* committed");
     }
 }

@@ -36,6 +36,8 @@ struct Session {
     items: Vec<u64>,
     /// The writes the context covers (what the last read returned).
     context_writes: Vec<WriteId>,
+    /// The exact versions the context covers.
+    context_versions: Vec<(WriteId, u64)>,
     own_write: Option<WriteId>,
 }
 
@@ -46,6 +48,7 @@ struct Inflight {
     invoked: SimTime,
     write: Option<WriteId>,
     context: Vec<WriteId>,
+    context_versions: Vec<(WriteId, u64)>,
     own_write: Option<WriteId>,
 }
 
@@ -160,7 +163,7 @@ impl WorkloadClient {
         let own_write = self.session(key).and_then(|s| s.own_write);
         let invoked = api.observe_time();
         let req = api.get(key);
-        self.inflight.insert(req, Inflight { kind, key, invoked, write: None, context: vec![], own_write });
+        self.inflight.insert(req, Inflight { kind, key, invoked, write: None, context: vec![], context_versions: vec![], own_write });
     }
 
     fn session(&self, key: Key) -> Option<&Session> {
@@ -178,12 +181,8 @@ impl WorkloadClient {
             items.sort_unstable();
             Content { items, removed: vec![] }
         };
-        let covered = self.context_writes(key);
+        let covered = (s.context_writes.clone(), s.context_versions.clone());
         self.send_write(api, key, kind, s.context, s.preferred, content, covered);
-    }
-
-    fn context_writes(&self, key: Key) -> Vec<WriteId> {
-        self.session(key).map(|s| s.context_writes.clone()).unwrap_or_default()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -195,7 +194,7 @@ impl WorkloadClient {
         context: Context,
         preferred: Option<NodeId>,
         content: Content,
-        covered: Vec<WriteId>,
+        covered: (Vec<WriteId>, Vec<(WriteId, u64)>),
     ) {
         self.next_write += 1;
         let write = WriteId(((self.me as u64) << 40) | self.next_write);
@@ -205,7 +204,8 @@ impl WorkloadClient {
         self.keys.note_write(key);
         let invoked = api.observe_time();
         let req = api.put(key, context, value, preferred);
-        let inflight = Inflight { kind, key, invoked, write: Some(write), context: covered, own_write: None };
+        let (context, context_versions) = covered;
+        let inflight = Inflight { kind, key, invoked, write: Some(write), context, context_versions, own_write: None };
         self.inflight.insert(req, inflight);
     }
 
@@ -249,6 +249,7 @@ impl WorkloadClient {
             outcome,
             write: op.write,
             context: op.context.clone(),
+            context_versions: op.context_versions.clone(),
             read: ok.map(|g| read_result(&g.versions)),
             own_write: op.own_write,
             probe_of: None,
@@ -266,6 +267,7 @@ impl WorkloadClient {
             s.preferred = ok.fastest;
             s.items = items.clone();
             s.context_writes = ok.versions.write_ids();
+            s.context_versions = read_result(&ok.versions).versions;
         }
         if op.kind != OpKind::RmwRead {
             return;
@@ -280,8 +282,8 @@ impl WorkloadClient {
             content.items.sort_unstable();
         }
         let (context, covered) = match self.plan.spec.merge {
-            MergePolicy::KeepAll => (Context::empty(), vec![]),
-            _ => (ok.context, ok.versions.write_ids()),
+            MergePolicy::KeepAll => (Context::empty(), (vec![], vec![])),
+            _ => (ok.context, (ok.versions.write_ids(), read_result(&ok.versions).versions)),
         };
         if !self.plan.spec.sessions {
             self.sessions.remove(&op.key);
@@ -317,7 +319,28 @@ pub fn read_result(v: &Versions) -> ReadResult {
         siblings: v.len() as u32,
         max_clock_len: v.max_clock_len() as u32,
         deleted: v.siblings().iter().all(|s| s.value().tombstone),
+        versions: v.siblings().iter().map(|s| (s.write_id(), sibling_digest(s))).collect(),
+        dominated_pair: v.siblings().iter().any(|a| v.siblings().iter().any(|b| a.supersedes(b))),
     }
+}
+
+/// A stable 64-bit digest of a sibling (value and causal metadata), FNV-1a over its `Hash`.
+pub fn sibling_digest(s: &dynamo_model::version::Sibling) -> u64 {
+    use std::hash::{Hash, Hasher};
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        fn finish(&self) -> u64 {
+            self.0
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    s.hash(&mut h);
+    h.finish()
 }
 
 /// Converts seconds to a duration.

@@ -144,6 +144,7 @@ impl ProbeClient {
             outcome,
             write: (!is_read).then_some(p.write),
             context: vec![],
+            context_versions: vec![],
             read,
             own_write: None,
             probe_of: is_read.then_some(p.write),

@@ -1,0 +1,89 @@
+//! Property tests over random scenarios: random topology, N/R/W, Dynamo options, workloads and
+//! faults the configuration tolerates (crashes with synced disks, partitions, pauses, clock
+//! jumps, message loss). Every run must keep every applicable invariant, and every run must be
+//! deterministic: run twice, compare trace hashes. `PROPTEST_CASES` scales the campaign.
+
+use proptest::prelude::*;
+use scenarios::check::campaign::check_seed;
+use scenarios::load::load_str;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// A fault the configuration tolerates, at second `t`.
+fn fault(kind: u8, t: f64, node: u32, other: u32) -> Value {
+    match kind {
+        0 => json!({ "at_s": t, "fault": { "crash": { "node": node, "restart_after_ms": 700 } } }),
+        1 => json!({ "at_s": t, "fault": { "partition": { "name": "p", "shape": { "groups": { "groups": [[node], [other]] } } } } }),
+        2 => json!({ "at_s": t, "fault": { "pause": { "node": node, "resume_after_ms": 300 } } }),
+        3 => json!({ "at_s": t, "fault": { "clock_jump": { "node": node, "delta_ms": 250 } } }),
+        _ => json!({ "at_s": t, "fault": { "heal": {} } }),
+    }
+}
+
+prop_compose! {
+    fn scenario()(
+        nodes in 3usize..8,
+        n_frac in 0.0f64..1.0, r_frac in 0.0f64..1.0, w_frac in 0.0f64..1.0,
+        dvv in any::<bool>(),
+        coordinator in prop::sample::select(vec!["replica", "proxy", "client_driven"]),
+        repair in prop::sample::select(vec![json!("off"), json!("blocking"), json!({ "async": { "wait_ms": 5.0 } })]),
+        sloppy in any::<bool>(),
+        loss in prop::sample::select(vec![0.0, 0.0, 0.01, 0.05]),
+        clients in 1usize..4,
+        rate in 30.0f64..250.0,
+        keys in 3u64..60,
+        rmw in 0.0f64..1.0,
+        merge in prop::sample::select(vec!["union", "last_writer_wins", "keep_all"]),
+        faults in prop::collection::vec((0u8..5, 0.2f64..2.5, 0u32..8, 0u32..8), 0..4),
+        seed in 1u64..1_000_000,
+    ) -> (Value, u64) {
+        let n = 1 + (n_frac * nodes.min(5) as f64) as usize % nodes.min(5);
+        let r = 1 + (r_frac * n as f64) as usize % n;
+        let w = 1 + (w_frac * n as f64) as usize % n;
+        let mut timeline: Vec<(f64, Value)> = faults
+            .iter()
+            .map(|&(k, t, a, b)| {
+                let (a, b) = (a % nodes as u32, b % nodes as u32);
+                let b = if a == b { (b + 1) % nodes as u32 } else { b };
+                (t, fault(k, (t * 100.0).round() / 100.0, a, b))
+            })
+            .collect();
+        timeline.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let s = json!({
+            "seed": seed, "duration_s": 3, "settle_s": 3,
+            "cluster": { "nodes": nodes, "partitioning": { "kind": "random_tokens", "tokens_per_node": 8 } },
+            "dynamo": {
+                "n": n, "r": r, "w": w,
+                "versioning": if dvv { json!("dvv") } else { json!({ "vector_clock": {} }) },
+                "coordinator": coordinator,
+                "read_repair": repair,
+                "sloppy_quorum": { "enabled": sloppy }
+            },
+            "network": { "loss": loss },
+            "workloads": [{
+                "clients": clients,
+                "arrival": { "poisson": { "rate_per_s": rate } },
+                "keys": { "count": keys, "popularity": { "zipf": { "exponent": 0.9 } } },
+                "mix": { "get": 1.0 - rmw, "read_modify_write": rmw, "put": 0.1, "delete": 0.02 },
+                "merge": merge
+            }],
+            "faults": timeline.into_iter().map(|(_, f)| f).collect::<Vec<_>>()
+        });
+        (s, seed)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_scenarios_keep_every_invariant_and_replay_identically((json, seed) in scenario()) {
+        let s = load_str(&json.to_string(), Path::new("<random scenario>"))
+            .map_err(|e| TestCaseError::fail(format!("generated an invalid scenario: {e}\n{json:#}")))?;
+        let first = check_seed(&s, seed).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let failures: Vec<String> = first.failures().map(|v| format!("{v:?}")).collect();
+        prop_assert!(failures.is_empty(), "invariants broken with seed {seed}:\n{}\nscenario:\n{json:#}", failures.join("\n"));
+        let second = check_seed(&s, seed).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&first.trace_hash, &second.trace_hash, "seed {} did not replay", seed);
+    }
+}

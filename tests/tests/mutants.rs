@@ -1,0 +1,70 @@
+//! The checkers can fail: each deliberately broken model variant (dynamo-model's
+//! `mutation-testing` feature) is caught by the checker that guards against it, while the same
+//! scenario and seed pass with the model intact.
+
+use dynamo_model::mutation::{self, Mutation};
+use scenarios::check::campaign::check_seed;
+use scenarios::load::load_str;
+use scenarios::spec::Scenario;
+use std::path::Path;
+
+fn scenario(json: serde_json::Value) -> Scenario {
+    load_str(&json.to_string(), Path::new("<mutant test>")).expect("test scenario is valid")
+}
+
+/// The verdict statuses of one run, as (invariant, failed).
+fn failed_invariants(s: &Scenario, seed: u64, m: Option<Mutation>) -> Vec<String> {
+    mutation::set(m);
+    let r = check_seed(s, seed).expect("the scenario runs");
+    mutation::set(None);
+    r.failures().map(|v| v.invariant.clone()).collect()
+}
+
+fn assert_caught(s: &Scenario, m: Mutation, invariant: &str) {
+    let seeds = 1..=3u64;
+    for seed in seeds.clone() {
+        assert_eq!(failed_invariants(s, seed, None), Vec::<String>::new(), "the intact model fails seed {seed}");
+    }
+    let caught = seeds.clone().any(|seed| failed_invariants(s, seed, Some(m)).iter().any(|i| i == invariant));
+    assert!(caught, "{m:?} was not caught by {invariant} in seeds {seeds:?}");
+}
+
+#[test]
+fn a_read_quorum_of_r_minus_one_is_caught_by_the_strict_quorum_checker() {
+    let s = scenario(serde_json::json!({
+        "duration_s": 4, "settle_s": 1,
+        "cluster": { "nodes": 5 },
+        "dynamo": { "n": 3, "r": 2, "w": 2, "read_repair": "off", "sloppy_quorum": { "enabled": false } },
+        "network": { "latency_ms": { "same_rack": { "exponential": { "mean": 2.0 } } } },
+        "workloads": [{ "clients": 4, "arrival": { "poisson": { "rate_per_s": 400 } },
+                        "keys": { "count": 5 }, "mix": { "get": 0.5, "put": 0.5 } }]
+    }));
+    assert_caught(&s, Mutation::ReadQuorumMinusOne, "strict_quorum_fresh");
+}
+
+#[test]
+fn a_handoff_that_never_delivers_is_caught_by_the_hints_checker() {
+    let s = scenario(serde_json::json!({
+        "duration_s": 4, "settle_s": 5,
+        "cluster": { "nodes": 5 },
+        "workloads": [{ "clients": 2, "arrival": { "poisson": { "rate_per_s": 200 } }, "keys": { "count": 20 } }],
+        "faults": [{ "at_s": 1, "fault": { "crash": { "node": 1, "restart_after_ms": 2000 } } }]
+    }));
+    assert_caught(&s, Mutation::HandoffNeverDelivers, "hints_delivered");
+}
+
+#[test]
+fn a_merge_that_drops_a_clock_entry_is_caught() {
+    let s = scenario(serde_json::json!({
+        "duration_s": 1, "settle_s": 1,
+        "cluster": { "nodes": 5 },
+        "workloads": [{ "clients": 3, "arrival": { "poisson": { "rate_per_s": 150 } },
+                        "keys": { "count": 4 }, "mix": { "get": 0.3, "read_modify_write": 0.7 } }]
+    }));
+    let caught_by = ["context_dominates", "no_dominated_version", "no_lost_acked_write"];
+    for seed in 1..=3 {
+        assert_eq!(failed_invariants(&s, seed, None), Vec::<String>::new(), "the intact model fails seed {seed}");
+    }
+    let failures: Vec<String> = (1..=3).flat_map(|seed| failed_invariants(&s, seed, Some(Mutation::MergeDropsEntry))).collect();
+    assert!(failures.iter().any(|f| caught_by.contains(&f.as_str())), "merge mutation not caught: {failures:?}");
+}
