@@ -232,7 +232,7 @@ impl Coordinator {
                 let mut stored = storage.read(ctx, key);
                 stored.merge(&storage.hinted_versions(ctx, key));
                 let actor = match (t.hint, env.stamper.as_deref_mut()) {
-                    (Some(_), Some(st)) => st.substitute(ctx, &stored),
+                    (Some(_), Some(st)) => st.substitute(ctx, key, &stored),
                     _ => primary,
                 };
                 let update = stamp(&mut stored, mode, context, actor, now, value);

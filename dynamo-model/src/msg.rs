@@ -374,6 +374,8 @@ pub enum StoreKey {
     },
     /// The node's version-stamping epochs (see `stamp.rs`).
     Epochs,
+    /// Substitute actors retired for one key (see `stamp.rs`).
+    Retired(Key),
 }
 
 /// A record on a node's disk.
@@ -387,9 +389,9 @@ pub enum StoreRecord {
         primary: u32,
         /// The epoch the next fresh substitute actor will use.
         next_substitute: u32,
-        /// Substitute actors that must never stamp again (their versions were forgotten).
-        retired: Vec<NodeId>,
     },
+    /// Substitute actors that must never stamp this key again (its versions were forgotten).
+    Retired(Vec<NodeId>),
 }
 
 /// The process types a Dynamo node or client can run inside: any whose messages, timers and

@@ -225,7 +225,7 @@ impl Node {
                     && let Some(sent) = sent
                     && sent.covers(&self.storage.read_hint(ctx, from, key))
                 {
-                    self.stamper.retire(ctx, &sent);
+                    self.stamper.retire(ctx, key, &sent);
                     self.storage.delete_hint(ctx, from, key);
                     self.stats.handoffs_completed += 1;
                 }

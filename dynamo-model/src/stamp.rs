@@ -11,17 +11,18 @@
 //! - a top-N replica stamps with its *primary* actor `(node, primary epoch)`;
 //! - a substitute (a hinted coordinator) stamps with a substitute actor of its own that its
 //!   hints for the key still show, or a brand-new one; once a hint is handed off and deleted,
-//!   every own actor it held is *retired* and never stamps again;
+//!   every own actor it held is *retired for that key* and never stamps it again (other keys,
+//!   whose versions the node still holds, keep using it);
 //! - a node whose disk holds no epoch record (first boot, or a wipe) draws a random primary
 //!   epoch, and a proxy draws one at every boot.
 //!
 //! An actor id packs the node into the low [`NODE_BITS`] bits and the epoch above them.
 
 use crate::NodeId;
-use crate::msg::{Host, StoreKey, StoreRecord};
+use crate::msg::{Host, Key, StoreKey, StoreRecord};
 use crate::version::Versions;
 use sim_core::Ctx;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Bits of an actor id that hold the node number; clusters are limited to `2^NODE_BITS` nodes.
 pub const NODE_BITS: u32 = 12;
@@ -46,7 +47,8 @@ pub struct Stamper {
     node: NodeId,
     primary: u32,
     next_substitute: u32,
-    retired: BTreeSet<NodeId>,
+    /// Retired substitute actors per key, as read from disk so far (a cache).
+    retired: BTreeMap<Key, BTreeSet<NodeId>>,
 }
 
 impl Stamper {
@@ -54,16 +56,15 @@ impl Stamper {
     /// always when `volatile` — a proxy that keeps its stamping memory only in RAM).
     pub fn boot<P: Host>(ctx: &mut Ctx<'_, P>, volatile: bool) -> Stamper {
         let node = ctx.me();
-        if !volatile
-            && let Ok(Some(StoreRecord::Epochs { primary, next_substitute, retired })) = ctx.disk_read(&StoreKey::Epochs)
+        if !volatile && let Ok(Some(StoreRecord::Epochs { primary, next_substitute })) = ctx.disk_read(&StoreKey::Epochs)
         {
-            return Stamper { node, primary, next_substitute, retired: retired.into_iter().collect() };
+            return Stamper { node, primary, next_substitute, retired: BTreeMap::new() };
         }
         // Primary epochs in the lower half of the range, substitute epochs in the upper half.
         let half = EPOCH_RANGE / 2;
         let primary = 1 + ctx.rng().below(half - 1) as u32;
         let next_substitute = (half + ctx.rng().below(half / 2)) as u32;
-        let s = Stamper { node, primary, next_substitute, retired: BTreeSet::new() };
+        let s = Stamper { node, primary, next_substitute, retired: BTreeMap::new() };
         s.persist(ctx);
         s
     }
@@ -73,12 +74,15 @@ impl Stamper {
         actor(self.node, self.primary)
     }
 
-    /// The actor a substitute stamps with, given everything it holds for the key: the latest
-    /// own substitute actor those versions show that is not retired, or a fresh one.
-    pub fn substitute<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, held: &Versions) -> NodeId {
+    /// The actor a substitute stamps `key` with, given everything it holds for the key: the
+    /// latest own substitute actor those versions show that is not retired for the key, or a
+    /// fresh one.
+    pub fn substitute<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key, held: &Versions) -> NodeId {
+        let retired = self.retired_for(ctx, key).clone();
+        let primary = self.primary();
         let reusable = actors_in(held)
             .into_iter()
-            .filter(|a| node_of(*a) == self.node && *a != self.primary() && !self.retired.contains(a))
+            .filter(|a| node_of(*a) == self.node && *a != primary && !retired.contains(a))
             .max();
         match reusable {
             Some(a) => a,
@@ -86,16 +90,29 @@ impl Stamper {
         }
     }
 
-    /// Retires every own substitute actor in versions this node is about to forget.
-    pub fn retire<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, forgotten: &Versions) {
-        let before = self.retired.len();
+    /// Retires, for `key`, every own substitute actor in versions this node is about to forget.
+    pub fn retire<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key, forgotten: &Versions) {
         let (node, primary) = (self.node, self.primary());
         let mine: Vec<NodeId> =
             actors_in(forgotten).into_iter().filter(|a| node_of(*a) == node && *a != primary).collect();
-        self.retired.extend(mine);
-        if self.retired.len() != before {
-            self.persist(ctx);
+        let set = self.retired_for(ctx, key);
+        let before = set.len();
+        set.extend(mine);
+        if set.len() != before {
+            let rec = StoreRecord::Retired(set.iter().copied().collect());
+            let bytes = 8 + 4 * set.len() as u64;
+            if ctx.disk_write(StoreKey::Retired(key), rec, bytes).is_ok() {
+                ctx.disk_fsync();
+            }
         }
+    }
+
+    /// The actors retired for `key`, read from disk on first use.
+    fn retired_for<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> &mut BTreeSet<NodeId> {
+        self.retired.entry(key).or_insert_with(|| match ctx.disk_read(&StoreKey::Retired(key)) {
+            Ok(Some(StoreRecord::Retired(v))) => v.into_iter().collect(),
+            _ => BTreeSet::new(),
+        })
     }
 
     /// A brand-new substitute actor (persisted before use).
@@ -108,10 +125,8 @@ impl Stamper {
     }
 
     fn persist<P: Host>(&self, ctx: &mut Ctx<'_, P>) {
-        let retired: Vec<NodeId> = self.retired.iter().copied().collect();
-        let bytes = 16 + 4 * retired.len() as u64;
-        let rec = StoreRecord::Epochs { primary: self.primary, next_substitute: self.next_substitute, retired };
-        if ctx.disk_write(StoreKey::Epochs, rec, bytes).is_ok() {
+        let rec = StoreRecord::Epochs { primary: self.primary, next_substitute: self.next_substitute };
+        if ctx.disk_write(StoreKey::Epochs, rec, 16).is_ok() {
             ctx.disk_fsync();
         }
     }

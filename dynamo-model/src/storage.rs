@@ -93,7 +93,7 @@ impl Storage {
                     self.hints.insert((intended, key));
                 }
                 (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => data.push((key, v)),
-                (StoreKey::Data(_) | StoreKey::Epochs, Ok(_)) => {}
+                (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_), Ok(_)) => {}
                 (_, Err(_)) => self.stats.corrupt_reads += 1,
             }
         }
@@ -116,7 +116,7 @@ impl Storage {
     fn read_disk<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, k: StoreKey) -> Versions {
         match ctx.disk_read(&k) {
             Ok(Some(StoreRecord::Versions(v))) => v,
-            Ok(None | Some(StoreRecord::Epochs { .. })) => Versions::new(),
+            Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_))) => Versions::new(),
             Err(_) => {
                 self.stats.corrupt_reads += 1;
                 if let StoreKey::Data(key) = k {

@@ -381,12 +381,19 @@ impl Dist {
 
     /// One sample. Draws from `rng` as documented on each [`DistSpec`] variant; allocates
     /// nothing. Always finite; negative only under a `shift` with a negative `by`.
+    #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
-        self.node.sample(rng)
+        // The two hot cases inline; everything else goes through the tree.
+        match &self.node {
+            Node::Constant(v) => *v,
+            Node::Exponential { mean } => clamp_finite(rng.exp(*mean)),
+            node => node.sample(rng),
+        }
     }
 
     /// One sample read as milliseconds: [`SimDuration::from_millis_f64`] of [`Dist::sample`]
     /// (so negative samples become zero).
+    #[inline]
     pub fn sample_duration_ms(&self, rng: &mut SimRng) -> SimDuration {
         SimDuration::from_millis_f64(self.sample(rng))
     }
