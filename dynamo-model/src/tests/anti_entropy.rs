@@ -361,3 +361,37 @@ fn slow_foreground_disk_defers_background_work() {
     assert!(matches!(&sent[..], [(B, Msg::MerkleRequest { .. })]));
     assert_eq!(c.at(A).node().stats().background_deferred, 0);
 }
+
+#[test]
+fn a_key_is_tracked_exactly_when_its_node_replicates_it_under_every_strategy() {
+    use crate::merkle::MerkleConfig;
+    use crate::ring::testutil;
+    for strategy in testutil::strategies() {
+        let ring = testutil::ring(6, strategy, 3);
+        let trees: Vec<crate::anti_entropy::RangeTrees> = (0..6)
+            .map(|i| {
+                let ranges = ring.ranges_of(NodeId(i), 3);
+                crate::anti_entropy::RangeTrees::new(ranges, MerkleConfig { depth: 4 }).unwrap()
+            })
+            .collect();
+        let mut list = Vec::new();
+        for key in 0..2000u64 {
+            let pos = key_position(key);
+            ring.preference_list(pos, 3, &mut list);
+            for (i, t) in trees.iter().enumerate() {
+                let slot = t.slot_of_key(key);
+                assert_eq!(slot.is_some(), list.contains(&NodeId(i as u32)), "{strategy:?} key {key} node {i}");
+                if let Some(slot) = slot {
+                    let range = t.ranges()[slot];
+                    assert!(range.contains(pos));
+                    assert_eq!(t.slot_of_range(&range), Some(slot), "range identity round-trips");
+                    // Every replica of the key agrees on the range's identity.
+                    for &other in &list {
+                        let o = &trees[other.index()];
+                        assert_eq!(o.slot_of_key(key).map(|s| o.ranges()[s]), Some(range));
+                    }
+                }
+            }
+        }
+    }
+}
