@@ -398,3 +398,20 @@ fn bad_arguments_exit_2() {
     }
     assert_eq!(files_under(dir.path()), vec![file.file_name().unwrap().to_string_lossy().to_string()]);
 }
+
+#[test]
+fn check_runs_every_seed_and_passes_a_healthy_scenario() {
+    let (dir, file) = with_small("check-ok");
+    let out = dynsim(&dir).args(["check"]).arg(&file).args(["--seeds", "1..=4"]).output().expect("runs");
+    assert!(out.status.success(), "stderr: {}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("checked 4 seeds of"), "{}", stdout_of(&out));
+    assert!(stdout_of(&out).contains("4 passed, 0 failed"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn check_rejects_an_empty_seed_range_with_exit_2() {
+    let (dir, file) = with_small("check-bad-seeds");
+    let out = dynsim(&dir).args(["check"]).arg(&file).args(["--seeds", "5..3"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("empty range"), "{}", stderr_of(&out));
+}

@@ -68,3 +68,37 @@ fn a_merge_that_drops_a_clock_entry_is_caught() {
     let failures: Vec<String> = (1..=3).flat_map(|seed| failed_invariants(&s, seed, Some(Mutation::MergeDropsEntry))).collect();
     assert!(failures.iter().any(|f| caught_by.contains(&f.as_str())), "merge mutation not caught: {failures:?}");
 }
+
+#[test]
+fn shrinking_keeps_the_failure_and_drops_what_does_not_cause_it() {
+    // The crash is what leaves hints behind; the clock jumps, the probes and the second
+    // workload are noise the shrinker should remove.
+    let s = scenario(serde_json::json!({
+        "duration_s": 3, "settle_s": 5,
+        "cluster": { "nodes": 5 },
+        "workloads": [
+            { "clients": 2, "arrival": { "poisson": { "rate_per_s": 60 } }, "keys": { "count": 20 } },
+            { "clients": 2, "arrival": { "poisson": { "rate_per_s": 20 } }, "keys": { "count": 20 } }
+        ],
+        "probes": { "delay_ms": { "constant": { "value": 5 } } },
+        "faults": [
+            { "at_s": 0.5, "fault": { "clock_jump": { "node": 3, "delta_ms": 10 } } },
+            { "at_s": 1, "fault": { "crash": { "node": 1, "restart_after_ms": 2000 } } },
+            { "at_s": 1.5, "fault": { "clock_jump": { "node": 2, "delta_ms": 10 } } }
+        ]
+    }));
+    mutation::set(Some(Mutation::HandoffNeverDelivers));
+    let seed = (1..=3).find(|&seed| {
+        check_seed(&s, seed).expect("runs").failures().any(|v| v.invariant == "hints_delivered")
+    });
+    let seed = seed.expect("the mutant fails some seed");
+    let (small, runs) = scenarios::check::shrink::shrink(&s, seed, "hints_delivered");
+    let still = check_seed(&small, seed).expect("runs").failures().any(|v| v.invariant == "hints_delivered");
+    mutation::set(None);
+    assert!(still, "the shrunk scenario no longer fails");
+    assert!(runs > 1);
+    assert_eq!(small.faults.len(), 1, "only the crash should remain: {:?}", small.faults);
+    assert!(matches!(small.faults[0].fault, Some(sim_core::fault::Fault::Crash { .. })));
+    assert!(small.probes.is_none(), "probes are noise");
+    assert_eq!(small.workloads.len(), 1, "one workload is enough");
+}

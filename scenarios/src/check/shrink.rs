@@ -23,18 +23,13 @@ pub fn shrink(s: &Scenario, seed: u64, invariant: &str) -> (Scenario, usize) {
         runs += 1;
         still_fails(c, seed, invariant)
     };
-    loop {
-        let before = serde_json::to_string(&best).unwrap_or_default();
-        best = ddmin_faults(best, &mut test);
-        for candidate in reductions(&best) {
-            if test(&candidate) {
-                best = candidate;
-            }
-        }
-        if serde_json::to_string(&best).unwrap_or_default() == before {
-            return (best, runs);
-        }
+    best = ddmin_faults(best, &mut test);
+    // Take the first reduction that still fails, then recompute the candidates from it, until
+    // none applies.
+    while let Some(smaller) = reductions(&best).into_iter().find(|c| test(c)) {
+        best = ddmin_faults(smaller, &mut test);
     }
+    (best, runs)
 }
 
 /// Delta debugging over the fault timeline: tries removing chunks, then single entries.
