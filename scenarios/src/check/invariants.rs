@@ -55,33 +55,6 @@ fn is_lww(s: &Scenario) -> bool {
     s.dynamo.versioning == VersioningMode::Lww
 }
 
-/// What, if anything, in the scenario can destroy stored data.
-fn data_destroying(s: &Scenario) -> Option<String> {
-    let f = &s.disk.faults;
-    if f.read_corruption > 0.0 || f.torn_write > 0.0 || f.misdirected_write > 0.0 {
-        return Some("disk faults that corrupt records are configured".into());
-    }
-    let crashes = s.faults.iter().any(|a| matches!(a.fault, Some(Fault::Crash { .. }))) || s.chaos.crashes.is_some();
-    for a in &s.faults {
-        match (&a.fault, &a.admin) {
-            (Some(Fault::Wipe { .. }), _) | (_, Some(Admin::Replace { .. })) => return Some("a node's disk is wiped".into()),
-            (Some(Fault::DiskFaults { faults, .. }), _)
-                if faults.read_corruption > 0.0 || faults.torn_write > 0.0 || faults.misdirected_write > 0.0 =>
-            {
-                return Some("the timeline switches on disk faults that corrupt records".into());
-            }
-            _ => {}
-        }
-    }
-    if s.chaos.crashes.as_ref().is_some_and(|c| c.wipe_probability > 0.0) {
-        return Some("chaos crashes may wipe disks".into());
-    }
-    if crashes && (s.dynamo.storage.buffer.is_some() || !s.dynamo.storage.fsync_writes) {
-        return Some("crashes lose writes that were only buffered or unsynced".into());
-    }
-    None
-}
-
 /// No faults of any kind: no timeline, no chaos, no disk faults, no loss.
 fn faults_free(s: &Scenario) -> Option<String> {
     if !s.faults.is_empty() {
@@ -104,8 +77,10 @@ fn lost_acked_writes(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
     if is_lww(s) {
         return Verdict::not_applicable(inv, "last-write-wins drops concurrent writes by design");
     }
-    if let Some(why) = data_destroying(s) {
-        return Verdict::not_applicable(inv, format!("{why}, so a replica may not survive"));
+    let destroying = crate::metrics::durability::data_destroying_faults(s);
+    if !destroying.is_empty() {
+        let why = format!("the scenario can destroy stored data ({}), so a replica may not survive", destroying.join(", "));
+        return Verdict::not_applicable(inv, why);
     }
     let by_write: BTreeMap<WriteId, &OpRecord> = out.history.iter().filter_map(|r| r.write.map(|w| (w, r))).collect();
     let mut v = Vec::new();
