@@ -213,7 +213,13 @@ impl Client {
         Some(c)
     }
 
-    fn send<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, node: Option<NodeId>, req: ReqId, op: ClientOp) -> Option<Completion> {
+    fn send<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        node: Option<NodeId>,
+        req: ReqId,
+        op: ClientOp,
+    ) -> Option<Completion> {
         let is_get = matches!(op, ClientOp::Get { .. });
         let Some(node) = node else {
             return Some(Completion::failed(req, is_get, OpError::Unavailable));
@@ -227,8 +233,8 @@ impl Client {
     /// Picks the node to send a request to.
     fn route<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key, preferred: Option<NodeId>) -> Option<NodeId> {
         let top_n = self.cfg.n;
-        let partition_aware = self.ccfg.routing == Routing::PartitionAware
-            || self.cfg.coordinator == CoordinatorMode::ClientDriven;
+        let partition_aware =
+            self.ccfg.routing == Routing::PartitionAware || self.cfg.coordinator == CoordinatorMode::ClientDriven;
         if preferred.is_some() || partition_aware {
             self.fill_targets(ctx, key);
         }

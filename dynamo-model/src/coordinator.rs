@@ -411,7 +411,12 @@ impl Coordinator {
     }
 
     /// Counts the outcome and delivers it: by message to a remote client, or returned.
-    fn finish<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, p: Pending, outcome: Result<(), OpError>) -> Option<Completion> {
+    fn finish<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        p: Pending,
+        outcome: Result<(), OpError>,
+    ) -> Option<Completion> {
         let stats = &mut self.stats;
         match (p.is_get, outcome.is_ok()) {
             (true, true) => stats.gets_ok += 1,

@@ -24,8 +24,9 @@ pub mod quorum;
 pub mod ring;
 pub mod stamp;
 pub mod storage;
+#[cfg(test)]
+mod tests;
 pub mod version;
-#[cfg(test)] mod tests;
 
 /// A storage node's identity is its simulated process id.
 pub use sim_core::ProcId as NodeId;

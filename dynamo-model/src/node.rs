@@ -456,7 +456,8 @@ impl Node {
             .filter(|(intended, _)| !self.detector.is_suspected(*intended))
             .take(HANDOFFS_PER_SCAN)
             .collect();
-        let ready = if crate::mutation::active(crate::mutation::Mutation::HandoffNeverDelivers) { vec![] } else { ready };
+        let ready =
+            if crate::mutation::active(crate::mutation::Mutation::HandoffNeverDelivers) { vec![] } else { ready };
         for (intended, key) in ready {
             let versions = self.storage.read_hint(ctx, intended, key);
             ctx.send(intended, Msg::Handoff { key, versions: versions.clone() });

@@ -78,11 +78,14 @@ mod tests {
         d.suspect(NodeId(4), SimTime(0));
         let mut out = Vec::new();
         choose_targets(&ids(&[1, 2, 3, 4, 5]), 3, &SloppyQuorum::default(), &d, SimTime(0), &mut out);
-        assert_eq!(out, vec![
-            Target { node: NodeId(1), hint: None },
-            Target { node: NodeId(3), hint: None },
-            Target { node: NodeId(5), hint: Some(NodeId(2)) },
-        ]);
+        assert_eq!(
+            out,
+            vec![
+                Target { node: NodeId(1), hint: None },
+                Target { node: NodeId(3), hint: None },
+                Target { node: NodeId(5), hint: Some(NodeId(2)) },
+            ]
+        );
     }
 
     #[test]

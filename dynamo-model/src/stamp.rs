@@ -56,7 +56,8 @@ impl Stamper {
     /// always when `volatile` — a proxy that keeps its stamping memory only in RAM).
     pub fn boot<P: Host>(ctx: &mut Ctx<'_, P>, volatile: bool) -> Stamper {
         let node = ctx.me();
-        if !volatile && let Ok(Some(StoreRecord::Epochs { primary, next_substitute })) = ctx.disk_read(&StoreKey::Epochs)
+        if !volatile
+            && let Ok(Some(StoreRecord::Epochs { primary, next_substitute })) = ctx.disk_read(&StoreKey::Epochs)
         {
             return Stamper { node, primary, next_substitute, retired: BTreeMap::new() };
         }

@@ -12,13 +12,13 @@
 //! With anti-entropy on, the engine also keeps the node's Merkle trees ([`RangeTrees`]) equal to
 //! what it serves: every store, buffer flush and detected corruption updates the key's leaf.
 
+use crate::NodeId;
 use crate::anti_entropy::RangeTrees;
 use crate::config::StorageConfig;
 use crate::msg::{Host, Key, StoreKey, StoreRecord};
 use crate::version::Versions;
-use crate::NodeId;
-use sim_core::disk::DiskError;
 use sim_core::Ctx;
+use sim_core::disk::DiskError;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Counters of the storage engine.

@@ -1,8 +1,8 @@
 //! The application a client process runs: a workload client or the probe client.
 
+use crate::history::OpRecord;
 use crate::workload::client::WorkloadClient;
 use crate::workload::probe::ProbeClient;
-use crate::history::OpRecord;
 use dynamo_model::actor::{App, ClientApi};
 use dynamo_model::coordinator::Completion;
 use dynamo_model::msg::Host;

@@ -54,7 +54,8 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     let ring = Arc::new(build_ring(s, &places, seed)?);
     let registry = Rc::new(RefCell::new(Registry::default()));
     let apps = client_apps(s, nodes, &registry)?;
-    let clients: Vec<(ProcId, u16)> = apps.iter().enumerate().map(|(i, (g, _, _))| (ProcId((nodes + i) as u32), *g)).collect();
+    let clients: Vec<(ProcId, u16)> =
+        apps.iter().enumerate().map(|(i, (g, _, _))| (ProcId((nodes + i) as u32), *g)).collect();
     places.extend(apps.iter().map(|(_, p, _)| *p));
     let templates: Vec<ClientApp> = apps.into_iter().map(|(_, _, a)| a).collect();
     let boot = ClusterBoot {
@@ -74,7 +75,9 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     let mut world = World::new(&wcfg, places, boot).map_err(|e| world_error(&e.to_string()))?;
     schedule_timeline(s, &mut world)?;
     check_chaos_nodes(s)?;
-    world.set_chaos(&s.chaos).map_err(|e| split("chaos", &e.to_string().replacen("chaos.", "", 1), "see `dynsim schema` for the chaos generators"))?;
+    world.set_chaos(&s.chaos).map_err(|e| {
+        split("chaos", &e.to_string().replacen("chaos.", "", 1), "see `dynsim schema` for the chaos generators")
+    })?;
     Ok(Assembly {
         world,
         nodes,
@@ -136,7 +139,8 @@ fn client_apps(s: &Scenario, nodes: usize, registry: &Rc<RefCell<Registry>>) -> 
         let delay = Dist::new(&p.delay_ms).map_err(|e| split("probes.delay_ms", &e.to_string(), ""))?;
         let key_base = s.workloads.iter().map(|w| w.keys.count).max().unwrap_or(0) + 1;
         let stop = SimTime::ZERO + secs(s.duration_s);
-        let probe = ProbeClient::new(me, s.workloads.len() as u16, p.rate_per_s, delay, p.value_bytes as u32, key_base, stop);
+        let probe =
+            ProbeClient::new(me, s.workloads.len() as u16, p.rate_per_s, delay, p.value_bytes as u32, key_base, stop);
         let place = Placement { datacenter: p.datacenter, rack: u32::MAX - s.workloads.len() as u32 };
         out.push((s.workloads.len() as u16, place, ClientApp::Probe(Box::new(probe))));
     }

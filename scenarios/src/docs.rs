@@ -44,7 +44,13 @@ fn section(out: &mut String, name: &str, def: &Value) {
 }
 
 fn required(def: &Value) -> Vec<String> {
-    def.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(String::from).collect()
+    def.get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(String::from)
+        .collect()
 }
 
 fn fields_table(out: &mut String, props: &Map<String, Value>, required: Vec<String>) {
@@ -98,9 +104,11 @@ fn type_of(p: &Value) -> String {
     match p.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
-        _ => p.get("anyOf").or_else(|| p.get("oneOf")).and_then(Value::as_array).map_or("value".into(), |alts| {
-            alts.iter().map(type_of).collect::<Vec<_>>().join(" or ")
-        }),
+        _ => p
+            .get("anyOf")
+            .or_else(|| p.get("oneOf"))
+            .and_then(Value::as_array)
+            .map_or("value".into(), |alts| alts.iter().map(type_of).collect::<Vec<_>>().join(" or ")),
     }
 }
 

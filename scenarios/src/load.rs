@@ -49,7 +49,12 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
 /// Places a semantic problem in the file.
 pub fn locate_problem(text: &str, file: &Path, problem: SpecError) -> ScenarioError {
     let pos = locate(text, &problem.path);
-    ScenarioError { file: file.to_path_buf(), line: pos.map(|p| p.0), column: pos.map(|p| p.1), problem: Box::new(problem) }
+    ScenarioError {
+        file: file.to_path_buf(),
+        line: pos.map(|p| p.0),
+        column: pos.map(|p| p.1),
+        problem: Box::new(problem),
+    }
 }
 
 fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> ScenarioError {

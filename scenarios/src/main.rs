@@ -225,13 +225,20 @@ fn parse_seeds(arg: &str) -> Result<SeedRange, String> {
 
 fn cmd_check(arg: &str, seeds: &SeedRange, shrink: bool, shrink_out: Option<PathBuf>) -> Result<(), Failure> {
     let l = load_scenario(Some(arg))?;
-    let bar = indicatif::ProgressBar::with_draw_target(Some(seeds.0.len() as u64), indicatif::ProgressDrawTarget::stderr());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(seeds.0.len() as u64), indicatif::ProgressDrawTarget::stderr());
     let tick = || bar.inc(1);
     let results = scenarios::check::campaign::check_seeds(&l.scenario, &seeds.0, &tick)
         .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
     bar.finish_and_clear();
     let failed: Vec<_> = results.iter().filter(|r| r.failures().next().is_some()).collect();
-    println!("checked {} seeds of {}: {} passed, {} failed", results.len(), l.source, results.len() - failed.len(), failed.len());
+    println!(
+        "checked {} seeds of {}: {} passed, {} failed",
+        results.len(),
+        l.source,
+        results.len() - failed.len(),
+        failed.len()
+    );
     for r in &failed {
         for v in r.failures() {
             println!("seed {}: {} broken: {}", r.seed, v.invariant, first_violation(v));

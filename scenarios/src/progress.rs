@@ -17,7 +17,8 @@ impl Bar {
     /// A bar running to simulated time `end`.
     pub fn new(end: SimTime) -> Self {
         let bar = ProgressBar::with_draw_target(Some(end.0 / 1_000_000), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{bar:30} sim {msg} ETA {eta}").unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template("{bar:30} sim {msg} ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         Bar { bar, started: Instant::now(), last_events: Cell::new(0) }
     }

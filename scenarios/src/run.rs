@@ -5,13 +5,13 @@
 //! when stderr is not a terminal) is the only thing here that looks at real time, and nothing
 //! it sees reaches the simulation or the report.
 
+use crate::app::ClientApp;
 use crate::assemble::{Assembly, assemble};
 use crate::error::SpecError;
 use crate::history::OpRecord;
 use crate::metrics::{Sampler, Samples};
 use crate::spec::Scenario;
 use crate::validate::validate;
-use crate::app::ClientApp;
 use crate::workload::client::ClientCounters;
 use sim_core::trace::TraceSink;
 use sim_core::{SimDuration, SimTime};

@@ -19,7 +19,11 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
         return Err(SpecError::new(format!("clocks.{node}"), format!("node {node} does not exist"), node_fix(s)));
     }
     if s.workloads.is_empty() {
-        return Err(SpecError::new("workloads", "at least one workload is needed", "add a client group, e.g. {\"arrival\": {\"poisson\": {\"rate_per_s\": 100}}, \"keys\": {\"count\": 1000}}"));
+        return Err(SpecError::new(
+            "workloads",
+            "at least one workload is needed",
+            "add a client group, e.g. {\"arrival\": {\"poisson\": {\"rate_per_s\": 100}}, \"keys\": {\"count\": 1000}}",
+        ));
     }
     for (i, w) in s.workloads.iter().enumerate() {
         workload(s, w).map_err(|e| e.under(&format!("workloads[{i}]")))?;
@@ -32,14 +36,26 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
 
 fn cluster(c: &Cluster) -> Result<(), SpecError> {
     if c.nodes == 0 {
-        return Err(SpecError::new("cluster.nodes", "a cluster needs at least one node", "set cluster.nodes to 1 or more"));
+        return Err(SpecError::new(
+            "cluster.nodes",
+            "a cluster needs at least one node",
+            "set cluster.nodes to 1 or more",
+        ));
     }
     if c.nodes > dynamo_model::stamp::MAX_NODES {
-        let msg = format!("at most {} nodes are supported (actor ids pack the node in 12 bits), got {}", dynamo_model::stamp::MAX_NODES, c.nodes);
+        let msg = format!(
+            "at most {} nodes are supported (actor ids pack the node in 12 bits), got {}",
+            dynamo_model::stamp::MAX_NODES,
+            c.nodes
+        );
         return Err(SpecError::new("cluster.nodes", msg, "use fewer nodes"));
     }
     if c.datacenters == 0 || c.datacenters > c.nodes {
-        return Err(SpecError::new("cluster.datacenters", format!("must be between 1 and cluster.nodes ({}), got {}", c.nodes, c.datacenters), "use fewer datacenters than nodes"));
+        return Err(SpecError::new(
+            "cluster.datacenters",
+            format!("must be between 1 and cluster.nodes ({}), got {}", c.nodes, c.datacenters),
+            "use fewer datacenters than nodes",
+        ));
     }
     if c.racks_per_datacenter == 0 {
         return Err(SpecError::new("cluster.racks_per_datacenter", "must be at least 1", "set it to 1 or more"));
@@ -53,11 +69,19 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
         && matches!(c.partitioning, dynamo_model::ring::PartitionStrategy::EqualPartitions { .. })
         && (q as usize) < c.nodes
     {
-        return Err(SpecError::new("cluster.partitioning.partitions", format!("strategy 3 needs at least one partition per node: {q} partitions for {} nodes", c.nodes), "raise partitions to a multiple of the node count, e.g. 8 per node"));
+        return Err(SpecError::new(
+            "cluster.partitioning.partitions",
+            format!("strategy 3 needs at least one partition per node: {q} partitions for {} nodes", c.nodes),
+            "raise partitions to a multiple of the node count, e.g. 8 per node",
+        ));
     }
     for (&node, &cap) in &c.capacities {
         if node as usize >= c.nodes {
-            return Err(SpecError::new(format!("cluster.capacities.{node}"), format!("node {node} does not exist (nodes are 0..{})", c.nodes), "use a node number below cluster.nodes"));
+            return Err(SpecError::new(
+                format!("cluster.capacities.{node}"),
+                format!("node {node} does not exist (nodes are 0..{})", c.nodes),
+                "use a node number below cluster.nodes",
+            ));
         }
         positive(&format!("cluster.capacities.{node}"), cap, "capacities are positive weights, 1 by default")?;
     }
@@ -69,16 +93,30 @@ fn workload(s: &Scenario, w: &Workload) -> Result<(), SpecError> {
         return Err(SpecError::new("clients", "a workload needs at least one client", "set clients to 1 or more"));
     }
     if w.datacenter as usize >= s.cluster.datacenters {
-        return Err(SpecError::new("datacenter", format!("datacenter {} does not exist (there are {})", w.datacenter, s.cluster.datacenters), "use a datacenter number below cluster.datacenters"));
+        return Err(SpecError::new(
+            "datacenter",
+            format!("datacenter {} does not exist (there are {})", w.datacenter, s.cluster.datacenters),
+            "use a datacenter number below cluster.datacenters",
+        ));
     }
     w.arrival.validate().map_err(|e| e.under("arrival"))?;
     w.keys.validate().map_err(|e| e.under("keys"))?;
     w.mix.validate().map_err(|e| e.under("mix"))?;
-    Dist::new(&w.value_bytes).map_err(|e| split("value_bytes", &e.to_string(), "value sizes are a distribution of bytes, e.g. {\"constant\": {\"value\": 1024}}"))?;
+    Dist::new(&w.value_bytes).map_err(|e| {
+        split(
+            "value_bytes",
+            &e.to_string(),
+            "value sizes are a distribution of bytes, e.g. {\"constant\": {\"value\": 1024}}",
+        )
+    })?;
     non_negative("start_s", w.start_s)?;
     let stop = w.stop_s.unwrap_or(s.duration_s);
     if !(stop.is_finite() && stop > w.start_s && stop <= s.duration_s) {
-        return Err(SpecError::new("stop_s", format!("must be after start_s ({}) and at most duration_s ({}), got {stop}", w.start_s, s.duration_s), "times are ordered: 0 <= start_s < stop_s <= duration_s"));
+        return Err(SpecError::new(
+            "stop_s",
+            format!("must be after start_s ({}) and at most duration_s ({}), got {stop}", w.start_s, s.duration_s),
+            "times are ordered: 0 <= start_s < stop_s <= duration_s",
+        ));
     }
     if w.max_outstanding == 0 {
         return Err(SpecError::new("max_outstanding", "must be at least 1", "set it to 1 for a closed loop, or more"));
@@ -88,12 +126,26 @@ fn workload(s: &Scenario, w: &Workload) -> Result<(), SpecError> {
 
 fn probes(s: &Scenario, p: &Probes) -> Result<(), SpecError> {
     positive("rate_per_s", p.rate_per_s, "probes per second, e.g. 10")?;
-    Dist::new(&p.delay_ms).map_err(|e| split("delay_ms", &e.to_string(), "the delay is a distribution of milliseconds, e.g. {\"uniform\": {\"low\": 0, \"high\": 100}}"))?;
+    Dist::new(&p.delay_ms).map_err(|e| {
+        split(
+            "delay_ms",
+            &e.to_string(),
+            "the delay is a distribution of milliseconds, e.g. {\"uniform\": {\"low\": 0, \"high\": 100}}",
+        )
+    })?;
     if p.datacenter as usize >= s.cluster.datacenters {
-        return Err(SpecError::new("datacenter", format!("datacenter {} does not exist", p.datacenter), "use a datacenter number below cluster.datacenters"));
+        return Err(SpecError::new(
+            "datacenter",
+            format!("datacenter {} does not exist", p.datacenter),
+            "use a datacenter number below cluster.datacenters",
+        ));
     }
     if !(p.value_bytes.is_finite() && p.value_bytes >= 0.0) {
-        return Err(SpecError::new("value_bytes", format!("must be a number of bytes >= 0, got {}", p.value_bytes), "e.g. 1"));
+        return Err(SpecError::new(
+            "value_bytes",
+            format!("must be a number of bytes >= 0, got {}", p.value_bytes),
+            "e.g. 1",
+        ));
     }
     Ok(())
 }
@@ -111,15 +163,31 @@ fn timeline(s: &Scenario) -> Result<(), SpecError> {
 
 fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64) -> Result<(), SpecError> {
     if !(a.at_s.is_finite() && a.at_s >= 0.0 && a.at_s <= end) {
-        return Err(SpecError::new("at_s", format!("must be between 0 and duration_s + settle_s ({end}), got {}", a.at_s), "schedule the action inside the run"));
+        return Err(SpecError::new(
+            "at_s",
+            format!("must be between 0 and duration_s + settle_s ({end}), got {}", a.at_s),
+            "schedule the action inside the run",
+        ));
     }
     if a.at_s < last {
-        return Err(SpecError::new("at_s", format!("times out of order: {} comes after an action at {last}", a.at_s), "list faults in time order"));
+        return Err(SpecError::new(
+            "at_s",
+            format!("times out of order: {} comes after an action at {last}", a.at_s),
+            "list faults in time order",
+        ));
     }
     match (&a.fault, &a.admin) {
-        (Some(_), Some(_)) | (None, None) => Err(SpecError::new("", "each timeline entry needs exactly one of `fault` or `admin`", "split it into two entries, or add the missing action")),
+        (Some(_), Some(_)) | (None, None) => Err(SpecError::new(
+            "",
+            "each timeline entry needs exactly one of `fault` or `admin`",
+            "split it into two entries, or add the missing action",
+        )),
         (Some(f), None) => match f.node() {
-            Some(n) if n.index() >= s.cluster.nodes => Err(SpecError::new(format!("fault.{}.node", f.label()), format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.nodes), node_fix(s))),
+            Some(n) if n.index() >= s.cluster.nodes => Err(SpecError::new(
+                format!("fault.{}.node", f.label()),
+                format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.nodes),
+                node_fix(s),
+            )),
             _ => Ok(()),
         },
         (None, Some(adm)) => admin(s, adm),
@@ -147,7 +215,11 @@ fn node_fix(s: &Scenario) -> String {
 }
 
 fn positive(path: &str, v: f64, fix: &str) -> Result<(), SpecError> {
-    if v.is_finite() && v > 0.0 { Ok(()) } else { Err(SpecError::new(path, format!("must be a finite number > 0, got {v}"), fix)) }
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(SpecError::new(path, format!("must be a finite number > 0, got {v}"), fix))
+    }
 }
 
 fn non_negative(path: &str, v: f64) -> Result<(), SpecError> {

@@ -59,11 +59,8 @@ impl Clock {
             return now; // a perfect clock
         }
         let elapsed = now.0.saturating_sub(self.anchor_true) as i128;
-        let drifted = if self.drift_ppm == 0.0 {
-            elapsed
-        } else {
-            elapsed + (elapsed as f64 * self.drift_ppm / 1e6) as i128
-        };
+        let drifted =
+            if self.drift_ppm == 0.0 { elapsed } else { elapsed + (elapsed as f64 * self.drift_ppm / 1e6) as i128 };
         let t = self.anchor_local + drifted;
         SimTime(t.clamp(0, u64::MAX as i128) as u64)
     }
@@ -164,9 +161,6 @@ mod tests {
             Clock::new(&ClockConfig { offset_ms: f64::NAN, drift_ppm: 0.0 }),
             Err(ClockError::BadOffset(_))
         ));
-        assert!(matches!(
-            Clock::new(&ClockConfig { offset_ms: 0.0, drift_ppm: -2e6 }),
-            Err(ClockError::BadDrift(_))
-        ));
+        assert!(matches!(Clock::new(&ClockConfig { offset_ms: 0.0, drift_ppm: -2e6 }), Err(ClockError::BadDrift(_))));
     }
 }

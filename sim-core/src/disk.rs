@@ -506,7 +506,8 @@ mod tests {
 
     #[test]
     fn bad_probabilities_are_rejected() {
-        let cfg = DiskConfig { faults: DiskFaults { torn_write: 1.5, ..DiskFaults::default() }, ..DiskConfig::default() };
+        let cfg =
+            DiskConfig { faults: DiskFaults { torn_write: 1.5, ..DiskFaults::default() }, ..DiskConfig::default() };
         let err = DiskModel::new(&cfg).unwrap_err();
         assert_eq!(err.to_string(), "faults.torn_write: probability must be in [0, 1], got 1.5");
         let nan = DiskFaults { write_error: f64::NAN, ..DiskFaults::default() };

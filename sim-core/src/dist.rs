@@ -330,9 +330,7 @@ impl Dist {
     /// Validates and compiles `spec`. Never panics; every invalid input (including nesting
     /// deeper than [`MAX_NESTING`]) is a [`DistError`].
     pub fn new(spec: &DistSpec) -> Result<Dist, DistError> {
-        Ok(Dist {
-            node: compile(spec, "", 0)?,
-        })
+        Ok(Dist { node: compile(spec, "", 0)? })
     }
 
     /// Always `value` (finite, >= 0).
@@ -372,10 +370,7 @@ impl Dist {
 
     /// Empirical inverse CDF from `(p, value)` points.
     pub fn empirical(points: &[(f64, f64)]) -> Result<Dist, DistError> {
-        let points = points
-            .iter()
-            .map(|&(p, value)| EmpiricalPoint { p, value })
-            .collect();
+        let points = points.iter().map(|&(p, value)| EmpiricalPoint { p, value }).collect();
         Dist::new(&DistSpec::Empirical { points })
     }
 
@@ -409,11 +404,7 @@ impl Dist {
     /// an unbounded distribution returns `+inf`. Lognormal and normal use a normal-quantile
     /// approximation accurate to about 1e-12 relative or better.
     pub fn quantile(&self, p: f64) -> Option<f64> {
-        if (0.0..=1.0).contains(&p) {
-            self.node.quantile(p)
-        } else {
-            None
-        }
+        if (0.0..=1.0).contains(&p) { self.node.quantile(p) } else { None }
     }
 }
 
@@ -436,11 +427,7 @@ impl TryFrom<DistSpec> for Dist {
 
 /// `parent.child`, or `child` at the root.
 fn join(parent: &str, child: &str) -> String {
-    if parent.is_empty() {
-        child.to_string()
-    } else {
-        format!("{parent}.{child}")
-    }
+    if parent.is_empty() { child.to_string() } else { format!("{parent}.{child}") }
 }
 
 fn fail<T>(path: String, problem: DistProblem) -> Result<T, DistError> {
@@ -449,29 +436,17 @@ fn fail<T>(path: String, problem: DistProblem) -> Result<T, DistError> {
 
 /// `x` if finite.
 fn finite(at: &str, field: &'static str, x: f64) -> Result<f64, DistError> {
-    if x.is_finite() {
-        Ok(x)
-    } else {
-        fail(join(at, field), DistProblem::NotFinite { field, got: x })
-    }
+    if x.is_finite() { Ok(x) } else { fail(join(at, field), DistProblem::NotFinite { field, got: x }) }
 }
 
 /// `x` if finite and >= 0.
 fn non_negative(at: &str, field: &'static str, x: f64) -> Result<f64, DistError> {
-    if x.is_finite() && x >= 0.0 {
-        Ok(x)
-    } else {
-        fail(join(at, field), DistProblem::Negative { field, got: x })
-    }
+    if x.is_finite() && x >= 0.0 { Ok(x) } else { fail(join(at, field), DistProblem::Negative { field, got: x }) }
 }
 
 /// `x` if finite and > 0.
 fn positive(at: &str, field: &'static str, x: f64) -> Result<f64, DistError> {
-    if x.is_finite() && x > 0.0 {
-        Ok(x)
-    } else {
-        fail(join(at, field), DistProblem::NotPositive { field, got: x })
-    }
+    if x.is_finite() && x > 0.0 { Ok(x) } else { fail(join(at, field), DistProblem::NotPositive { field, got: x }) }
 }
 
 /// Compiles the spec found at path `at` (empty at the root), `depth` levels down.
@@ -484,28 +459,22 @@ fn compile(spec: &DistSpec, at: &str, depth: usize) -> Result<Node, DistError> {
     match spec {
         DistSpec::Constant { value } => Ok(Node::Constant(non_negative(h, "value", *value)?)),
         DistSpec::Uniform { low, high } => compile_uniform(h, *low, *high),
-        DistSpec::Exponential { mean } => Ok(Node::Exponential {
-            mean: non_negative(h, "mean", *mean)?,
-        }),
-        DistSpec::Normal { mean, std_dev } => Ok(Node::Normal {
-            mean: non_negative(h, "mean", *mean)?,
-            std_dev: non_negative(h, "std_dev", *std_dev)?,
-        }),
-        DistSpec::Lognormal { mu, sigma } => Ok(Node::Lognormal {
-            mu: finite(h, "mu", *mu)?,
-            sigma: non_negative(h, "sigma", *sigma)?,
-        }),
+        DistSpec::Exponential { mean } => Ok(Node::Exponential { mean: non_negative(h, "mean", *mean)? }),
+        DistSpec::Normal { mean, std_dev } => {
+            Ok(Node::Normal { mean: non_negative(h, "mean", *mean)?, std_dev: non_negative(h, "std_dev", *std_dev)? })
+        }
+        DistSpec::Lognormal { mu, sigma } => {
+            Ok(Node::Lognormal { mu: finite(h, "mu", *mu)?, sigma: non_negative(h, "sigma", *sigma)? })
+        }
         DistSpec::LognormalMedian { median, p99 } => compile_lognormal_median(h, *median, *p99),
-        DistSpec::Pareto { scale, shape } => Ok(Node::Pareto {
-            scale: positive(h, "scale", *scale)?,
-            shape: positive(h, "shape", *shape)?,
-        }),
+        DistSpec::Pareto { scale, shape } => {
+            Ok(Node::Pareto { scale: positive(h, "scale", *scale)?, shape: positive(h, "shape", *shape)? })
+        }
         DistSpec::Mixture { components } => compile_mixture(h, components, depth),
         DistSpec::Empirical { points } => compile_empirical(h, points),
-        DistSpec::Shift { by, dist } => Ok(Node::Shift {
-            by: finite(h, "by", *by)?,
-            inner: Box::new(compile(dist, &join(h, "dist"), depth + 1)?),
-        }),
+        DistSpec::Shift { by, dist } => {
+            Ok(Node::Shift { by: finite(h, "by", *by)?, inner: Box::new(compile(dist, &join(h, "dist"), depth + 1)?) })
+        }
         DistSpec::Scale { factor, dist } => Ok(Node::Scale {
             factor: non_negative(h, "factor", *factor)?,
             inner: Box::new(compile(dist, &join(h, "dist"), depth + 1)?),
@@ -529,17 +498,10 @@ fn compile_lognormal_median(h: &str, median: f64, p99: f64) -> Result<Node, Dist
         return fail(join(h, "p99"), DistProblem::P99BelowMedian { median, p99 });
     }
     let mu = median.ln();
-    Ok(Node::Lognormal {
-        mu,
-        sigma: (p99.ln() - mu) / Z99,
-    })
+    Ok(Node::Lognormal { mu, sigma: (p99.ln() - mu) / Z99 })
 }
 
-fn compile_mixture(
-    h: &str,
-    components: &[MixtureComponent],
-    depth: usize,
-) -> Result<Node, DistError> {
+fn compile_mixture(h: &str, components: &[MixtureComponent], depth: usize) -> Result<Node, DistError> {
     let at = join(h, "components");
     if components.is_empty() {
         return fail(at, DistProblem::EmptyMixture);
@@ -566,11 +528,7 @@ fn compile_mixture(
     });
     let cum: Box<[f64]> = cum.collect();
     let weights = raw.iter().map(|w| w / total).collect();
-    Ok(Node::Mixture(Mixture {
-        weights,
-        cum,
-        parts: parts.into(),
-    }))
+    Ok(Node::Mixture(Mixture { weights, cum, parts: parts.into() }))
 }
 
 fn compile_empirical(h: &str, points: &[EmpiricalPoint]) -> Result<Node, DistError> {
@@ -579,20 +537,11 @@ fn compile_empirical(h: &str, points: &[EmpiricalPoint]) -> Result<Node, DistErr
         return fail(at, DistProblem::TooFewPoints { got: points.len() });
     }
     for (i, pt) in points.iter().enumerate() {
-        check_empirical_point(
-            &format!("{at}[{i}]"),
-            pt,
-            i.checked_sub(1).map(|j| &points[j]),
-        )?;
+        check_empirical_point(&format!("{at}[{i}]"), pt, i.checked_sub(1).map(|j| &points[j]))?;
     }
     let last = points.len() - 1;
     if points[last].p != 1.0 {
-        return fail(
-            format!("{at}[{last}].p"),
-            DistProblem::LastPNotOne {
-                got: points[last].p,
-            },
-        );
+        return fail(format!("{at}[{last}].p"), DistProblem::LastPNotOne { got: points[last].p });
     }
     Ok(Node::Empirical {
         ps: points.iter().map(|pt| pt.p).collect(),
@@ -601,34 +550,17 @@ fn compile_empirical(h: &str, points: &[EmpiricalPoint]) -> Result<Node, DistErr
 }
 
 /// Checks one point at path `at` against its predecessor (`None` for the first point).
-fn check_empirical_point(
-    at: &str,
-    pt: &EmpiricalPoint,
-    prev: Option<&EmpiricalPoint>,
-) -> Result<(), DistError> {
+fn check_empirical_point(at: &str, pt: &EmpiricalPoint, prev: Option<&EmpiricalPoint>) -> Result<(), DistError> {
     if !(0.0..=1.0).contains(&pt.p) {
-        return fail(
-            join(at, "p"),
-            DistProblem::ProbabilityOutOfRange { got: pt.p },
-        );
+        return fail(join(at, "p"), DistProblem::ProbabilityOutOfRange { got: pt.p });
     }
     non_negative(at, "value", pt.value)?;
     match prev {
         None if pt.p != 0.0 => fail(join(at, "p"), DistProblem::FirstPNotZero { got: pt.p }),
-        Some(q) if pt.p <= q.p => fail(
-            join(at, "p"),
-            DistProblem::PNotIncreasing {
-                prev: q.p,
-                got: pt.p,
-            },
-        ),
-        Some(q) if pt.value < q.value => fail(
-            join(at, "value"),
-            DistProblem::ValueDecreasing {
-                prev: q.value,
-                got: pt.value,
-            },
-        ),
+        Some(q) if pt.p <= q.p => fail(join(at, "p"), DistProblem::PNotIncreasing { prev: q.p, got: pt.p }),
+        Some(q) if pt.value < q.value => {
+            fail(join(at, "value"), DistProblem::ValueDecreasing { prev: q.value, got: pt.value })
+        }
         _ => Ok(()),
     }
 }
@@ -659,9 +591,7 @@ impl Node {
             Node::Exponential { mean } => clamp_finite(rng.exp(*mean)),
             Node::Normal { mean, std_dev } => sample_truncated_normal(*mean, *std_dev, rng),
             Node::Lognormal { mu, sigma } => clamp_finite((mu + sigma * rng.std_normal()).exp()),
-            Node::Pareto { scale, shape } => {
-                clamp_finite(scale * (1.0 - rng.u01()).powf(-1.0 / shape))
-            }
+            Node::Pareto { scale, shape } => clamp_finite(scale * (1.0 - rng.u01()).powf(-1.0 / shape)),
             Node::Mixture(m) => m.parts[m.pick(rng.u01())].sample(rng),
             Node::Empirical { ps, values } => interpolate(ps, values, rng.u01()),
             Node::Shift { by, inner } => clamp_finite(inner.sample(rng) + by),
@@ -709,9 +639,7 @@ impl Node {
 impl Mixture {
     /// The index of the component that uniform `u` in `[0, 1)` selects.
     fn pick(&self, u: f64) -> usize {
-        self.cum
-            .partition_point(|&c| c <= u)
-            .min(self.cum.len() - 1)
+        self.cum.partition_point(|&c| c <= u).min(self.cum.len() - 1)
     }
 
     /// The weighted mean over components with non-zero weight.
@@ -817,11 +745,7 @@ fn erfc_nonneg(z: f64) -> f64 {
 
 /// The complementary error function.
 fn erfc(x: f64) -> f64 {
-    if x >= 0.0 {
-        erfc_nonneg(x)
-    } else {
-        2.0 - erfc_nonneg(-x)
-    }
+    if x >= 0.0 { erfc_nonneg(x) } else { 2.0 - erfc_nonneg(-x) }
 }
 
 /// The standard normal density.
@@ -886,12 +810,8 @@ fn acklam(p: f64) -> f64 {
         4.374_664_141_464_968,
         2.938_163_982_698_783,
     ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
+    const D: [f64; 4] =
+        [7.784_695_709_041_462e-3, 3.224_671_290_700_398e-1, 2.445_134_137_142_996, 3.754_408_661_907_416];
     const P_LOW: f64 = 0.024_25;
     let tail = |q: f64| {
         let q = (-2.0 * q.ln()).sqrt();
@@ -943,27 +863,17 @@ mod tests {
     /// relative slack absorbs floating-point rounding at atoms.
     fn check_family(label: &str, d: &Dist, mean: f64, sd: f64, q: impl Fn(f64) -> f64) {
         let mut xs = draw(d, label);
-        assert!(
-            xs.iter().all(|x| x.is_finite() && *x >= 0.0),
-            "{label}: negative or non-finite sample"
-        );
+        assert!(xs.iter().all(|x| x.is_finite() && *x >= 0.0), "{label}: negative or non-finite sample");
         let got = xs.iter().sum::<f64>() / N as f64;
         let tol = Z * sd / (N as f64).sqrt() + 1e-12 * (1.0 + mean.abs());
-        assert!(
-            (got - mean).abs() <= tol,
-            "{label}: sample mean {got}, analytic {mean} +- {tol}"
-        );
+        assert!((got - mean).abs() <= tol, "{label}: sample mean {got}, analytic {mean} +- {tol}");
         xs.sort_by(f64::total_cmp);
         for p in [0.5, 0.9, 0.99] {
             let k = (p * N as f64).ceil() as usize - 1;
             let dp = Z * (p * (1.0 - p) / N as f64).sqrt();
             let slack = 1e-9 * (1.0 + q(p).abs());
             let (lo, hi) = (q(p - dp) - slack, q(p + dp) + slack);
-            assert!(
-                lo <= xs[k] && xs[k] <= hi,
-                "{label}: sample p{p} = {}, expected in [{lo}, {hi}]",
-                xs[k]
-            );
+            assert!(lo <= xs[k] && xs[k] <= hi, "{label}: sample p{p} = {}, expected in [{lo}, {hi}]", xs[k]);
         }
     }
 
@@ -977,9 +887,7 @@ mod tests {
         d.sample(&mut used);
         let after = used.next_u64();
         let mut fresh = SimRng::stream(seed, "draws");
-        (0..200)
-            .find(|_| fresh.next_u64() == after)
-            .expect("draw count not found")
+        (0..200).find(|_| fresh.next_u64() == after).expect("draw count not found")
     }
 
     // -----------------------------------------------------------------------------------------
@@ -997,10 +905,7 @@ mod tests {
         ];
         for (x, want) in cases {
             let got = erfc(x);
-            assert!(
-                ((got - want) / want).abs() < 1e-13,
-                "erfc({x}) = {got}, want {want}"
-            );
+            assert!(((got - want) / want).abs() < 1e-13, "erfc({x}) = {got}, want {want}");
         }
     }
 
@@ -1017,10 +922,7 @@ mod tests {
         ];
         for (p, want) in cases {
             let got = inv_normal_cdf(p);
-            assert!(
-                (got - want).abs() < 1e-12 * (1.0 + want.abs()),
-                "z({p}) = {got}, want {want}"
-            );
+            assert!((got - want).abs() < 1e-12 * (1.0 + want.abs()), "z({p}) = {got}, want {want}");
         }
         assert_eq!(inv_normal_cdf(0.0), f64::NEG_INFINITY);
         assert_eq!(inv_normal_cdf(1.0), f64::INFINITY);
@@ -1059,15 +961,8 @@ mod tests {
         assert_eq!(Dist::pareto(2.0, 4.0).unwrap().mean(), Some(8.0 / 3.0));
         assert_eq!(Dist::pareto(2.0, 1.0).unwrap().mean(), None);
         assert_eq!(Dist::pareto(2.0, 0.5).unwrap().mean(), None);
-        assert_eq!(
-            Dist::lognormal(1.0, 0.5).unwrap().mean(),
-            Some(1.125f64.exp())
-        );
-        assert_eq!(
-            Dist::lognormal(708.0, 2.0).unwrap().mean(),
-            None,
-            "overflow is None"
-        );
+        assert_eq!(Dist::lognormal(1.0, 0.5).unwrap().mean(), Some(1.125f64.exp()));
+        assert_eq!(Dist::lognormal(708.0, 2.0).unwrap().mean(), None, "overflow is None");
         assert_eq!(Dist::normal(7.0, 0.0).unwrap().mean(), Some(7.0));
     }
 
@@ -1156,9 +1051,7 @@ mod tests {
     fn dist_pareto_matches_analytic() {
         // shape 4: finite variance scale^2 * a / ((a-1)^2 (a-2)) = 4 * 4 / 18.
         let d = Dist::pareto(2.0, 4.0).unwrap();
-        check_family("pareto", &d, 8.0 / 3.0, (16.0f64 / 18.0).sqrt(), |p| {
-            2.0 / (1.0 - p).powf(0.25)
-        });
+        check_family("pareto", &d, 8.0 / 3.0, (16.0f64 / 18.0).sqrt(), |p| 2.0 / (1.0 - p).powf(0.25));
     }
 
     #[test]
@@ -1170,23 +1063,12 @@ mod tests {
         }
         assert!((d.quantile(0.7).unwrap() - 6.0).abs() < 1e-12);
         // Piecewise-uniform segments: E[X] = sum dp (a+b)/2, E[X^2] = sum dp (a^2+ab+b^2)/3.
-        let seg =
-            |dp: f64, a: f64, b: f64| (dp * (a + b) / 2.0, dp * (a * a + a * b + b * b) / 3.0);
-        let parts = [
-            seg(0.5, 1.0, 2.0),
-            seg(0.4, 2.0, 10.0),
-            seg(0.1, 10.0, 50.0),
-        ];
+        let seg = |dp: f64, a: f64, b: f64| (dp * (a + b) / 2.0, dp * (a * a + a * b + b * b) / 3.0);
+        let parts = [seg(0.5, 1.0, 2.0), seg(0.4, 2.0, 10.0), seg(0.1, 10.0, 50.0)];
         let mean: f64 = parts.iter().map(|s| s.0).sum();
         let m2: f64 = parts.iter().map(|s| s.1).sum();
         assert!((d.mean().unwrap() - 6.15).abs() < 1e-12);
-        check_family(
-            "empirical",
-            &d,
-            mean,
-            (m2 - mean * mean).sqrt(),
-            quantile_of(&d),
-        );
+        check_family("empirical", &d, mean, (m2 - mean * mean).sqrt(), quantile_of(&d));
     }
 
     #[test]
@@ -1204,17 +1086,10 @@ mod tests {
         assert_eq!(d.mean(), Some(mean));
         assert_eq!(d.quantile(0.5), None);
         let q = |p: f64| {
-            if p <= 0.25 {
-                0.0
-            } else {
-                10.0 + 10.0 * (p - 0.25) / 0.75
-            }
+            if p <= 0.25 { 0.0 } else { 10.0 + 10.0 * (p - 0.25) / 0.75 }
         };
         check_family("mixture", &d, mean, (m2 - mean * mean).sqrt(), q);
-        assert!(
-            draw(&d, "mixture").iter().all(|x| *x < 1000.0),
-            "zero weight was picked"
-        );
+        assert!(draw(&d, "mixture").iter().all(|x| *x < 1000.0), "zero weight was picked");
     }
 
     #[test]
@@ -1250,10 +1125,7 @@ mod tests {
         for _ in 0..100 {
             assert_eq!(d.sample(&mut a), 5.0 + 2.0 * b.exp(3.0));
         }
-        let neg = Dist::new(&spec(
-            r#"{"shift": {"by": -10, "dist": {"constant": {"value": 1}}}}"#,
-        ))
-        .unwrap();
+        let neg = Dist::new(&spec(r#"{"shift": {"by": -10, "dist": {"constant": {"value": 1}}}}"#)).unwrap();
         assert_eq!(neg.sample(&mut a), -9.0);
         assert_eq!(neg.sample_duration_ms(&mut a), SimDuration::ZERO);
     }
@@ -1274,18 +1146,9 @@ mod tests {
             (r#"{"lognormal": {"mu": 0, "sigma": 1}}"#, 2),
             (r#"{"normal": {"mean": 100, "std_dev": 1}}"#, 2),
             (r#"{"pareto": {"scale": 1, "shape": 2}}"#, 1),
-            (
-                r#"{"empirical": {"points": [{"p": 0, "value": 1}, {"p": 1, "value": 2}]}}"#,
-                1,
-            ),
-            (
-                r#"{"mixture": {"components": [{"weight": 1, "dist": {"uniform": {"low": 1, "high": 2}}}]}}"#,
-                2,
-            ),
-            (
-                r#"{"scale": {"factor": 2, "dist": {"shift": {"by": 1, "dist": {"constant": {"value": 1}}}}}}"#,
-                0,
-            ),
+            (r#"{"empirical": {"points": [{"p": 0, "value": 1}, {"p": 1, "value": 2}]}}"#, 1),
+            (r#"{"mixture": {"components": [{"weight": 1, "dist": {"uniform": {"low": 1, "high": 2}}}]}}"#, 2),
+            (r#"{"scale": {"factor": 2, "dist": {"shift": {"by": 1, "dist": {"constant": {"value": 1}}}}}}"#, 0),
         ];
         for (json, want) in cases {
             let d = Dist::new(&spec(json)).unwrap();
@@ -1305,9 +1168,7 @@ mod tests {
         .unwrap();
         let run = || {
             let mut r = SimRng::stream(99, "det");
-            (0..100)
-                .map(|_| d.sample(&mut r).to_bits())
-                .collect::<Vec<_>>()
+            (0..100).map(|_| d.sample(&mut r).to_bits()).collect::<Vec<_>>()
         };
         let first = run();
         assert_eq!(first, run());
@@ -1323,180 +1184,67 @@ mod tests {
     }
 
     fn mix(weights: &[f64]) -> DistSpec {
-        let components = weights
-            .iter()
-            .map(|&weight| MixtureComponent {
-                weight,
-                dist: c(1.0),
-            })
-            .collect();
+        let components = weights.iter().map(|&weight| MixtureComponent { weight, dist: c(1.0) }).collect();
         DistSpec::Mixture { components }
     }
 
     fn emp(points: &[(f64, f64)]) -> DistSpec {
-        DistSpec::Empirical {
-            points: points
-                .iter()
-                .map(|&(p, value)| EmpiricalPoint { p, value })
-                .collect(),
-        }
+        DistSpec::Empirical { points: points.iter().map(|&(p, value)| EmpiricalPoint { p, value }).collect() }
     }
 
     fn bad_specs() -> Vec<(DistSpec, &'static str)> {
         let exp_neg = DistSpec::Exponential { mean: -1.0 };
         let nested = DistSpec::Mixture {
             components: vec![
-                MixtureComponent {
-                    weight: 1.0,
-                    dist: c(1.0),
-                },
-                MixtureComponent {
-                    weight: 1.0,
-                    dist: exp_neg,
-                },
+                MixtureComponent { weight: 1.0, dist: c(1.0) },
+                MixtureComponent { weight: 1.0, dist: exp_neg },
             ],
         };
         vec![
+            (c(-1.0), "constant.value: value must be a finite number >= 0, got -1"),
+            (c(f64::NAN), "constant.value: value must be a finite number >= 0, got NaN"),
+            (DistSpec::Uniform { low: 3.0, high: 2.0 }, "uniform.high: high must be >= low (3), got 2"),
             (
-                c(-1.0),
-                "constant.value: value must be a finite number >= 0, got -1",
-            ),
-            (
-                c(f64::NAN),
-                "constant.value: value must be a finite number >= 0, got NaN",
-            ),
-            (
-                DistSpec::Uniform {
-                    low: 3.0,
-                    high: 2.0,
-                },
-                "uniform.high: high must be >= low (3), got 2",
-            ),
-            (
-                DistSpec::Uniform {
-                    low: f64::INFINITY,
-                    high: 2.0,
-                },
+                DistSpec::Uniform { low: f64::INFINITY, high: 2.0 },
                 "uniform.low: low must be a finite number >= 0, got inf",
             ),
             (
-                DistSpec::Uniform {
-                    low: 1.0,
-                    high: f64::INFINITY,
-                },
+                DistSpec::Uniform { low: 1.0, high: f64::INFINITY },
                 "uniform.high: high must be a finite number, got inf",
             ),
+            (DistSpec::Exponential { mean: -0.5 }, "exponential.mean: mean must be a finite number >= 0, got -0.5"),
+            (DistSpec::Exponential { mean: f64::NAN }, "exponential.mean: mean must be a finite number >= 0, got NaN"),
             (
-                DistSpec::Exponential { mean: -0.5 },
-                "exponential.mean: mean must be a finite number >= 0, got -0.5",
-            ),
-            (
-                DistSpec::Exponential { mean: f64::NAN },
-                "exponential.mean: mean must be a finite number >= 0, got NaN",
-            ),
-            (
-                DistSpec::Normal {
-                    mean: 1.0,
-                    std_dev: -1.0,
-                },
+                DistSpec::Normal { mean: 1.0, std_dev: -1.0 },
                 "normal.std_dev: std_dev must be a finite number >= 0, got -1",
             ),
+            (DistSpec::Normal { mean: -1.0, std_dev: 1.0 }, "normal.mean: mean must be a finite number >= 0, got -1"),
+            (DistSpec::Lognormal { mu: f64::NAN, sigma: 1.0 }, "lognormal.mu: mu must be a finite number, got NaN"),
             (
-                DistSpec::Normal {
-                    mean: -1.0,
-                    std_dev: 1.0,
-                },
-                "normal.mean: mean must be a finite number >= 0, got -1",
-            ),
-            (
-                DistSpec::Lognormal {
-                    mu: f64::NAN,
-                    sigma: 1.0,
-                },
-                "lognormal.mu: mu must be a finite number, got NaN",
-            ),
-            (
-                DistSpec::Lognormal {
-                    mu: 0.0,
-                    sigma: -1.0,
-                },
+                DistSpec::Lognormal { mu: 0.0, sigma: -1.0 },
                 "lognormal.sigma: sigma must be a finite number >= 0, got -1",
             ),
             (
-                DistSpec::LognormalMedian {
-                    median: 0.0,
-                    p99: 1.0,
-                },
+                DistSpec::LognormalMedian { median: 0.0, p99: 1.0 },
                 "lognormal_median.median: median must be a finite number > 0, got 0",
             ),
             (
-                DistSpec::LognormalMedian {
-                    median: 5.0,
-                    p99: 4.0,
-                },
+                DistSpec::LognormalMedian { median: 5.0, p99: 4.0 },
                 "lognormal_median.p99: p99 must be >= median (5), got 4",
             ),
-            (
-                DistSpec::Pareto {
-                    scale: 0.0,
-                    shape: 1.0,
-                },
-                "pareto.scale: scale must be a finite number > 0, got 0",
-            ),
-            (
-                DistSpec::Pareto {
-                    scale: 1.0,
-                    shape: 0.0,
-                },
-                "pareto.shape: shape must be a finite number > 0, got 0",
-            ),
-            (
-                DistSpec::Pareto {
-                    scale: 1.0,
-                    shape: -2.0,
-                },
-                "pareto.shape: shape must be a finite number > 0, got -2",
-            ),
-            (
-                mix(&[]),
-                "mixture.components: a mixture needs at least one component",
-            ),
-            (
-                mix(&[0.0, 0.0]),
-                "mixture.components: weights must not all be zero",
-            ),
-            (
-                mix(&[1.0, 1.0, -1.0]),
-                "mixture.components[2].weight: weight must be a finite number >= 0, got -1",
-            ),
-            (
-                mix(&[f64::MAX, f64::MAX]),
-                "mixture.components: weights must sum to a finite number, got inf",
-            ),
-            (
-                nested,
-                "mixture.components[1].dist.exponential.mean: mean must be a finite number >= 0, got -1",
-            ),
-            (
-                emp(&[(0.0, 1.0)]),
-                "empirical.points: an empirical distribution needs at least 2 points, got 1",
-            ),
-            (
-                emp(&[(0.1, 1.0), (1.0, 2.0)]),
-                "empirical.points[0].p: first p must be 0, got 0.1",
-            ),
-            (
-                emp(&[(0.0, 1.0), (0.5, 2.0), (0.9, 3.0)]),
-                "empirical.points[2].p: last p must be 1, got 0.9",
-            ),
-            (
-                emp(&[(0.0, 1.0), (1.5, 2.0), (1.0, 3.0)]),
-                "empirical.points[1].p: p must be in [0, 1], got 1.5",
-            ),
-            (
-                emp(&[(0.0, 1.0), (f64::NAN, 2.0), (1.0, 3.0)]),
-                "empirical.points[1].p: p must be in [0, 1], got NaN",
-            ),
+            (DistSpec::Pareto { scale: 0.0, shape: 1.0 }, "pareto.scale: scale must be a finite number > 0, got 0"),
+            (DistSpec::Pareto { scale: 1.0, shape: 0.0 }, "pareto.shape: shape must be a finite number > 0, got 0"),
+            (DistSpec::Pareto { scale: 1.0, shape: -2.0 }, "pareto.shape: shape must be a finite number > 0, got -2"),
+            (mix(&[]), "mixture.components: a mixture needs at least one component"),
+            (mix(&[0.0, 0.0]), "mixture.components: weights must not all be zero"),
+            (mix(&[1.0, 1.0, -1.0]), "mixture.components[2].weight: weight must be a finite number >= 0, got -1"),
+            (mix(&[f64::MAX, f64::MAX]), "mixture.components: weights must sum to a finite number, got inf"),
+            (nested, "mixture.components[1].dist.exponential.mean: mean must be a finite number >= 0, got -1"),
+            (emp(&[(0.0, 1.0)]), "empirical.points: an empirical distribution needs at least 2 points, got 1"),
+            (emp(&[(0.1, 1.0), (1.0, 2.0)]), "empirical.points[0].p: first p must be 0, got 0.1"),
+            (emp(&[(0.0, 1.0), (0.5, 2.0), (0.9, 3.0)]), "empirical.points[2].p: last p must be 1, got 0.9"),
+            (emp(&[(0.0, 1.0), (1.5, 2.0), (1.0, 3.0)]), "empirical.points[1].p: p must be in [0, 1], got 1.5"),
+            (emp(&[(0.0, 1.0), (f64::NAN, 2.0), (1.0, 3.0)]), "empirical.points[1].p: p must be in [0, 1], got NaN"),
             (
                 emp(&[(0.0, 1.0), (0.5, 2.0), (0.5, 3.0), (1.0, 4.0)]),
                 "empirical.points[2].p: p must be strictly increasing, got 0.5 after 0.5",
@@ -1505,32 +1253,14 @@ mod tests {
                 emp(&[(0.0, 1.0), (0.5, 3.0), (0.7, 2.0), (1.0, 4.0)]),
                 "empirical.points[2].value: value must be >= the previous value (3), got 2",
             ),
+            (emp(&[(0.0, -1.0), (1.0, 2.0)]), "empirical.points[0].value: value must be a finite number >= 0, got -1"),
+            (DistSpec::Shift { by: f64::NAN, dist: Box::new(c(1.0)) }, "shift.by: by must be a finite number, got NaN"),
             (
-                emp(&[(0.0, -1.0), (1.0, 2.0)]),
-                "empirical.points[0].value: value must be a finite number >= 0, got -1",
-            ),
-            (
-                DistSpec::Shift {
-                    by: f64::NAN,
-                    dist: Box::new(c(1.0)),
-                },
-                "shift.by: by must be a finite number, got NaN",
-            ),
-            (
-                DistSpec::Scale {
-                    factor: -2.0,
-                    dist: Box::new(c(1.0)),
-                },
+                DistSpec::Scale { factor: -2.0, dist: Box::new(c(1.0)) },
                 "scale.factor: factor must be a finite number >= 0, got -2",
             ),
             (
-                DistSpec::Shift {
-                    by: 1.0,
-                    dist: Box::new(DistSpec::Pareto {
-                        scale: 1.0,
-                        shape: f64::NEG_INFINITY,
-                    }),
-                },
+                DistSpec::Shift { by: 1.0, dist: Box::new(DistSpec::Pareto { scale: 1.0, shape: f64::NEG_INFINITY }) },
                 "shift.dist.pareto.shape: shape must be a finite number > 0, got -inf",
             ),
         ]
@@ -1551,19 +1281,13 @@ mod tests {
     fn dist_rejects_too_deep_nesting() {
         let mut s = c(1.0);
         for _ in 0..=MAX_NESTING {
-            s = DistSpec::Scale {
-                factor: 1.0,
-                dist: Box::new(s),
-            };
+            s = DistSpec::Scale { factor: 1.0, dist: Box::new(s) };
         }
         let err = Dist::new(&s).unwrap_err();
         assert_eq!(err.problem, DistProblem::TooDeep { max: MAX_NESTING });
         assert!(err.path.ends_with("scale.dist"), "{}", err.path);
         if let DistSpec::Scale { dist, .. } = s {
-            assert!(
-                Dist::new(&dist).is_ok(),
-                "exactly MAX_NESTING levels are allowed"
-            );
+            assert!(Dist::new(&dist).is_ok(), "exactly MAX_NESTING levels are allowed");
         }
     }
 
@@ -1579,10 +1303,7 @@ mod tests {
         let back: DistSpec = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(back, s);
         assert_eq!(spec(r#"{"constant": {"value": 2.0}}"#), c(2.0));
-        assert_eq!(
-            serde_json::to_string(&c(2.0)).unwrap(),
-            r#"{"constant":{"value":2.0}}"#
-        );
+        assert_eq!(serde_json::to_string(&c(2.0)).unwrap(), r#"{"constant":{"value":2.0}}"#);
     }
 
     #[test]
@@ -1595,22 +1316,14 @@ mod tests {
             r#"{"empirical": {"points": [{"p": 0, "value": 1, "q": 0}, {"p": 1, "value": 2}]}}"#,
         ];
         for json in bad {
-            assert!(
-                serde_json::from_str::<DistSpec>(json).is_err(),
-                "accepted {json}"
-            );
+            assert!(serde_json::from_str::<DistSpec>(json).is_err(), "accepted {json}");
         }
     }
 
     #[test]
     fn dist_schema_carries_field_docs() {
         let schema = serde_json::to_string(&schemars::schema_for!(DistSpec)).unwrap();
-        for needle in [
-            "lognormal_median",
-            "milliseconds for latencies",
-            "tail index",
-            "additionalProperties",
-        ] {
+        for needle in ["lognormal_median", "milliseconds for latencies", "tail index", "additionalProperties"] {
             assert!(schema.contains(needle), "schema lacks {needle}");
         }
     }
@@ -1659,20 +1372,11 @@ mod tests {
             prop_oneof![
                 prop::collection::vec((any_number(), inner.clone()), 0..4).prop_map(|v| {
                     DistSpec::Mixture {
-                        components: v
-                            .into_iter()
-                            .map(|(weight, dist)| MixtureComponent { weight, dist })
-                            .collect(),
+                        components: v.into_iter().map(|(weight, dist)| MixtureComponent { weight, dist }).collect(),
                     }
                 }),
-                (any_number(), inner.clone()).prop_map(|(by, d)| DistSpec::Shift {
-                    by,
-                    dist: Box::new(d)
-                }),
-                (any_number(), inner).prop_map(|(factor, d)| DistSpec::Scale {
-                    factor,
-                    dist: Box::new(d)
-                }),
+                (any_number(), inner.clone()).prop_map(|(by, d)| DistSpec::Shift { by, dist: Box::new(d) }),
+                (any_number(), inner).prop_map(|(factor, d)| DistSpec::Scale { factor, dist: Box::new(d) }),
             ]
         })
     }
@@ -1681,9 +1385,7 @@ mod tests {
         match s {
             DistSpec::Shift { by, dist } => *by < 0.0 || has_negative_shift(dist),
             DistSpec::Scale { dist, .. } => has_negative_shift(dist),
-            DistSpec::Mixture { components } => {
-                components.iter().any(|c| has_negative_shift(&c.dist))
-            }
+            DistSpec::Mixture { components } => components.iter().any(|c| has_negative_shift(&c.dist)),
             _ => false,
         }
     }

@@ -430,7 +430,13 @@ impl Network {
     }
 
     /// Slows the links of `shape`: latency × `factor` + `extra`.
-    pub fn slow(&mut self, name: &str, shape: &PartitionShape, factor: f64, extra: SimDuration) -> Result<(), NetError> {
+    pub fn slow(
+        &mut self,
+        name: &str,
+        shape: &PartitionShape,
+        factor: f64,
+        extra: SimDuration,
+    ) -> Result<(), NetError> {
         if !factor.is_finite() || factor < 0.0 {
             return Err(NetError::BadFactor(factor));
         }
@@ -441,7 +447,8 @@ impl Network {
     /// Returns true if a clog ended, so the caller re-sends held messages.
     pub fn heal(&mut self, name: Option<&str>) -> bool {
         let before = self.active.len();
-        let clog_ended = self.active.iter().any(|a| matches!(a.effect, Effect::Clog) && name.is_none_or(|n| n == a.name));
+        let clog_ended =
+            self.active.iter().any(|a| matches!(a.effect, Effect::Clog) && name.is_none_or(|n| n == a.name));
         self.active.retain(|a| name.is_some_and(|n| n != a.name));
         if self.active.len() != before {
             self.rebuild();
@@ -560,7 +567,11 @@ mod tests {
     fn kind_and_link_overrides_pick_the_right_latency() {
         let cfg = NetConfig {
             latency_ms: ClassLatency { same_rack: DistSpec::Constant { value: 1.0 }, ..ClassLatency::default() },
-            by_kind: vec![KindLatency { kind: "pong".into(), class: None, latency_ms: DistSpec::Constant { value: 2.0 } }],
+            by_kind: vec![KindLatency {
+                kind: "pong".into(),
+                class: None,
+                latency_ms: DistSpec::Constant { value: 2.0 },
+            }],
             by_link: vec![LinkLatency {
                 from: ProcId(0),
                 to: ProcId(2),
@@ -616,7 +627,11 @@ mod tests {
         let e = Network::new(&NetConfig { loss: 1.5, ..NetConfig::default() }, topo(), &KINDS, rng()).err().unwrap();
         assert_eq!(e.to_string(), "loss: probability must be in [0, 1], got 1.5");
         let cfg = NetConfig {
-            by_kind: vec![KindLatency { kind: "nope".into(), class: None, latency_ms: DistSpec::Constant { value: 1.0 } }],
+            by_kind: vec![KindLatency {
+                kind: "nope".into(),
+                class: None,
+                latency_ms: DistSpec::Constant { value: 1.0 },
+            }],
             ..NetConfig::default()
         };
         let e = Network::new(&cfg, topo(), &KINDS, rng()).err().unwrap();

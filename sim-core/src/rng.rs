@@ -110,11 +110,7 @@ impl SimRng {
 
     /// A uniformly chosen element, or `None` for an empty slice (no draw then).
     pub fn choose<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() {
-            None
-        } else {
-            Some(&items[self.index(items.len())])
-        }
+        if items.is_empty() { None } else { Some(&items[self.index(items.len())]) }
     }
 }
 
@@ -131,12 +127,8 @@ mod tests {
         assert_eq!(got, PINNED_NET_SEED1, "ChaCha8 stream output changed: runs no longer replay");
     }
 
-    const PINNED_NET_SEED1: [u64; 4] = [
-        18_320_951_900_853_440_672,
-        2_743_486_745_862_093_512,
-        15_107_987_209_571_461_915,
-        4_561_211_782_066_404_210,
-    ];
+    const PINNED_NET_SEED1: [u64; 4] =
+        [18_320_951_900_853_440_672, 2_743_486_745_862_093_512, 15_107_987_209_571_461_915, 4_561_211_782_066_404_210];
 
     #[test]
     fn canonical_streams_match_the_benchmark_spec() {

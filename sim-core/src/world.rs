@@ -830,10 +830,10 @@ fn build_cpu(cfg: &CpuConfig, kinds: &[&str]) -> Result<CpuDists, WorldError> {
     let default = cfg.message_ms.as_ref().map(|s| dist("message_ms".into(), s)).transpose()?;
     let mut per_kind = vec![default; kinds.len().max(1)];
     for (name, spec) in &cfg.by_kind_ms {
-        let k = kinds.iter().position(|k| k == name).ok_or_else(|| WorldError::UnknownKind {
-            name: name.clone(),
-            known: kinds.join(", "),
-        })?;
+        let k = kinds
+            .iter()
+            .position(|k| k == name)
+            .ok_or_else(|| WorldError::UnknownKind { name: name.clone(), known: kinds.join(", ") })?;
         per_kind[k] = Some(dist(format!("by_kind_ms.{name}"), spec)?);
     }
     let timer = cfg.timer_ms.as_ref().map(|s| dist("timer_ms".into(), s)).transpose()?;

@@ -38,23 +38,13 @@ fn places() -> Vec<Placement> {
 fn world_cfg(seed: u64) -> WorldConfig {
     WorldConfig {
         seed,
-        net: NetConfig {
-            loss: 0.01,
-            ..NetConfig::default()
-        },
+        net: NetConfig { loss: 0.01, ..NetConfig::default() },
         cpu: CpuConfig {
             by_kind_ms: [("ping".to_string(), DistSpec::Exponential { mean: 0.05 })].into(),
             message_ms: None,
             timer_ms: Some(constant(0.01)),
         },
-        clocks: [(
-            2,
-            ClockConfig {
-                offset_ms: 3.0,
-                drift_ppm: 300.0,
-            },
-        )]
-        .into(),
+        clocks: [(2, ClockConfig { offset_ms: 3.0, drift_ppm: 300.0 })].into(),
         ..WorldConfig::default()
     }
 }
@@ -81,12 +71,7 @@ struct Outcome {
 }
 
 fn start(s: &Scenario) -> Harness {
-    let setup = Setup {
-        n: N as usize,
-        echo: true,
-        chatty: Some(4.0),
-        places: Some(places()),
-    };
+    let setup = Setup { n: N as usize, echo: true, chatty: Some(4.0), places: Some(places()) };
     let mut h = Harness::new(&world_cfg(s.seed), setup);
     for (at, f) in &s.timeline {
         h.fault(ms(*at), f.clone());
@@ -134,13 +119,9 @@ fn order() -> impl Strategy<Value = Vec<ProcId>> {
 fn shape() -> impl Strategy<Value = PartitionShape> {
     let n = N as usize;
     prop_oneof![
-        (order(), 1..n).prop_map(|(o, k)| PartitionShape::Groups {
-            groups: vec![o[..k].to_vec(), o[k..].to_vec()]
-        }),
-        (order(), 1..n, 1..=n).prop_map(move |(o, a, b)| PartitionShape::OneWay {
-            from: o[..a].to_vec(),
-            to: o[n - b..].to_vec()
-        }),
+        (order(), 1..n).prop_map(|(o, k)| PartitionShape::Groups { groups: vec![o[..k].to_vec(), o[k..].to_vec()] }),
+        (order(), 1..n, 1..=n)
+            .prop_map(move |(o, a, b)| PartitionShape::OneWay { from: o[..a].to_vec(), to: o[n - b..].to_vec() }),
         node().prop_map(|node| PartitionShape::IsolateOne { node }),
         order().prop_map(|nodes| PartitionShape::Bridge { nodes }),
         order().prop_map(|nodes| PartitionShape::MajoritiesRing { nodes }),
@@ -193,62 +174,35 @@ fn chaos() -> impl Strategy<Value = ChaosConfig> {
         prop::sample::subsequence(all.clone(), 1..=N as usize),
         0.0..0.5,
         prop::sample::subsequence(
-            vec![
-                ShapeKind::Halves,
-                ShapeKind::IsolateOne,
-                ShapeKind::Bridge,
-                ShapeKind::MajoritiesRing,
-            ],
+            vec![ShapeKind::Halves, ShapeKind::IsolateOne, ShapeKind::Bridge, ShapeKind::MajoritiesRing],
             1..=4,
         ),
     )
-        .prop_map(
-            move |(crash_nodes, pause_nodes, wipe_probability, shapes)| ChaosConfig {
-                start_s: 0.05,
-                stop_s: Some(1.2),
-                crashes: Some(CrashChaos {
-                    nodes: crash_nodes,
-                    mttf_s: exp(0.4),
-                    mttr_s: exp(0.1),
-                    wipe_probability,
-                }),
-                pauses: Some(PauseChaos {
-                    nodes: pause_nodes,
-                    interval_s: exp(0.3),
-                    duration_s: exp(0.05),
-                }),
-                partitions: Some(PartitionChaos {
-                    nodes: all.clone(),
-                    interval_s: exp(0.2),
-                    duration_s: exp(0.15),
-                    shapes,
-                }),
-            },
-        )
-}
-
-fn scenario() -> impl Strategy<Value = Scenario> {
-    (
-        any::<u64>(),
-        timeline(),
-        prop::option::weighted(0.3, chaos()),
-    )
-        .prop_map(|(seed, timeline, chaos)| Scenario {
-            seed,
-            timeline,
-            chaos,
+        .prop_map(move |(crash_nodes, pause_nodes, wipe_probability, shapes)| ChaosConfig {
+            start_s: 0.05,
+            stop_s: Some(1.2),
+            crashes: Some(CrashChaos { nodes: crash_nodes, mttf_s: exp(0.4), mttr_s: exp(0.1), wipe_probability }),
+            pauses: Some(PauseChaos { nodes: pause_nodes, interval_s: exp(0.3), duration_s: exp(0.05) }),
+            partitions: Some(PartitionChaos {
+                nodes: all.clone(),
+                interval_s: exp(0.2),
+                duration_s: exp(0.15),
+                shapes,
+            }),
         })
 }
 
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (any::<u64>(), timeline(), prop::option::weighted(0.3, chaos())).prop_map(|(seed, timeline, chaos)| Scenario {
+        seed,
+        timeline,
+        chaos,
+    })
+}
+
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
+    ProptestConfig { cases, ..ProptestConfig::default() }
 }
 
 // ------------------------------------------------------------------------------ properties
@@ -341,9 +295,7 @@ impl Write for Shared {
 impl Shared {
     fn lines(&self) -> Vec<serde_json::Value> {
         let text = String::from_utf8(self.0.borrow().clone()).unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).expect("every line is one JSON object"))
-            .collect()
+        text.lines().map(|l| serde_json::from_str(l).expect("every line is one JSON object")).collect()
     }
 }
 
@@ -359,20 +311,8 @@ fn jsonl_trace_writes_only_the_lines_its_filter_keeps_and_leaves_the_hash_alone(
         seed: 42,
         timeline: vec![
             (100, Fault::SetLoss { loss: 0.2 }),
-            (
-                200,
-                Fault::Crash {
-                    node: ProcId(1),
-                    restart_after_ms: Some(50.0),
-                },
-            ),
-            (
-                300,
-                Fault::Partition {
-                    name: "a".into(),
-                    shape: PartitionShape::IsolateOne { node: ProcId(0) },
-                },
-            ),
+            (200, Fault::Crash { node: ProcId(1), restart_after_ms: Some(50.0) }),
+            (300, Fault::Partition { name: "a".into(), shape: PartitionShape::IsolateOne { node: ProcId(0) } }),
             (450, Fault::Heal { name: None }),
         ],
         chaos: None,
@@ -383,64 +323,31 @@ fn jsonl_trace_writes_only_the_lines_its_filter_keeps_and_leaves_the_hash_alone(
     let field = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_u64());
     let event = |v: &serde_json::Value| v["event"].as_str().unwrap().to_string();
     for kind in ["deliver", "timer", "drop", "fault"] {
-        assert!(
-            all.iter().any(|v| event(v) == kind),
-            "the full trace has {kind} lines"
-        );
+        assert!(all.iter().any(|v| event(v) == kind), "the full trace has {kind} lines");
     }
-    assert!(
-        all.iter()
-            .any(|v| v["event"] == "drop" && v["reason"] == "loss")
-    );
-    assert!(
-        all.iter()
-            .any(|v| v["event"] == "drop" && v["reason"] == "partition")
-    );
-    assert!(
-        all.iter()
-            .any(|v| v["event"] == "drop" && v["reason"] == "crash")
-    );
+    assert!(all.iter().any(|v| v["event"] == "drop" && v["reason"] == "loss"));
+    assert!(all.iter().any(|v| v["event"] == "drop" && v["reason"] == "partition"));
+    assert!(all.iter().any(|v| v["event"] == "drop" && v["reason"] == "crash"));
 
     // By process and time window: records about process 1 (as receiver or sender) and
     // network-wide faults, between 150 ms and 400 ms.
     let (from, until) = (ms(150), ms(400));
-    let filter = TraceFilter {
-        procs: Some(vec![ProcId(1)]),
-        key: None,
-        from: Some(from),
-        until: Some(until),
-    };
+    let filter = TraceFilter { procs: Some(vec![ProcId(1)]), key: None, from: Some(from), until: Some(until) };
     let (some, h_some) = traced(&s, filter);
     assert_eq!(h_some, hash, "a filtered sink leaves the hash alone");
     let keep = |v: &serde_json::Value| {
         let t = field(v, "t_ns").unwrap();
-        let about_1 =
-            field(v, "proc") == Some(1) || field(v, "from") == Some(1) || v.get("proc").is_none();
+        let about_1 = field(v, "proc") == Some(1) || field(v, "from") == Some(1) || v.get("proc").is_none();
         (from.0..=until.0).contains(&t) && about_1
     };
     let expect: Vec<_> = all.iter().filter(|v| keep(v)).cloned().collect();
-    assert!(
-        !expect.is_empty() && expect.len() < all.len() / 4,
-        "{} of {}",
-        expect.len(),
-        all.len()
-    );
+    assert!(!expect.is_empty() && expect.len() < all.len() / 4, "{} of {}", expect.len(), all.len());
     assert_eq!(some, expect);
 
     // By key: records about key 5, and every fault.
-    let (keyed, h_keyed) = traced(
-        &s,
-        TraceFilter {
-            key: Some(5),
-            ..TraceFilter::default()
-        },
-    );
+    let (keyed, h_keyed) = traced(&s, TraceFilter { key: Some(5), ..TraceFilter::default() });
     assert_eq!(h_keyed, hash);
-    let expect: Vec<_> = all
-        .iter()
-        .filter(|v| field(v, "key") == Some(5) || event(v) == "fault")
-        .cloned()
-        .collect();
+    let expect: Vec<_> = all.iter().filter(|v| field(v, "key") == Some(5) || event(v) == "fault").cloned().collect();
     assert!(expect.iter().any(|v| event(v) == "deliver"));
     assert_eq!(keyed, expect);
 }

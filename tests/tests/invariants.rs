@@ -13,7 +13,9 @@ use std::path::Path;
 fn fault(kind: u8, t: f64, node: u32, other: u32) -> Value {
     match kind {
         0 => json!({ "at_s": t, "fault": { "crash": { "node": node, "restart_after_ms": 700 } } }),
-        1 => json!({ "at_s": t, "fault": { "partition": { "name": "p", "shape": { "groups": { "groups": [[node], [other]] } } } } }),
+        1 => {
+            json!({ "at_s": t, "fault": { "partition": { "name": "p", "shape": { "groups": { "groups": [[node], [other]] } } } } })
+        }
         2 => json!({ "at_s": t, "fault": { "pause": { "node": node, "resume_after_ms": 300 } } }),
         3 => json!({ "at_s": t, "fault": { "clock_jump": { "node": node, "delta_ms": 250 } } }),
         _ => json!({ "at_s": t, "fault": { "heal": {} } }),

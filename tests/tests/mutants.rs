@@ -65,7 +65,8 @@ fn a_merge_that_drops_a_clock_entry_is_caught() {
     for seed in 1..=3 {
         assert_eq!(failed_invariants(&s, seed, None), Vec::<String>::new(), "the intact model fails seed {seed}");
     }
-    let failures: Vec<String> = (1..=3).flat_map(|seed| failed_invariants(&s, seed, Some(Mutation::MergeDropsEntry))).collect();
+    let failures: Vec<String> =
+        (1..=3).flat_map(|seed| failed_invariants(&s, seed, Some(Mutation::MergeDropsEntry))).collect();
     assert!(failures.iter().any(|f| caught_by.contains(&f.as_str())), "merge mutation not caught: {failures:?}");
 }
 
@@ -88,9 +89,8 @@ fn shrinking_keeps_the_failure_and_drops_what_does_not_cause_it() {
         ]
     }));
     mutation::set(Some(Mutation::HandoffNeverDelivers));
-    let seed = (1..=3).find(|&seed| {
-        check_seed(&s, seed).expect("runs").failures().any(|v| v.invariant == "hints_delivered")
-    });
+    let seed =
+        (1..=3).find(|&seed| check_seed(&s, seed).expect("runs").failures().any(|v| v.invariant == "hints_delivered"));
     let seed = seed.expect("the mutant fails some seed");
     let (small, runs) = scenarios::check::shrink::shrink(&s, seed, "hints_delivered");
     let still = check_seed(&small, seed).expect("runs").failures().any(|v| v.invariant == "hints_delivered");

@@ -22,9 +22,7 @@ pub struct MerkleConfig {
 
 impl Default for MerkleConfig {
     fn default() -> Self {
-        MerkleConfig {
-            depth: DEFAULT_DEPTH,
-        }
+        MerkleConfig { depth: DEFAULT_DEPTH }
     }
 }
 
@@ -107,10 +105,7 @@ mod tests {
     #[test]
     fn depth_limits_are_typed_errors() {
         for depth in [0, MAX_DEPTH + 1, u8::MAX] {
-            assert_eq!(
-                MerkleConfig::with_depth(depth),
-                Err(MerkleError::DepthOutOfRange { depth })
-            );
+            assert_eq!(MerkleConfig::with_depth(depth), Err(MerkleError::DepthOutOfRange { depth }));
         }
         for depth in [MIN_DEPTH, DEFAULT_DEPTH, MAX_DEPTH] {
             assert_eq!(MerkleConfig::with_depth(depth).map(|c| c.depth), Ok(depth));

@@ -93,9 +93,7 @@ pub struct DiffCost {
 impl DiffCost {
     /// Payload bytes moved, at [`INDEX_BYTES`], [`HASH_BYTES`] and [`ENTRY_BYTES`] apiece.
     pub fn bytes(&self) -> u64 {
-        self.indices_sent * INDEX_BYTES
-            + self.hashes_sent * HASH_BYTES
-            + self.bucket_entries_sent * ENTRY_BYTES
+        self.indices_sent * INDEX_BYTES + self.hashes_sent * HASH_BYTES + self.bucket_entries_sent * ENTRY_BYTES
     }
 
     /// Messages sent: a request and a reply per round trip.
@@ -134,23 +132,9 @@ impl Exchange {
     /// Starts an exchange from `local`'s side; send the returned request (the root) to the peer.
     pub fn start(local: &MerkleTree) -> (Exchange, Request) {
         let depth = local.depth();
-        let request = Request::Hashes {
-            depth,
-            level: 0,
-            indices: vec![0],
-        };
-        let cost = DiffCost {
-            indices_sent: 1,
-            ..DiffCost::default()
-        };
-        (
-            Exchange {
-                depth,
-                pending: Some(request.clone()),
-                cost,
-            },
-            request,
-        )
+        let request = Request::Hashes { depth, level: 0, indices: vec![0] };
+        let cost = DiffCost { indices_sent: 1, ..DiffCost::default() };
+        (Exchange { depth, pending: Some(request.clone()), cost }, request)
     }
 
     /// The cost so far.
@@ -167,10 +151,7 @@ impl Exchange {
     pub fn on_reply(&mut self, local: &MerkleTree, reply: &Reply) -> Result<Step, MerkleError> {
         let pending = self.pending.take();
         if local.depth() != self.depth {
-            return Err(MerkleError::DepthMismatch {
-                local: local.depth(),
-                remote: self.depth,
-            });
+            return Err(MerkleError::DepthMismatch { local: local.depth(), remote: self.depth });
         }
         self.cost.round_trips += 1;
         match (pending, reply) {
@@ -181,12 +162,8 @@ impl Exchange {
                 self.on_buckets(local, &leaves, buckets)
             }
             (None, _) => Err(MerkleError::UnexpectedReply { state: "done" }),
-            (Some(Request::Hashes { .. }), _) => Err(MerkleError::UnexpectedReply {
-                state: "awaiting hashes",
-            }),
-            (Some(Request::Buckets { .. }), _) => Err(MerkleError::UnexpectedReply {
-                state: "awaiting buckets",
-            }),
+            (Some(Request::Hashes { .. }), _) => Err(MerkleError::UnexpectedReply { state: "awaiting hashes" }),
+            (Some(Request::Buckets { .. }), _) => Err(MerkleError::UnexpectedReply { state: "awaiting buckets" }),
         }
     }
 
@@ -202,23 +179,13 @@ impl Exchange {
         self.cost.hashes_sent += hashes.len() as u64;
         self.cost.levels_descended = level;
         if differing.is_empty() {
-            return Ok(Step::Done(DiffResult {
-                keys: Vec::new(),
-                cost: self.cost,
-            }));
+            return Ok(Step::Done(DiffResult { keys: Vec::new(), cost: self.cost }));
         }
         let request = if level == self.depth {
-            Request::Buckets {
-                depth: self.depth,
-                leaves: differing,
-            }
+            Request::Buckets { depth: self.depth, leaves: differing }
         } else {
             let indices = children_of(&differing);
-            Request::Hashes {
-                depth: self.depth,
-                level: level + 1,
-                indices,
-            }
+            Request::Hashes { depth: self.depth, level: level + 1, indices }
         };
         self.cost.indices_sent += request_len(&request) as u64;
         self.pending = Some(request.clone());
@@ -226,27 +193,15 @@ impl Exchange {
     }
 
     /// Compares the peer's buckets with ours: the exact differing keys.
-    fn on_buckets(
-        &mut self,
-        local: &MerkleTree,
-        leaves: &[u32],
-        buckets: &[Bucket],
-    ) -> Result<Step, MerkleError> {
+    fn on_buckets(&mut self, local: &MerkleTree, leaves: &[u32], buckets: &[Bucket]) -> Result<Step, MerkleError> {
         check_len("buckets", leaves.len(), buckets.len())?;
         if let Some((&leaf, _)) = leaves.iter().zip(buckets).find(|(l, b)| **l != b.leaf) {
-            return Err(MerkleError::MalformedBucket {
-                leaf,
-                problem: "leaf not requested here",
-            });
+            return Err(MerkleError::MalformedBucket { leaf, problem: "leaf not requested here" });
         }
         let keys = local.key_diff(buckets)?;
         self.cost.buckets_sent += buckets.len() as u64;
-        self.cost.bucket_entries_sent +=
-            buckets.iter().map(|b| b.entries.len() as u64).sum::<u64>();
-        Ok(Step::Done(DiffResult {
-            keys,
-            cost: self.cost,
-        }))
+        self.cost.bucket_entries_sent += buckets.iter().map(|b| b.entries.len() as u64).sum::<u64>();
+        Ok(Step::Done(DiffResult { keys, cost: self.cost }))
     }
 }
 
@@ -254,22 +209,13 @@ impl MerkleTree {
     /// The peer's side of an exchange: answers one request from this tree.
     pub fn answer(&self, request: &Request) -> Result<Reply, MerkleError> {
         match request {
-            Request::Hashes {
-                depth,
-                level,
-                indices,
-            } => {
+            Request::Hashes { depth, level, indices } => {
                 self.check_depth(*depth)?;
                 Ok(Reply::Hashes(self.level_hashes(*level, indices)?))
             }
             Request::Buckets { depth, leaves } => {
                 self.check_depth(*depth)?;
-                let buckets = leaves.iter().map(|&leaf| {
-                    Ok(Bucket {
-                        leaf,
-                        entries: self.bucket(leaf)?,
-                    })
-                });
+                let buckets = leaves.iter().map(|&leaf| Ok(Bucket { leaf, entries: self.bucket(leaf)? }));
                 Ok(Reply::Buckets(buckets.collect::<Result<_, _>>()?))
             }
         }
@@ -277,12 +223,7 @@ impl MerkleTree {
 
     /// Given the peer's hashes of nodes `indices` on `level`, the indices whose hashes differ
     /// from ours, in the order given.
-    pub fn differing(
-        &self,
-        level: u8,
-        indices: &[u32],
-        peer_hashes: &[u64],
-    ) -> Result<Vec<u32>, MerkleError> {
+    pub fn differing(&self, level: u8, indices: &[u32], peer_hashes: &[u64]) -> Result<Vec<u32>, MerkleError> {
         check_len("node hashes", indices.len(), peer_hashes.len())?;
         let mut out = Vec::new();
         for (&index, &theirs) in indices.iter().zip(peer_hashes) {
@@ -309,14 +250,7 @@ impl MerkleTree {
     }
 
     fn check_depth(&self, remote: u8) -> Result<(), MerkleError> {
-        if remote == self.depth() {
-            Ok(())
-        } else {
-            Err(MerkleError::DepthMismatch {
-                local: self.depth(),
-                remote,
-            })
-        }
+        if remote == self.depth() { Ok(()) } else { Err(MerkleError::DepthMismatch { local: self.depth(), remote }) }
     }
 
     /// A peer's bucket must be in range, after the previous one, sorted, and hold its own keys.
@@ -330,11 +264,7 @@ impl MerkleTree {
         if bucket.entries.windows(2).any(|w| w[0].0 >= w[1].0) {
             return bad("keys not strictly ascending");
         }
-        if bucket
-            .entries
-            .iter()
-            .any(|&(key, _)| self.leaf_of(key) != leaf)
-        {
+        if bucket.entries.iter().any(|&(key, _)| self.leaf_of(key) != leaf) {
             return bad("key belongs to another leaf");
         }
         Ok(())
@@ -357,9 +287,7 @@ pub fn diff(a: &MerkleTree, b: &MerkleTree) -> Result<DiffResult, MerkleError> {
             Step::Done(result) => return Ok(result),
         }
     }
-    Err(MerkleError::UnexpectedReply {
-        state: "past the leaves",
-    })
+    Err(MerkleError::UnexpectedReply { state: "past the leaves" })
 }
 
 fn request_len(request: &Request) -> usize {
@@ -370,23 +298,11 @@ fn request_len(request: &Request) -> usize {
 }
 
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), MerkleError> {
-    if expected == got {
-        Ok(())
-    } else {
-        Err(MerkleError::LengthMismatch {
-            what,
-            expected,
-            got,
-        })
-    }
+    if expected == got { Ok(()) } else { Err(MerkleError::LengthMismatch { what, expected, got }) }
 }
 
 /// Merge-walks two sorted `(key, digest)` lists, pushing every key they disagree on.
-fn merge_bucket(
-    local: impl Iterator<Item = (u64, u64)>,
-    remote: &[(u64, u64)],
-    out: &mut Vec<KeyDelta>,
-) {
+fn merge_bucket(local: impl Iterator<Item = (u64, u64)>, remote: &[(u64, u64)], out: &mut Vec<KeyDelta>) {
     let mut local: Peekable<_> = local.peekable();
     let mut remote = remote.iter().copied().peekable();
     loop {
@@ -400,11 +316,7 @@ fn merge_bucket(
                 Ordering::Equal => {
                     local.next();
                     remote.next();
-                    (ld != rd).then_some(KeyDelta {
-                        key: lk,
-                        local: Some(ld),
-                        remote: Some(rd),
-                    })
+                    (ld != rd).then_some(KeyDelta { key: lk, local: Some(ld), remote: Some(rd) })
                 }
             },
         };
@@ -414,18 +326,10 @@ fn merge_bucket(
 
 fn only_local(it: &mut impl Iterator, key: u64, digest: u64) -> Option<KeyDelta> {
     it.next();
-    Some(KeyDelta {
-        key,
-        local: Some(digest),
-        remote: None,
-    })
+    Some(KeyDelta { key, local: Some(digest), remote: None })
 }
 
 fn only_remote(it: &mut impl Iterator, key: u64, digest: u64) -> Option<KeyDelta> {
     it.next();
-    Some(KeyDelta {
-        key,
-        local: None,
-        remote: Some(digest),
-    })
+    Some(KeyDelta { key, local: None, remote: Some(digest) })
 }

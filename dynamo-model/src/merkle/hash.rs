@@ -62,10 +62,7 @@ mod tests {
         for key in 0..16_000u64 {
             counts[leaf_of(key, 4) as usize] += 1;
         }
-        assert!(
-            counts.iter().all(|&c| (800..1200).contains(&c)),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|&c| (800..1200).contains(&c)), "{counts:?}");
     }
 
     const ENTRY_1_2: u64 = 0xBCD9_DBB4_9673_066B;

@@ -14,8 +14,8 @@ mod tree;
 
 pub use config::{DEFAULT_DEPTH, MAX_DEPTH, MIN_DEPTH, MerkleConfig, MerkleError};
 pub use exchange::{
-    Bucket, DiffCost, DiffResult, ENTRY_BYTES, Exchange, HASH_BYTES, INDEX_BYTES, KeyDelta, Reply,
-    Request, Step, children_of, diff,
+    Bucket, DiffCost, DiffResult, ENTRY_BYTES, Exchange, HASH_BYTES, INDEX_BYTES, KeyDelta, Reply, Request, Step,
+    children_of, diff,
 };
 pub use tree::MerkleTree;
 

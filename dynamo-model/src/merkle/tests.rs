@@ -18,15 +18,8 @@ fn tree_of(depth: u8, state: &State) -> MerkleTree {
 /// The expected answer, computed naively over both whole maps.
 fn naive_diff(a: &State, b: &State) -> Vec<KeyDelta> {
     let keys: std::collections::BTreeSet<u64> = a.keys().chain(b.keys()).copied().collect();
-    let delta = |key| KeyDelta {
-        key,
-        local: a.get(&key).copied(),
-        remote: b.get(&key).copied(),
-    };
-    keys.into_iter()
-        .map(delta)
-        .filter(|d| d.local != d.remote)
-        .collect()
+    let delta = |key| KeyDelta { key, local: a.get(&key).copied(), remote: b.get(&key).copied() };
+    keys.into_iter().map(delta).filter(|d| d.local != d.remote).collect()
 }
 
 /// An edit: `Some(digest)` writes, `None` deletes.
@@ -111,12 +104,7 @@ fn equal_replicas_cost_one_round_trip() {
     let (a, b) = (tree_of(10, &state), tree_of(10, &state));
     let result = diff(&a, &b).unwrap();
     assert!(result.keys.is_empty());
-    let expected = DiffCost {
-        round_trips: 1,
-        indices_sent: 1,
-        hashes_sent: 1,
-        ..DiffCost::default()
-    };
+    let expected = DiffCost { round_trips: 1, indices_sent: 1, hashes_sent: 1, ..DiffCost::default() };
     assert_eq!(result.cost, expected);
     assert_eq!(result.cost.bytes(), INDEX_BYTES + HASH_BYTES);
     let empty = MerkleTree::new(config(10)).unwrap();
@@ -137,11 +125,7 @@ fn one_change(depth: u8, keys: u64) -> (DiffResult, usize) {
 fn cost_follows_the_difference_not_the_tree_size() {
     let depth = 10u8;
     let (big, bucket_len) = one_change(depth, 100_000);
-    let changed = KeyDelta {
-        key: 50_000,
-        local: Some(50_000),
-        remote: Some(u64::MAX),
-    };
+    let changed = KeyDelta { key: 50_000, local: Some(50_000), remote: Some(u64::MAX) };
     assert_eq!(big.keys, vec![changed]);
     let d = u64::from(depth);
     assert_eq!(big.cost.round_trips, u32::from(depth) + 2);
@@ -172,10 +156,7 @@ fn cost_grows_with_the_number_of_differing_keys() {
         assert!(result.cost.bytes() > previous);
         previous = result.cost.bytes();
     }
-    assert!(
-        previous < 100_000 * ENTRY_BYTES / 10,
-        "far below a full transfer: {previous}"
-    );
+    assert!(previous < 100_000 * ENTRY_BYTES / 10, "far below a full transfer: {previous}");
 }
 
 #[test]
@@ -198,23 +179,14 @@ fn exchange_driven_by_messages_matches_diff() {
     assert_eq!(result, diff(&ta, &tb).unwrap());
     assert_eq!(sent.len(), 10);
     assert!(matches!(sent.last(), Some(Request::Buckets { leaves, .. }) if leaves.len() <= 3));
-    assert_eq!(
-        result.keys.iter().map(|d| d.key).collect::<Vec<_>>(),
-        vec![3, 42, 9_999]
-    );
+    assert_eq!(result.keys.iter().map(|d| d.key).collect::<Vec<_>>(), vec![3, 42, 9_999]);
 }
 
 #[test]
 fn depth_mismatch_is_an_error() {
     let a = MerkleTree::build(config(4), [(1, 1)]).unwrap();
     let b = MerkleTree::build(config(5), [(1, 1)]).unwrap();
-    assert_eq!(
-        diff(&a, &b).unwrap_err(),
-        MerkleError::DepthMismatch {
-            local: 5,
-            remote: 4
-        }
-    );
+    assert_eq!(diff(&a, &b).unwrap_err(), MerkleError::DepthMismatch { local: 5, remote: 4 });
 }
 
 #[test]
@@ -222,34 +194,15 @@ fn malformed_replies_are_errors_not_panics() {
     let t = MerkleTree::build(config(2), (0..40).map(|k| (k, k))).unwrap();
     let (mut ex, _) = Exchange::start(&t);
     let err = ex.on_reply(&t, &Reply::Hashes(vec![1, 2])).unwrap_err();
-    assert!(matches!(
-        err,
-        MerkleError::LengthMismatch {
-            expected: 1,
-            got: 2,
-            ..
-        }
-    ));
+    assert!(matches!(err, MerkleError::LengthMismatch { expected: 1, got: 2, .. }));
     assert!(ex.is_done());
     let err = ex.on_reply(&t, &Reply::Hashes(vec![1])).unwrap_err();
     assert_eq!(err, MerkleError::UnexpectedReply { state: "done" });
     let (mut ex, _) = Exchange::start(&t);
     let err = ex.on_reply(&t, &Reply::Buckets(vec![])).unwrap_err();
-    assert_eq!(
-        err,
-        MerkleError::UnexpectedReply {
-            state: "awaiting hashes"
-        }
-    );
-    let bad_request = Request::Hashes {
-        depth: 2,
-        level: 3,
-        indices: vec![0],
-    };
-    assert!(matches!(
-        t.answer(&bad_request),
-        Err(MerkleError::NodeOutOfRange { .. })
-    ));
+    assert_eq!(err, MerkleError::UnexpectedReply { state: "awaiting hashes" });
+    let bad_request = Request::Hashes { depth: 2, level: 3, indices: vec![0] };
+    assert!(matches!(t.answer(&bad_request), Err(MerkleError::NodeOutOfRange { .. })));
 }
 
 #[test]
@@ -262,24 +215,12 @@ fn malformed_buckets_are_rejected() {
         Err(MerkleError::MalformedBucket { problem, .. }) => problem,
         other => panic!("expected a malformed bucket, got {other:?}"),
     };
-    assert_eq!(
-        problem(&[bucket(vec![(foreign, 0)])]),
-        "key belongs to another leaf"
-    );
+    assert_eq!(problem(&[bucket(vec![(foreign, 0)])]), "key belongs to another leaf");
     let same = t.bucket(leaf).unwrap();
     let mut reversed = same.clone();
     reversed.reverse();
     assert_eq!(problem(&[bucket(reversed)]), "keys not strictly ascending");
-    assert_eq!(
-        problem(&[bucket(same.clone()), bucket(same)]),
-        "leaves not strictly ascending"
-    );
-    let oor = Bucket {
-        leaf: 4,
-        entries: vec![],
-    };
-    assert!(matches!(
-        t.key_diff(&[oor]),
-        Err(MerkleError::NodeOutOfRange { .. })
-    ));
+    assert_eq!(problem(&[bucket(same.clone()), bucket(same)]), "leaves not strictly ascending");
+    let oor = Bucket { leaf: 4, entries: vec![] };
+    assert!(matches!(t.key_diff(&[oor]), Err(MerkleError::NodeOutOfRange { .. })));
 }

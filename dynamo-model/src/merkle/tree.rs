@@ -41,21 +41,15 @@ impl MerkleTree {
     /// An empty tree, or an error if `config` is invalid.
     pub fn new(config: MerkleConfig) -> Result<Self, MerkleError> {
         config.validate()?;
-        let mut tree = MerkleTree {
-            depth: config.depth,
-            nodes: vec![0; 2usize << config.depth],
-            entries: BTreeMap::new(),
-        };
+        let mut tree =
+            MerkleTree { depth: config.depth, nodes: vec![0; 2usize << config.depth], entries: BTreeMap::new() };
         tree.rehash_interior();
         Ok(tree)
     }
 
     /// A tree holding `entries`, hashed once bottom-up. A key given twice keeps its last digest,
     /// exactly as repeated [`insert_or_update`](Self::insert_or_update) calls would.
-    pub fn build(
-        config: MerkleConfig,
-        entries: impl IntoIterator<Item = (u64, u64)>,
-    ) -> Result<Self, MerkleError> {
+    pub fn build(config: MerkleConfig, entries: impl IntoIterator<Item = (u64, u64)>) -> Result<Self, MerkleError> {
         let mut tree = MerkleTree::new(config)?;
         for (key, digest) in entries {
             tree.entries.insert((leaf_of(key, tree.depth), key), digest);
@@ -157,9 +151,7 @@ impl MerkleTree {
 
     /// The entries of one in-range leaf bucket, sorted by key.
     pub(crate) fn bucket_iter(&self, leaf: u32) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.entries
-            .range((leaf, 0)..=(leaf, u64::MAX))
-            .map(|(&(_, key), &digest)| (key, digest))
+        self.entries.range((leaf, 0)..=(leaf, u64::MAX)).map(|(&(_, key), &digest)| (key, digest))
     }
 
     /// The position of node (`level`, `index`) in `nodes`, checked.
@@ -171,11 +163,7 @@ impl MerkleTree {
     }
 
     fn out_of_range(&self, level: u8, index: u32) -> MerkleError {
-        MerkleError::NodeOutOfRange {
-            level,
-            index,
-            depth: self.depth,
-        }
+        MerkleError::NodeOutOfRange { level, index, depth: self.depth }
     }
 
     /// Where the leaves start in `nodes`.
@@ -236,11 +224,7 @@ mod tests {
             }
         }
         let leaf = t.leaf_of(7);
-        let sum = t
-            .bucket(leaf)
-            .unwrap()
-            .iter()
-            .fold(0u64, |s, &(k, d)| s.wrapping_add(entry_hash(k, d)));
+        let sum = t.bucket(leaf).unwrap().iter().fold(0u64, |s, &(k, d)| s.wrapping_add(entry_hash(k, d)));
         assert_eq!(t.hash_at(3, leaf).unwrap(), sum);
     }
 
@@ -261,12 +245,8 @@ mod tests {
 
     #[test]
     fn empty_trees_agree_and_buckets_are_sorted() {
-        assert_eq!(
-            tree(6),
-            MerkleTree::build(MerkleConfig { depth: 6 }, []).unwrap()
-        );
-        let t =
-            MerkleTree::build(MerkleConfig { depth: 1 }, (0..40).rev().map(|k| (k, 0))).unwrap();
+        assert_eq!(tree(6), MerkleTree::build(MerkleConfig { depth: 6 }, []).unwrap());
+        let t = MerkleTree::build(MerkleConfig { depth: 1 }, (0..40).rev().map(|k| (k, 0))).unwrap();
         let bucket = t.bucket(0).unwrap();
         assert!(bucket.windows(2).all(|w| w[0].0 < w[1].0));
         assert_eq!(bucket.len() + t.bucket(1).unwrap().len(), 40);
@@ -275,11 +255,7 @@ mod tests {
     #[test]
     fn positions_outside_the_tree_are_errors() {
         let t = tree(3);
-        let oor = |level, index| MerkleError::NodeOutOfRange {
-            level,
-            index,
-            depth: 3,
-        };
+        let oor = |level, index| MerkleError::NodeOutOfRange { level, index, depth: 3 };
         assert_eq!(t.hash_at(4, 0), Err(oor(4, 0)));
         assert_eq!(t.hash_at(2, 4), Err(oor(2, 4)));
         assert_eq!(t.children_hashes(3, 1), Err(oor(4, 2)));

@@ -18,10 +18,7 @@ pub fn out_of_balance_fraction(requests: &[u64], threshold: f64) -> Option<f64> 
         return None;
     }
     let m = mean(requests);
-    let out = requests
-        .iter()
-        .filter(|&&r| (r as f64 - m).abs() > threshold * m)
-        .count();
+    let out = requests.iter().filter(|&&r| (r as f64 - m).abs() > threshold * m).count();
     Some(out as f64 / requests.len() as f64)
 }
 
@@ -46,10 +43,7 @@ mod tests {
     #[test]
     fn out_of_balance_counts_nodes_beyond_the_threshold() {
         // mean 100: 80 and 120 are 20% off, 110 is 10% off.
-        assert_eq!(
-            out_of_balance_fraction(&[80, 110, 120, 90], 0.15),
-            Some(0.5)
-        );
+        assert_eq!(out_of_balance_fraction(&[80, 110, 120, 90], 0.15), Some(0.5));
         assert_eq!(out_of_balance_fraction(&[100, 100], 0.15), Some(0.0));
         assert_eq!(out_of_balance_fraction(&[], 0.15), None);
     }
@@ -71,9 +65,6 @@ mod tests {
         let random = efficiency(PartitionStrategy::RandomTokens { tokens_per_node: 8 });
         let equal = efficiency(PartitionStrategy::EqualPartitions { partitions: 240 });
         assert!(equal > 0.9, "strategy 3 efficiency {equal}");
-        assert!(
-            random < equal - 0.1,
-            "strategy 1 {random} vs strategy 3 {equal}"
-        );
+        assert!(random < equal - 0.1, "strategy 1 {random} vs strategy 3 {equal}");
     }
 }

@@ -39,9 +39,7 @@ pub enum RingError {
         max: u32,
     },
     /// Strategy 3 needs at least one partition (token) per node: Q >= S.
-    #[error(
-        "strategy.partitions: {partitions} partitions cannot give each of {nodes} nodes a token"
-    )]
+    #[error("strategy.partitions: {partitions} partitions cannot give each of {nodes} nodes a token")]
     TooFewPartitions {
         /// Q.
         partitions: u32,

@@ -8,9 +8,7 @@
 
 use super::hash::{RingPos, random_token};
 use super::quota::{Claim, apportion, random_token_count};
-use super::{
-    NodeId, PartitionGrid, PartitionStrategy, PlacementPolicy, Ring, RingError, RingMember,
-};
+use super::{NodeId, PartitionGrid, PartitionStrategy, PlacementPolicy, Ring, RingError, RingMember};
 use sim_core::SimRng;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,25 +17,14 @@ impl Ring {
     ///
     /// Members are processed in node-id order, so the result depends only on the member set,
     /// the strategy and the rng state. Placement starts as [`PlacementPolicy::Clockwise`].
-    pub fn new(
-        members: &[RingMember],
-        strategy: PartitionStrategy,
-        rng: &mut SimRng,
-    ) -> Result<Ring, RingError> {
+    pub fn new(members: &[RingMember], strategy: PartitionStrategy, rng: &mut SimRng) -> Result<Ring, RingError> {
         strategy.validate()?;
         let members = sorted_members(members)?;
         let tokens = match strategy {
-            PartitionStrategy::EqualPartitions { partitions } => {
-                deal_partitions(partitions, &members, &[], rng)?
-            }
+            PartitionStrategy::EqualPartitions { partitions } => deal_partitions(partitions, &members, &[], rng)?,
             _ => draw_random_tokens(strategy, &members, &BTreeSet::new(), rng)?,
         };
-        Ok(Ring::assemble(
-            strategy,
-            PlacementPolicy::Clockwise,
-            members,
-            tokens,
-        ))
+        Ok(Ring::assemble(strategy, PlacementPolicy::Clockwise, members, tokens))
     }
 
     /// Adds `member` to the ring, moving tokens as its strategy prescribes. On error the ring is
@@ -72,12 +59,7 @@ impl Ring {
         if self.members.len() == 1 {
             return Err(RingError::LastMember { node });
         }
-        let members: Vec<RingMember> = self
-            .members
-            .iter()
-            .copied()
-            .filter(|m| m.node != node)
-            .collect();
+        let members: Vec<RingMember> = self.members.iter().copied().filter(|m| m.node != node).collect();
         let current: Vec<(RingPos, NodeId)> = self.tokens().collect();
         let tokens = if self.is_equal_partitions() {
             deal_partitions(self.partition_count().unwrap_or(0), &members, &current, rng)?
@@ -111,10 +93,7 @@ fn draw_random_tokens(
     rng: &mut SimRng,
 ) -> Result<Vec<(RingPos, NodeId)>, RingError> {
     let t = strategy.tokens_per_node().expect("random-token strategy");
-    let counts: Vec<u32> = members
-        .iter()
-        .map(|m| random_token_count(t, m))
-        .collect::<Result<_, _>>()?;
+    let counts: Vec<u32> = members.iter().map(|m| random_token_count(t, m)).collect::<Result<_, _>>()?;
     let mut taken = taken.clone();
     let mut tokens = Vec::with_capacity(counts.iter().map(|&c| c as usize).sum());
     for (member, count) in members.iter().zip(counts) {
@@ -147,10 +126,7 @@ fn deal_partitions(
     rng: &mut SimRng,
 ) -> Result<Vec<(RingPos, NodeId)>, RingError> {
     if (q as usize) < members.len() {
-        return Err(RingError::TooFewPartitions {
-            partitions: q,
-            nodes: members.len(),
-        });
+        return Err(RingError::TooFewPartitions { partitions: q, nodes: members.len() });
     }
     let grid = PartitionGrid::new(q);
     let mut held: BTreeMap<NodeId, Vec<RingPos>> = BTreeMap::new();
@@ -158,43 +134,22 @@ fn deal_partitions(
         held.entry(node).or_default().push(pos);
     }
     let quota = shares(q, members, &held);
-    let freed = if current.is_empty() {
-        (0..q).map(|p| grid.end(p)).collect()
-    } else {
-        free_surplus(&mut held, &quota, rng)
-    };
+    let freed =
+        if current.is_empty() { (0..q).map(|p| grid.end(p)).collect() } else { free_surplus(&mut held, &quota, rng) };
     let mut slots = open_slots(&held, &quota);
-    assert_eq!(
-        freed.len(),
-        slots.len(),
-        "freed tokens must exactly fill the open slots"
-    );
+    assert_eq!(freed.len(), slots.len(), "freed tokens must exactly fill the open slots");
     rng.shuffle(&mut slots);
-    let kept = held
-        .into_iter()
-        .flat_map(|(node, ps)| ps.into_iter().map(move |p| (p, node)));
+    let kept = held.into_iter().flat_map(|(node, ps)| ps.into_iter().map(move |p| (p, node)));
     Ok(kept.chain(freed.into_iter().zip(slots)).collect())
 }
 
 /// Each member's token share under strategy 3, keyed by node.
-fn shares(
-    q: u32,
-    members: &[RingMember],
-    held: &BTreeMap<NodeId, Vec<RingPos>>,
-) -> BTreeMap<NodeId, u32> {
+fn shares(q: u32, members: &[RingMember], held: &BTreeMap<NodeId, Vec<RingPos>>) -> BTreeMap<NodeId, u32> {
     let claims: Vec<Claim> = members
         .iter()
-        .map(|m| Claim {
-            node: m.node,
-            capacity: m.capacity,
-            current: held.get(&m.node).map_or(0, |v| v.len() as u32),
-        })
+        .map(|m| Claim { node: m.node, capacity: m.capacity, current: held.get(&m.node).map_or(0, |v| v.len() as u32) })
         .collect();
-    members
-        .iter()
-        .map(|m| m.node)
-        .zip(apportion(q, &claims))
-        .collect()
+    members.iter().map(|m| m.node).zip(apportion(q, &claims)).collect()
 }
 
 /// Removes every token above its holder's share (all of a non-member's), chosen at random.
@@ -222,10 +177,7 @@ fn open_slots(held: &BTreeMap<NodeId, Vec<RingPos>>, quota: &BTreeMap<NodeId, u3
     let mut slots = Vec::new();
     for (&node, &want) in quota {
         let have = held.get(&node).map_or(0, Vec::len) as u32;
-        slots.extend(std::iter::repeat_n(
-            node,
-            want.saturating_sub(have) as usize,
-        ));
+        slots.extend(std::iter::repeat_n(node, want.saturating_sub(have) as usize));
     }
     slots
 }
@@ -257,13 +209,8 @@ mod tests {
     /// Join strategies for the movement test: T = 128 tokens, Q large next to S·T.
     fn movement_strategies() -> [PartitionStrategy; 3] {
         [
-            PartitionStrategy::RandomTokens {
-                tokens_per_node: 128,
-            },
-            PartitionStrategy::RandomTokensEqualPartitions {
-                tokens_per_node: 128,
-                partitions: 16_384,
-            },
+            PartitionStrategy::RandomTokens { tokens_per_node: 128 },
+            PartitionStrategy::RandomTokensEqualPartitions { tokens_per_node: 128, partitions: 16_384 },
             PartitionStrategy::EqualPartitions { partitions: 1024 },
         ]
     }
@@ -281,27 +228,16 @@ mod tests {
             for (s, seed) in [(4u32, 1u64), (9, 2), (9, 3), (19, 4)] {
                 let mut ring = ring(s, strategy, seed);
                 let before = primaries(&ring);
-                ring.join(
-                    RingMember::new(NodeId(s)),
-                    &mut SimRng::stream(seed, "join"),
-                )
-                .unwrap();
+                ring.join(RingMember::new(NodeId(s)), &mut SimRng::stream(seed, "join")).unwrap();
                 let after = primaries(&ring);
-                let moved: Vec<usize> =
-                    (0..K as usize).filter(|&i| before[i] != after[i]).collect();
-                assert!(
-                    moved.iter().all(|&i| after[i] == NodeId(s)),
-                    "{strategy:?}: a key moved between old nodes"
-                );
+                let moved: Vec<usize> = (0..K as usize).filter(|&i| before[i] != after[i]).collect();
+                assert!(moved.iter().all(|&i| after[i] == NodeId(s)), "{strategy:?}: a key moved between old nodes");
                 let fraction = moved.len() as f64 / K as f64;
                 let p = 1.0 / (s as f64 + 1.0);
                 let arc_sd = (p * (1.0 - p) / ((s as f64 + 1.0) * 128.0)).sqrt();
                 let tolerance = 4.0 * (arc_sd + (p * (1.0 - p) / K as f64).sqrt());
                 let ok = (fraction - p).abs() < tolerance;
-                assert!(
-                    ok,
-                    "{strategy:?} S={s}: moved {fraction}, expected {p} ± {tolerance}"
-                );
+                assert!(ok, "{strategy:?} S={s}: moved {fraction}, expected {p} ± {tolerance}");
             }
         }
     }
@@ -309,25 +245,14 @@ mod tests {
     /// Strategy 1: a key's new top-N set is its old set with the new node possibly swapped in.
     #[test]
     fn join_only_adds_the_new_node_to_top_n_sets() {
-        let strategy = PartitionStrategy::RandomTokens {
-            tokens_per_node: 64,
-        };
+        let strategy = PartitionStrategy::RandomTokens { tokens_per_node: 64 };
         let mut ring = ring(8, strategy, 9);
         let old: Vec<Vec<NodeId>> = (0..2000).map(|k| top_n(&ring, k, 3)).collect();
-        ring.join(RingMember::new(NodeId(8)), &mut SimRng::stream(9, "join"))
-            .unwrap();
+        ring.join(RingMember::new(NodeId(8)), &mut SimRng::stream(9, "join")).unwrap();
         for (k, old_set) in old.iter().enumerate() {
             let new_set = top_n(&ring, k as u64, 3);
-            let survivors: Vec<NodeId> = new_set
-                .iter()
-                .copied()
-                .filter(|&n| n != NodeId(8))
-                .collect();
-            assert_eq!(
-                survivors[..],
-                old_set[..survivors.len()],
-                "key {k}: old nodes reshuffled"
-            );
+            let survivors: Vec<NodeId> = new_set.iter().copied().filter(|&n| n != NodeId(8)).collect();
+            assert_eq!(survivors[..], old_set[..survivors.len()], "key {k}: old nodes reshuffled");
         }
     }
 
@@ -339,24 +264,17 @@ mod tests {
             let mut ring = ring(10, strategy, 21);
             let leaver = NodeId(3);
             let before: Vec<Vec<NodeId>> = (0..5000).map(|k| top_n(&ring, k, 3)).collect();
-            ring.leave(leaver, &mut SimRng::stream(21, "leave"))
-                .unwrap();
+            ring.leave(leaver, &mut SimRng::stream(21, "leave")).unwrap();
             let mut moved = 0;
             for (k, old) in before.iter().enumerate() {
                 let new = top_n(&ring, k as u64, 3);
                 assert!(!new.contains(&leaver));
                 if old[0] != new[0] {
-                    assert_eq!(
-                        old[0], leaver,
-                        "{strategy:?}: key {k} changed primary without reason"
-                    );
+                    assert_eq!(old[0], leaver, "{strategy:?}: key {k} changed primary without reason");
                     moved += 1;
                 }
                 if !old.contains(&leaver) {
-                    assert_eq!(
-                        old, &new,
-                        "{strategy:?}: key {k} moved though the leaver did not hold it"
-                    );
+                    assert_eq!(old, &new, "{strategy:?}: key {k} moved though the leaver did not hold it");
                 }
             }
             assert!(moved > 0, "{strategy:?}: the leaver owned something");
@@ -367,12 +285,7 @@ mod tests {
         let s = ring.node_count() as u32;
         for m in ring.members() {
             let c = ring.tokens_of(m.node).len() as u32;
-            assert!(
-                c == q / s || c == q.div_ceil(s),
-                "S={s}: {} holds {c}, Q/S={}",
-                m.node,
-                q as f64 / s as f64
-            );
+            assert!(c == q / s || c == q.div_ceil(s), "S={s}: {} holds {c}, Q/S={}", m.node, q as f64 / s as f64);
         }
         assert_eq!(ring.token_count(), q as usize);
     }
@@ -392,9 +305,7 @@ mod tests {
             ring.leave(NodeId(n), &mut rng).unwrap();
             counts_within_one_of_q_over_s(&ring, q);
         }
-        let widths: BTreeSet<Option<u128>> = (0..q)
-            .map(|p| ring.partition_range(p).unwrap().width())
-            .collect();
+        let widths: BTreeSet<Option<u128>> = (0..q).map(|p| ring.partition_range(p).unwrap().width()).collect();
         assert!(widths.len() <= 2, "partitions stay equal: {widths:?}");
     }
 
@@ -414,19 +325,13 @@ mod tests {
             let mut rng = SimRng::stream(q as u64, "churn");
             let mut ids: Vec<u32> = (0..q.min(12)).collect();
             rng.shuffle(&mut ids);
-            let first = [
-                RingMember::new(NodeId(ids[0])),
-                RingMember::new(NodeId(ids[1])),
-            ];
+            let first = [RingMember::new(NodeId(ids[0])), RingMember::new(NodeId(ids[1]))];
             let mut ring = Ring::new(&first, strategy, &mut rng).unwrap();
             for &n in &ids[2..] {
                 let before = ring.clone();
                 ring.join(RingMember::new(NodeId(n)), &mut rng).unwrap();
                 let moves = token_moves(&before, &ring);
-                assert!(
-                    moves.iter().all(|&(_, to)| to == NodeId(n)),
-                    "Q={q} join {n}: {moves:?}"
-                );
+                assert!(moves.iter().all(|&(_, to)| to == NodeId(n)), "Q={q} join {n}: {moves:?}");
                 assert_eq!(moves.len(), ring.tokens_of(NodeId(n)).len());
             }
             while ring.node_count() > 1 {
@@ -434,10 +339,7 @@ mod tests {
                 let before = ring.clone();
                 ring.leave(leaver, &mut rng).unwrap();
                 let moves = token_moves(&before, &ring);
-                assert!(
-                    moves.iter().all(|&(from, _)| from == leaver),
-                    "Q={q} leave {leaver}: {moves:?}"
-                );
+                assert!(moves.iter().all(|&(from, _)| from == leaver), "Q={q} leave {leaver}: {moves:?}");
                 assert_eq!(moves.len(), before.tokens_of(leaver).len());
             }
         }
@@ -445,21 +347,10 @@ mod tests {
 
     #[test]
     fn strategy_2_partitions_do_not_depend_on_membership() {
-        let strategy = PartitionStrategy::RandomTokensEqualPartitions {
-            tokens_per_node: 8,
-            partitions: 500,
-        };
+        let strategy = PartitionStrategy::RandomTokensEqualPartitions { tokens_per_node: 8, partitions: 500 };
         let mut ring = ring(5, strategy, 8);
-        let ranges = |r: &Ring| {
-            (0..500)
-                .map(|p| r.partition_range(p).unwrap())
-                .collect::<Vec<_>>()
-        };
-        let parts = |r: &Ring| {
-            (0..3000)
-                .map(|k| r.partition_of(key_position(k)).unwrap())
-                .collect::<Vec<_>>()
-        };
+        let ranges = |r: &Ring| (0..500).map(|p| r.partition_range(p).unwrap()).collect::<Vec<_>>();
+        let parts = |r: &Ring| (0..3000).map(|k| r.partition_of(key_position(k)).unwrap()).collect::<Vec<_>>();
         let (ranges0, parts0) = (ranges(&ring), parts(&ring));
         let mut rng = SimRng::stream(8, "churn");
         ring.join(RingMember::new(NodeId(5)), &mut rng).unwrap();
@@ -480,9 +371,7 @@ mod tests {
     #[test]
     fn capacity_two_gets_twice_the_tokens_and_keys() {
         let strategies = [
-            PartitionStrategy::RandomTokens {
-                tokens_per_node: 512,
-            },
+            PartitionStrategy::RandomTokens { tokens_per_node: 512 },
             PartitionStrategy::EqualPartitions { partitions: 1400 },
         ];
         for strategy in strategies {
@@ -492,20 +381,14 @@ mod tests {
             let tokens = |n: u32| ring.tokens_of(NodeId(n)).len() as f64;
             let others_tokens = (tokens(0) + tokens(1) + tokens(3) + tokens(4) + tokens(5)) / 5.0;
             let token_ratio = tokens(2) / others_tokens;
-            assert!(
-                (token_ratio - 2.0).abs() < 0.01,
-                "{strategy:?}: token ratio {token_ratio}"
-            );
+            assert!((token_ratio - 2.0).abs() < 0.01, "{strategy:?}: token ratio {token_ratio}");
             let mut keys = [0u64; 6];
             for p in primaries(&ring) {
                 keys[p.index()] += 1;
             }
             let others_keys = (keys.iter().sum::<u64>() - keys[2]) as f64 / 5.0;
             let key_ratio = keys[2] as f64 / others_keys;
-            assert!(
-                (key_ratio - 2.0).abs() < 0.3,
-                "{strategy:?}: key ratio {key_ratio}, keys {keys:?}"
-            );
+            assert!((key_ratio - 2.0).abs() < 0.3, "{strategy:?}: key ratio {key_ratio}, keys {keys:?}");
         }
     }
 
@@ -516,67 +399,31 @@ mod tests {
         let s3 = PartitionStrategy::EqualPartitions { partitions: 3 };
         assert_eq!(Ring::new(&[], s1, &mut rng), Err(RingError::NoMembers));
         let dup = [RingMember::new(NodeId(1)), RingMember::new(NodeId(1))];
-        assert_eq!(
-            Ring::new(&dup, s1, &mut rng),
-            Err(RingError::DuplicateNode { node: NodeId(1) })
-        );
+        assert_eq!(Ring::new(&dup, s1, &mut rng), Err(RingError::DuplicateNode { node: NodeId(1) }));
         assert_eq!(
             Ring::new(&members(4, 1), s3, &mut rng),
-            Err(RingError::TooFewPartitions {
-                partitions: 3,
-                nodes: 4
-            })
+            Err(RingError::TooFewPartitions { partitions: 3, nodes: 4 })
         );
         let nan = [RingMember::new(NodeId(0)).with_capacity(f64::NAN)];
-        assert!(matches!(
-            Ring::new(&nan, s1, &mut rng),
-            Err(RingError::InvalidCapacity {
-                node: NodeId(0),
-                ..
-            })
-        ));
+        assert!(matches!(Ring::new(&nan, s1, &mut rng), Err(RingError::InvalidCapacity { node: NodeId(0), .. })));
         let zero_t = PartitionStrategy::RandomTokens { tokens_per_node: 0 };
-        assert!(matches!(
-            Ring::new(&members(2, 1), zero_t, &mut rng),
-            Err(RingError::InvalidTokensPerNode { .. })
-        ));
+        assert!(matches!(Ring::new(&members(2, 1), zero_t, &mut rng), Err(RingError::InvalidTokensPerNode { .. })));
 
         let mut ring = Ring::new(&members(3, 1), s3, &mut rng).unwrap();
         let before = ring.clone();
         assert_eq!(
             ring.join(RingMember::new(NodeId(5)), &mut rng),
-            Err(RingError::TooFewPartitions {
-                partitions: 3,
-                nodes: 4
-            })
+            Err(RingError::TooFewPartitions { partitions: 3, nodes: 4 })
         );
-        assert_eq!(
-            ring.join(RingMember::new(NodeId(2)), &mut rng),
-            Err(RingError::DuplicateNode { node: NodeId(2) })
-        );
+        assert_eq!(ring.join(RingMember::new(NodeId(2)), &mut rng), Err(RingError::DuplicateNode { node: NodeId(2) }));
         let neg = RingMember::new(NodeId(9)).with_capacity(-1.0);
-        assert!(matches!(
-            ring.join(neg, &mut rng),
-            Err(RingError::InvalidCapacity { .. })
-        ));
-        assert_eq!(
-            ring.leave(NodeId(7), &mut rng),
-            Err(RingError::NotAMember { node: NodeId(7) })
-        );
+        assert!(matches!(ring.join(neg, &mut rng), Err(RingError::InvalidCapacity { .. })));
+        assert_eq!(ring.leave(NodeId(7), &mut rng), Err(RingError::NotAMember { node: NodeId(7) }));
         assert_eq!(ring, before, "failed changes leave the ring untouched");
 
         let mut single = Ring::new(&members(1, 1), s1, &mut rng).unwrap();
-        assert_eq!(
-            single.leave(NodeId(0), &mut rng),
-            Err(RingError::LastMember { node: NodeId(0) })
-        );
+        assert_eq!(single.leave(NodeId(0), &mut rng), Err(RingError::LastMember { node: NodeId(0) }));
         let greedy = RingMember::new(NodeId(4)).with_capacity(1e12);
-        assert!(matches!(
-            single.join(greedy, &mut rng),
-            Err(RingError::TooManyTokens {
-                node: NodeId(4),
-                ..
-            })
-        ));
+        assert!(matches!(single.join(greedy, &mut rng), Err(RingError::TooManyTokens { node: NodeId(4), .. })));
     }
 }

@@ -26,9 +26,7 @@ pub use error::RingError;
 pub use hash::{RingPos, key_position, random_token};
 pub use partition::PartitionGrid;
 pub use range::KeyRange;
-pub use strategy::{
-    MAX_PARTITIONS, MAX_TOKENS_PER_NODE, PartitionStrategy, PlacementPolicy, RingMember,
-};
+pub use strategy::{MAX_PARTITIONS, MAX_TOKENS_PER_NODE, PartitionStrategy, PlacementPolicy, RingMember};
 
 /// The ring: members, their tokens, and the rules that turn a position into a preference list.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,24 +55,12 @@ impl Ring {
         mut tokens: Vec<(RingPos, NodeId)>,
     ) -> Ring {
         tokens.sort_unstable();
-        assert!(
-            tokens.windows(2).all(|w| w[0].0 < w[1].0),
-            "token positions must be distinct"
-        );
+        assert!(tokens.windows(2).all(|w| w[0].0 < w[1].0), "token positions must be distinct");
         debug_assert!(members.windows(2).all(|w| w[0].node < w[1].node));
         let positions = tokens.iter().map(|t| t.0).collect();
         let owners: Vec<u32> = tokens.iter().map(|t| member_slot(&members, t.1)).collect();
         let (member_dc, dc_sizes) = index_datacenters(&members);
-        let ring = Ring {
-            strategy,
-            placement,
-            grid: strategy.grid(),
-            members,
-            positions,
-            owners,
-            member_dc,
-            dc_sizes,
-        };
+        let ring = Ring { strategy, placement, grid: strategy.grid(), members, positions, owners, member_dc, dc_sizes };
         ring.assert_every_member_has_a_token();
         ring
     }
@@ -84,16 +70,9 @@ impl Ring {
         for &m in &self.owners {
             held[m as usize] = true;
         }
-        assert!(
-            held.iter().all(|&h| h),
-            "every ring member must hold a token"
-        );
+        assert!(held.iter().all(|&h| h), "every ring member must hold a token");
         if let Some(grid) = self.grid.filter(|_| self.is_equal_partitions()) {
-            assert_eq!(
-                self.positions.len(),
-                grid.count() as usize,
-                "strategy 3: one token per partition"
-            );
+            assert_eq!(self.positions.len(), grid.count() as usize, "strategy 3: one token per partition");
         }
     }
 
@@ -143,20 +122,13 @@ impl Ring {
         let Some(m) = self.member_index(node) else {
             return Vec::new();
         };
-        let owned = self
-            .positions
-            .iter()
-            .zip(&self.owners)
-            .filter(|&(_, &o)| o as usize == m);
+        let owned = self.positions.iter().zip(&self.owners).filter(|&(_, &o)| o as usize == m);
         owned.map(|(&pos, _)| pos).collect()
     }
 
     /// Every token as `(position, node)`, in clockwise order from position 0.
     pub fn tokens(&self) -> impl Iterator<Item = (RingPos, NodeId)> + '_ {
-        self.positions
-            .iter()
-            .zip(&self.owners)
-            .map(|(&pos, &m)| (pos, self.members[m as usize].node))
+        self.positions.iter().zip(&self.owners).map(|(&pos, &m)| (pos, self.members[m as usize].node))
     }
 
     /// The partition holding `pos` for strategies 2 and 3; `None` for strategy 1.
@@ -194,10 +166,7 @@ fn index_datacenters(members: &[RingMember]) -> (Vec<u32>, Vec<u32>) {
     let mut ids: Vec<u32> = members.iter().map(|m| m.datacenter).collect();
     ids.sort_unstable();
     ids.dedup();
-    let member_dc: Vec<u32> = members
-        .iter()
-        .map(|m| ids.binary_search(&m.datacenter).unwrap_or(0) as u32)
-        .collect();
+    let member_dc: Vec<u32> = members.iter().map(|m| ids.binary_search(&m.datacenter).unwrap_or(0) as u32).collect();
     let mut sizes = vec![0u32; ids.len()];
     for &d in &member_dc {
         sizes[d as usize] += 1;
@@ -213,39 +182,28 @@ pub(crate) mod testutil {
 
     /// `s` members `0..s` of capacity 1, datacenter `i % dcs`.
     pub fn members(s: u32, dcs: u32) -> Vec<RingMember> {
-        (0..s)
-            .map(|i| RingMember::new(NodeId(i)).in_datacenter(i % dcs.max(1), 0))
-            .collect()
+        (0..s).map(|i| RingMember::new(NodeId(i)).in_datacenter(i % dcs.max(1), 0)).collect()
     }
 
     /// One instance of each strategy, sized for tests.
     pub fn strategies() -> [PartitionStrategy; 3] {
         [
-            PartitionStrategy::RandomTokens {
-                tokens_per_node: 16,
-            },
-            PartitionStrategy::RandomTokensEqualPartitions {
-                tokens_per_node: 16,
-                partitions: 1024,
-            },
+            PartitionStrategy::RandomTokens { tokens_per_node: 16 },
+            PartitionStrategy::RandomTokensEqualPartitions { tokens_per_node: 16, partitions: 1024 },
             PartitionStrategy::EqualPartitions { partitions: 256 },
         ]
     }
 
     /// A ring of `s` nodes built from `seed`.
     pub fn ring(s: u32, strategy: PartitionStrategy, seed: u64) -> Ring {
-        Ring::new(&members(s, 1), strategy, &mut SimRng::stream(seed, "ring"))
-            .expect("valid test ring")
+        Ring::new(&members(s, 1), strategy, &mut SimRng::stream(seed, "ring")).expect("valid test ring")
     }
 
     /// The owner by brute force: the first token at or after `origin`, wrapping to the lowest.
     pub fn brute_owner(ring: &Ring, origin: RingPos) -> NodeId {
         let all: Vec<(RingPos, NodeId)> = ring.tokens().collect();
         let after = all.iter().filter(|t| t.0 >= origin).min();
-        after
-            .or_else(|| all.iter().min())
-            .expect("ring has tokens")
-            .1
+        after.or_else(|| all.iter().min()).expect("ring has tokens").1
     }
 
     /// Where the walk for `pos` starts: the position itself, or its partition's end.
@@ -273,11 +231,7 @@ mod tests {
             shuffled.reverse();
             let c = Ring::new(&shuffled, strategy, &mut SimRng::stream(11, "ring")).unwrap();
             assert_eq!(a, c, "{strategy:?}");
-            assert_ne!(
-                a,
-                ring(7, strategy, 12),
-                "{strategy:?}: another seed gives another ring"
-            );
+            assert_ne!(a, ring(7, strategy, 12), "{strategy:?}: another seed gives another ring");
         }
     }
 
@@ -291,19 +245,14 @@ mod tests {
             assert!(r.contains(NodeId(4)) && !r.contains(NodeId(5)));
             assert_eq!(r.member(NodeId(2)).map(|m| m.node), Some(NodeId(2)));
             assert_eq!(r.partition_count(), strategy.partitions());
-            assert_eq!(
-                r.partition_of(key_position(1)).is_some(),
-                strategy.partitions().is_some()
-            );
+            assert_eq!(r.partition_of(key_position(1)).is_some(), strategy.partitions().is_some());
         }
     }
 
     #[test]
     fn strategy_3_tokens_are_the_partition_ends() {
         let r = ring(6, PartitionStrategy::EqualPartitions { partitions: 64 }, 5);
-        let mut ends: Vec<RingPos> = (0..64)
-            .map(|p| r.partition_range(p).unwrap().end_inclusive)
-            .collect();
+        let mut ends: Vec<RingPos> = (0..64).map(|p| r.partition_range(p).unwrap().end_inclusive).collect();
         ends.sort_unstable();
         let tokens: Vec<RingPos> = r.tokens().map(|t| t.0).collect();
         assert_eq!(tokens, ends);
@@ -314,10 +263,7 @@ mod tests {
     fn one_partition_and_one_node_own_the_whole_ring() {
         let one = [RingMember::new(NodeId(4))];
         for strategy in [
-            PartitionStrategy::RandomTokensEqualPartitions {
-                tokens_per_node: 1,
-                partitions: 1,
-            },
+            PartitionStrategy::RandomTokensEqualPartitions { tokens_per_node: 1, partitions: 1 },
             PartitionStrategy::EqualPartitions { partitions: 1 },
             PartitionStrategy::RandomTokens { tokens_per_node: 1 },
         ] {

@@ -100,11 +100,7 @@ mod tests {
             for p in 0..q {
                 let end = g.range(p).end_inclusive;
                 assert_eq!(end, g.range((p + 1) % q).start_exclusive);
-                assert_eq!(
-                    g.partition_of(end),
-                    p,
-                    "q={q}: the end belongs to its partition"
-                );
+                assert_eq!(g.partition_of(end), p, "q={q}: the end belongs to its partition");
                 assert_eq!(g.partition_of(end.wrapping_add(1)), (p + 1) % q, "q={q}");
             }
         }

@@ -29,11 +29,7 @@ impl Ring {
             PlacementPolicy::Clockwise => self.walk_distinct(start, len, out, |_| true),
             PlacementPolicy::DatacenterAware => self.walk_datacenters(start, len, out),
         }
-        debug_assert_eq!(
-            out.len(),
-            len,
-            "every member holds a token, so the walk finds S nodes"
-        );
+        debug_assert_eq!(out.len(), len, "every member holds a token, so the walk finds S nodes");
     }
 
     /// The coordinator-to-be: the first node of the preference list for `pos`.
@@ -57,10 +53,7 @@ impl Ring {
             list.contains(&node)
         };
         match self.grid {
-            Some(grid) => (0..grid.count())
-                .map(|p| grid.range(p))
-                .filter(|&r| holds(r))
-                .collect(),
+            Some(grid) => (0..grid.count()).map(|p| grid.range(p)).filter(|&r| holds(r)).collect(),
             None => self.token_arcs().filter(|&r| holds(r)).collect(),
         }
     }
@@ -69,9 +62,7 @@ impl Ring {
     fn token_arcs(&self) -> impl Iterator<Item = KeyRange> + '_ {
         let last = self.positions[self.positions.len() - 1];
         let previous = std::iter::once(last).chain(self.positions.iter().copied());
-        previous
-            .zip(self.positions.iter().copied())
-            .map(|(start, end)| KeyRange::new(start, end))
+        previous.zip(self.positions.iter().copied()).map(|(start, end)| KeyRange::new(start, end))
     }
 
     /// The index of the first token at or after `pos`'s origin, wrapping to token 0.
@@ -86,21 +77,11 @@ impl Ring {
 
     /// Walks one lap from token `start`, appending each accepted node the first time it is met,
     /// until `out` holds `len` nodes. `accept` sees the member index and may skip a node.
-    fn walk_distinct(
-        &self,
-        start: usize,
-        len: usize,
-        out: &mut Vec<NodeId>,
-        mut accept: impl FnMut(usize) -> bool,
-    ) {
+    fn walk_distinct(&self, start: usize, len: usize, out: &mut Vec<NodeId>, mut accept: impl FnMut(usize) -> bool) {
         let mut seen = Seen::new(len, self.members.len());
         let tokens = self.positions.len();
         for step in 0..tokens {
-            let i = if start + step < tokens {
-                start + step
-            } else {
-                start + step - tokens
-            };
+            let i = if start + step < tokens { start + step } else { start + step - tokens };
             let m = self.owners[i] as usize;
             let node = self.members[m].node;
             if !seen.contains(m, node, out) && accept(m) {
@@ -132,12 +113,7 @@ impl Ring {
     /// Per datacenter, how many of its nodes the first `len` round-robin entries use:
     /// `min(r, size)` for the smallest round count `r` with `Σ min(r, size) >= len`.
     fn datacenter_needs(&self, len: usize) -> Vec<u32> {
-        let used = |r: u32| {
-            self.dc_sizes
-                .iter()
-                .map(|&size| size.min(r) as usize)
-                .sum::<usize>()
-        };
+        let used = |r: u32| self.dc_sizes.iter().map(|&size| size.min(r) as usize).sum::<usize>();
         let mut rounds = 1;
         while used(rounds) < len {
             rounds += 1;
@@ -153,10 +129,7 @@ impl Ring {
         let mut rank = vec![0u32; dcs];
         let mut keyed: Vec<(u32, u32, NodeId)> = Vec::with_capacity(out.len());
         for &node in out.iter() {
-            let m = self
-                .members
-                .binary_search_by_key(&node, |x| x.node)
-                .expect("walked nodes are members");
+            let m = self.members.binary_search_by_key(&node, |x| x.node).expect("walked nodes are members");
             let dc = self.member_dc[m] as usize;
             if appearance[dc] == u32::MAX {
                 appearance[dc] = next;
@@ -181,11 +154,7 @@ enum Seen {
 
 impl Seen {
     fn new(len: usize, members: usize) -> Self {
-        if len <= SCAN_LIMIT {
-            Seen::Scan
-        } else {
-            Seen::Bits(vec![0; members.div_ceil(64)])
-        }
+        if len <= SCAN_LIMIT { Seen::Scan } else { Seen::Bits(vec![0; members.div_ceil(64)]) }
     }
 
     fn contains(&self, member: usize, node: NodeId, out: &[NodeId]) -> bool {
@@ -216,20 +185,14 @@ mod tests {
         prop_oneof![
             (1u32..40).prop_map(|t| PartitionStrategy::RandomTokens { tokens_per_node: t }),
             (1u32..20, 1u32..600).prop_map(|(t, q)| {
-                PartitionStrategy::RandomTokensEqualPartitions {
-                    tokens_per_node: t,
-                    partitions: q,
-                }
+                PartitionStrategy::RandomTokensEqualPartitions { tokens_per_node: t, partitions: q }
             }),
             (40u32..600).prop_map(|q| PartitionStrategy::EqualPartitions { partitions: q }),
         ]
     }
 
     fn policy_strategy() -> impl Strategy<Value = PlacementPolicy> {
-        prop_oneof![
-            Just(PlacementPolicy::Clockwise),
-            Just(PlacementPolicy::DatacenterAware)
-        ]
+        prop_oneof![Just(PlacementPolicy::Clockwise), Just(PlacementPolicy::DatacenterAware)]
     }
 
     proptest! {
@@ -302,11 +265,7 @@ mod tests {
 
     #[test]
     fn long_lists_use_the_bitset_and_agree_with_short_ones() {
-        let ring = ring(
-            80,
-            PartitionStrategy::RandomTokens { tokens_per_node: 4 },
-            2,
-        );
+        let ring = ring(80, PartitionStrategy::RandomTokens { tokens_per_node: 4 }, 2);
         let (mut short, mut long) = (Vec::new(), Vec::new());
         for key in 0..200 {
             ring.preference_list(key_position(key), SCAN_LIMIT, &mut short);
@@ -321,45 +280,31 @@ mod tests {
     #[test]
     fn datacenter_aware_top_three_spans_three_datacenters() {
         let members: Vec<RingMember> = (0..9u32)
-            .map(|i| {
-                RingMember::new(NodeId(i)).in_datacenter([0, 0, 1, 1, 1, 2, 2, 2, 2][i as usize], i)
-            })
+            .map(|i| RingMember::new(NodeId(i)).in_datacenter([0, 0, 1, 1, 1, 2, 2, 2, 2][i as usize], i))
             .collect();
         for strategy in strategies() {
             let ring = Ring::new(&members, strategy, &mut SimRng::stream(3, "dc")).unwrap();
-            let aware = ring
-                .clone()
-                .with_placement(PlacementPolicy::DatacenterAware);
+            let aware = ring.clone().with_placement(PlacementPolicy::DatacenterAware);
             let (mut out, mut plain) = (Vec::new(), Vec::new());
             let mut clockwise_misses = 0;
             for key in 0..3000 {
                 aware.preference_list(key_position(key), 3, &mut out);
-                let dcs: BTreeSet<u32> = out
-                    .iter()
-                    .map(|&n| aware.member(n).unwrap().datacenter)
-                    .collect();
+                let dcs: BTreeSet<u32> = out.iter().map(|&n| aware.member(n).unwrap().datacenter).collect();
                 assert_eq!(dcs.len(), 3, "{strategy:?} key {key}: {out:?}");
                 ring.preference_list(key_position(key), 3, &mut plain);
                 assert_eq!(out[0], plain[0], "the owner stays first");
-                let plain_dcs: BTreeSet<u32> = plain
-                    .iter()
-                    .map(|&n| ring.member(n).unwrap().datacenter)
-                    .collect();
+                let plain_dcs: BTreeSet<u32> = plain.iter().map(|&n| ring.member(n).unwrap().datacenter).collect();
                 clockwise_misses += (plain_dcs.len() < 3) as u32;
             }
-            assert!(
-                clockwise_misses > 0,
-                "{strategy:?}: the test must exercise the reordering"
-            );
+            assert!(clockwise_misses > 0, "{strategy:?}: the test must exercise the reordering");
         }
     }
 
     #[test]
     fn datacenter_aware_extended_list_is_round_robin() {
         // DC sizes 1, 2, 3: rounds emit 3, then 2, then 1 nodes.
-        let members: Vec<RingMember> = (0..6u32)
-            .map(|i| RingMember::new(NodeId(i)).in_datacenter([5, 7, 7, 9, 9, 9][i as usize], 0))
-            .collect();
+        let members: Vec<RingMember> =
+            (0..6u32).map(|i| RingMember::new(NodeId(i)).in_datacenter([5, 7, 7, 9, 9, 9][i as usize], 0)).collect();
         let strategy = PartitionStrategy::RandomTokens { tokens_per_node: 8 };
         let ring = Ring::new(&members, strategy, &mut SimRng::stream(8, "dc")).unwrap();
         let ring = ring.with_placement(PlacementPolicy::DatacenterAware);

@@ -5,17 +5,10 @@ use super::error::RingError;
 use super::strategy::{MAX_TOKENS_PER_NODE, RingMember};
 
 /// Strategies 1 and 2: `round(T · capacity)` random tokens, at least one.
-pub(crate) fn random_token_count(
-    tokens_per_node: u32,
-    member: &RingMember,
-) -> Result<u32, RingError> {
+pub(crate) fn random_token_count(tokens_per_node: u32, member: &RingMember) -> Result<u32, RingError> {
     let want = (tokens_per_node as f64 * member.capacity).round().max(1.0);
     if want > MAX_TOKENS_PER_NODE as f64 {
-        return Err(RingError::TooManyTokens {
-            node: member.node,
-            tokens: want,
-            max: MAX_TOKENS_PER_NODE,
-        });
+        return Err(RingError::TooManyTokens { node: member.node, tokens: want, max: MAX_TOKENS_PER_NODE });
     }
     Ok(want as u32)
 }
@@ -38,15 +31,9 @@ pub(crate) struct Claim {
 /// then takes one from the node holding the most. With equal capacities this yields `q/S` each,
 /// `±1`, and the nodes that already hold the extra token keep it. Needs `q >= claims.len()`.
 pub(crate) fn apportion(q: u32, claims: &[Claim]) -> Vec<u32> {
-    assert!(
-        !claims.is_empty() && claims.len() <= q as usize,
-        "apportion needs 1 <= S <= Q"
-    );
+    assert!(!claims.is_empty() && claims.len() <= q as usize, "apportion needs 1 <= S <= Q");
     let total: f64 = claims.iter().map(|c| c.capacity).sum();
-    let exact: Vec<f64> = claims
-        .iter()
-        .map(|c| q as f64 * c.capacity / total)
-        .collect();
+    let exact: Vec<f64> = claims.iter().map(|c| q as f64 * c.capacity / total).collect();
     let mut counts: Vec<u32> = exact.iter().map(|e| (e.floor() as u32).min(q)).collect();
     let order = priority_order(claims, &exact);
     settle_total(q, &order, &mut counts);
@@ -60,9 +47,7 @@ fn priority_order(claims: &[Claim], exact: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..claims.len()).collect();
     order.sort_by(|&a, &b| {
         let (ra, rb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
-        rb.total_cmp(&ra)
-            .then(claims[b].current.cmp(&claims[a].current))
-            .then(claims[a].node.cmp(&claims[b].node))
+        rb.total_cmp(&ra).then(claims[b].current.cmp(&claims[a].current)).then(claims[a].node.cmp(&claims[b].node))
     });
     order
 }
@@ -92,11 +77,7 @@ fn give_everyone_one(counts: &mut [u32], exact: &[f64]) {
         }
         let donor = (0..counts.len())
             .filter(|&d| counts[d] > 1)
-            .max_by(|&a, &b| {
-                (counts[a] as f64 - exact[a])
-                    .total_cmp(&(counts[b] as f64 - exact[b]))
-                    .then(b.cmp(&a))
-            })
+            .max_by(|&a, &b| (counts[a] as f64 - exact[a]).total_cmp(&(counts[b] as f64 - exact[b])).then(b.cmp(&a)))
             .expect("q >= S leaves a node with two tokens while another has none");
         counts[donor] -= 1;
         counts[i] = 1;
@@ -111,11 +92,7 @@ mod tests {
         caps.iter()
             .zip(current)
             .enumerate()
-            .map(|(i, (&capacity, &current))| Claim {
-                node: NodeId(i as u32),
-                capacity,
-                current,
-            })
+            .map(|(i, (&capacity, &current))| Claim { node: NodeId(i as u32), capacity, current })
             .collect()
     }
 
@@ -124,12 +101,7 @@ mod tests {
         for (q, s) in [(12u32, 4usize), (10, 3), (1000, 7), (5, 5)] {
             let counts = apportion(q, &claims(&vec![1.0; s], &vec![0; s]));
             assert_eq!(counts.iter().sum::<u32>(), q);
-            assert!(
-                counts
-                    .iter()
-                    .all(|&c| c == q / s as u32 || c == q.div_ceil(s as u32)),
-                "{counts:?}"
-            );
+            assert!(counts.iter().all(|&c| c == q / s as u32 || c == q.div_ceil(s as u32)), "{counts:?}");
         }
     }
 
@@ -156,9 +128,6 @@ mod tests {
         m.capacity = 0.01;
         assert_eq!(random_token_count(8, &m), Ok(1));
         m.capacity = 1e9;
-        assert!(matches!(
-            random_token_count(8, &m),
-            Err(RingError::TooManyTokens { .. })
-        ));
+        assert!(matches!(random_token_count(8, &m), Err(RingError::TooManyTokens { .. })));
     }
 }

@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// When `start_exclusive >= end_inclusive` the arc wraps past `u128::MAX` to `0`. When the two
 /// are equal the arc is the whole ring (a ring with a single token owns everything).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyRange {
     /// The position just before the arc (a predecessor token or a partition boundary).
@@ -22,10 +20,7 @@ pub struct KeyRange {
 impl KeyRange {
     /// The arc `(start_exclusive, end_inclusive]`.
     pub const fn new(start_exclusive: RingPos, end_inclusive: RingPos) -> Self {
-        KeyRange {
-            start_exclusive,
-            end_inclusive,
-        }
+        KeyRange { start_exclusive, end_inclusive }
     }
 
     /// Whether this arc is the whole ring (`start_exclusive == end_inclusive`).
@@ -46,11 +41,7 @@ impl KeyRange {
 
     /// The number of positions on the arc, or `None` for the full ring (2^128 does not fit).
     pub const fn width(&self) -> Option<u128> {
-        if self.is_full() {
-            None
-        } else {
-            Some(self.end_inclusive.wrapping_sub(self.start_exclusive))
-        }
+        if self.is_full() { None } else { Some(self.end_inclusive.wrapping_sub(self.start_exclusive)) }
     }
 }
 

@@ -43,18 +43,12 @@ impl PartitionStrategy {
         if let Some(t) = self.tokens_per_node()
             && !(1..=MAX_TOKENS_PER_NODE).contains(&t)
         {
-            return Err(RingError::InvalidTokensPerNode {
-                value: t,
-                max: MAX_TOKENS_PER_NODE,
-            });
+            return Err(RingError::InvalidTokensPerNode { value: t, max: MAX_TOKENS_PER_NODE });
         }
         if let Some(q) = self.partitions()
             && !(1..=MAX_PARTITIONS).contains(&q)
         {
-            return Err(RingError::InvalidPartitions {
-                value: q,
-                max: MAX_PARTITIONS,
-            });
+            return Err(RingError::InvalidPartitions { value: q, max: MAX_PARTITIONS });
         }
         Ok(())
     }
@@ -62,10 +56,9 @@ impl PartitionStrategy {
     /// T, for the strategies that draw random tokens.
     pub const fn tokens_per_node(&self) -> Option<u32> {
         match *self {
-            Self::RandomTokens { tokens_per_node }
-            | Self::RandomTokensEqualPartitions {
-                tokens_per_node, ..
-            } => Some(tokens_per_node),
+            Self::RandomTokens { tokens_per_node } | Self::RandomTokensEqualPartitions { tokens_per_node, .. } => {
+                Some(tokens_per_node)
+            }
             Self::EqualPartitions { .. } => None,
         }
     }
@@ -74,8 +67,9 @@ impl PartitionStrategy {
     pub const fn partitions(&self) -> Option<u32> {
         match *self {
             Self::RandomTokens { .. } => None,
-            Self::RandomTokensEqualPartitions { partitions, .. }
-            | Self::EqualPartitions { partitions } => Some(partitions),
+            Self::RandomTokensEqualPartitions { partitions, .. } | Self::EqualPartitions { partitions } => {
+                Some(partitions)
+            }
         }
     }
 
@@ -124,12 +118,7 @@ fn default_capacity() -> f64 {
 impl RingMember {
     /// A node of capacity 1.0 in datacenter 0, rack 0.
     pub const fn new(node: NodeId) -> Self {
-        RingMember {
-            node,
-            capacity: 1.0,
-            datacenter: 0,
-            rack: 0,
-        }
+        RingMember { node, capacity: 1.0, datacenter: 0, rack: 0 }
     }
 
     /// This member with another capacity.
@@ -150,10 +139,7 @@ impl RingMember {
         if self.capacity.is_finite() && self.capacity > 0.0 {
             Ok(())
         } else {
-            Err(RingError::InvalidCapacity {
-                node: self.node,
-                capacity: self.capacity,
-            })
+            Err(RingError::InvalidCapacity { node: self.node, capacity: self.capacity })
         }
     }
 }
@@ -164,28 +150,16 @@ mod tests {
 
     #[test]
     fn strategy_schema_is_tagged_snake_case_and_strict() {
-        let schema = schemars::schema_for!(PartitionStrategy)
-            .as_value()
-            .to_string();
-        for needle in [
-            "\"kind\"",
-            "\"random_tokens\"",
-            "\"random_tokens_equal_partitions\"",
-            "\"equal_partitions\"",
-        ] {
+        let schema = schemars::schema_for!(PartitionStrategy).as_value().to_string();
+        for needle in ["\"kind\"", "\"random_tokens\"", "\"random_tokens_equal_partitions\"", "\"equal_partitions\""] {
             assert!(schema.contains(needle), "{needle} missing from {schema}");
         }
-        assert!(
-            schema.contains("\"additionalProperties\":false"),
-            "{schema}"
-        );
+        assert!(schema.contains("\"additionalProperties\":false"), "{schema}");
     }
 
     #[test]
     fn member_builders_and_defaults() {
-        let m = RingMember::new(NodeId(3))
-            .with_capacity(2.0)
-            .in_datacenter(1, 4);
+        let m = RingMember::new(NodeId(3)).with_capacity(2.0).in_datacenter(1, 4);
         assert_eq!((m.capacity, m.datacenter, m.rack), (2.0, 1, 4));
         assert_eq!(default_capacity(), RingMember::new(NodeId(0)).capacity);
     }
@@ -193,35 +167,14 @@ mod tests {
     #[test]
     fn limits_are_checked() {
         let zero_t = PartitionStrategy::RandomTokens { tokens_per_node: 0 };
-        assert!(matches!(
-            zero_t.validate(),
-            Err(RingError::InvalidTokensPerNode { value: 0, .. })
-        ));
+        assert!(matches!(zero_t.validate(), Err(RingError::InvalidTokensPerNode { value: 0, .. })));
         let zero_q = PartitionStrategy::EqualPartitions { partitions: 0 };
-        assert!(matches!(
-            zero_q.validate(),
-            Err(RingError::InvalidPartitions { value: 0, .. })
-        ));
-        let huge_q = PartitionStrategy::RandomTokensEqualPartitions {
-            tokens_per_node: 1,
-            partitions: u32::MAX,
-        };
-        assert!(matches!(
-            huge_q.validate(),
-            Err(RingError::InvalidPartitions { .. })
-        ));
+        assert!(matches!(zero_q.validate(), Err(RingError::InvalidPartitions { value: 0, .. })));
+        let huge_q = PartitionStrategy::RandomTokensEqualPartitions { tokens_per_node: 1, partitions: u32::MAX };
+        assert!(matches!(huge_q.validate(), Err(RingError::InvalidPartitions { .. })));
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             let err = RingMember::new(NodeId(1)).with_capacity(bad).validate();
-            assert!(
-                matches!(
-                    err,
-                    Err(RingError::InvalidCapacity {
-                        node: NodeId(1),
-                        ..
-                    })
-                ),
-                "{bad}"
-            );
+            assert!(matches!(err, Err(RingError::InvalidCapacity { node: NodeId(1), .. })), "{bad}");
         }
     }
 }

@@ -15,9 +15,7 @@ pub struct Context {
 impl Context {
     /// The context of a blind write: it has seen nothing.
     pub const fn empty() -> Self {
-        Context {
-            clock: VectorClock::new(),
-        }
+        Context { clock: VectorClock::new() }
     }
 
     /// A context holding this version vector.

@@ -44,22 +44,14 @@ impl DottedVersion {
 
     /// The highest counter of `node` in this version's history (past and dot).
     pub fn history_counter(&self, node: NodeId) -> u64 {
-        let own = if self.dot.node == node {
-            self.dot.counter
-        } else {
-            0
-        };
+        let own = if self.dot.node == node { self.dot.counter } else { 0 };
         own.max(self.past.counter(node))
     }
 
     /// Adds this version's history (past and dot) to a version vector.
     pub fn add_history_to(&self, clock: &mut VectorClock) {
         clock.merge(&self.past);
-        clock.merge_entry(ClockEntry {
-            node: self.dot.node,
-            counter: self.dot.counter,
-            timestamp_ns: 0,
-        });
+        clock.merge_entry(ClockEntry { node: self.dot.node, counter: self.dot.counter, timestamp_ns: 0 });
     }
 }
 
@@ -69,30 +61,12 @@ impl DottedVersion {
 /// context, so dots are unique per key as long as the coordinator keeps the key's versions.
 /// Stored siblings whose dot the context covers are discarded. The whole new set must be
 /// replicated (see the module documentation).
-pub(super) fn coordinate(
-    siblings: &mut Vec<Sibling>,
-    ctx: &Context,
-    coordinator: NodeId,
-    value: Value,
-) -> Replicate {
-    let stored = siblings
-        .iter()
-        .filter_map(Sibling::dotted)
-        .map(|d| d.history_counter(coordinator));
-    let counter = stored
-        .chain([ctx.clock().counter(coordinator)])
-        .max()
-        .unwrap_or(0)
-        + 1;
+pub(super) fn coordinate(siblings: &mut Vec<Sibling>, ctx: &Context, coordinator: NodeId, value: Value) -> Replicate {
+    let stored = siblings.iter().filter_map(Sibling::dotted).map(|d| d.history_counter(coordinator));
+    let counter = stored.chain([ctx.clock().counter(coordinator)]).max().unwrap_or(0) + 1;
     siblings.retain(|s| !ctx.dominates(s));
-    let dot = Dot {
-        node: coordinator,
-        counter,
-    };
-    let version = DottedVersion {
-        dot,
-        past: ctx.clock().clone(),
-    };
+    let dot = Dot { node: coordinator, counter };
+    let version = DottedVersion { dot, past: ctx.clock().clone() };
     siblings.push(Sibling::new(value, CausalMeta::Dotted(version)));
     Replicate::WholeSet
 }
@@ -107,11 +81,7 @@ mod tests {
     const VNODE: NodeId = NodeId(0);
 
     fn value(id: u64) -> Value {
-        Value {
-            write_id: WriteId(id),
-            size_bytes: 10,
-            tombstone: false,
-        }
+        Value { write_id: WriteId(id), size_bytes: 10, tombstone: false }
     }
 
     fn ids(versions: &Versions) -> Vec<u64> {
@@ -140,12 +110,7 @@ mod tests {
     fn riak_trace_dvv_replaces_bob_with_rita() {
         let vnode = bob_sue_rita_michelle(VersioningMode::Dvv);
         assert_eq!(ids(&vnode), [2, 3, 4]);
-        let dots: Vec<u64> = vnode
-            .siblings()
-            .iter()
-            .filter_map(|s| s.dotted())
-            .map(|d| d.dot.counter)
-            .collect();
+        let dots: Vec<u64> = vnode.siblings().iter().filter_map(|s| s.dotted()).map(|d| d.dot.counter).collect();
         assert_eq!(dots, [2, 3, 4]);
     }
 
@@ -153,12 +118,7 @@ mod tests {
     fn riak_trace_vnode_clocks_keep_bob_falsely_concurrent() {
         let vnode = bob_sue_rita_michelle(VersioningMode::default());
         assert_eq!(ids(&vnode), [1, 2, 3, 4]);
-        let clocks: Vec<String> = vnode
-            .siblings()
-            .iter()
-            .filter_map(|s| s.clock())
-            .map(|c| c.to_string())
-            .collect();
+        let clocks: Vec<String> = vnode.siblings().iter().filter_map(|s| s.clock()).map(|c| c.to_string()).collect();
         assert_eq!(clocks, ["[(p0,4)]"; 4]);
     }
 
@@ -194,13 +154,7 @@ mod tests {
         let version = a.siblings()[0].dotted().cloned();
         assert_eq!(
             version.map(|v| (v.dot, v.past.to_string())),
-            Some((
-                Dot {
-                    node: NodeId(2),
-                    counter: 1
-                },
-                "[(p1,2)]".into()
-            ))
+            Some((Dot { node: NodeId(2), counter: 1 }, "[(p1,2)]".into()))
         );
     }
 

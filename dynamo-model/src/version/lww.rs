@@ -30,16 +30,8 @@ impl LwwStamp {
 /// LWW coordination of a put: stamps the value with `now_ns` and `coordinator` and adds it to the
 /// stored siblings (the caller's reconciliation keeps the winner, which may be the stored
 /// version). Only the new version is replicated.
-pub(super) fn coordinate(
-    siblings: &mut Vec<Sibling>,
-    coordinator: NodeId,
-    now_ns: u64,
-    value: Value,
-) -> Replicate {
-    let stamp = LwwStamp {
-        timestamp_ns: now_ns,
-        coordinator,
-    };
+pub(super) fn coordinate(siblings: &mut Vec<Sibling>, coordinator: NodeId, now_ns: u64, value: Value) -> Replicate {
+    let stamp = LwwStamp { timestamp_ns: now_ns, coordinator };
     let version = Sibling::new(value, CausalMeta::Stamp(stamp));
     siblings.push(version.clone());
     Replicate::NewVersion(version)
@@ -57,11 +49,7 @@ mod tests {
     const B: NodeId = NodeId(2);
 
     fn value(id: u64) -> Value {
-        Value {
-            write_id: WriteId(id),
-            size_bytes: 10,
-            tombstone: false,
-        }
+        Value { write_id: WriteId(id), size_bytes: 10, tombstone: false }
     }
 
     fn ids(versions: &Versions) -> Vec<u64> {
@@ -90,11 +78,7 @@ mod tests {
         a.coordinate_put(MODE, &Context::empty(), A, 500, value(1));
         let update = a.coordinate_put(MODE, &Context::empty(), A, 400, value(2));
         assert_eq!(ids(&a), [1]);
-        assert_eq!(
-            ids(&update),
-            [2],
-            "the losing write still ships: replicas may adopt it until repair"
-        );
+        assert_eq!(ids(&update), [2], "the losing write still ships: replicas may adopt it until repair");
     }
 
     #[test]

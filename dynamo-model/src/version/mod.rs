@@ -36,9 +36,7 @@ pub use versions::Versions;
 pub const DEFAULT_TRUNCATION_THRESHOLD: usize = 10;
 
 /// The identity of one client put, unique per run: the ground truth checkers compare with.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct WriteId(pub u64);
 
@@ -77,9 +75,7 @@ fn default_truncation_threshold() -> usize {
 impl Default for VersioningMode {
     /// Dynamo's own: vector clocks truncated at 10 entries.
     fn default() -> Self {
-        VersioningMode::VectorClock {
-            truncation_threshold: DEFAULT_TRUNCATION_THRESHOLD,
-        }
+        VersioningMode::VectorClock { truncation_threshold: DEFAULT_TRUNCATION_THRESHOLD }
     }
 }
 
@@ -87,9 +83,7 @@ impl VersioningMode {
     /// Checks the options: a truncation threshold of at least 1.
     pub fn validate(&self) -> Result<(), VersioningError> {
         match *self {
-            VersioningMode::VectorClock {
-                truncation_threshold: 0,
-            } => Err(VersioningError::ZeroTruncationThreshold),
+            VersioningMode::VectorClock { truncation_threshold: 0 } => Err(VersioningError::ZeroTruncationThreshold),
             _ => Ok(()),
         }
     }
@@ -125,27 +119,15 @@ mod tests {
 
     #[test]
     fn default_is_dynamos_vector_clocks() {
-        assert_eq!(
-            VersioningMode::default(),
-            VersioningMode::VectorClock {
-                truncation_threshold: 10
-            }
-        );
+        assert_eq!(VersioningMode::default(), VersioningMode::VectorClock { truncation_threshold: 10 });
         assert_eq!(VersioningMode::default().validate(), Ok(()));
         assert_eq!(VersioningMode::default().name(), "vector_clock");
     }
 
     #[test]
     fn zero_threshold_is_rejected_with_its_path() {
-        let err = VersioningMode::VectorClock {
-            truncation_threshold: 0,
-        }
-        .validate()
-        .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("versioning.vector_clock.truncation_threshold")
-        );
+        let err = VersioningMode::VectorClock { truncation_threshold: 0 }.validate().unwrap_err();
+        assert!(err.to_string().contains("versioning.vector_clock.truncation_threshold"));
     }
 
     #[test]
@@ -158,13 +140,7 @@ mod tests {
     #[test]
     fn schema_names_every_mode_and_the_default_threshold() {
         let schema = schemars::schema_for!(VersioningMode).as_value().to_string();
-        for needle in [
-            "\"vector_clock\"",
-            "\"truncation_threshold\"",
-            "\"dvv\"",
-            "\"lww\"",
-            "\"default\":10",
-        ] {
+        for needle in ["\"vector_clock\"", "\"truncation_threshold\"", "\"dvv\"", "\"lww\"", "\"default\":10"] {
             assert!(schema.contains(needle), "{needle} missing from {schema}");
         }
     }

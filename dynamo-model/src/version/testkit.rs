@@ -59,12 +59,7 @@ pub(super) struct Cluster {
 impl Cluster {
     /// A cluster with skewed node clocks. With `read_modify_write`, a client always reads
     /// before writing; otherwise it may write again with the context of an older read.
-    pub(super) fn new(
-        mode: VersioningMode,
-        replicas: usize,
-        clients: usize,
-        read_modify_write: bool,
-    ) -> Self {
+    pub(super) fn new(mode: VersioningMode, replicas: usize, clients: usize, read_modify_write: bool) -> Self {
         let client = |i: usize| Client {
             home: i % replicas,
             ctx: Context::empty(),
@@ -74,9 +69,7 @@ impl Cluster {
         Cluster {
             mode,
             replicas: vec![Versions::new(); replicas],
-            node_now_ns: (0..replicas as u64)
-                .map(|i| (replicas as u64 - i) * 5_000)
-                .collect(),
+            node_now_ns: (0..replicas as u64).map(|i| (replicas as u64 - i) * 5_000).collect(),
             in_flight: Vec::new(),
             clients: (0..clients).map(client).collect(),
             read_modify_write,
@@ -121,27 +114,16 @@ impl Cluster {
             self.read(c, usize::MAX);
         }
         let id = WriteId(self.writes.len() as u64 + 1);
-        let value = Value {
-            write_id: id,
-            size_bytes: 64,
-            tombstone: false,
-        };
+        let value = Value { write_id: id, size_bytes: 64, tombstone: false };
         let client = &mut self.clients[c];
         let home = client.home;
         self.node_now_ns[home] += tick_ns;
         let now = self.node_now_ns[home];
-        let update = self.replicas[home].coordinate_put(
-            self.mode,
-            &client.ctx,
-            NodeId(home as u32),
-            now,
-            value,
-        );
+        let update = self.replicas[home].coordinate_put(self.mode, &client.ctx, NodeId(home as u32), now, value);
         client.read_since_write = false;
         self.causal_past.insert(id, client.seen.clone());
         let created = update.siblings().iter().find(|s| s.write_id() == id);
-        self.writes
-            .push(created.expect("the update carries the new version").clone());
+        self.writes.push(created.expect("the update carries the new version").clone());
         for to in (0..self.replicas.len()).filter(|&to| to != home) {
             self.in_flight.push((to, update.clone()));
         }
@@ -189,10 +171,6 @@ impl Cluster {
     /// ascending: what a perfect versioning scheme keeps as siblings.
     pub(super) fn true_frontier(&self) -> Vec<WriteId> {
         let seen: BTreeSet<WriteId> = self.causal_past.values().flatten().copied().collect();
-        self.causal_past
-            .keys()
-            .filter(|id| !seen.contains(id))
-            .copied()
-            .collect()
+        self.causal_past.keys().filter(|id| !seen.contains(id)).copied().collect()
     }
 }

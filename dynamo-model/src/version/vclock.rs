@@ -38,9 +38,7 @@ pub struct VectorClock {
 impl VectorClock {
     /// The empty clock, which every clock descends.
     pub const fn new() -> Self {
-        VectorClock {
-            entries: Vec::new(),
-        }
+        VectorClock { entries: Vec::new() }
     }
 
     /// A clock holding these entries. Entries for the same node are merged (the highest counter
@@ -81,14 +79,7 @@ impl VectorClock {
                 entry.counter += 1;
                 entry.timestamp_ns = now_ns;
             }
-            Err(i) => self.entries.insert(
-                i,
-                ClockEntry {
-                    node,
-                    counter: 1,
-                    timestamp_ns: now_ns,
-                },
-            ),
+            Err(i) => self.entries.insert(i, ClockEntry { node, counter: 1, timestamp_ns: now_ns }),
         }
     }
 
@@ -98,8 +89,7 @@ impl VectorClock {
         let mut mine = self.entries.iter().peekable();
         other.entries.iter().all(|theirs| {
             while mine.next_if(|e| e.node < theirs.node).is_some() {}
-            mine.peek()
-                .is_some_and(|e| e.node == theirs.node && e.counter >= theirs.counter)
+            mine.peek().is_some_and(|e| e.node == theirs.node && e.counter >= theirs.counter)
         })
     }
 
@@ -117,11 +107,7 @@ impl VectorClock {
     /// Whether both clocks have the same counters (timestamps may differ).
     pub fn same_counters(&self, other: &VectorClock) -> bool {
         self.len() == other.len()
-            && self
-                .entries
-                .iter()
-                .zip(&other.entries)
-                .all(|(a, b)| a.node == b.node && a.counter == b.counter)
+            && self.entries.iter().zip(&other.entries).all(|(a, b)| a.node == b.node && a.counter == b.counter)
     }
 
     /// Pointwise maximum of the counters. Each timestamp follows its maximum counter (the later
@@ -194,11 +180,7 @@ impl VectorClock {
 /// Of two entries for the same node, the one with the higher counter (then later timestamp).
 fn later(a: ClockEntry, b: ClockEntry) -> ClockEntry {
     debug_assert_eq!(a.node, b.node);
-    if (b.counter, b.timestamp_ns) > (a.counter, a.timestamp_ns) {
-        b
-    } else {
-        a
-    }
+    if (b.counter, b.timestamp_ns) > (a.counter, a.timestamp_ns) { b } else { a }
 }
 
 impl fmt::Display for VectorClock {
@@ -237,13 +219,7 @@ pub(super) fn coordinate(
     Replicate::WholeSet
 }
 
-fn new_clock(
-    siblings: &[Sibling],
-    ctx: &Context,
-    coordinator: NodeId,
-    now_ns: u64,
-    threshold: usize,
-) -> VectorClock {
+fn new_clock(siblings: &[Sibling], ctx: &Context, coordinator: NodeId, now_ns: u64, threshold: usize) -> VectorClock {
     let mut clock = ctx.clock().clone();
     for stored in siblings.iter().filter_map(Sibling::clock) {
         clock.merge(stored);
@@ -263,19 +239,11 @@ mod tests {
     const SZ: NodeId = NodeId(3);
 
     fn counters(clock: &VectorClock) -> Vec<(NodeId, u64)> {
-        clock
-            .entries()
-            .iter()
-            .map(|e| (e.node, e.counter))
-            .collect()
+        clock.entries().iter().map(|e| (e.node, e.counter)).collect()
     }
 
     fn entry(node: u32, counter: u64, timestamp_ns: u64) -> ClockEntry {
-        ClockEntry {
-            node: NodeId(node),
-            counter,
-            timestamp_ns,
-        }
+        ClockEntry { node: NodeId(node), counter, timestamp_ns }
     }
 
     #[test]
@@ -313,23 +281,13 @@ mod tests {
 
     #[test]
     fn from_entries_sorts_and_merges() {
-        let c = VectorClock::from_entries([
-            entry(3, 1, 5),
-            entry(1, 2, 1),
-            entry(3, 4, 2),
-            entry(2, 0, 9),
-        ]);
+        let c = VectorClock::from_entries([entry(3, 1, 5), entry(1, 2, 1), entry(3, 4, 2), entry(2, 0, 9)]);
         assert_eq!(c.entries(), [entry(1, 2, 1), entry(3, 4, 2)]);
     }
 
     #[test]
     fn truncation_drops_the_oldest_timestamp_then_lowest_node() {
-        let mut c = VectorClock::from_entries([
-            entry(1, 5, 300),
-            entry(2, 1, 100),
-            entry(3, 1, 100),
-            entry(4, 2, 200),
-        ]);
+        let mut c = VectorClock::from_entries([entry(1, 5, 300), entry(2, 1, 100), entry(3, 1, 100), entry(4, 2, 200)]);
         assert_eq!(c.truncate(2), 2);
         assert_eq!(c.entries(), [entry(1, 5, 300), entry(4, 2, 200)]);
         assert_eq!(c.truncate_keeping(0, NodeId(4)), 1);

@@ -25,9 +25,7 @@ pub struct Versions {
 impl Versions {
     /// The empty set: a key never written (or not yet replicated here).
     pub const fn new() -> Self {
-        Versions {
-            siblings: Vec::new(),
-        }
+        Versions { siblings: Vec::new() }
     }
 
     /// The siblings, in canonical order.
@@ -55,19 +53,12 @@ impl Versions {
 
     /// The bytes of value the set carries (a reply's or a replication message's payload).
     pub fn payload_bytes(&self) -> u64 {
-        self.siblings
-            .iter()
-            .map(|s| u64::from(s.value.size_bytes))
-            .sum()
+        self.siblings.iter().map(|s| u64::from(s.value.size_bytes)).sum()
     }
 
     /// The longest sibling metadata, in `(node, counter)` entries (see [`Sibling::clock_len`]).
     pub fn max_clock_len(&self) -> usize {
-        self.siblings
-            .iter()
-            .map(Sibling::clock_len)
-            .max()
-            .unwrap_or(0)
+        self.siblings.iter().map(Sibling::clock_len).max().unwrap_or(0)
     }
 
     /// The context a get returns with these siblings: a version vector that subsumes all of them.
@@ -102,32 +93,18 @@ impl Versions {
         local_now_ns: u64,
         value: Value,
     ) -> Versions {
-        debug_assert!(
-            self.siblings.iter().all(|s| s.write_id() != value.write_id),
-            "write id reused"
-        );
+        debug_assert!(self.siblings.iter().all(|s| s.write_id() != value.write_id), "write id reused");
         let update = match mode {
-            VersioningMode::VectorClock {
-                truncation_threshold,
-            } => vclock::coordinate(
-                &mut self.siblings,
-                ctx,
-                coordinator,
-                local_now_ns,
-                value,
-                truncation_threshold,
-            ),
-            VersioningMode::Dvv => dvv::coordinate(&mut self.siblings, ctx, coordinator, value),
-            VersioningMode::Lww => {
-                lww::coordinate(&mut self.siblings, coordinator, local_now_ns, value)
+            VersioningMode::VectorClock { truncation_threshold } => {
+                vclock::coordinate(&mut self.siblings, ctx, coordinator, local_now_ns, value, truncation_threshold)
             }
+            VersioningMode::Dvv => dvv::coordinate(&mut self.siblings, ctx, coordinator, value),
+            VersioningMode::Lww => lww::coordinate(&mut self.siblings, coordinator, local_now_ns, value),
         };
         self.reconcile();
         match update {
             Replicate::WholeSet => self.clone(),
-            Replicate::NewVersion(version) => Versions {
-                siblings: vec![version],
-            },
+            Replicate::NewVersion(version) => Versions { siblings: vec![version] },
         }
     }
 
@@ -148,8 +125,7 @@ impl Versions {
     /// reply is not covered by the reconciled set is stale (read repair).
     pub fn covers(&self, other: &Versions) -> bool {
         other.siblings.iter().all(|theirs| {
-            self.siblings.binary_search(theirs).is_ok()
-                || self.siblings.iter().any(|mine| mine.supersedes(theirs))
+            self.siblings.binary_search(theirs).is_ok() || self.siblings.iter().any(|mine| mine.supersedes(theirs))
         })
     }
 
@@ -168,27 +144,19 @@ impl Versions {
     fn reconcile(&mut self) {
         self.siblings.sort_unstable();
         self.siblings.dedup();
-        let superseded: Vec<bool> = (self.siblings.iter())
-            .map(|s| self.siblings.iter().any(|other| other.supersedes(s)))
-            .collect();
+        let superseded: Vec<bool> =
+            (self.siblings.iter()).map(|s| self.siblings.iter().any(|other| other.supersedes(s))).collect();
         let mut superseded = superseded.into_iter();
-        self.siblings
-            .retain(|_| !superseded.next().unwrap_or(false));
+        self.siblings.retain(|_| !superseded.next().unwrap_or(false));
         self.debug_check();
     }
 
     fn debug_check(&self) {
         debug_assert!(self.siblings.is_sorted());
-        debug_assert!(
-            self.siblings
-                .iter()
-                .all(|s| !self.siblings.iter().any(|o| o.supersedes(s)))
-        );
+        debug_assert!(self.siblings.iter().all(|s| !self.siblings.iter().any(|o| o.supersedes(s))));
         debug_assert!(self.siblings.iter().filter(|s| s.stamp().is_some()).count() <= 1);
         debug_assert!(
-            self.siblings
-                .windows(2)
-                .all(|w| w[0].dot().is_none() || w[0].dot() != w[1].dot() || w[0] == w[1]),
+            self.siblings.windows(2).all(|w| w[0].dot().is_none() || w[0].dot() != w[1].dot() || w[0] == w[1]),
             "one dot, two versions: a coordinator reused a counter"
         );
     }
@@ -204,25 +172,14 @@ mod tests {
     const SX: NodeId = NodeId(1);
     const SY: NodeId = NodeId(2);
     const SZ: NodeId = NodeId(3);
-    const VC: VersioningMode = VersioningMode::VectorClock {
-        truncation_threshold: 10,
-    };
+    const VC: VersioningMode = VersioningMode::VectorClock { truncation_threshold: 10 };
 
     fn value(id: u64) -> Value {
-        Value {
-            write_id: WriteId(id),
-            size_bytes: 100,
-            tombstone: false,
-        }
+        Value { write_id: WriteId(id), size_bytes: 100, tombstone: false }
     }
 
     fn clocks(versions: &Versions) -> Vec<String> {
-        versions
-            .siblings()
-            .iter()
-            .filter_map(|s| s.clock())
-            .map(|c| c.to_string())
-            .collect()
+        versions.siblings().iter().filter_map(|s| s.clock()).map(|c| c.to_string()).collect()
     }
 
     fn ids(versions: &Versions) -> Vec<u64> {
@@ -238,10 +195,7 @@ mod tests {
         sx.coordinate_put(VC, &Context::empty(), SX, 1, value(1));
         assert_eq!(clocks(&sx), ["[(p1,1)]"]);
         let d2 = sx.coordinate_put(VC, &sx.context(), SX, 2, value(2));
-        assert_eq!(
-            (ids(&sx), clocks(&sx)),
-            (vec![2], vec!["[(p1,2)]".to_string()])
-        );
+        assert_eq!((ids(&sx), clocks(&sx)), (vec![2], vec!["[(p1,2)]".to_string()]));
         sy.merge(&d2);
         sz.merge(&d2);
         let d3 = sy.coordinate_put(VC, &sy.context(), SY, 3, value(3));
@@ -254,10 +208,7 @@ mod tests {
         let read = sx.context();
         assert_eq!(read.clock().to_string(), "[(p1,2),(p2,1),(p3,1)]");
         let d5 = sx.coordinate_put(VC, &read, SX, 5, value(5));
-        assert_eq!(
-            (ids(&sx), clocks(&sx)),
-            (vec![5], vec!["[(p1,3),(p2,1),(p3,1)]".to_string()])
-        );
+        assert_eq!((ids(&sx), clocks(&sx)), (vec![5], vec!["[(p1,3),(p2,1),(p3,1)]".to_string()]));
         sy.merge(&d5);
         sz.merge(&d5);
         assert_eq!((&sy, &sz), (&sx, &sx), "D5 replaces D3 and D4 everywhere");
@@ -274,9 +225,7 @@ mod tests {
 
     #[test]
     fn truncation_leaves_a_spurious_sibling_but_loses_nothing() {
-        let mode = VersioningMode::VectorClock {
-            truncation_threshold: 2,
-        };
+        let mode = VersioningMode::VectorClock { truncation_threshold: 2 };
         let (mut a, mut b) = (Versions::new(), Versions::new());
         for (i, node) in [SX, SY, SZ].into_iter().enumerate() {
             let update = a.coordinate_put(mode, &a.context(), node, i as u64, value(i as u64 + 1));
@@ -308,15 +257,9 @@ mod tests {
     fn arb_clock_sibling() -> impl Strategy<Value = Sibling> {
         let entries = prop::collection::vec((1u32..5, 1u64..4, 0u64..3), 0..4);
         (0u64..12, entries).prop_map(|(id, entries)| {
-            let entries = entries.into_iter().map(|(n, c, t)| ClockEntry {
-                node: NodeId(n),
-                counter: c,
-                timestamp_ns: t,
-            });
-            Sibling::new(
-                value(id),
-                CausalMeta::Clock(VectorClock::from_entries(entries)),
-            )
+            let entries =
+                entries.into_iter().map(|(n, c, t)| ClockEntry { node: NodeId(n), counter: c, timestamp_ns: t });
+            Sibling::new(value(id), CausalMeta::Clock(VectorClock::from_entries(entries)))
         })
     }
 
@@ -339,19 +282,14 @@ mod tests {
     }
 
     fn is_reconciled(v: &Versions) -> bool {
-        v.siblings.is_sorted()
-            && v.siblings
-                .iter()
-                .all(|s| !v.siblings.iter().any(|o| o.supersedes(s)))
+        v.siblings.is_sorted() && v.siblings.iter().all(|s| !v.siblings.iter().any(|o| o.supersedes(s)))
     }
 
     /// A cluster's replica sets and in-flight messages after a random run.
     fn arb_run_sets() -> impl Strategy<Value = Vec<Versions>> {
         let mode = prop_oneof![
             Just(VC),
-            Just(VersioningMode::VectorClock {
-                truncation_threshold: 2
-            }),
+            Just(VersioningMode::VectorClock { truncation_threshold: 2 }),
             Just(VersioningMode::Dvv),
             Just(VersioningMode::Lww)
         ];

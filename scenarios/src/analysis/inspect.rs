@@ -29,7 +29,9 @@ pub fn hinted(asm: &Assembly, key: u64) -> Versions {
     for i in 0..asm.nodes as u32 {
         let Some(n) = asm.world.process(ProcId(i)).and_then(|a| a.as_node()) else { continue };
         for (intended, k) in n.storage().hints().filter(|(_, k)| *k == key) {
-            if let Ok(Some(StoreRecord::Versions(v))) = asm.world.disk(ProcId(i)).peek(&StoreKey::Hint { key: k, intended }) {
+            if let Ok(Some(StoreRecord::Versions(v))) =
+                asm.world.disk(ProcId(i)).peek(&StoreKey::Hint { key: k, intended })
+            {
                 all.merge(v);
             }
         }

@@ -79,7 +79,8 @@ fn lost_acked_writes(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
     }
     let destroying = crate::metrics::durability::data_destroying_faults(s);
     if !destroying.is_empty() {
-        let why = format!("the scenario can destroy stored data ({}), so a replica may not survive", destroying.join(", "));
+        let why =
+            format!("the scenario can destroy stored data ({}), so a replica may not survive", destroying.join(", "));
         return Verdict::not_applicable(inv, why);
     }
     let by_write: BTreeMap<WriteId, &OpRecord> = out.history.iter().filter_map(|r| r.write.map(|w| (w, r))).collect();
@@ -89,7 +90,11 @@ fn lost_acked_writes(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
         for w in c.writes_of(key).iter().filter(|w| w.acked) {
             if !survivors.iter().any(|&s| c.covers(s, w.id)) {
                 let ops: Vec<&OpRecord> = by_write.get(&w.id).into_iter().copied().collect();
-                let detail = format!("acknowledged write {} is in no replica and superseded by none of {:?}", w.id.0, survivors.iter().map(|x| x.0).collect::<Vec<_>>());
+                let detail = format!(
+                    "acknowledged write {} is in no replica and superseded by none of {:?}",
+                    w.id.0,
+                    survivors.iter().map(|x| x.0).collect::<Vec<_>>()
+                );
                 v.push(violation(key, w.completed, &ops, detail));
             }
         }
@@ -108,9 +113,19 @@ fn dominated_versions(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict 
     for (r, writes) in successful_reads(out) {
         let single: Vec<WriteId> = writes.iter().copied().filter(|w| !multi.contains(w)).collect();
         if r.read.as_ref().is_some_and(|x| x.dominated_pair) {
-            v.push(violation(r.key, r.completed, &[r], "a returned sibling's metadata supersedes another returned sibling".into()));
+            v.push(violation(
+                r.key,
+                r.completed,
+                &[r],
+                "a returned sibling's metadata supersedes another returned sibling".into(),
+            ));
         } else if dvv && let Some((a, b)) = ancestor_pair(c, &single) {
-            v.push(violation(r.key, r.completed, &[r], format!("write {} supersedes write {} yet both were returned", a.0, b.0)));
+            v.push(violation(
+                r.key,
+                r.completed,
+                &[r],
+                format!("write {} supersedes write {} yet both were returned", a.0, b.0),
+            ));
         }
     }
     Verdict::from_violations(Invariant::NoDominatedVersion.name(), v)
@@ -120,7 +135,8 @@ fn dominated_versions(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict 
 fn multiply_stamped(out: &RunOutcome) -> std::collections::BTreeSet<WriteId> {
     let mut stamps: BTreeMap<WriteId, u64> = BTreeMap::new();
     let mut multi = std::collections::BTreeSet::new();
-    let seen = out.history.iter().flat_map(|r| r.context_versions.iter().chain(r.read.iter().flat_map(|x| x.versions.iter())));
+    let seen =
+        out.history.iter().flat_map(|r| r.context_versions.iter().chain(r.read.iter().flat_map(|x| x.versions.iter())));
     for &(w, digest) in seen {
         if *stamps.entry(w).or_insert(digest) != digest {
             multi.insert(w);
@@ -142,7 +158,9 @@ fn context_dominates(s: &Scenario, out: &RunOutcome) -> Verdict {
         VersioningMode::VectorClock { truncation_threshold } => {
             let longest = out.history.iter().filter_map(|r| r.read.as_ref()).map(|r| r.max_clock_len as usize).max();
             if longest.is_some_and(|l| l >= truncation_threshold) {
-                let why = format!("clocks reached the truncation threshold ({truncation_threshold} entries), and truncation can make a dominated version look concurrent");
+                let why = format!(
+                    "clocks reached the truncation threshold ({truncation_threshold} entries), and truncation can make a dominated version look concurrent"
+                );
                 return Verdict::not_applicable(inv, why);
             }
         }
@@ -155,7 +173,10 @@ fn context_dominates(s: &Scenario, out: &RunOutcome) -> Verdict {
         for (w, _) in &read.versions {
             let Some(wr) = writes.get(w) else { continue };
             if let Some(old) = wr.context_versions.iter().find(|cv| read.versions.contains(cv)) {
-                let detail = format!("write {} was put with a context covering version {:?}, yet a read returned both", w.0, old);
+                let detail = format!(
+                    "write {} was put with a context covering version {:?}, yet a read returned both",
+                    w.0, old
+                );
                 v.push(violation(r.key, r.completed, &[wr, r], detail));
             }
         }
@@ -184,7 +205,12 @@ fn strict_quorum_fresh(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict
     for (r, writes) in successful_reads(out) {
         if !c.is_fresh(r.key, r.invoked, writes) {
             let p = c.latest_acked_before(r.key, r.invoked).map(|p| p.id.0).unwrap_or_default();
-            v.push(violation(r.key, r.completed, &[r], format!("missed write {p}, acknowledged before the read began")));
+            v.push(violation(
+                r.key,
+                r.completed,
+                &[r],
+                format!("missed write {p}, acknowledged before the read began"),
+            ));
         }
     }
     Verdict::from_violations(inv, v)
@@ -209,10 +235,16 @@ fn substitutions(out: &RunOutcome) -> u64 {
 fn replicas_converge(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
     let inv = Invariant::ReplicasConverge.name();
     if let Some(why) = faults_free(s) {
-        return Verdict::not_applicable(inv, format!("{why}, and anti-entropy (which repairs replicas that missed writes) is not implemented yet"));
+        return Verdict::not_applicable(
+            inv,
+            format!("{why}, and anti-entropy (which repairs replicas that missed writes) is not implemented yet"),
+        );
     }
     if s.network.loss > 0.0 {
-        return Verdict::not_applicable(inv, "messages are lost, and anti-entropy (which repairs replicas that missed writes) is not implemented yet");
+        return Verdict::not_applicable(
+            inv,
+            "messages are lost, and anti-entropy (which repairs replicas that missed writes) is not implemented yet",
+        );
     }
     let end = out.assembly.world.now();
     let v = c
@@ -249,7 +281,8 @@ fn dvv_sibling_bound(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
         let copies = if reforwards > 0 { 0 } else { raw.saturating_sub(writes.len()) };
         let bound = concurrent_writers(c, r, &acked);
         if live + copies > bound {
-            let detail = format!("{} siblings ({copies} extra copies) but at most {bound} concurrent writers", live + copies);
+            let detail =
+                format!("{} siblings ({copies} extra copies) but at most {bound} concurrent writers", live + copies);
             v.push(violation(r.key, r.completed, &[r], detail));
         }
     }
@@ -293,14 +326,25 @@ fn hints_delivered(s: &Scenario, out: &RunOutcome) -> Verdict {
     let quiet_from = s.faults.iter().map(fault_end_s).fold(0.0, f64::max);
     let end_s = s.duration_s + s.settle_s;
     if end_s - quiet_from < needed_s {
-        return Verdict::not_applicable(inv, format!("the run is quiet for {:.1} s after its last fault; handoff needs {needed_s:.1} s", end_s - quiet_from));
+        return Verdict::not_applicable(
+            inv,
+            format!(
+                "the run is quiet for {:.1} s after its last fault; handoff needs {needed_s:.1} s",
+                end_s - quiet_from
+            ),
+        );
     }
     let end = asm.world.now();
     let mut v = Vec::new();
     for n in nodes {
         let Some(node) = asm.world.process(n).and_then(|a| a.as_node()) else { continue };
         for (intended, key) in node.storage().hints().take(3) {
-            v.push(violation(key, end, &[], format!("node {} still holds a hint for node {} after the settle period", n.0, intended.0)));
+            v.push(violation(
+                key,
+                end,
+                &[],
+                format!("node {} still holds a hint for node {} after the settle period", n.0, intended.0),
+            ));
         }
     }
     Verdict::from_violations(inv, v)
@@ -309,7 +353,9 @@ fn hints_delivered(s: &Scenario, out: &RunOutcome) -> Verdict {
 /// When a timeline entry's effect ends, in seconds (a crash ends at its restart).
 fn fault_end_s(a: &crate::spec::TimedAction) -> f64 {
     let after_ms = match (&a.fault, &a.admin) {
-        (Some(Fault::Crash { restart_after_ms: Some(ms), .. } | Fault::Wipe { restart_after_ms: Some(ms), .. }), _) => *ms,
+        (Some(Fault::Crash { restart_after_ms: Some(ms), .. } | Fault::Wipe { restart_after_ms: Some(ms), .. }), _) => {
+            *ms
+        }
         (Some(Fault::Pause { resume_after_ms: Some(ms), .. }), _) => *ms,
         (_, Some(Admin::Replace { after_ms, .. })) => *after_ms,
         _ => 0.0,

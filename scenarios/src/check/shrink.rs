@@ -10,8 +10,7 @@ use crate::workload::arrival::ArrivalSpec;
 
 /// Whether `s` with `seed` still breaks `invariant` (invalid candidates do not).
 fn still_fails(s: &Scenario, seed: u64, invariant: &str) -> bool {
-    validate(s).is_ok()
-        && check_seed(s, seed).is_ok_and(|r| r.failures().any(|v| v.invariant == invariant))
+    validate(s).is_ok() && check_seed(s, seed).is_ok_and(|r| r.failures().any(|v| v.invariant == invariant))
 }
 
 /// Shrinks `s` while `seed` keeps breaking `invariant`; returns the smallest failing scenario

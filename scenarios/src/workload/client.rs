@@ -163,7 +163,10 @@ impl WorkloadClient {
         let own_write = self.session(key).and_then(|s| s.own_write);
         let invoked = api.observe_time();
         let req = api.get(key);
-        self.inflight.insert(req, Inflight { kind, key, invoked, write: None, context: vec![], context_versions: vec![], own_write });
+        self.inflight.insert(
+            req,
+            Inflight { kind, key, invoked, write: None, context: vec![], context_versions: vec![], own_write },
+        );
     }
 
     fn session(&self, key: Key) -> Option<&Session> {

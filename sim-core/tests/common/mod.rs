@@ -10,9 +10,7 @@ use sim_core::disk::{DiskConfig, DiskError};
 use sim_core::dist::DistSpec;
 use sim_core::fault::Fault;
 use sim_core::net::{ClassLatency, NetConfig};
-use sim_core::{
-    Ctx, Message, Placement, ProcId, Process, SimDuration, SimTime, TimerId, World, WorldConfig,
-};
+use sim_core::{Ctx, Message, Placement, ProcId, Process, SimDuration, SimTime, TimerId, World, WorldConfig};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -184,12 +182,7 @@ pub struct Node {
 
 impl Node {
     fn log(&self, ctx: &Ctx<'_, Self>, what: What) {
-        self.journal.borrow_mut().push(Entry {
-            proc: self.me,
-            inc: self.inc,
-            local: ctx.now(),
-            what,
-        });
+        self.journal.borrow_mut().push(Entry { proc: self.me, inc: self.inc, local: ctx.now(), what });
     }
 
     fn run(&mut self, ctx: &mut Ctx<'_, Self>, cmd: Cmd) {
@@ -227,12 +220,7 @@ impl Node {
     fn tick(&mut self, ctx: &mut Ctx<'_, Self>, mean_ms: f64) {
         let peer = ProcId(ctx.rng().below(self.n as u64) as u32);
         self.seq += 1;
-        ctx.send(
-            peer,
-            Msg::Ping {
-                seq: ((self.me.0 as u64) << 32) | self.seq,
-            },
-        );
+        ctx.send(peer, Msg::Ping { seq: ((self.me.0 as u64) << 32) | self.seq });
         let r = ctx.rng().u01();
         let key = ctx.rng().below(8);
         if r < 0.3 {
@@ -267,13 +255,7 @@ impl Process for Node {
     type DiskValue = u64;
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: ProcId, msg: Msg) {
-        self.log(
-            ctx,
-            What::Msg {
-                from,
-                msg: msg.clone(),
-            },
-        );
+        self.log(ctx, What::Msg { from, msg: msg.clone() });
         match msg {
             Msg::Ping { seq } => {
                 if self.echo {
@@ -317,22 +299,12 @@ pub struct Setup {
 impl Setup {
     /// `n` quiet processes in one rack that answer pings.
     pub fn echo(n: usize) -> Setup {
-        Setup {
-            n,
-            echo: true,
-            chatty: None,
-            places: None,
-        }
+        Setup { n, echo: true, chatty: None, places: None }
     }
 
     /// `n` quiet processes in one rack that do not answer pings.
     pub fn mute(n: usize) -> Setup {
-        Setup {
-            n,
-            echo: false,
-            chatty: None,
-            places: None,
-        }
+        Setup { n, echo: false, chatty: None, places: None }
     }
 }
 
@@ -352,13 +324,7 @@ impl Harness {
         let journal: Journal = Rc::default();
         let stop = Rc::new(Cell::new(false));
         let boots = Rc::new(RefCell::new(vec![0u32; setup.n]));
-        let (j, s, n, echo, chatty) = (
-            journal.clone(),
-            stop.clone(),
-            setup.n as u32,
-            setup.echo,
-            setup.chatty,
-        );
+        let (j, s, n, echo, chatty) = (journal.clone(), stop.clone(), setup.n as u32, setup.echo, setup.chatty);
         let boot = move |me: ProcId, ctx: &mut Ctx<'_, Node>| {
             let disk = ctx.disk_scan();
             let inc = {
@@ -366,17 +332,7 @@ impl Harness {
                 b[me.index()] += 1;
                 b[me.index()] - 1
             };
-            let node = Node {
-                me,
-                inc,
-                n,
-                echo,
-                chatty,
-                stop: s.clone(),
-                journal: j.clone(),
-                seq: 0,
-                spare: None,
-            };
+            let node = Node { me, inc, n, echo, chatty, stop: s.clone(), journal: j.clone(), seq: 0, spare: None };
             node.log(ctx, What::Boot { disk });
             if let Some(mean) = chatty {
                 let first = ctx.rng().exp(mean);
@@ -384,22 +340,14 @@ impl Harness {
             }
             node
         };
-        let places = setup
-            .places
-            .unwrap_or_else(|| vec![Placement::default(); setup.n]);
+        let places = setup.places.unwrap_or_else(|| vec![Placement::default(); setup.n]);
         let world = World::new(cfg, places, boot).expect("valid world");
-        Harness {
-            world,
-            journal,
-            stop,
-        }
+        Harness { world, journal, stop }
     }
 
     /// Injects a command into process `to` at `at`.
     pub fn cmd(&mut self, at: SimTime, to: u32, cmd: Cmd) {
-        self.world
-            .inject(at, ProcId(to), Msg::Cmd(cmd))
-            .expect("valid process");
+        self.world.inject(at, ProcId(to), Msg::Cmd(cmd)).expect("valid process");
     }
 
     /// Schedules a fault at `at`.
@@ -419,9 +367,7 @@ impl Harness {
             .iter()
             .filter(|e| e.proc == ProcId(proc))
             .filter_map(|e| match &e.what {
-                What::Msg { from, msg } if msg.kind() == kind => {
-                    Some((e.inc, e.local, *from, msg.clone()))
-                }
+                What::Msg { from, msg } if msg.kind() == kind => Some((e.inc, e.local, *from, msg.clone())),
                 _ => None,
             })
             .collect()
@@ -440,12 +386,7 @@ impl Harness {
 
     /// Entries of process `proc`.
     pub fn of(&self, proc: u32) -> Vec<Entry> {
-        self.journal
-            .borrow()
-            .iter()
-            .filter(|e| e.proc == ProcId(proc))
-            .cloned()
-            .collect()
+        self.journal.borrow().iter().filter(|e| e.proc == ProcId(proc)).cloned().collect()
     }
 }
 
@@ -479,20 +420,10 @@ pub fn fixed_net(latency_ms: f64) -> NetConfig {
 
 /// A disk whose operations take no time.
 pub fn instant_disk() -> DiskConfig {
-    DiskConfig {
-        read_ms: constant(0.0),
-        write_ms: constant(0.0),
-        fsync_ms: constant(0.0),
-        ..DiskConfig::default()
-    }
+    DiskConfig { read_ms: constant(0.0), write_ms: constant(0.0), fsync_ms: constant(0.0), ..DiskConfig::default() }
 }
 
 /// A world configuration with a fixed-latency network and an instant disk.
 pub fn fixed_cfg(latency_ms: f64) -> WorldConfig {
-    WorldConfig {
-        seed: 1,
-        net: fixed_net(latency_ms),
-        disk: instant_disk(),
-        ..WorldConfig::default()
-    }
+    WorldConfig { seed: 1, net: fixed_net(latency_ms), disk: instant_disk(), ..WorldConfig::default() }
 }
