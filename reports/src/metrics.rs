@@ -308,7 +308,7 @@ pub struct CostSection {
     pub hinted_handoffs: u64,
     /// Read-repair writes coordinators sent to stale replicas.
     pub read_repairs: u64,
-    /// Keys repaired by anti-entropy: `null` (anti-entropy is not built yet).
+    /// Keys repaired by anti-entropy exchanges; `null` when anti-entropy is off.
     pub anti_entropy_keys_repaired: Option<u64>,
     /// `cumulative` when node counters were banked across restarts by sampling, else
     /// `since_last_restart` (a node's counters restart from 0 when it does).

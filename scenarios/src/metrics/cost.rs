@@ -24,7 +24,7 @@ pub fn node_counters(asm: &Assembly, samples: Option<&Samples>) -> (Vec<NodeCoun
 }
 
 /// The cost section of a run with `client_ops` completed client operations.
-pub fn section(asm: &Assembly, client_ops: u64, samples: Option<&Samples>) -> CostSection {
+pub fn section(asm: &Assembly, client_ops: u64, samples: Option<&Samples>, anti_entropy: bool) -> CostSection {
     let per_op = |x: u64| (client_ops > 0).then(|| round6(x as f64 / client_ops as f64));
     let counters = asm.world.net().counters();
     let by_kind = Msg::KINDS
@@ -56,7 +56,7 @@ pub fn section(asm: &Assembly, client_ops: u64, samples: Option<&Samples>) -> Co
         hints_stored: sum(|c| c.hints_stored),
         hinted_handoffs: sum(|c| c.handoffs_completed),
         read_repairs: sum(|c| c.read_repairs),
-        anti_entropy_keys_repaired: None,
+        anti_entropy_keys_repaired: anti_entropy.then(|| sum(|c| c.ae_keys_repaired)),
         node_counters: label.to_string(),
     }
 }

@@ -35,6 +35,8 @@ pub struct NodeCounters {
     pub read_repairs: u64,
     /// Writes sent to substitutes with a hint.
     pub hinted_writes: u64,
+    /// Keys repaired by anti-entropy exchanges.
+    pub ae_keys_repaired: u64,
 }
 
 impl NodeCounters {
@@ -49,6 +51,7 @@ impl NodeCounters {
             handoffs_completed: s.handoffs_completed,
             read_repairs: c.read_repairs,
             hinted_writes: c.hinted_writes,
+            ae_keys_repaired: s.ae_keys_repaired,
         }
     }
 
@@ -57,8 +60,9 @@ impl NodeCounters {
         self.replica_reads + self.replica_writes + self.coordinated
     }
 
-    fn fields(&self) -> [u64; 7] {
+    fn fields(&self) -> [u64; 8] {
         [
+            self.ae_keys_repaired,
             self.replica_reads,
             self.replica_writes,
             self.coordinated,
@@ -77,6 +81,7 @@ impl NodeCounters {
         self.handoffs_completed += o.handoffs_completed;
         self.read_repairs += o.read_repairs;
         self.hinted_writes += o.hinted_writes;
+        self.ae_keys_repaired += o.ae_keys_repaired;
     }
 }
 
