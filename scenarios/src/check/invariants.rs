@@ -252,7 +252,7 @@ fn replicas_converge(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
 
 fn convergence_not_promised(s: &Scenario, out: &RunOutcome) -> Option<String> {
     let without_ae = faults_free(s).or_else(|| (s.network.loss > 0.0).then(|| "messages are lost".to_string()));
-    let Some(why) = without_ae else { return None };
+    let why = without_ae?;
     let ae = &s.dynamo.anti_entropy;
     if !ae.enabled {
         return Some(format!("{why}, and anti-entropy (which repairs replicas that missed writes) is off"));
