@@ -124,8 +124,8 @@ pub enum MergePolicy {
     Union,
     /// Keep the sibling with the highest write id (a client-side last writer wins).
     LastWriterWins,
-    /// Do not merge: write back one new value with the context of all siblings, keeping none
-    /// of their items (the application keeps every version it saw).
+    /// Never reconcile: a read-modify-write writes back blind (no context), so every version
+    /// stays a sibling (the application keeps all of them); measures sibling growth.
     KeepAll,
 }
 
