@@ -16,6 +16,7 @@ pub mod client;
 pub mod config;
 pub mod coordinator;
 pub mod detector;
+pub mod membership;
 pub mod merkle;
 pub mod msg;
 pub mod mutation;

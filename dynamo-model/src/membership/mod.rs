@@ -1,0 +1,265 @@
+//! Membership (§4.8, §4.9): a versioned membership list per node, explicit join/leave commands,
+//! and anti-entropy gossip of the list, as pure sans-IO steps.
+//!
+//! - [`MembershipList`] holds one [`MemberEntry`] per node (status, placement record,
+//!   [`Version`]); two lists reconcile per node by the higher version (`list`).
+//! - A [`Membership`] is one node's view: commands ([`Membership::join`], [`Membership::activate`],
+//!   [`Membership::leave`], [`Membership::remove`]) issue a new version and return the
+//!   [`Persisted`] record the node must write; gossip steps ([`Membership::start_round`],
+//!   [`Membership::on_digest`], [`Membership::on_request`], [`Membership::on_delta`]) exchange a
+//!   [`Digest`] and then only [`Delta`]s; [`Membership::ring_view`] builds the implied [`Ring`].
+//! - Seeds ([`GossipConfig::seeds`]) are contacted with probability `seed_chance` each round, and
+//!   always while a node knows no other peer, so separately joined nodes meet (no logical
+//!   partition).
+//!
+//! Nothing here touches a clock, a network or a disk: the caller passes the local time, the
+//! random stream and the peer's payloads, and writes [`Persisted`] records itself.
+
+mod entry;
+mod error;
+mod gossip;
+mod list;
+#[cfg(test)]
+mod tests;
+
+pub use crate::NodeId;
+pub use entry::{MemberEntry, Persisted, Status, Version};
+pub use error::MembershipError;
+pub use gossip::{DIGEST_ENTRY_BYTES, Delta, Digest, ENTRY_BYTES, HEADER_BYTES, REQUEST_ENTRY_BYTES, Request, Traffic};
+pub use list::MembershipList;
+
+use crate::ring::{PartitionStrategy, Ring, RingMember};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sim_core::{SimRng, SimTime};
+
+/// Gossip settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GossipConfig {
+    /// How often a node starts a gossip round, in milliseconds. Default 1000 (§4.8: "every second").
+    pub interval_ms: f64,
+    /// Seed nodes, known from static configuration; every node also gossips with them.
+    pub seeds: Vec<NodeId>,
+    /// Probability that a round contacts a random seed instead of a random peer of the view.
+    /// A node whose view holds no other peer always contacts a seed. Default 0.1.
+    pub seed_chance: f64,
+}
+
+impl Default for GossipConfig {
+    fn default() -> Self {
+        GossipConfig { interval_ms: 1000.0, seeds: Vec::new(), seed_chance: 0.1 }
+    }
+}
+
+impl GossipConfig {
+    /// Checks the numeric fields.
+    pub fn validate(&self) -> Result<(), MembershipError> {
+        if !(self.interval_ms.is_finite() && self.interval_ms > 0.0) {
+            let reason = format!("must be finite and > 0, got {}", self.interval_ms);
+            return Err(MembershipError::InvalidConfig { field: "interval_ms", reason });
+        }
+        if !(0.0..=1.0).contains(&self.seed_chance) {
+            let reason = format!("must be in [0, 1], got {}", self.seed_chance);
+            return Err(MembershipError::InvalidConfig { field: "seed_chance", reason });
+        }
+        Ok(())
+    }
+}
+
+/// One node's membership view and its gossip state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Membership {
+    me: NodeId,
+    config: GossipConfig,
+    list: MembershipList,
+    /// Lamport counter for versions this node issues (persisted with every command).
+    counter: u64,
+    traffic: Traffic,
+}
+
+impl Membership {
+    /// The view of node `me` at first start: the statically configured `initial` members, all
+    /// `Member` at their [`Version::genesis`] (so every node starts with the same entries).
+    pub fn new(me: NodeId, config: GossipConfig, initial: &[RingMember]) -> Result<Self, MembershipError> {
+        config.validate()?;
+        let mut list = MembershipList::new();
+        for m in initial {
+            m.validate().map_err(MembershipError::InvalidMember)?;
+            list.merge_entry(MemberEntry { member: *m, status: Status::Member, version: Version::genesis(m.node) });
+        }
+        Ok(Membership { me, config, list, counter: 0, traffic: Traffic::default() })
+    }
+
+    /// The view after a restart: the initial members plus the records this node persisted.
+    pub fn restore(
+        me: NodeId,
+        config: GossipConfig,
+        initial: &[RingMember],
+        records: &[Persisted],
+    ) -> Result<Self, MembershipError> {
+        let mut m = Membership::new(me, config, initial)?;
+        for r in records {
+            m.counter = m.counter.max(r.counter);
+            m.list.merge_entry(r.entry);
+        }
+        Ok(m)
+    }
+
+    /// This node.
+    pub const fn me(&self) -> NodeId {
+        self.me
+    }
+
+    /// The gossip settings.
+    pub const fn config(&self) -> &GossipConfig {
+        &self.config
+    }
+
+    /// The membership list.
+    pub const fn list(&self) -> &MembershipList {
+        &self.list
+    }
+
+    /// The entry of `node`, if known.
+    pub fn entry(&self, node: NodeId) -> Option<&MemberEntry> {
+        self.list.get(node)
+    }
+
+    /// The Lamport counter (the highest counter this node has issued or restored).
+    pub const fn counter(&self) -> u64 {
+        self.counter
+    }
+
+    /// The gossip traffic this node has handled (see [`Traffic`] for who counts what).
+    pub const fn traffic(&self) -> Traffic {
+        self.traffic
+    }
+
+    /// Command: `member` joins (status `Joining`). Allowed for unknown and `Left` nodes.
+    pub fn join(&mut self, member: RingMember, now: SimTime) -> Result<Persisted, MembershipError> {
+        member.validate().map_err(MembershipError::InvalidMember)?;
+        if let Some(e) = self.list.get(member.node).filter(|e| e.status != Status::Left) {
+            return Err(MembershipError::AlreadyJoined { node: member.node, status: e.status });
+        }
+        Ok(self.issue(member, Status::Joining, now))
+    }
+
+    /// Command: a `Joining` node has bootstrapped and becomes a ring `Member`.
+    pub fn activate(&mut self, node: NodeId, now: SimTime) -> Result<Persisted, MembershipError> {
+        self.transition(node, &[Status::Joining], Status::Member, now)
+    }
+
+    /// Command: a `Joining` or `Member` node starts leaving (`Leaving` stays on the ring while
+    /// it hands off).
+    pub fn leave(&mut self, node: NodeId, now: SimTime) -> Result<Persisted, MembershipError> {
+        self.transition(node, &[Status::Joining, Status::Member], Status::Leaving, now)
+    }
+
+    /// Command: a `Leaving` node has handed off and is gone (`Left`, a tombstone).
+    pub fn remove(&mut self, node: NodeId, now: SimTime) -> Result<Persisted, MembershipError> {
+        self.transition(node, &[Status::Leaving], Status::Left, now)
+    }
+
+    fn transition(
+        &mut self,
+        node: NodeId,
+        from: &[Status],
+        to: Status,
+        now: SimTime,
+    ) -> Result<Persisted, MembershipError> {
+        let e = *self.list.get(node).ok_or(MembershipError::UnknownNode { node })?;
+        if !from.contains(&e.status) {
+            return Err(MembershipError::BadTransition { node, from: e.status, to });
+        }
+        Ok(self.issue(e.member, to, now))
+    }
+
+    fn issue(&mut self, member: RingMember, status: Status, now: SimTime) -> Persisted {
+        let seen = self.list.get(member.node).map_or(0, |e| e.version.counter);
+        self.counter = self.counter.max(seen) + 1;
+        let entry =
+            MemberEntry { member, status, version: Version { counter: self.counter, issued_at: now, issuer: self.me } };
+        let changed = self.list.merge_entry(entry);
+        debug_assert!(changed, "a freshly issued version is the highest");
+        Persisted { counter: self.counter, entry }
+    }
+
+    /// The peers a round may pick from the view: every known node but this one and `Left` ones.
+    fn view_peers(&self) -> Vec<NodeId> {
+        self.list.iter().filter(|e| e.status != Status::Left && e.node() != self.me).map(MemberEntry::node).collect()
+    }
+
+    /// The gossip target of this round, or `None` if this node knows nobody to talk to.
+    ///
+    /// Draws: with no seed other than itself, one draw to pick a view peer; otherwise, if the
+    /// view has a peer, one `chance(seed_chance)` draw, then one draw to pick the target.
+    pub fn pick_peer(&self, rng: &mut SimRng) -> Option<NodeId> {
+        let peers = self.view_peers();
+        let mut seeds: Vec<NodeId> = self.config.seeds.iter().copied().filter(|&s| s != self.me).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        if seeds.is_empty() {
+            return rng.choose(&peers).copied();
+        }
+        if peers.is_empty() || rng.chance(self.config.seed_chance) {
+            return rng.choose(&seeds).copied();
+        }
+        rng.choose(&peers).copied()
+    }
+
+    /// Starts a gossip round: the peer to contact and the digest to send it.
+    pub fn start_round(&self, rng: &mut SimRng) -> Option<(NodeId, Digest)> {
+        self.pick_peer(rng).map(|peer| (peer, self.list.digest()))
+    }
+
+    /// Answers a peer's digest: the [`Delta`] of entries it lacks or holds older, and a
+    /// [`Request`] for the entries this node lacks or holds older. Changes only the traffic
+    /// counters: this view is updated when the requested entries arrive in a delta.
+    pub fn on_digest(&mut self, from: NodeId, digest: Digest) -> (Delta, Request) {
+        let _ = from;
+        let (delta, request) = self.list.compare(&digest);
+        self.traffic.digest(&digest);
+        self.traffic.delta(&delta);
+        self.traffic.request(&request);
+        (delta, request)
+    }
+
+    /// Answers a peer's request with the entries it asked for.
+    pub fn on_request(&mut self, request: &Request) -> Delta {
+        let delta = self.list.entries_for(request);
+        if !request.is_empty() {
+            self.traffic.delta(&delta);
+        }
+        delta
+    }
+
+    /// Merges a peer's delta; returns whether the view changed.
+    pub fn on_delta(&mut self, delta: Delta) -> bool {
+        self.list.apply(&delta)
+    }
+
+    /// Reconciles directly with another list (full-state merge); returns whether it changed.
+    pub fn merge(&mut self, other: &MembershipList) -> bool {
+        self.list.merge(other)
+    }
+
+    /// The ring this view implies: the nodes with status `Member` or `Leaving`.
+    ///
+    /// Deterministic in (those entries, `strategy`, `ring_seed`): the lowest node id builds the
+    /// ring from the stream `ring/<id>`, then the others join in increasing id order, each
+    /// drawing from its own stream `ring/<id>`. Under strategies 1 and 2 a node's tokens
+    /// therefore depend only on the seed and its own id and capacity (a node picks its tokens
+    /// once, §4.8); under strategy 3 the deal is a function of the member set. Every node with
+    /// equal views builds equal rings.
+    pub fn ring_view(&self, strategy: PartitionStrategy, ring_seed: u64) -> Result<Ring, MembershipError> {
+        let mut members = self.list.iter().filter(|e| e.status.on_ring()).map(|e| e.member);
+        let first = members.next().ok_or(MembershipError::NoRingMembers)?;
+        let stream = |m: &RingMember| SimRng::stream(ring_seed, &format!("ring/{}", m.node.0));
+        let mut ring = Ring::new(&[first], strategy, &mut stream(&first)).map_err(MembershipError::Ring)?;
+        for m in members {
+            ring.join(m, &mut stream(&m)).map_err(MembershipError::Ring)?;
+        }
+        Ok(ring)
+    }
+}
