@@ -43,6 +43,34 @@ pub struct NodeSummary {
     pub counters: BTreeMap<String, u64>,
 }
 
+/// Latency at fixed quantiles, per operation kind (`latency_cdf` in `report.json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyCdf {
+    /// The quantiles, ascending (0.01 to 0.99 by 0.01, then 0.999, 0.9999 and 1).
+    pub quantiles: Vec<f64>,
+    /// Per operation kind with successful operations: latency in ms at each quantile.
+    pub ms: BTreeMap<String, Vec<f64>>,
+}
+
+impl LatencyCdf {
+    /// The quantiles the report carries: 0.01 to 0.99 by 0.01, then 0.999, 0.9999 and 1.
+    pub fn standard_quantiles() -> Vec<f64> {
+        (1..100).map(|i| f64::from(i) / 100.0).chain([0.999, 0.9999, 1.0]).collect()
+    }
+}
+
+/// One fault of the timeline, as an interval of simulated time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultInterval {
+    /// When it began, seconds.
+    pub at_s: f64,
+    /// When it ended (restart, resume, heal), seconds; `null` when it lasted to the end of the
+    /// run. Equal to `at_s` for instantaneous actions (clock jumps, loss settings, ...).
+    pub until_s: Option<f64>,
+    /// What it was, e.g. `crash n2`, `partition split`.
+    pub label: String,
+}
+
 /// The report of one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -96,6 +124,13 @@ pub struct RunReport {
     /// Requests and keys per node, load-balance efficiency, out-of-balance nodes.
     #[serde(default)]
     pub load: LoadSection,
+    /// Latency CDF points per operation kind (successful operations), for the CDF chart.
+    #[serde(default)]
+    pub latency_cdf: LatencyCdf,
+    /// The fault timeline as intervals (a crash until its restart, a partition until its heal,
+    /// ...), for shading charts.
+    #[serde(default)]
+    pub faults: Vec<FaultInterval>,
     /// Every checker's verdict.
     pub checks: Vec<crate::checks::Verdict>,
     /// The effective scenario, defaults filled in.

@@ -187,6 +187,9 @@ fn cmd_run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, json: boo
     let rep = report::build(&l.scenario, &l.source, &outcome);
     let dir = out.unwrap_or_else(|| PathBuf::from(l.scenario.outputs.dir.clone().unwrap_or_else(|| "out".into())));
     write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
+    for (name, text) in reports::derived_files(&rep) {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
     if json {
         print!("{}", rep.to_json());
     } else {

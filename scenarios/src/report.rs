@@ -2,9 +2,11 @@
 
 use crate::history::{OpKind, OpRecord};
 use crate::run::RunOutcome;
+use crate::spec::Admin;
 use crate::spec::Scenario;
 use dynamo_model::msg::Msg;
-use reports::{LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
+use reports::{FaultInterval, LatencyCdf, LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
+use sim_core::fault::Fault;
 use sim_core::{Message, ProcId};
 use std::collections::BTreeMap;
 
@@ -44,6 +46,8 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         convergence: m.convergence,
         cost: m.cost,
         load: m.load,
+        latency_cdf: latency_cdf(&out.history),
+        faults: fault_intervals(scenario, world.now().as_secs_f64()),
         checks: crate::check::invariants::check_all(scenario, out),
         scenario: serde_json::to_value(&effective).unwrap_or_default(),
     }
@@ -83,6 +87,65 @@ pub fn summarize(ops: &[&OpRecord], sla_ms: f64) -> OpSummary {
         within_sla: ratio(within),
         latency_ms: h.summary(),
     }
+}
+
+/// Latency at the standard quantiles per operation kind with successful operations.
+fn latency_cdf(history: &[OpRecord]) -> LatencyCdf {
+    let quantiles = LatencyCdf::standard_quantiles();
+    let mut ms = BTreeMap::new();
+    for kind in OpKind::ALL {
+        let mut h = LatencyHistogram::new();
+        history.iter().filter(|r| r.kind == kind && r.ok()).for_each(|r| h.record(r.latency().0));
+        if !h.is_empty() {
+            let points = quantiles.iter().map(|&q| reports::latency::round3(h.quantile_ms(q))).collect();
+            ms.insert(kind.name().to_string(), points);
+        }
+    }
+    LatencyCdf { quantiles, ms }
+}
+
+/// The scenario's fault timeline as intervals: a crash, wipe or pause until its delayed or
+/// explicit restart or resume, a partition, clog or slowdown until the heal naming it (or
+/// healing all); other actions are instants. Open intervals last to the end (`None`).
+pub fn fault_intervals(s: &Scenario, end_s: f64) -> Vec<FaultInterval> {
+    let mut timeline: Vec<_> = s.faults.iter().filter(|a| a.at_s <= end_s).collect();
+    timeline.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    let mut out = Vec::new();
+    for (i, a) in timeline.iter().enumerate() {
+        let later = &timeline[i + 1..];
+        let end = |t: f64| Some(t).filter(|t| *t <= end_s);
+        let (label, until_s) = match (&a.fault, &a.admin) {
+            (Some(f @ (Fault::Crash { node, restart_after_ms: d } | Fault::Wipe { node, restart_after_ms: d })), _) => {
+                let explicit = later.iter().find(|b| matches!(&b.fault, Some(Fault::Restart { node: n }) if n == node));
+                let until = d.map(|d| a.at_s + d / 1e3).or(explicit.map(|b| b.at_s));
+                (format!("{} n{}", f.label(), node.0), until.and_then(end))
+            }
+            (Some(Fault::Pause { node, resume_after_ms: d }), _) => {
+                let explicit = later.iter().find(|b| matches!(&b.fault, Some(Fault::Resume { node: n }) if n == node));
+                let until = d.map(|d| a.at_s + d / 1e3).or(explicit.map(|b| b.at_s));
+                (format!("pause n{}", node.0), until.and_then(end))
+            }
+            (Some(f @ (Fault::Partition { name, .. } | Fault::Clog { name, .. } | Fault::Slow { name, .. })), _) => {
+                let heal = later.iter().find(
+                    |b| matches!(&b.fault, Some(Fault::Heal { name: h }) if h.as_ref().is_none_or(|h| h == name)),
+                );
+                (format!("{} {name}", f.label()), heal.map(|b| b.at_s))
+            }
+            (Some(Fault::Restart { .. } | Fault::Resume { .. } | Fault::Heal { .. }), _) => continue,
+            (Some(f), _) => {
+                let node = f.node().map(|n| format!(" n{}", n.0)).unwrap_or_default();
+                (format!("{}{node}", f.label()), Some(a.at_s))
+            }
+            (None, Some(Admin::Replace { node, after_ms })) => {
+                (format!("replace n{node}"), end(a.at_s + after_ms / 1e3))
+            }
+            (None, Some(Admin::Join { node })) => (format!("join n{node}"), Some(a.at_s)),
+            (None, Some(Admin::Leave { node })) => (format!("leave n{node}"), Some(a.at_s)),
+            (None, None) => continue,
+        };
+        out.push(FaultInterval { at_s: a.at_s, until_s, label });
+    }
+    out
 }
 
 fn network(out: &RunOutcome) -> BTreeMap<String, BTreeMap<String, u64>> {

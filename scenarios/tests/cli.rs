@@ -39,6 +39,25 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// The files `dynsim run` writes into its output directory, sorted.
+fn run_outputs() -> Vec<String> {
+    let mut v: Vec<String> = ["metrics.csv", "report.html", "report.json", "timeseries.csv"].map(String::from).into();
+    for c in [
+        "availability",
+        "divergence_over_time",
+        "latency_cdf",
+        "latency_over_time",
+        "load_per_node",
+        "repair_activity",
+        "t_visibility",
+        "versions_per_read",
+    ] {
+        v.push(format!("charts/{c}.svg"));
+    }
+    v.sort();
+    v
+}
+
 /// Every file below `dir`, relative to it, sorted.
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
@@ -72,7 +91,11 @@ fn run_writes_report_json_and_prints_a_summary_with_the_trace_hash() {
     let hash = report["trace_hash"].as_str().expect("a trace hash");
     assert!(hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
     assert_eq!(report["scenario_name"], "small");
-    assert_eq!(files_under(&out_dir), vec!["report.json".to_string()], "only the report, no partial files");
+    assert_eq!(files_under(&out_dir), run_outputs(), "the report and its derived files, no partial files");
+    let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html written");
+    assert!(html.contains(hash) && html.matches("<svg").count() == 8, "the page names the run and inlines the charts");
+    let csv = std::fs::read_to_string(out_dir.join("metrics.csv")).expect("metrics.csv written");
+    assert!(csv.contains(&format!("run,,trace_hash,{hash}")), "{csv}");
 
     let summary = stdout_of(&out);
     assert!(summary.contains(&format!("trace hash {hash}")), "{summary}");
@@ -126,6 +149,10 @@ fn cli_reports_are_byte_identical_across_runs_and_to_an_in_process_run() {
         reports.push(std::fs::read(out_dir.join("report.json")).expect("report written"));
     }
     assert!(reports[0] == reports[1], "two CLI runs of one scenario and seed wrote different reports");
+    for f in run_outputs() {
+        let read = |sub: &str| std::fs::read(dir.path().join(sub).join(&f)).expect("written");
+        assert!(read("first") == read("second"), "two CLI runs wrote different {f}");
+    }
 
     // The binary names its source as given on the command line; so does the in-process build.
     let source = file.display().to_string();
@@ -373,7 +400,7 @@ fn a_failed_run_leaves_an_existing_report_alone() {
     assert_eq!(failed.status.code(), Some(2), "{}", stderr_of(&failed));
     assert!(stderr_of(&failed).contains("8:24: error at network.loss: probability must be in [0, 1], got 1.5"));
     assert_eq!(std::fs::read(out_dir.join("report.json")).expect("still there"), before);
-    assert_eq!(files_under(&out_dir), vec!["report.json".to_string()]);
+    assert_eq!(files_under(&out_dir), run_outputs());
 }
 
 #[test]

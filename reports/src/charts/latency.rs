@@ -1,0 +1,163 @@
+//! Latency and availability charts: the latency CDF per operation kind, p50/p99/p99.9 over
+//! time and the success ratio over time, with the fault timeline shaded.
+
+use super::{Chart, colour, end_s, render, shade_faults, span};
+use crate::run_report::RunReport;
+use plotters::prelude::*;
+
+/// Latency CDF per operation kind (successful operations), log-scaled latency axis so the tail
+/// shows.
+pub fn cdf(r: &RunReport) -> Chart {
+    let title = "Latency CDF per operation kind";
+    let q = &r.latency_cdf.quantiles;
+    let series: Vec<(&String, Vec<(f64, f64)>)> = r
+        .latency_cdf
+        .ms
+        .iter()
+        .map(|(k, ms)| (k, ms.iter().zip(q).filter(|(m, _)| **m > 0.0).map(|(m, q)| (*m, *q)).collect::<Vec<_>>()))
+        .filter(|(_, pts)| !pts.is_empty())
+        .collect();
+    let (lo, hi) = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|x| x.0))
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    render("latency_cdf", title, !series.is_empty(), |root| {
+        let (lo, hi) = (lo * 0.8, hi * 1.25);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
+        chart.configure_mesh().x_desc("latency (ms, log scale)").y_desc("fraction of operations ≤ latency").draw()?;
+        for (i, (kind, pts)) in series.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
+                .label(kind.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Latency percentiles (p50, p99, p99.9) of all reads and all writes per window, log-scaled,
+/// with faults shaded and labelled.
+pub fn percentiles_over_time(r: &RunReport) -> Chart {
+    let title = "Latency percentiles over time";
+    let mut series: Vec<(String, usize, Series)> = Vec::new();
+    for (i, kind) in ["all_reads", "all_writes"].into_iter().enumerate() {
+        for (j, (p, pick)) in [
+            ("p50", (|o: &crate::metrics::WindowOps| o.p50_ms) as fn(&_) -> f64),
+            ("p99", |o| o.p99_ms),
+            ("p99.9", |o| o.p999_ms),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let pts: Vec<(f64, f64)> = r
+                .windows
+                .windows
+                .iter()
+                .filter_map(|w| w.ops.get(kind).filter(|o| o.ok > 0).map(|o| (w.start_s, pick(o))))
+                .filter(|(_, v)| *v > 0.0)
+                .collect();
+            if !pts.is_empty() {
+                series.push((format!("{kind} {p}"), [0, 2, 4, 1, 3, 6][i * 3 + j], pts));
+            }
+        }
+    }
+    let (lo, hi) = series
+        .iter()
+        .flat_map(|(_, _, p)| p.iter().map(|x| x.1))
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let end = end_s(r);
+    render("latency_over_time", title, !series.is_empty(), |root| {
+        let (lo, hi) = (lo * 0.8, hi * 2.0);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..end, (lo..hi).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
+            .y_desc("latency (ms, log scale)")
+            .draw()?;
+        shade_faults(&mut chart, &r.faults, end, lo, hi)?;
+        for (name, ci, pts) in &series {
+            let c = colour(*ci);
+            let style = c.stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), style))?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Availability (success ratio per window) of all reads and all writes, faults shaded.
+pub fn availability_over_time(r: &RunReport) -> Chart {
+    let title = "Availability over time";
+    let series: Vec<(&str, Vec<(f64, f64)>)> = ["all_reads", "all_writes"]
+        .into_iter()
+        .map(|k| {
+            let pts = r
+                .windows
+                .windows
+                .iter()
+                .filter_map(|w| w.ops.get(k).filter(|o| o.completed > 0).map(|o| (w.start_s, o.success_ratio)))
+                .collect::<Vec<_>>();
+            (k, pts)
+        })
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    let lo = series.iter().flat_map(|(_, p)| p.iter().map(|x| x.1)).fold(1.0_f64, f64::min);
+    let end = end_s(r);
+    render("availability", title, !series.is_empty(), |root| {
+        let (lo, hi) = span((lo - 0.05).max(0.0), 1.02);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..end, lo..hi)?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
+            .y_desc("success ratio (ok / completed)")
+            .draw()?;
+        shade_faults(&mut chart, &r.faults, end, lo, hi)?;
+        for (i, (kind, pts)) in series.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
+                .label(*kind)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// The points of one line, (x, y).
+type Series = Vec<(f64, f64)>;

@@ -1,0 +1,286 @@
+//! SVG charts of a run report (plotters, SVG backend; text is plain SVG `<text>`, so no font
+//! files are needed).
+//!
+//! Every chart has a title, axis labels with units and a legend; a chart whose data is empty
+//! renders a valid SVG saying "no data" instead. Output is a function of the report alone.
+//!
+//! - [`latency`]: latency CDF, percentiles over time, availability over time.
+//! - [`consistency`]: versions per read, divergent replicas over time, t-visibility.
+//! - [`cluster`]: hinted handoff / read repair activity, load per node.
+
+pub mod cluster;
+pub mod consistency;
+pub mod latency;
+
+use crate::run_report::{FaultInterval, RunReport};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Width of every chart, in pixels.
+pub const WIDTH: u32 = 800;
+/// Height of every chart, in pixels.
+pub const HEIGHT: u32 = 440;
+
+/// One rendered chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    /// File stem: the chart is written to `charts/<name>.svg`.
+    pub name: &'static str,
+    /// Its title.
+    pub title: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// The result of drawing into a chart; errors fall back to a "no data" chart.
+pub(crate) type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Every chart of a report, in a fixed order.
+pub fn all(r: &RunReport) -> Vec<Chart> {
+    vec![
+        latency::cdf(r),
+        latency::percentiles_over_time(r),
+        latency::availability_over_time(r),
+        consistency::versions_per_read(r),
+        consistency::divergence_over_time(r),
+        consistency::visibility(r),
+        cluster::repair_activity(r),
+        cluster::load_per_node(r),
+    ]
+}
+
+/// Renders a chart with `draw`; an empty data set (`has_data` false) or a drawing error gives a
+/// "no data" SVG with the same title.
+pub(crate) fn render(
+    name: &'static str,
+    title: &str,
+    has_data: bool,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
+) -> Chart {
+    let mut svg = String::new();
+    let ok = has_data && {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).is_ok() && draw(&root).is_ok() && root.present().is_ok()
+    };
+    if !ok {
+        svg = no_data_svg(title);
+    }
+    Chart { name, title: title.to_string(), svg }
+}
+
+/// A valid SVG with the title and "no data".
+pub fn no_data_svg(title: &str) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let style = ("sans-serif", 22).into_font().color(&BLACK);
+        let _ = root.draw(&Text::new(title.to_string(), (20, 20), style.clone()));
+        let centre = ((WIDTH / 2) as i32 - 40, (HEIGHT / 2) as i32);
+        let _ =
+            root.draw(&Text::new("no data", centre, ("sans-serif", 20).into_font().color(&RGBColor(120, 120, 120))));
+        let _ = root.present();
+    }
+    svg
+}
+
+/// The palette of series colours (colour-blind friendly, Okabe–Ito).
+pub(crate) const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 120, 120),
+    RGBColor(240, 228, 66),
+];
+
+/// The colour of series `i`.
+pub(crate) fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Fault shading colour.
+const FAULT: RGBColor = RGBColor(220, 50, 47);
+
+/// Shades every fault interval of the report over `[y0, y1]` and labels it at the top; an
+/// instantaneous fault is a thin band. Adds one legend entry, "faults".
+pub(crate) fn shade_faults<DB: DrawingBackend, Y: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    faults: &[FaultInterval],
+    end_s: f64,
+    y0: f64,
+    y1: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    if faults.is_empty() {
+        return Ok(());
+    }
+    let min_w = (end_s / 400.0).max(1e-3);
+    let rects: Vec<_> = faults
+        .iter()
+        .map(|f| {
+            let until = f.until_s.unwrap_or(end_s).max(f.at_s + min_w);
+            Rectangle::new([(f.at_s, y0), (until, y1)], FAULT.mix(0.12).filled())
+        })
+        .collect();
+    chart
+        .draw_series(rects)?
+        .label("faults")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], FAULT.mix(0.3).filled()));
+    let labels =
+        faults.iter().map(|f| Text::new(f.label.clone(), (f.at_s, y1), ("sans-serif", 11).into_font().color(&FAULT)));
+    chart.draw_series(labels)?;
+    Ok(())
+}
+
+/// A `[lo, hi]` range that is never empty (plotters needs `lo < hi`).
+pub(crate) fn span(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() { (lo.min(hi), lo.max(hi)) } else { (0.0, 1.0) };
+    if hi - lo > 1e-12 { (lo, hi) } else { (lo - 0.5_f64.max(lo.abs() * 0.1), hi + 0.5_f64.max(hi.abs() * 0.1)) }
+}
+
+/// The end of the time axis: the run's end, or 1 s.
+pub(crate) fn end_s(r: &RunReport) -> f64 {
+    if r.sim_end_s > 0.0 { r.sim_end_s } else { 1.0 }
+}
+
+/// A bar chart over categories: one bar per series within each category (side by side, or
+/// stacked when `stacked`).
+pub(crate) fn bars(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    cats: &[String],
+    series: &[(String, Vec<f64>)],
+    stacked: bool,
+) -> DrawResult {
+    let n = cats.len().max(1);
+    let height = |i: usize| -> f64 {
+        let vals = series.iter().map(|(_, v)| v.get(i).copied().unwrap_or(0.0));
+        if stacked { vals.sum() } else { vals.fold(0.0, f64::max) }
+    };
+    let top = (0..n).map(height).fold(0.0_f64, f64::max);
+    let top = if top > 0.0 { top * 1.15 } else { 1.0 };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top)?;
+    let label = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 { cats.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n + 1)
+        .x_label_formatter(&label)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()?;
+    let k = series.len().max(1) as f64;
+    let mut base = vec![0.0; n];
+    for (s, (name, vals)) in series.iter().enumerate() {
+        let c = colour(s);
+        let rects: Vec<_> = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let x = i as f64;
+                let (x0, x1, y0) = if stacked {
+                    (x - 0.35, x + 0.35, base[i])
+                } else {
+                    let w = 0.8 / k;
+                    (x - 0.4 + w * s as f64, x - 0.4 + w * (s as f64 + 1.0), 0.0)
+                };
+                let r = Rectangle::new([(x0, y0), (x1, y0 + v)], c.filled());
+                if stacked {
+                    base[i] += v;
+                }
+                r
+            })
+            .collect();
+        chart
+            .draw_series(rects)?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.85))
+        .draw()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+
+    fn is_svg(s: &str) -> bool {
+        let s = s.trim();
+        s.starts_with("<svg") && s.ends_with("</svg>") && s.matches("<svg").count() == 1
+    }
+
+    #[test]
+    fn every_chart_of_a_full_report_has_a_title_axes_and_a_legend() {
+        let r = testdata::sample();
+        let charts = all(&r);
+        assert_eq!(charts.len(), 8);
+        let mut names: Vec<_> = charts.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 8, "chart names are unique");
+        for c in &charts {
+            assert!(is_svg(&c.svg), "{}: {}", c.name, c.svg);
+            assert!(!c.svg.contains("no data"), "{} has data", c.name);
+            assert!(c.svg.contains(&c.title), "{}: title", c.name);
+            // The legend draws its box with the background colour at 0.85 opacity.
+            assert!(c.svg.contains("opacity=\"0.85\""), "{}: legend", c.name);
+        }
+        let over_time = charts.iter().find(|c| c.name == "latency_over_time").expect("present");
+        assert!(over_time.svg.contains("partition split") && over_time.svg.contains("crash n2"), "faults labelled");
+        assert!(over_time.svg.contains("latency (ms, log scale)"), "y axis with units");
+    }
+
+    #[test]
+    fn charts_of_empty_sections_say_no_data() {
+        let mut r = testdata::empty();
+        r.windows.window_s = 1.0;
+        r.windows.windows = vec![crate::metrics::Window { start_s: 0.0, ops: Default::default() }];
+        r.load.nodes = Vec::new();
+        for c in all(&r) {
+            assert!(is_svg(&c.svg), "{}: {}", c.name, c.svg);
+            assert!(c.svg.contains("no data"), "{}: {}", c.name, c.svg);
+            assert!(c.svg.contains(&c.title), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn a_degenerate_section_renders_without_panicking() {
+        // One point, all-equal values, zero latencies: ranges must never be empty.
+        let mut r = testdata::sample();
+        r.latency_cdf.ms.insert("put".into(), vec![0.0; r.latency_cdf.quantiles.len()]);
+        r.divergence.over_time.truncate(1);
+        r.visibility.reads.bins.truncate(1);
+        r.faults.push(FaultInterval { at_s: 9.0, until_s: Some(9.0), label: "clock_jump n0".into() });
+        r.load.nodes.iter_mut().for_each(|n| *n = Default::default());
+        for c in all(&r) {
+            assert!(is_svg(&c.svg), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn charts_are_deterministic() {
+        assert_eq!(all(&testdata::sample()), all(&testdata::sample()));
+        assert_eq!(all(&testdata::empty()), all(&testdata::empty()));
+    }
+}

@@ -1,0 +1,305 @@
+//! Tidy CSV exports of a run report: `metrics.csv` (one row per scalar metric) and
+//! `timeseries.csv` (one row per time window per metric).
+//!
+//! Written by hand (no csv crate): fields are quoted only when they hold a comma, a quote or a
+//! line break. Floats use Rust's shortest round-trip formatting, so the bytes are a function of
+//! the report alone; a `null` figure is an empty `value`.
+
+use crate::run_report::RunReport;
+use std::fmt::Write;
+
+/// Header of `metrics.csv`.
+pub const METRICS_HEADER: &str = "section,op,metric,value";
+/// Header of `timeseries.csv`.
+pub const TIMESERIES_HEADER: &str = "t_s,op,metric,value";
+
+/// Formats a float stably: shortest round-trip digits, `-0` as `0`, non-finite as empty.
+pub fn fmt_f64(x: f64) -> String {
+    if !x.is_finite() {
+        String::new()
+    } else if x == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Quotes a field if it needs it (comma, quote, CR or LF), doubling inner quotes.
+pub fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// A value of one CSV row.
+enum Val {
+    U(u64),
+    F(f64),
+    Null,
+    S(String),
+}
+
+impl Val {
+    fn text(&self) -> String {
+        match self {
+            Val::U(u) => u.to_string(),
+            Val::F(f) => fmt_f64(*f),
+            Val::Null => String::new(),
+            Val::S(s) => s.clone(),
+        }
+    }
+}
+
+fn opt(x: Option<f64>) -> Val {
+    x.map_or(Val::Null, Val::F)
+}
+
+fn optu(x: Option<u64>) -> Val {
+    x.map_or(Val::Null, Val::U)
+}
+
+/// Rows collected before rendering.
+struct Rows {
+    out: String,
+}
+
+impl Rows {
+    fn new(header: &str) -> Rows {
+        Rows { out: format!("{header}\n") }
+    }
+
+    fn push(&mut self, a: &str, b: &str, metric: &str, v: Val) {
+        let _ = writeln!(self.out, "{},{},{},{}", quote(a), quote(b), quote(metric), quote(&v.text()));
+    }
+}
+
+/// `metrics.csv`: `section,op,metric,value`, one row per scalar metric of the report. `op` names
+/// what the metric is about within its section: an operation kind, a message kind, a node
+/// (`n3`), a curve, or empty for section-wide figures.
+pub fn metrics_csv(r: &RunReport) -> String {
+    let mut w = Rows::new(METRICS_HEADER);
+    w.push("run", "", "seed", Val::U(r.seed));
+    w.push("run", "", "trace_hash", Val::S(r.trace_hash.clone()));
+    w.push("run", "", "sim_end_s", Val::F(r.sim_end_s));
+    w.push("run", "", "events", Val::U(r.events));
+    w.push("run", "", "sla_ms", Val::F(r.sla_ms));
+    for (kind, o) in &r.ops {
+        let l = &o.latency_ms;
+        for (m, v) in [
+            ("completed", Val::U(o.completed)),
+            ("ok", Val::U(o.ok)),
+            ("failed", Val::U(o.failed)),
+            ("success_ratio", Val::F(o.success_ratio)),
+            ("within_sla", Val::F(o.within_sla)),
+            ("latency_mean_ms", Val::F(l.mean)),
+            ("latency_p50_ms", Val::F(l.p50)),
+            ("latency_p90_ms", Val::F(l.p90)),
+            ("latency_p99_ms", Val::F(l.p99)),
+            ("latency_p999_ms", Val::F(l.p999)),
+            ("latency_max_ms", Val::F(l.max)),
+        ] {
+            w.push("ops", kind, m, v);
+        }
+    }
+    for (k, v) in &r.workload {
+        w.push("workload", "", k, Val::U(*v));
+    }
+    for (kind, fields) in &r.network {
+        for (k, v) in fields {
+            w.push("network", kind, k, Val::U(*v));
+        }
+    }
+    for n in &r.nodes {
+        let node = format!("n{}", n.node);
+        w.push("nodes", &node, "up", Val::U(u64::from(n.up)));
+        for (k, v) in &n.counters {
+            w.push("nodes", &node, k, Val::U(*v));
+        }
+    }
+    let d = &r.divergence;
+    for (kind, shapes) in &d.reads {
+        for (name, b) in [("versions", &shapes.versions), ("siblings", &shapes.siblings)] {
+            w.push("divergence", kind, &format!("{name}_total"), Val::U(b.total));
+            for (bucket, share) in &b.shares {
+                w.push("divergence", kind, &format!("{name}_share_{bucket}"), Val::F(*share));
+            }
+            w.push("divergence", kind, &format!("{name}_mean"), opt(b.mean));
+        }
+    }
+    w.push("divergence", "", "max_divergent_fraction", opt(d.max_divergent_fraction));
+    w.push("divergence", "", "mean_divergent_fraction", opt(d.mean_divergent_fraction));
+    for (kind, s) in &r.staleness.by_kind {
+        w.push("staleness", kind, "reads", Val::U(s.reads));
+        w.push("staleness", kind, "with_prior_write", Val::U(s.with_prior_write));
+        w.push("staleness", kind, "stale", Val::U(s.stale));
+        w.push("staleness", kind, "stale_ratio", opt(s.stale_ratio));
+        w.push("staleness", kind, "fresh_via_newer_write", Val::U(s.fresh_via_newer_write));
+        w.push("staleness", kind, "k_mean", opt(s.k.mean));
+        w.push("staleness", kind, "k_max", Val::U(s.k.max));
+    }
+    for (curve, c) in [("probes", &r.visibility.probes), ("reads", &r.visibility.reads)] {
+        w.push("visibility", curve, "reads", Val::U(c.reads));
+        w.push("visibility", curve, "consistent", Val::U(c.consistent));
+        w.push("visibility", curve, "p_consistent", opt(c.p_consistent));
+    }
+    let du = &r.durability;
+    w.push("durability", "", "versioning", Val::S(du.versioning.clone()));
+    w.push("durability", "", "acked_writes", Val::U(du.acked_writes));
+    w.push("durability", "", "lost_acked_writes", Val::U(du.lost_acked_writes));
+    w.push("durability", "", "lww_overwritten", Val::U(du.lww_overwritten));
+    w.push("durability", "", "lost_acked_writes_unexcused", Val::U(du.lost_acked_writes_unexcused));
+    w.push("durability", "", "failed_writes", Val::U(du.failed_writes));
+    w.push("durability", "", "failed_writes_surviving", Val::U(du.failed_writes_surviving));
+    let c = &r.convergence;
+    w.push("convergence", "", "last_heal_s", opt(c.last_heal_s));
+    w.push("convergence", "", "workload_end_s", Val::F(c.workload_end_s));
+    w.push("convergence", "", "converged_at_s", opt(c.converged_at_s));
+    w.push("convergence", "", "convergence_s", opt(c.convergence_s));
+    w.push("convergence", "", "after_workload_end_s", opt(c.after_workload_end_s));
+    w.push("convergence", "", "divergent_keys_at_end", Val::U(c.divergent_keys_at_end));
+    w.push("convergence", "", "keys_at_end", Val::U(c.keys_at_end));
+    let co = &r.cost;
+    w.push("cost", "", "client_ops", Val::U(co.client_ops));
+    w.push("cost", "", "messages", Val::U(co.messages));
+    w.push("cost", "", "bytes", Val::U(co.bytes));
+    w.push("cost", "", "messages_per_op", opt(co.messages_per_op));
+    w.push("cost", "", "bytes_per_op", opt(co.bytes_per_op));
+    for (kind, k) in &co.by_kind {
+        w.push("cost", kind, "messages", Val::U(k.messages));
+        w.push("cost", kind, "bytes", Val::U(k.bytes));
+        w.push("cost", kind, "messages_per_op", opt(k.messages_per_op));
+        w.push("cost", kind, "bytes_per_op", opt(k.bytes_per_op));
+    }
+    w.push("cost", "", "hinted_writes", Val::U(co.hinted_writes));
+    w.push("cost", "", "hints_stored", Val::U(co.hints_stored));
+    w.push("cost", "", "hinted_handoffs", Val::U(co.hinted_handoffs));
+    w.push("cost", "", "read_repairs", Val::U(co.read_repairs));
+    w.push("cost", "", "anti_entropy_keys_repaired", optu(co.anti_entropy_keys_repaired));
+    let lo = &r.load;
+    for n in &lo.nodes {
+        let node = format!("n{}", n.node);
+        w.push("load", &node, "requests", Val::U(n.requests));
+        w.push("load", &node, "replica_reads", Val::U(n.replica_reads));
+        w.push("load", &node, "replica_writes", Val::U(n.replica_writes));
+        w.push("load", &node, "coordinated", Val::U(n.coordinated));
+        w.push("load", &node, "keys", Val::U(n.keys));
+    }
+    for (name, b) in [("requests", &lo.requests), ("keys", &lo.keys)] {
+        w.push("load", "", &format!("{name}_mean"), Val::F(b.mean));
+        w.push("load", "", &format!("{name}_max"), Val::U(b.max));
+        w.push("load", "", &format!("{name}_min"), Val::U(b.min));
+        w.push("load", "", &format!("{name}_efficiency"), opt(b.efficiency));
+        w.push("load", "", &format!("{name}_out_of_balance_share"), opt(b.out_of_balance_share));
+    }
+    for v in &r.checks {
+        let (status, n) = match &v.status {
+            crate::Status::Pass => ("pass", 0),
+            crate::Status::Fail { violations, .. } => ("fail", *violations),
+            crate::Status::NotApplicable { .. } => ("not_applicable", 0),
+        };
+        w.push("checks", &v.invariant, "status", Val::S(status.to_string()));
+        w.push("checks", &v.invariant, "violations", Val::U(n));
+    }
+    w.out
+}
+
+/// `timeseries.csv`: `t_s,op,metric,value`, one row per time window per metric: the `windows`
+/// (per operation kind), the divergence samples (`op` = `replicas`) and the load windows
+/// (`op` = `nodes`). `t_s` is the window start or sample time.
+pub fn timeseries_csv(r: &RunReport) -> String {
+    let mut w = Rows::new(TIMESERIES_HEADER);
+    for win in &r.windows.windows {
+        let t = fmt_f64(win.start_s);
+        for (kind, o) in &win.ops {
+            w.push(&t, kind, "completed", Val::U(o.completed));
+            w.push(&t, kind, "ok", Val::U(o.ok));
+            w.push(&t, kind, "success_ratio", Val::F(o.success_ratio));
+            w.push(&t, kind, "within_sla", Val::F(o.within_sla));
+            w.push(&t, kind, "p50_ms", Val::F(o.p50_ms));
+            w.push(&t, kind, "p99_ms", Val::F(o.p99_ms));
+            w.push(&t, kind, "p999_ms", Val::F(o.p999_ms));
+            if let Some(s) = o.stale_reads {
+                w.push(&t, kind, "stale_reads", Val::U(s));
+            }
+        }
+    }
+    for s in &r.divergence.over_time {
+        let t = fmt_f64(s.t_s);
+        w.push(&t, "replicas", "keys", Val::U(s.keys));
+        w.push(&t, "replicas", "divergent_keys", Val::U(s.divergent));
+        w.push(&t, "replicas", "divergent_fraction", Val::F(s.fraction));
+    }
+    for l in &r.load.over_time {
+        let t = fmt_f64(l.start_s);
+        w.push(&t, "nodes", "requests", Val::U(l.requests));
+        w.push(&t, "nodes", "load_efficiency", opt(l.efficiency));
+        w.push(&t, "nodes", "out_of_balance_share", opt(l.out_of_balance_share));
+    }
+    w.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+
+    fn lines(s: &str) -> Vec<&str> {
+        s.lines().collect()
+    }
+
+    #[test]
+    fn metrics_csv_has_the_header_and_one_row_per_metric() {
+        let csv = metrics_csv(&testdata::sample());
+        let l = lines(&csv);
+        assert_eq!(l[0], METRICS_HEADER);
+        // run 5, ops 2×11, workload 1, network 2, nodes 3×2, divergence 2×14+2, staleness 2×7,
+        // visibility 6, durability 7, convergence 7, cost 10, load 3×5+10, checks 3×2.
+        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 6 + 30 + 14 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
+        assert!(l.iter().all(|r| r.split(',').count() == 4), "{csv}");
+        assert!(l.contains(&"ops,get,latency_p99_ms,20"), "{csv}");
+        assert!(l.contains(&"cost,,anti_entropy_keys_repaired,"), "null is an empty value: {csv}");
+        assert!(l.contains(&"checks,no_lost_writes,violations,1"), "{csv}");
+        assert!(csv.ends_with('\n'));
+    }
+
+    #[test]
+    fn timeseries_csv_has_one_row_per_window_per_metric() {
+        let csv = timeseries_csv(&testdata::sample());
+        let l = lines(&csv);
+        assert_eq!(l[0], TIMESERIES_HEADER);
+        // Windows 0 and 2 (1 is empty): 2 kinds × 7 metrics + stale reads of all_reads;
+        // 2 divergence samples × 3; 2 load windows × 3.
+        assert_eq!(l.len() - 1, 2 * 15 + 6 + 6, "{csv}");
+        assert!(l.contains(&"2,all_reads,p99_ms,12.25"), "{csv}");
+        assert!(l.contains(&"1.5,replicas,divergent_fraction,0.2"), "{csv}");
+        assert!(l.contains(&"2,nodes,load_efficiency,"), "{csv}");
+        assert!(!l.iter().any(|r| r.starts_with("1,all_")), "an empty window has no rows: {csv}");
+    }
+
+    #[test]
+    fn an_empty_report_gives_just_the_headers_and_fixed_rows() {
+        let r = testdata::empty();
+        assert_eq!(timeseries_csv(&r), format!("{TIMESERIES_HEADER}\n"));
+        assert!(metrics_csv(&r).starts_with(&format!("{METRICS_HEADER}\nrun,,seed,0\n")));
+    }
+
+    #[test]
+    fn the_bytes_are_deterministic() {
+        let (a, b) = (testdata::sample(), testdata::sample());
+        assert_eq!(metrics_csv(&a).as_bytes(), metrics_csv(&b).as_bytes());
+        assert_eq!(timeseries_csv(&a).as_bytes(), timeseries_csv(&b).as_bytes());
+    }
+
+    #[test]
+    fn fields_are_quoted_only_when_needed_and_floats_are_stable() {
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(fmt_f64(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(fmt_f64(-0.0), "0");
+        assert_eq!(fmt_f64(3.0), "3");
+        assert_eq!(fmt_f64(f64::NAN), "");
+    }
+}

@@ -1,0 +1,291 @@
+//! `report.html`: one self-contained page (inline SVG charts, inline CSS, no scripts, no
+//! external resources) with the run's identity, summary tables, the checkers' verdicts and
+//! every chart.
+
+use crate::charts::Chart;
+use crate::checks::Status;
+use crate::run_report::RunReport;
+use std::fmt::Write;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}\
+table{border-collapse:collapse;margin:0.5em 0 1.5em}\
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\
+th:first-child,td:first-child{text-align:left}\
+th{background:#f0f0f0}\
+code{background:#f4f4f4;padding:1px 4px}\
+.pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}.na{color:#666}\
+figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
+
+/// A float with `digits` decimals, or `–` for `null`.
+fn num(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
+}
+
+/// A table from a header and rows of already-escaped cells.
+fn table(s: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    s.push_str("<table><tr>");
+    for h in header {
+        let _ = write!(s, "<th>{}</th>", escape(h));
+    }
+    s.push_str("</tr>\n");
+    for r in rows {
+        s.push_str("<tr>");
+        for c in r {
+            let _ = write!(s, "<td>{c}</td>");
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</table>\n");
+}
+
+/// The page for `r` with `charts` (usually [`crate::charts::all`]). Deterministic: the same
+/// report and charts give the same bytes.
+pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
+    let mut s = String::new();
+    let name = if r.scenario_name.is_empty() { "(unnamed)" } else { r.scenario_name.as_str() };
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>dynsim report: {}</title><style>{STYLE}</style></head><body>\n",
+        escape(name)
+    );
+    let _ = writeln!(s, "<h1>dynsim report: {}</h1>", escape(name));
+    table(
+        &mut s,
+        &["", ""],
+        &[
+            vec!["scenario".into(), escape(name)],
+            vec!["seed".into(), r.seed.to_string()],
+            vec!["trace hash".into(), format!("<code>{}</code>", escape(&r.trace_hash))],
+            vec!["replay".into(), format!("<code>{}</code>", escape(&r.replay))],
+            vec!["dynsim".into(), escape(&r.dynsim_version)],
+            vec!["simulated".into(), format!("{:.1} s, {} events", r.sim_end_s, r.events)],
+        ],
+    );
+    checks(&mut s, r);
+    ops(&mut s, r);
+    staleness(&mut s, r);
+    durability_and_convergence(&mut s, r);
+    load(&mut s, r);
+    s.push_str("<h2>Charts</h2>\n");
+    for c in charts {
+        // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of URLs.
+        let svg = c.svg.trim().replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
+        let _ = writeln!(s, "<figure id=\"{}\">\n{svg}\n</figure>", escape(c.name));
+    }
+    s.push_str("</body></html>\n");
+    s
+}
+
+fn checks(s: &mut String, r: &RunReport) {
+    s.push_str("<h2>Checks</h2>\n");
+    let rows: Vec<Vec<String>> = r
+        .checks
+        .iter()
+        .map(|v| {
+            let (verdict, detail) = match &v.status {
+                Status::Pass => ("<span class=\"pass\">pass</span>".to_string(), String::new()),
+                Status::Fail { violations, examples } => {
+                    let mut d = format!("{violations} violations");
+                    for e in examples {
+                        let _ = write!(
+                            d,
+                            "<br>at {:.6} s, key {}: {} ({})",
+                            e.at_s,
+                            e.key,
+                            escape(&e.detail),
+                            escape(&e.ops.join("; "))
+                        );
+                    }
+                    ("<span class=\"fail\">fail</span>".to_string(), d)
+                }
+                Status::NotApplicable { reason } => {
+                    ("<span class=\"na\">not applicable</span>".to_string(), escape(reason))
+                }
+            };
+            vec![escape(&v.invariant), verdict, detail]
+        })
+        .collect();
+    table(s, &["invariant", "verdict", "detail"], &rows);
+}
+
+fn ops(s: &mut String, r: &RunReport) {
+    s.push_str("<h2>Operations</h2>\n");
+    let rows: Vec<Vec<String>> = r
+        .ops
+        .iter()
+        .map(|(k, o)| {
+            let l = &o.latency_ms;
+            vec![
+                escape(k),
+                o.completed.to_string(),
+                format!("{:.3}", 100.0 * o.success_ratio),
+                format!("{:.3}", 100.0 * o.within_sla),
+                format!("{:.2}", l.p50),
+                format!("{:.2}", l.p99),
+                format!("{:.2}", l.p999),
+                format!("{:.2}", l.max),
+            ]
+        })
+        .collect();
+    let sla = format!("in SLA ({} ms) %", r.sla_ms);
+    table(s, &["op", "done", "ok %", &sla, "p50 ms", "p99 ms", "p99.9 ms", "max ms"], &rows);
+}
+
+fn staleness(s: &mut String, r: &RunReport) {
+    s.push_str("<h2>Staleness</h2>\n");
+    let rows: Vec<Vec<String>> = r
+        .staleness
+        .by_kind
+        .iter()
+        .map(|(k, st)| {
+            vec![
+                escape(k),
+                st.reads.to_string(),
+                st.with_prior_write.to_string(),
+                st.stale.to_string(),
+                num(st.stale_ratio.map(|x| 100.0 * x), 3),
+                num(st.k.mean, 3),
+                st.k.max.to_string(),
+            ]
+        })
+        .collect();
+    table(s, &["reads", "successful", "with prior write", "stale", "stale %", "mean k", "max k"], &rows);
+    let rows: Vec<Vec<String>> = [("probes", &r.visibility.probes), ("ordinary reads", &r.visibility.reads)]
+        .into_iter()
+        .map(|(k, c)| vec![k.to_string(), c.reads.to_string(), c.consistent.to_string(), num(c.p_consistent, 4)])
+        .collect();
+    table(s, &["t-visibility", "reads", "consistent", "P(consistent)"], &rows);
+}
+
+fn durability_and_convergence(s: &mut String, r: &RunReport) {
+    let d = &r.durability;
+    s.push_str("<h2>Durability</h2>\n");
+    let excused =
+        if d.data_destroying_faults.is_empty() { "–".to_string() } else { d.data_destroying_faults.join(", ") };
+    table(
+        s,
+        &["measure", "value"],
+        &[
+            vec!["versioning".into(), escape(&d.versioning)],
+            vec!["acknowledged writes".into(), d.acked_writes.to_string()],
+            vec!["lost acknowledged writes".into(), d.lost_acked_writes.to_string()],
+            vec!["lost, unexcused".into(), d.lost_acked_writes_unexcused.to_string()],
+            vec!["overwritten by LWW".into(), d.lww_overwritten.to_string()],
+            vec!["excused by".into(), escape(&excused)],
+            vec!["failed writes (surviving)".into(), format!("{} ({})", d.failed_writes, d.failed_writes_surviving)],
+        ],
+    );
+    let c = &r.convergence;
+    s.push_str("<h2>Convergence</h2>\n");
+    table(
+        s,
+        &["measure", "value"],
+        &[
+            vec!["sampled".into(), c.sampled.to_string()],
+            vec!["last heal (s)".into(), num(c.last_heal_s, 3)],
+            vec!["workload end (s)".into(), format!("{:.3}", c.workload_end_s)],
+            vec!["converged at (s)".into(), num(c.converged_at_s, 3)],
+            vec!["convergence after last heal (s)".into(), num(c.convergence_s, 3)],
+            vec!["after workload end (s)".into(), num(c.after_workload_end_s, 3)],
+            vec!["divergent keys at end".into(), format!("{} of {}", c.divergent_keys_at_end, c.keys_at_end)],
+        ],
+    );
+}
+
+fn load(s: &mut String, r: &RunReport) {
+    let l = &r.load;
+    let _ = writeln!(s, "<h2>Load</h2>\n<p>Node counters: {}.</p>", escape(&l.node_counters));
+    let rows: Vec<Vec<String>> = l
+        .nodes
+        .iter()
+        .map(|n| {
+            vec![
+                format!("n{}", n.node),
+                n.requests.to_string(),
+                n.coordinated.to_string(),
+                n.replica_reads.to_string(),
+                n.replica_writes.to_string(),
+                n.keys.to_string(),
+            ]
+        })
+        .collect();
+    table(s, &["node", "requests", "coordinated", "replica reads", "replica writes", "keys"], &rows);
+    let rows: Vec<Vec<String>> = [("requests", &l.requests), ("keys", &l.keys)]
+        .into_iter()
+        .map(|(k, b)| {
+            let off: Vec<String> = b.out_of_balance_nodes.iter().map(|n| format!("n{n}")).collect();
+            vec![
+                k.to_string(),
+                format!("{:.1}", b.mean),
+                b.min.to_string(),
+                b.max.to_string(),
+                num(b.efficiency, 3),
+                num(b.out_of_balance_share, 3),
+                off.join(", "),
+            ]
+        })
+        .collect();
+    table(s, &["balance", "mean", "min", "max", "efficiency", "share >15% off", "nodes off"], &rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts;
+    use crate::testdata;
+
+    #[test]
+    fn the_page_inlines_every_chart_and_names_the_run() {
+        let r = testdata::sample();
+        let cs = charts::all(&r);
+        let page = report_html(&r, &cs);
+        assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+        assert_eq!(page.matches("<svg").count(), cs.len(), "one inline SVG per chart");
+        for c in &cs {
+            assert!(page.contains(&format!("<figure id=\"{}\">", c.name)), "{}", c.name);
+        }
+        assert!(page.contains(&r.trace_hash));
+        assert!(page.contains("dynsim run sample --seed 7"));
+        assert!(page.contains("sample, with &quot;quotes&quot;"), "the name is escaped");
+        assert!(!page.contains("http"), "no external resources or URLs");
+        assert!(!page.contains("<script") && !page.contains("<link"), "self-contained");
+    }
+
+    #[test]
+    fn the_page_shows_every_verdict() {
+        let page = report_html(&testdata::sample(), &[]);
+        assert!(page.contains("<span class=\"pass\">pass</span>"));
+        assert!(page.contains("<span class=\"fail\">fail</span>"));
+        assert!(page.contains("1 violations<br>at 1.250000 s, key 42: write &lt;w1&gt; lost (put w1)"));
+        assert!(page.contains("not applicable</span></td><td>sloppy quorum"));
+        for section in ["Operations", "Staleness", "Durability", "Convergence", "Load", "Checks"] {
+            assert!(page.contains(&format!("<h2>{section}</h2>")), "{section}");
+        }
+    }
+
+    #[test]
+    fn the_page_is_deterministic_and_renders_an_empty_report() {
+        let r = testdata::sample();
+        assert_eq!(report_html(&r, &charts::all(&r)), report_html(&r, &charts::all(&r)));
+        let e = testdata::empty();
+        let page = report_html(&e, &charts::all(&e));
+        assert!(page.contains("no data") && page.contains("(unnamed)"));
+    }
+}

@@ -1,0 +1,190 @@
+//! Test fixtures: an empty report and a small hand-made one with every section filled.
+
+use crate::checks::{Verdict, Violation};
+use crate::latency::LatencySummary;
+use crate::metrics::*;
+use crate::run_report::{FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
+use std::collections::BTreeMap;
+
+/// A report with nothing in it.
+pub fn empty() -> RunReport {
+    RunReport {
+        schema_version: SCHEMA_VERSION,
+        dynsim_version: "0.0.0".into(),
+        scenario_name: String::new(),
+        seed: 0,
+        trace_hash: "0000000000000000".into(),
+        replay: "dynsim run x --seed 0".into(),
+        sim_end_s: 0.0,
+        events: 0,
+        sla_ms: 300.0,
+        ops: BTreeMap::new(),
+        workload: BTreeMap::new(),
+        network: BTreeMap::new(),
+        nodes: Vec::new(),
+        windows: WindowsSection::default(),
+        divergence: DivergenceSection::default(),
+        staleness: StalenessSection::default(),
+        visibility: VisibilitySection::default(),
+        durability: DurabilitySection::default(),
+        convergence: ConvergenceSection::default(),
+        cost: CostSection::default(),
+        load: LoadSection::default(),
+        latency_cdf: LatencyCdf::default(),
+        faults: Vec::new(),
+        checks: Vec::new(),
+        scenario: serde_json::Value::Null,
+    }
+}
+
+fn buckets(counts: [u64; 5]) -> Buckets {
+    let total: u64 = counts.iter().sum();
+    let names = ["0", "1", "2", "3", "4+"];
+    Buckets {
+        total,
+        counts: names.iter().zip(counts).map(|(n, c)| (n.to_string(), c)).collect(),
+        shares: names.iter().zip(counts).map(|(n, c)| (n.to_string(), round6(c as f64 / total as f64))).collect(),
+        mean: Some(1.1),
+        max: 5,
+    }
+}
+
+/// A small report: 2 op kinds, 3 windows, 2 divergence samples, 2 load windows, 3 nodes, a
+/// partition and a crash, one passing, one failing and one not-applicable check.
+pub fn sample() -> RunReport {
+    let mut r = empty();
+    r.scenario_name = "sample, with \"quotes\"".into();
+    r.seed = 7;
+    r.trace_hash = "0123456789abcdef".into();
+    r.replay = "dynsim run sample --seed 7".into();
+    r.sim_end_s = 3.0;
+    r.events = 1234;
+    let lat = LatencySummary { count: 90, mean: 5.5, p50: 4.0, p90: 9.0, p99: 20.0, p999: 40.0, max: 50.0 };
+    for k in ["get", "put"] {
+        let o = OpSummary { completed: 100, ok: 90, failed: 10, success_ratio: 0.9, within_sla: 0.9, latency_ms: lat };
+        r.ops.insert(k.into(), o);
+    }
+    r.workload.insert("shed_arrivals".into(), 0);
+    r.network.insert("get".into(), BTreeMap::from([("sent".to_string(), 10), ("delivered".to_string(), 9)]));
+    r.nodes = (0..3)
+        .map(|n| NodeSummary { node: n, up: n != 2, counters: BTreeMap::from([("read_repairs".to_string(), 1)]) })
+        .collect();
+    r.windows.window_s = 1.0;
+    r.windows.windows = (0..3)
+        .map(|i| {
+            let mut ops = BTreeMap::new();
+            if i != 1 {
+                for k in ["all_reads", "all_writes"] {
+                    let w = WindowOps {
+                        completed: 10,
+                        ok: 9 - i,
+                        success_ratio: (9 - i) as f64 / 10.0,
+                        within_sla: 0.8,
+                        p50_ms: 3.5,
+                        p99_ms: 12.25,
+                        p999_ms: 30.0,
+                        stale_reads: (k == "all_reads").then_some(1),
+                    };
+                    ops.insert(k.to_string(), w);
+                }
+            }
+            Window { start_s: i as f64, ops }
+        })
+        .collect();
+    let shapes = ReadShapes {
+        versions: buckets([1, 80, 8, 1, 0]),
+        siblings: buckets([1, 79, 9, 1, 0]),
+        clock_len: BTreeMap::new(),
+    };
+    r.divergence.reads.insert("all_reads".into(), shapes.clone());
+    r.divergence.reads.insert("get".into(), shapes);
+    r.divergence.sample_interval_s = Some(1.5);
+    r.divergence.over_time = vec![
+        DivergenceSample { t_s: 1.5, keys: 10, divergent: 2, fraction: 0.2 },
+        DivergenceSample { t_s: 3.0, keys: 10, divergent: 0, fraction: 0.0 },
+    ];
+    r.divergence.max_divergent_fraction = Some(0.2);
+    r.divergence.mean_divergent_fraction = Some(0.1);
+    let stale = StaleStats {
+        reads: 90,
+        with_prior_write: 60,
+        stale: 9,
+        stale_ratio: Some(0.1),
+        fresh_via_newer_write: 2,
+        k: buckets([81, 8, 1, 0, 0]),
+    };
+    r.staleness.by_kind.insert("all".into(), stale.clone());
+    r.staleness.by_kind.insert("get".into(), stale);
+    r.visibility.confidence = 0.95;
+    let bin = |from_ms: f64, to_ms: Option<f64>, p: f64| VisibilityBin {
+        from_ms,
+        to_ms,
+        reads: 100,
+        consistent: (p * 100.0) as u64,
+        p,
+        ci_low: p - 0.05,
+        ci_high: (p + 0.05).min(1.0),
+    };
+    r.visibility.reads = VisibilityCurve {
+        reads: 300,
+        consistent: 270,
+        p_consistent: Some(0.9),
+        bins: vec![bin(0.0, Some(1.0), 0.8), bin(1.0, Some(10.0), 0.9), bin(10.0, None, 1.0)],
+    };
+    r.durability = DurabilitySection { versioning: "vector_clock".into(), acked_writes: 90, ..Default::default() };
+    r.convergence = ConvergenceSection {
+        sampled: true,
+        last_heal_s: Some(2.0),
+        workload_end_s: 2.5,
+        converged_at_s: Some(3.0),
+        convergence_s: Some(1.0),
+        after_workload_end_s: Some(0.5),
+        divergent_keys_at_end: 0,
+        keys_at_end: 10,
+    };
+    r.cost = CostSection {
+        client_ops: 200,
+        messages: 2000,
+        bytes: 200_000,
+        messages_per_op: Some(10.0),
+        bytes_per_op: Some(1000.0),
+        by_kind: BTreeMap::new(),
+        hinted_writes: 5,
+        hints_stored: 5,
+        hinted_handoffs: 4,
+        read_repairs: 3,
+        anti_entropy_keys_repaired: None,
+        node_counters: "cumulative".into(),
+    };
+    r.load.nodes = (0..3)
+        .map(|n| NodeLoad {
+            node: n,
+            requests: 30 + u64::from(n),
+            replica_reads: 10,
+            replica_writes: 10,
+            coordinated: 10 + u64::from(n),
+            keys: 5,
+        })
+        .collect();
+    r.load.over_time = vec![
+        LoadWindow { start_s: 0.0, requests: 40, efficiency: Some(0.9), out_of_balance_share: Some(0.0) },
+        LoadWindow { start_s: 2.0, requests: 40, efficiency: None, out_of_balance_share: None },
+    ];
+    r.latency_cdf = LatencyCdf {
+        quantiles: LatencyCdf::standard_quantiles(),
+        ms: BTreeMap::from([("get".to_string(), (1..=102).map(|i| f64::from(i) * 0.5).collect())]),
+    };
+    r.faults = vec![
+        FaultInterval { at_s: 0.5, until_s: Some(1.5), label: "partition split".into() },
+        FaultInterval { at_s: 2.0, until_s: None, label: "crash n2".into() },
+    ];
+    r.checks = vec![
+        Verdict::from_violations("linearizable_reads", Vec::new()),
+        Verdict::from_violations(
+            "no_lost_writes",
+            vec![Violation { key: 42, ops: vec!["put w1".into()], at_s: 1.25, detail: "write <w1> lost".into() }],
+        ),
+        Verdict::not_applicable("read_your_writes", "sloppy quorum"),
+    ];
+    r
+}
