@@ -201,3 +201,37 @@ fn nodes(out: &RunOutcome) -> Vec<NodeSummary> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_intervals_pair_faults_with_their_heals_and_restarts() {
+        let faults = serde_json::json!([
+            { "at_s": 1.0, "fault": { "crash": { "node": 2, "restart_after_ms": 500.0 } } },
+            { "at_s": 2.0, "fault": { "partition": { "name": "split", "shape": { "isolate_one": { "node": 0 } } } } },
+            { "at_s": 3.0, "fault": { "pause": { "node": 1 } } },
+            { "at_s": 4.0, "fault": { "clock_jump": { "node": 0, "delta_ms": -10.0 } } },
+            { "at_s": 5.0, "fault": { "heal": { "name": "split" } } },
+            { "at_s": 6.0, "fault": { "resume": { "node": 1 } } },
+            { "at_s": 7.0, "fault": { "crash": { "node": 3 } } },
+            { "at_s": 99.0, "fault": { "crash": { "node": 4 } } }
+        ]);
+        let default = crate::library::find("default").expect("the default ships");
+        let mut s: Scenario = serde_json::from_str(default).expect("the default parses");
+        s.faults = serde_json::from_value(faults).expect("valid timeline");
+        let got: Vec<(f64, Option<f64>, String)> =
+            fault_intervals(&s, 10.0).into_iter().map(|f| (f.at_s, f.until_s, f.label)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1.0, Some(1.5), "crash n2".to_string()),
+                (2.0, Some(5.0), "partition split".to_string()),
+                (3.0, Some(6.0), "pause n1".to_string()),
+                (4.0, Some(4.0), "clock_jump n0".to_string()),
+                (7.0, None, "crash n3".to_string()),
+            ]
+        );
+    }
+}

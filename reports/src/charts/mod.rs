@@ -181,6 +181,7 @@ pub(crate) fn bars(
         .disable_x_mesh()
         .x_labels(n + 1)
         .x_label_formatter(&label)
+        .y_label_formatter(&|y: &f64| if top > 10.0 { format!("{y:.0}") } else { format!("{y:.2}") })
         .x_desc(x_desc)
         .y_desc(y_desc)
         .draw()?;
