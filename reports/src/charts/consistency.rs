@@ -1,7 +1,7 @@
 //! Consistency charts: versions returned per read (§6.3), the fraction of keys whose replicas
 //! disagree over time, and t-visibility with its Wilson band.
 
-use super::{Chart, DrawResult, bars, colour, end_s, render, shade_faults};
+use super::{Chart, DrawResult, bars, colour, end_s, legend, render, shade_faults};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -105,12 +105,7 @@ pub fn visibility(r: &RunReport) -> Chart {
                 .label(format!("{name}: P(consistent)"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
 }

@@ -1,7 +1,7 @@
 //! Latency and availability charts: the latency CDF per operation kind, p50/p99/p99.9 over
 //! time and the success ratio over time, with the fault timeline shaded.
 
-use super::{Chart, colour, end_s, render, shade_faults, span};
+use super::{Chart, colour, end_s, legend, render, shade_faults, span};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -37,12 +37,7 @@ pub fn cdf(r: &RunReport) -> Chart {
                 .label(kind.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
 }
@@ -100,12 +95,7 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })
 }
@@ -149,12 +139,7 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
                 .label(*kind)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
         Ok(())
     })
 }

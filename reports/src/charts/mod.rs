@@ -137,6 +137,18 @@ where
     Ok(())
 }
 
+/// Draws the legend the charts share: at `at`, framed, on a translucent white background.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    at: SeriesLabelPosition,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    chart.configure_series_labels().position(at).border_style(BLACK).background_style(WHITE.mix(0.85)).draw()?;
+    Ok(())
+}
+
 /// A `[lo, hi]` range that is never empty (plotters needs `lo < hi`).
 pub(crate) fn span(lo: f64, hi: f64) -> (f64, f64) {
     let (lo, hi) = if lo.is_finite() && hi.is_finite() { (lo.min(hi), lo.max(hi)) } else { (0.0, 1.0) };
@@ -212,12 +224,7 @@ pub(crate) fn bars(
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.85))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     Ok(())
 }
 
