@@ -12,6 +12,7 @@ use crate::config::DynamoConfig;
 use crate::coordinator::Completion;
 use crate::msg::{Host, Key, Msg, ReqId, StoreKey, StoreRecord, Timer};
 use crate::node::Node;
+use crate::membership::RingRecipe;
 use crate::ring::Ring;
 use crate::version::{Context, Value};
 use sim_core::{Boot, Ctx, ProcId, Process, SimDuration, SimRng, SimTime, TimerId};
@@ -176,9 +177,12 @@ pub struct ClusterBoot<F> {
     pub cfg: Arc<DynamoConfig>,
     /// Client library settings.
     pub client: ClientConfig,
-    /// The initial ring.
+    /// The initial ring: `recipe.build` of the initial members.
     pub ring: Arc<Ring>,
-    /// Number of storage nodes.
+    /// How every node and client-driven client builds rings from membership views.
+    pub recipe: RingRecipe,
+    /// Number of storage processes: the initial ring members and any spares (nodes that start
+    /// outside the ring and may join it later).
     pub nodes: usize,
     /// Builds a client's application.
     pub make_app: F,
@@ -187,9 +191,9 @@ pub struct ClusterBoot<F> {
 impl<A: App, F: FnMut(ProcId) -> A> Boot<Actor<A>> for ClusterBoot<F> {
     fn boot(&mut self, id: ProcId, ctx: &mut Ctx<'_, Actor<A>>) -> Actor<A> {
         if id.index() < self.nodes {
-            return Actor::Node(Box::new(Node::boot(ctx, self.cfg.clone(), self.ring.clone())));
+            return Actor::Node(Box::new(Node::boot(ctx, self.cfg.clone(), self.ring.clone(), self.recipe)));
         }
-        let lib = Client::new(ctx, self.cfg.clone(), self.client.clone(), self.ring.clone());
+        let lib = Client::new(ctx, self.cfg.clone(), self.client.clone(), self.ring.clone(), self.recipe);
         let mut proc = ClientProc { lib, app: (self.make_app)(id) };
         proc.run(ctx, |app, api| app.start(api));
         Actor::Client(Box::new(proc))

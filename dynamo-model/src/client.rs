@@ -16,7 +16,8 @@ use crate::detector::Detector;
 use crate::msg::{ClientOp, Host, Key, Msg, OpError, ReqId, Timer};
 use crate::node::extended_len;
 use crate::quorum::{Target, choose_targets};
-use crate::ring::{Ring, key_position};
+use crate::membership::RingRecipe;
+use crate::ring::{Ring, RingMember, key_position};
 use crate::version::{Context, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,7 @@ pub struct Client {
     cfg: Arc<DynamoConfig>,
     ccfg: ClientConfig,
     ring: Arc<Ring>,
+    recipe: RingRecipe,
     nodes: Vec<NodeId>,
     next_req: ReqId,
     outstanding: BTreeMap<ReqId, Outstanding>,
@@ -85,7 +87,13 @@ pub struct Client {
 
 impl Client {
     /// A client of the cluster whose storage nodes are `ring`'s members.
-    pub fn new<P: Host>(ctx: &mut Ctx<'_, P>, cfg: Arc<DynamoConfig>, ccfg: ClientConfig, ring: Arc<Ring>) -> Self {
+    pub fn new<P: Host>(
+        ctx: &mut Ctx<'_, P>,
+        cfg: Arc<DynamoConfig>,
+        ccfg: ClientConfig,
+        ring: Arc<Ring>,
+        recipe: RingRecipe,
+    ) -> Self {
         let nodes = ring.members().iter().map(|m| m.node).collect();
         if cfg.coordinator == CoordinatorMode::ClientDriven {
             ctx.set_timer(SimDuration::from_millis_f64(cfg.membership_poll_ms), Timer::MembershipPoll);
@@ -94,6 +102,7 @@ impl Client {
             cfg,
             ccfg,
             ring,
+            recipe,
             nodes,
             next_req: 1,
             outstanding: BTreeMap::new(),
@@ -102,6 +111,19 @@ impl Client {
             list: Vec::new(),
             targets: Vec::new(),
             stats: ClientStats::default(),
+        }
+    }
+
+    /// Routes by a node's snapshot of the ring members from now on, if it differs (a snapshot
+    /// no ring can be built from is ignored).
+    fn adopt(&mut self, members: &[RingMember]) {
+        let same = members.len() == self.ring.node_count() && members.iter().all(|m| self.ring.contains(m.node));
+        if same || members.is_empty() {
+            return;
+        }
+        if let Ok(ring) = self.recipe.build(members) {
+            self.nodes = members.iter().map(|m| m.node).collect();
+            self.ring = Arc::new(ring);
         }
     }
 
@@ -164,8 +186,9 @@ impl Client {
                 let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector, stamper: None };
                 self.coord.on_write_ack(ctx, &mut env, from, op, ok)
             }
-            Msg::MembershipSnapshot { .. } => {
+            Msg::MembershipSnapshot { members } => {
                 self.stats.membership_refreshes += 1;
+                self.adopt(&members);
                 None
             }
             _ => None,

@@ -6,6 +6,7 @@
 //! with vector clocks truncated at 10. [`DynamoConfig::validate`] rejects impossible settings
 //! with a typed error naming the field.
 
+use crate::membership::GossipConfig;
 use crate::ring::PlacementPolicy;
 use crate::version::VersioningMode;
 use schemars::JsonSchema;
@@ -220,6 +221,8 @@ pub struct DynamoConfig {
     pub anti_entropy: AntiEntropyConfig,
     /// Admission control of background tasks. Default: off.
     pub admission: AdmissionConfig,
+    /// Gossip-based membership and key transfer on join and leave.
+    pub membership: MembershipConfig,
 }
 
 impl Default for DynamoConfig {
@@ -239,6 +242,35 @@ impl Default for DynamoConfig {
             membership_poll_ms: 10_000.0,
             anti_entropy: AntiEntropyConfig::default(),
             admission: AdmissionConfig::default(),
+            membership: MembershipConfig::default(),
+        }
+    }
+}
+
+/// Gossip-based membership (§4.8) and key transfer on join and leave (§4.9).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MembershipConfig {
+    /// Nodes gossip their membership lists and accept join and leave commands. Off: the ring
+    /// is the static starting ring, no gossip is sent, and commands are refused. Default: on.
+    pub enabled: bool,
+    /// Gossip rounds: interval, seeds, seed probability.
+    pub gossip: GossipConfig,
+    /// Keys per key-transfer batch (one batch in flight per transfer). Default 64.
+    pub transfer_batch_keys: usize,
+    /// A transfer offer or batch unanswered for this long is sent again, and an accepted
+    /// transfer silent this long is given up (another holder may then offer), in
+    /// milliseconds. Default 2000.
+    pub transfer_timeout_ms: f64,
+}
+
+impl Default for MembershipConfig {
+    fn default() -> Self {
+        MembershipConfig {
+            enabled: true,
+            gossip: GossipConfig::default(),
+            transfer_batch_keys: 64,
+            transfer_timeout_ms: 2000.0,
         }
     }
 }
@@ -302,9 +334,19 @@ impl DynamoConfig {
             ("admission.p99_threshold_ms", self.admission.p99_threshold_ms),
             ("admission.min_backoff_ms", self.admission.min_backoff_ms),
             ("admission.max_backoff_ms", self.admission.max_backoff_ms),
+            ("membership.gossip.interval_ms", self.membership.gossip.interval_ms),
+            ("membership.transfer_timeout_ms", self.membership.transfer_timeout_ms),
         ];
         if let ReadRepair::Async { wait_ms } = self.read_repair {
             durations.push(("read_repair.async.wait_ms", wait_ms));
+        }
+        if self.membership.transfer_batch_keys == 0 {
+            return Err(ConfigError::Count { field: "membership.transfer_batch_keys" });
+        }
+        let chance = self.membership.gossip.seed_chance;
+        if !(0.0..=1.0).contains(&chance) {
+            let problem = format!("must be a probability in [0, 1], got {chance}");
+            return Err(ConfigError::Range { field: "membership.gossip.seed_chance", problem });
         }
         if let Some(b) = &self.storage.buffer {
             durations.push(("storage.buffer.flush_interval_ms", b.flush_interval_ms));

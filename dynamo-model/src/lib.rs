@@ -22,12 +22,14 @@ pub mod msg;
 pub mod mutation;
 pub mod node;
 pub mod quorum;
+pub mod rebalance;
 pub mod ring;
 pub mod stamp;
 pub mod storage;
 #[cfg(test)]
 mod tests;
 pub mod version;
+pub mod view;
 
 /// A storage node's identity is its simulated process id.
 pub use sim_core::ProcId as NodeId;

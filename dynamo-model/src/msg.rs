@@ -6,7 +6,8 @@
 
 use crate::NodeId;
 use crate::merkle;
-use crate::ring::KeyRange;
+use crate::membership::{Delta, Digest, ENTRY_BYTES, Persisted, Request};
+use crate::ring::{KeyRange, RingMember};
 use crate::version::{Context, Value, Versions};
 use sim_core::{Message, Process};
 
@@ -162,10 +163,56 @@ pub enum Msg {
     },
     /// Client-driven client → node: send me your membership view.
     MembershipPoll,
-    /// Node → client-driven client: the ring as this node sees it (its version number).
+    /// Node → client-driven client: the ring members of this node's view, in node order.
     MembershipSnapshot {
-        /// The view's version.
-        version: u64,
+        /// The nodes with status `Member` or `Leaving`.
+        members: Vec<RingMember>,
+    },
+    /// Operator → node: a membership command about this node (§4.8: issued to one node, which
+    /// persists it; gossip spreads it).
+    Admin(AdminCommand),
+    /// Gossip initiator → peer: the version of every entry the initiator's view holds.
+    GossipDigest(Digest),
+    /// Gossip peer → initiator: the entries the initiator lacks or holds older, and the nodes
+    /// whose entries the peer wants.
+    GossipReply {
+        /// Entries for the initiator.
+        delta: Delta,
+        /// Entries the peer wants.
+        request: Request,
+    },
+    /// Gossip initiator → peer: the entries the peer asked for.
+    GossipDelta(Delta),
+    /// Holder → receiver: I can send you my keys of `range` (§4.9; a join's current holders,
+    /// or a leaving node, offer; the receiver confirms one sender per range).
+    TransferOffer {
+        /// The key range.
+        range: KeyRange,
+    },
+    /// Receiver → holder: the confirmation round's answer to an offer.
+    TransferAnswer {
+        /// The key range.
+        range: KeyRange,
+        /// Accept, or why not.
+        answer: TransferAnswer,
+    },
+    /// Holder → receiver: one batch of the range's keys (one batch in flight per transfer).
+    TransferBatch {
+        /// The key range.
+        range: KeyRange,
+        /// The batch number, from 0.
+        seq: u32,
+        /// The holder's versions, per key.
+        items: Vec<(Key, Versions)>,
+        /// Whether this is the range's last batch.
+        last: bool,
+    },
+    /// Receiver → holder: the batch is stored.
+    TransferAck {
+        /// The key range.
+        range: KeyRange,
+        /// The batch number.
+        seq: u32,
     },
     /// Anti-entropy initiator → another replica of `range`: answer this step of a Merkle
     /// exchange (§4.7) from your tree of the range.
@@ -213,6 +260,26 @@ pub enum Msg {
 
 impl Msg {
     const HEADER: u32 = 32;
+}
+
+/// A membership command for the node that receives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AdminCommand {
+    /// Join the ring with this placement record.
+    Join(RingMember),
+    /// Leave the ring, handing the node's ranges off first.
+    Leave,
+}
+
+/// A receiver's answer to a transfer offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferAnswer {
+    /// Send it: this holder is the range's one confirmed sender.
+    Accept,
+    /// Another holder is sending it; offer again later if that one goes quiet.
+    Busy,
+    /// Already received (or no longer wanted): nothing to send.
+    Done,
 }
 
 fn versions_bytes(v: &Versions) -> u32 {
@@ -267,6 +334,14 @@ impl Message for Msg {
         "merkle_reply",
         "key_exchange",
         "key_exchange_reply",
+        "admin",
+        "gossip_digest",
+        "gossip_reply",
+        "gossip_delta",
+        "transfer_offer",
+        "transfer_answer",
+        "transfer_batch",
+        "transfer_ack",
     ];
 
     fn kind(&self) -> usize {
@@ -288,6 +363,14 @@ impl Message for Msg {
             Msg::MerkleReply { .. } => 14,
             Msg::KeyExchange { .. } => 15,
             Msg::KeyExchangeReply { .. } => 16,
+            Msg::Admin(_) => 17,
+            Msg::GossipDigest(_) => 18,
+            Msg::GossipReply { .. } => 19,
+            Msg::GossipDelta(_) => 20,
+            Msg::TransferOffer { .. } => 21,
+            Msg::TransferAnswer { .. } => 22,
+            Msg::TransferBatch { .. } => 23,
+            Msg::TransferAck { .. } => 24,
         }
     }
 
@@ -307,6 +390,14 @@ impl Message for Msg {
                     clamp(RANGE_SESSION_BYTES + keyed_versions_bytes(push) + 8 * want.len() as u64)
                 }
                 Msg::KeyExchangeReply { versions, .. } => clamp(RANGE_SESSION_BYTES + keyed_versions_bytes(versions)),
+                Msg::MembershipSnapshot { members } => clamp(ENTRY_BYTES * members.len() as u64),
+                Msg::GossipDigest(d) => clamp(d.size_bytes()),
+                Msg::GossipReply { delta, request } => clamp(delta.size_bytes() + request.size_bytes()),
+                Msg::GossipDelta(d) => clamp(d.size_bytes()),
+                Msg::TransferBatch { items, .. } => clamp(RANGE_SESSION_BYTES + keyed_versions_bytes(items)),
+                Msg::TransferOffer { .. } | Msg::TransferAnswer { .. } | Msg::TransferAck { .. } => {
+                    clamp(RANGE_SESSION_BYTES)
+                }
                 _ => 0,
             }
     }
@@ -349,6 +440,8 @@ pub enum Timer {
     ClientDeadline(ReqId),
     /// A client-driven client refreshes its membership snapshot.
     MembershipPoll,
+    /// A node's membership round: gossip with one peer, then drive key transfers.
+    Gossip,
     /// Start the next anti-entropy exchange (or ask admission control again).
     AntiEntropy,
     /// An anti-entropy exchange step went unanswered: send it again or give up.
@@ -376,6 +469,8 @@ pub enum StoreKey {
     Epochs,
     /// Substitute actors retired for one key (see `stamp.rs`).
     Retired(Key),
+    /// The node's membership entry for one node (see `view.rs`).
+    Member(NodeId),
 }
 
 /// A record on a node's disk.
@@ -392,6 +487,8 @@ pub enum StoreRecord {
     },
     /// Substitute actors that must never stamp this key again (its versions were forgotten).
     Retired(Vec<NodeId>),
+    /// A membership entry and the node's Lamport counter when it was written.
+    Member(Persisted),
 }
 
 /// The process types a Dynamo node or client can run inside: any whose messages, timers and

@@ -7,9 +7,14 @@
 //! locally. In `client_driven` mode clients coordinate reads themselves and send writes to a
 //! top-N node.
 //!
-//! Background work: hinted handoff scans and, when enabled, Merkle anti-entropy exchanges
-//! (`anti_entropy.rs`), both gated by admission control (`admission.rs`) when that is enabled;
-//! foreground handlers report the disk service time they charged to the controller.
+//! Background work: hinted handoff scans, Merkle anti-entropy exchanges when enabled
+//! (`anti_entropy.rs`) and key transfers on join and leave (`rebalance.rs`), all gated by
+//! admission control (`admission.rs`) when that is enabled; foreground handlers report the disk
+//! service time they charged to the controller.
+//!
+//! Membership (`view.rs`): the node gossips its membership view every interval, serves the
+//! operator's join and leave commands about itself, and routes by the ring its view implies;
+//! when that ring changes, its anti-entropy trees are rebuilt for its new ranges.
 
 use crate::NodeId;
 use crate::admission::{Admission, AdmissionController, AdmissionStats};
@@ -17,12 +22,15 @@ use crate::anti_entropy::{self, AeEnv, AntiEntropy, RangeTrees};
 use crate::config::{CoordinatorMode, DynamoConfig};
 use crate::coordinator::{Completion, Coordinator, CoordinatorStats, Env, Origin};
 use crate::detector::Detector;
-use crate::msg::{ClientOp, Host, Key, Msg, OpError, Timer};
+use crate::membership::RingRecipe;
+use crate::msg::{AdminCommand, ClientOp, Host, Key, Msg, OpError, Timer};
 use crate::quorum::{Target, choose_targets};
+use crate::rebalance::{Rebalance, RebalanceEnv, TransferStats};
 use crate::ring::{Ring, key_position};
 use crate::stamp::Stamper;
 use crate::storage::{Storage, StorageStats};
 use crate::version::Versions;
+use crate::view::{View, ViewStats};
 use sim_core::{Ctx, SimDuration};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -77,7 +85,8 @@ pub struct NodeStats {
 pub struct Node {
     id: NodeId,
     cfg: Arc<DynamoConfig>,
-    ring: Arc<Ring>,
+    view: View,
+    rebalance: Rebalance,
     storage: Storage,
     coord: Coordinator,
     detector: Detector,
@@ -98,10 +107,13 @@ pub struct Node {
 }
 
 impl Node {
-    /// Boots (or, after a crash, rebuilds) node `id` from what its disk holds.
-    pub fn boot<P: Host>(ctx: &mut Ctx<'_, P>, cfg: Arc<DynamoConfig>, ring: Arc<Ring>) -> Node {
+    /// Boots (or, after a crash, rebuilds) node `id` from what its disk holds. `ring` is the
+    /// starting ring, `recipe.build` of its members.
+    pub fn boot<P: Host>(ctx: &mut Ctx<'_, P>, cfg: Arc<DynamoConfig>, ring: Arc<Ring>, recipe: RingRecipe) -> Node {
         let mut storage = Storage::new(cfg.storage.clone());
         let recovered = storage.recover(ctx);
+        let view = View::boot(ctx, &cfg.membership, recipe, ring, &recovered.members);
+        let ring = view.ring().clone();
         let stamper = Stamper::boot(ctx, cfg.coordinator == CoordinatorMode::Proxy);
         ctx.set_timer(ms(cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
         if let Some(b) = &cfg.storage.buffer {
@@ -110,7 +122,7 @@ impl Node {
         let ae = cfg.anti_entropy.enabled.then(|| {
             let ranges = ring.ranges_of(ctx.me(), cfg.n);
             let depth = crate::merkle::MerkleConfig { depth: cfg.anti_entropy.depth };
-            let trees = RangeTrees::build(ranges, depth, recovered.iter().map(|(k, v)| (*k, v)))
+            let trees = RangeTrees::build(ranges, depth, recovered.data.iter().map(|(k, v)| (*k, v)))
                 .expect("anti_entropy.depth is validated with the config");
             storage.attach_trees(trees);
             Box::new(AntiEntropy::boot(ctx, &cfg.anti_entropy))
@@ -119,7 +131,8 @@ impl Node {
         Node {
             id: ctx.me(),
             cfg,
-            ring,
+            view,
+            rebalance: Rebalance::default(),
             storage,
             coord: Coordinator::new(),
             detector: Detector::new(),
@@ -169,6 +182,26 @@ impl Node {
     /// Admission controller counters (`None` when admission control is off).
     pub fn admission_stats(&self) -> Option<AdmissionStats> {
         self.admission.as_ref().map(|a| a.stats())
+    }
+
+    /// The membership view (its list, and the ring this node routes by).
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// Membership counters.
+    pub fn view_stats(&self) -> ViewStats {
+        self.view.stats()
+    }
+
+    /// Key-transfer counters.
+    pub fn transfer_stats(&self) -> TransferStats {
+        self.rebalance.stats()
+    }
+
+    /// Whether a key transfer is being offered, sent or received.
+    pub fn transferring(&self) -> bool {
+        self.rebalance.busy()
     }
 
     /// Whether an anti-entropy exchange this node started is still in flight.
@@ -230,8 +263,36 @@ impl Node {
                     self.stats.handoffs_completed += 1;
                 }
             }
-            Msg::MembershipPoll => ctx.send(from, Msg::MembershipSnapshot { version: 0 }),
+            Msg::MembershipPoll => {
+                ctx.send(from, Msg::MembershipSnapshot { members: self.view.membership().ring_members() })
+            }
             Msg::GetReply { .. } | Msg::PutReply { .. } | Msg::MembershipSnapshot { .. } => {}
+            Msg::Admin(cmd) => self.on_admin(ctx, cmd),
+            Msg::GossipDigest(digest) => self.view.on_digest(ctx, from, digest),
+            Msg::GossipReply { delta, request } => {
+                let changed = self.view.on_reply(ctx, from, delta, &request);
+                self.after_view_change(ctx, changed);
+            }
+            Msg::GossipDelta(delta) => {
+                let changed = self.view.on_delta(ctx, delta);
+                self.after_view_change(ctx, changed);
+            }
+            Msg::TransferOffer { range } => {
+                let (rb, mut env) = self.rebalance_env();
+                rb.on_offer(ctx, &mut env, from, range);
+            }
+            Msg::TransferAnswer { range, answer } => {
+                let (rb, mut env) = self.rebalance_env();
+                rb.on_answer(ctx, &mut env, from, range, answer);
+            }
+            Msg::TransferBatch { range, seq, items, last } => {
+                let (rb, mut env) = self.rebalance_env();
+                rb.on_batch(ctx, &mut env, from, (range, seq, items, last));
+            }
+            Msg::TransferAck { range, seq } => {
+                let (rb, mut env) = self.rebalance_env();
+                rb.on_ack(ctx, &mut env, from, range, seq);
+            }
             Msg::MerkleRequest { session, range, request } => {
                 anti_entropy::answer_merkle(ctx, &self.storage, from, session, range, &request)
             }
@@ -319,8 +380,47 @@ impl Node {
                     self.on_request(ctx, f.client, f.req, f.op, f.hops);
                 }
             }
+            Timer::Gossip => {
+                self.view.on_tick(ctx);
+                let (rb, mut env) = self.rebalance_env();
+                if let Some(step) = rb.on_tick(ctx, &mut env) {
+                    let changed = self.view.step(ctx, step).unwrap_or(false);
+                    self.after_view_change(ctx, changed);
+                }
+            }
             Timer::ClientDeadline(_) | Timer::MembershipPoll | Timer::App(_) => {}
         }
+    }
+
+    /// An operator command about this node (refused commands are counted in the view's stats).
+    fn on_admin<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, cmd: AdminCommand) {
+        let changed = self.view.command(ctx, cmd).unwrap_or(false);
+        self.after_view_change(ctx, changed);
+    }
+
+    /// After the view changed the ring: rebuild the anti-entropy trees for the new ranges.
+    fn after_view_change<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, ring_changed: bool) {
+        if !ring_changed || self.ae.is_none() {
+            return;
+        }
+        let ranges = self.view.ring().ranges_of(self.id, self.cfg.n);
+        let depth = crate::merkle::MerkleConfig { depth: self.cfg.anti_entropy.depth };
+        let data = self.storage.all_data(ctx);
+        let trees = RangeTrees::build(ranges, depth, data.iter().map(|(k, v)| (*k, v)))
+            .expect("anti_entropy.depth is validated with the config");
+        self.storage.attach_trees(trees);
+    }
+
+    /// The transfer driver and what it may touch, borrowed apart.
+    fn rebalance_env(&mut self) -> (&mut Rebalance, RebalanceEnv<'_>) {
+        let env = RebalanceEnv {
+            view: &mut self.view,
+            storage: &mut self.storage,
+            n: self.cfg.n,
+            cfg: &self.cfg.membership,
+            admission: self.admission.as_deref_mut(),
+        };
+        (&mut self.rebalance, env)
     }
 
     /// Asks admission control for a background runtime slice: `None` to go ahead now (always,
@@ -340,7 +440,7 @@ impl Node {
         let env = AeEnv {
             storage: &mut self.storage,
             detector: &self.detector,
-            ring: &self.ring,
+            ring: self.view.ring(),
             n: self.cfg.n,
             stats: &mut self.stats,
         };
@@ -392,8 +492,9 @@ impl Node {
 
     /// The first N healthy nodes of `key`'s extended preference list, by this node's view.
     fn fill_targets<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) {
-        let len = extended_len(&self.cfg, self.ring.node_count());
-        self.ring.preference_list(key_position(key), len, &mut self.list);
+        let ring = self.view.ring();
+        let len = extended_len(&self.cfg, ring.node_count());
+        ring.preference_list(key_position(key), len, &mut self.list);
         let now = ctx.now();
         choose_targets(&self.list, self.cfg.n, &self.cfg.sloppy_quorum, &self.detector, now, &mut self.targets);
     }

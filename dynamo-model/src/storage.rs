@@ -15,7 +15,9 @@
 use crate::NodeId;
 use crate::anti_entropy::RangeTrees;
 use crate::config::StorageConfig;
+use crate::membership::Persisted;
 use crate::msg::{Host, Key, StoreKey, StoreRecord};
+use crate::ring::{KeyRange, key_position};
 use crate::version::Versions;
 use sim_core::Ctx;
 use sim_core::disk::DiskError;
@@ -43,6 +45,15 @@ pub struct Storage {
     stats: StorageStats,
     /// The anti-entropy Merkle trees of the main store, when anti-entropy is on.
     trees: Option<RangeTrees>,
+}
+
+/// What a node finds on its disk at boot.
+#[derive(Clone, Debug, Default)]
+pub struct Recovered {
+    /// The intact data records.
+    pub data: Vec<(Key, Versions)>,
+    /// The persisted membership entries.
+    pub members: Vec<Persisted>,
 }
 
 /// Bytes a record of these versions takes on disk.
@@ -84,20 +95,46 @@ impl Storage {
     }
 
     /// Rebuilds the in-memory hint index from the disk after a restart; returns the data keys
-    /// found (for anti-entropy indexes).
-    pub fn recover<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) -> Vec<(Key, Versions)> {
-        let mut data = Vec::new();
+    /// found (for anti-entropy indexes) and the persisted membership entries.
+    pub fn recover<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) -> Recovered {
+        let mut out = Recovered::default();
         for (k, rec) in ctx.disk_scan() {
             match (k, rec) {
                 (StoreKey::Hint { key, intended }, Ok(_)) => {
                     self.hints.insert((intended, key));
                 }
-                (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => data.push((key, v)),
-                (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_), Ok(_)) => {}
+                (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => out.data.push((key, v)),
+                (StoreKey::Member(_), Ok(StoreRecord::Member(p))) => out.members.push(p),
+                (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_), Ok(_)) => {}
                 (_, Err(_)) => self.stats.corrupt_reads += 1,
             }
         }
-        data
+        out
+    }
+
+    /// Every data key this engine serves with its versions: the disk's intact data records
+    /// (one sequential scan) overlaid by the object buffer, in key order.
+    pub fn all_data<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) -> Vec<(Key, Versions)> {
+        let mut all: BTreeMap<Key, Versions> = BTreeMap::new();
+        for (k, rec) in ctx.disk_scan() {
+            if let (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) = (k, rec) {
+                all.insert(key, v);
+            }
+        }
+        all.extend(self.buffer.iter().map(|(k, v)| (*k, v.clone())));
+        all.into_iter().collect()
+    }
+
+    /// The data keys stored in `range` (disk and object buffer; one sequential scan), sorted.
+    pub fn keys_in<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, range: KeyRange) -> Vec<Key> {
+        let mut keys: BTreeSet<Key> = BTreeSet::new();
+        for (k, _) in ctx.disk_scan() {
+            if let StoreKey::Data(key) = k {
+                keys.insert(key);
+            }
+        }
+        keys.extend(self.buffer.keys().copied());
+        keys.into_iter().filter(|k| range.contains(key_position(*k))).collect()
     }
 
     /// Counters so far.
@@ -116,7 +153,7 @@ impl Storage {
     fn read_disk<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, k: StoreKey) -> Versions {
         match ctx.disk_read(&k) {
             Ok(Some(StoreRecord::Versions(v))) => v,
-            Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_))) => Versions::new(),
+            Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_) | StoreRecord::Member(_))) => Versions::new(),
             Err(_) => {
                 self.stats.corrupt_reads += 1;
                 if let StoreKey::Data(key) = k {

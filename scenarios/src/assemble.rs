@@ -1,8 +1,9 @@
 //! Turning a validated scenario into a world ready to run: placements, the ring, the client
 //! applications, the fault timeline and the chaos generators.
 //!
-//! Process ids: storage nodes `0..cluster.nodes`, then each workload group's clients in order,
-//! then the probe client. Node `i` sits in datacenter `i mod datacenters`, rack
+//! Process ids: storage nodes `0..cluster.nodes` (the starting ring), then the spares, then
+//! each workload group's clients in order, then the probe client. Join and leave commands
+//! reach their node as injected `Msg::Admin` messages. Node `i` sits in datacenter `i mod datacenters`, rack
 //! `(i / datacenters) mod racks_per_datacenter`; clients sit in their group's datacenter on a
 //! rack of their own.
 
@@ -18,12 +19,14 @@ use crate::workload::probe::ProbeClient;
 use crate::workload::registry::Registry;
 use dynamo_model::NodeId;
 use dynamo_model::actor::{Actor, ClusterBoot};
+use dynamo_model::membership::{MembershipList, RingRecipe};
+use dynamo_model::msg::{AdminCommand, Msg};
 use dynamo_model::ring::{Ring, RingMember};
 use sim_core::dist::Dist;
 use sim_core::fault::Fault;
 use sim_core::net::NetError;
 use sim_core::partition::PartitionError;
-use sim_core::{Placement, ProcId, SimRng, SimTime, World, WorldConfig, WorldError};
+use sim_core::{Placement, ProcId, SimTime, World, WorldConfig, WorldError};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -35,7 +38,7 @@ pub type DynamoWorld = World<Actor<ClientApp>>;
 pub struct Assembly {
     /// The world, every process booted.
     pub world: DynamoWorld,
-    /// Number of storage nodes (process ids `0..nodes`).
+    /// Number of storage processes (ids `0..nodes`): the starting ring's nodes, then spares.
     pub nodes: usize,
     /// Every client process id with its group (probes use group `workloads.len()`).
     pub clients: Vec<(ProcId, u16)>,
@@ -45,13 +48,46 @@ pub struct Assembly {
     pub workload_end: SimTime,
     /// The ring the cluster started with.
     pub ring: Arc<Ring>,
+    /// How rings are built from membership views.
+    pub recipe: RingRecipe,
+    /// The ring of the nodes' merged views, cached per instant (see [`Assembly::ring_now`]).
+    ring_cache: RefCell<Option<(SimTime, Arc<Ring>)>>,
+}
+
+impl Assembly {
+    /// The ring as the cluster's merged membership views imply it now: the starting ring
+    /// until a join or leave has spread, then the ring with it. Measurements use it to find a
+    /// key's replicas while the ring changes.
+    pub fn ring_now(&self) -> Arc<Ring> {
+        let now = self.world.now();
+        if let Some((at, ring)) = &*self.ring_cache.borrow()
+            && *at == now
+        {
+            return ring.clone();
+        }
+        let mut merged = MembershipList::new();
+        for i in 0..self.nodes as u32 {
+            if let Some(n) = self.world.process(ProcId(i)).and_then(|a| a.as_node()) {
+                merged.merge(n.view().membership().list());
+            }
+        }
+        let members: Vec<RingMember> = merged.iter().filter(|e| e.status.on_ring()).map(|e| e.member).collect();
+        let same = members.len() == self.ring.node_count() && members.iter().all(|m| self.ring.contains(m.node));
+        let ring = match self.recipe.build(&members) {
+            Ok(r) if !same && !members.is_empty() => Arc::new(r),
+            _ => self.ring.clone(),
+        };
+        *self.ring_cache.borrow_mut() = Some((now, ring.clone()));
+        ring
+    }
 }
 
 /// Builds the world for `s` with `seed`.
 pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
-    let nodes = s.cluster.nodes;
+    let nodes = s.cluster.storage_nodes();
     let mut places = node_placements(s);
-    let ring = Arc::new(build_ring(s, &places, seed)?);
+    let recipe = RingRecipe { strategy: s.cluster.partitioning, seed, placement: s.dynamo.placement };
+    let ring = Arc::new(build_ring(s, &places, recipe)?);
     let registry = Rc::new(RefCell::new(Registry::default()));
     let apps = client_apps(s, nodes, &registry)?;
     let clients: Vec<(ProcId, u16)> =
@@ -62,6 +98,7 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
         cfg: Arc::new(s.dynamo.clone()),
         client: s.client.clone(),
         ring: ring.clone(),
+        recipe,
         nodes,
         make_app: move |id: ProcId| templates[id.index() - nodes].clone(),
     };
@@ -72,8 +109,9 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
         cpu: s.cpu.clone(),
         clocks: s.clocks.clone(),
     };
+    let members: Vec<RingMember> = places.iter().take(nodes).enumerate().map(|(i, p)| member(s, i, p)).collect();
     let mut world = World::new(&wcfg, places, boot).map_err(|e| world_error(&e.to_string()))?;
-    schedule_timeline(s, &mut world)?;
+    schedule_timeline(s, &mut world, &members)?;
     check_chaos_nodes(s)?;
     world.set_chaos(&s.chaos).map_err(|e| {
         split("chaos", &e.to_string().replacen("chaos.", "", 1), "see `dynsim schema` for the chaos generators")
@@ -85,27 +123,32 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
         end: SimTime::ZERO + secs(s.duration_s + s.settle_s),
         workload_end: SimTime::ZERO + secs(s.duration_s),
         ring,
+        recipe,
+        ring_cache: RefCell::new(None),
     })
 }
 
 fn node_placements(s: &Scenario) -> Vec<Placement> {
     let (dcs, racks) = (s.cluster.datacenters, s.cluster.racks_per_datacenter);
-    (0..s.cluster.nodes).map(|i| Placement { datacenter: (i % dcs) as u32, rack: ((i / dcs) % racks) as u32 }).collect()
+    (0..s.cluster.storage_nodes())
+        .map(|i| Placement { datacenter: (i % dcs) as u32, rack: ((i / dcs) % racks) as u32 })
+        .collect()
 }
 
-fn build_ring(s: &Scenario, places: &[Placement], seed: u64) -> Result<Ring, SpecError> {
-    let members: Vec<RingMember> = places
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let cap = s.cluster.capacities.get(&(i as u32)).copied().unwrap_or(1.0);
-            RingMember::new(NodeId(i as u32)).with_capacity(cap).in_datacenter(p.datacenter, p.rack)
-        })
-        .collect();
-    let mut rng = SimRng::stream(seed, "ring");
-    let ring = Ring::new(&members, s.cluster.partitioning, &mut rng)
-        .map_err(|e| split("cluster", &e.to_string(), "check cluster.partitioning and cluster.capacities"))?;
-    Ok(ring.with_placement(s.dynamo.placement))
+/// Storage node `i`'s placement record (capacity, datacenter, rack).
+fn member(s: &Scenario, i: usize, p: &Placement) -> RingMember {
+    let cap = s.cluster.capacities.get(&(i as u32)).copied().unwrap_or(1.0);
+    RingMember::new(NodeId(i as u32)).with_capacity(cap).in_datacenter(p.datacenter, p.rack)
+}
+
+/// The starting ring: the first `cluster.nodes` storage nodes (spares join later).
+fn build_ring(s: &Scenario, places: &[Placement], recipe: RingRecipe) -> Result<Ring, SpecError> {
+    let members: Vec<RingMember> =
+        places.iter().take(s.cluster.nodes).enumerate().map(|(i, p)| member(s, i, p)).collect();
+    recipe.build(&members).map_err(|e| {
+        let rendered = e.to_string().replacen("ring view: ", "", 1);
+        split("cluster", &rendered, "check cluster.partitioning and cluster.capacities")
+    })
 }
 
 type AppSlot = (u16, Placement, ClientApp);
@@ -147,9 +190,20 @@ fn client_apps(s: &Scenario, nodes: usize, registry: &Rc<RefCell<Registry>>) -> 
     Ok(out)
 }
 
-fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld) -> Result<(), SpecError> {
+/// Schedules the timeline: faults for the simulator, membership commands as messages to the
+/// node they concern (`members` holds every storage node's placement record).
+fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld, members: &[RingMember]) -> Result<(), SpecError> {
     for (i, a) in s.faults.iter().enumerate() {
         let at = SimTime::ZERO + secs(a.at_s);
+        let command = match &a.admin {
+            Some(Admin::Join { node }) => Some((*node, AdminCommand::Join(members[*node as usize]))),
+            Some(Admin::Leave { node }) => Some((*node, AdminCommand::Leave)),
+            _ => None,
+        };
+        if let Some((node, cmd)) = command {
+            world.inject(at, ProcId(node), Msg::Admin(cmd)).map_err(|e| world_error(&e.to_string()))?;
+            continue;
+        }
         let (fault, path) = match (&a.fault, &a.admin) {
             (Some(f), _) => (f.clone(), format!("fault.{}", f.label())),
             (None, Some(Admin::Replace { node, after_ms })) => {
@@ -159,7 +213,7 @@ fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld) -> Result<(), SpecEr
         };
         world
             .schedule_fault(at, fault)
-            .map_err(|e| fault_error(&e, &path, s.cluster.nodes).under(&format!("faults[{i}]")))?;
+            .map_err(|e| fault_error(&e, &path, s.cluster.storage_nodes()).under(&format!("faults[{i}]")))?;
     }
     Ok(())
 }
@@ -198,8 +252,8 @@ fn check_chaos_nodes(s: &Scenario) -> Result<(), SpecError> {
         ("chaos.partitions.nodes", c.partitions.as_ref().map(|x| &x.nodes)),
     ];
     for (path, nodes) in lists {
-        if let Some(bad) = nodes.into_iter().flatten().find(|n| n.index() >= s.cluster.nodes) {
-            let msg = format!("node {} does not exist (nodes are 0..{})", bad.0, s.cluster.nodes);
+        if let Some(bad) = nodes.into_iter().flatten().find(|n| n.index() >= s.cluster.storage_nodes()) {
+            let msg = format!("node {} does not exist (nodes are 0..{})", bad.0, s.cluster.storage_nodes());
             return Err(SpecError::new(path, msg, "chaos only acts on storage nodes"));
         }
     }

@@ -92,8 +92,12 @@ fn one_usize() -> usize {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
-    /// Number of storage nodes, numbered 0.. in order.
+    /// Number of storage nodes on the starting ring, numbered 0.. in order.
     pub nodes: usize,
+    /// Spare storage nodes, numbered `nodes..nodes + spares`: they run from the start but are
+    /// not on the ring until an `admin.join` command adds one. Default 0.
+    #[serde(default)]
+    pub spares: usize,
     /// Number of datacenters; node `i` is in datacenter `i mod datacenters`. Default 1.
     #[serde(default = "one_usize")]
     pub datacenters: usize,
@@ -108,6 +112,13 @@ pub struct Cluster {
     /// Capacity weight per node number (tokens are proportional to it). Default 1 each.
     #[serde(default)]
     pub capacities: BTreeMap<u32, f64>,
+}
+
+impl Cluster {
+    /// Every storage process: the starting ring's nodes and the spares.
+    pub fn storage_nodes(&self) -> usize {
+        self.nodes + self.spares
+    }
 }
 
 fn default_partitioning() -> PartitionStrategy {
@@ -218,12 +229,16 @@ pub struct TimedAction {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Admin {
-    /// A node joins the ring and takes over ranges (not yet supported: refused at run time).
+    /// The node (a spare, or a node that left) joins the ring: it persists the command, gossip
+    /// spreads it, the current holders of its future ranges offer them, and once it has
+    /// received them all it becomes a ring member (§4.9).
     Join {
         /// The node number.
         node: u32,
     },
-    /// A node leaves the ring and hands its ranges off (not yet supported: refused).
+    /// The node leaves the ring: it stays on the ring while it hands each of its ranges to the
+    /// nodes that will replicate it next, then marks itself left (§4.9). An outage is not a
+    /// leave: a `crash` fault triggers no rebalancing.
     Leave {
         /// The node number.
         node: u32,

@@ -7,6 +7,7 @@
 use crate::error::SpecError;
 use crate::spec::{Admin, Cluster, Probes, Scenario, TimedAction, Workload};
 use sim_core::dist::Dist;
+use std::collections::BTreeSet;
 
 /// Checks a scenario; the first problem found is returned.
 pub fn validate(s: &Scenario) -> Result<(), SpecError> {
@@ -14,8 +15,12 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
     non_negative("settle_s", s.settle_s)?;
     cluster(&s.cluster)?;
     s.dynamo.validate(s.cluster.nodes).map_err(|e| split("dynamo", &e.to_string(), "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes"))?;
+    if let Some(seed) = s.dynamo.membership.gossip.seeds.iter().find(|n| n.index() >= s.cluster.storage_nodes()) {
+        let msg = format!("seed node {} does not exist", seed.0);
+        return Err(SpecError::new("dynamo.membership.gossip.seeds", msg, node_fix(s)));
+    }
     positive("client.timeout_ms", s.client.timeout_ms, "give the client a timeout in milliseconds, e.g. 1000")?;
-    if let Some(node) = s.clocks.keys().find(|n| **n as usize >= s.cluster.nodes) {
+    if let Some(node) = s.clocks.keys().find(|n| **n as usize >= s.cluster.storage_nodes()) {
         return Err(SpecError::new(format!("clocks.{node}"), format!("node {node} does not exist"), node_fix(s)));
     }
     if s.workloads.is_empty() {
@@ -42,13 +47,13 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
             "set cluster.nodes to 1 or more",
         ));
     }
-    if c.nodes > dynamo_model::stamp::MAX_NODES {
+    if c.storage_nodes() > dynamo_model::stamp::MAX_NODES {
         let msg = format!(
-            "at most {} nodes are supported (actor ids pack the node in 12 bits), got {}",
+            "at most {} storage nodes are supported (actor ids pack the node in 12 bits), got {}",
             dynamo_model::stamp::MAX_NODES,
-            c.nodes
+            c.storage_nodes()
         );
-        return Err(SpecError::new("cluster.nodes", msg, "use fewer nodes"));
+        return Err(SpecError::new("cluster.nodes", msg, "use fewer nodes or spares"));
     }
     if c.datacenters == 0 || c.datacenters > c.nodes {
         return Err(SpecError::new(
@@ -76,11 +81,11 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
         ));
     }
     for (&node, &cap) in &c.capacities {
-        if node as usize >= c.nodes {
+        if node as usize >= c.storage_nodes() {
             return Err(SpecError::new(
                 format!("cluster.capacities.{node}"),
-                format!("node {node} does not exist (nodes are 0..{})", c.nodes),
-                "use a node number below cluster.nodes",
+                format!("node {node} does not exist (nodes are 0..{})", c.storage_nodes()),
+                "use a node number below cluster.nodes + cluster.spares",
             ));
         }
         positive(&format!("cluster.capacities.{node}"), cap, "capacities are positive weights, 1 by default")?;
@@ -153,15 +158,18 @@ fn probes(s: &Scenario, p: &Probes) -> Result<(), SpecError> {
 fn timeline(s: &Scenario) -> Result<(), SpecError> {
     let end = s.duration_s + s.settle_s;
     let mut last = 0.0;
+    // The ring members as the commands so far leave them (a command takes effect over the
+    // following seconds; validation tracks what was commanded).
+    let mut on_ring: BTreeSet<u32> = (0..s.cluster.nodes as u32).collect();
     for (i, a) in s.faults.iter().enumerate() {
         let path = format!("faults[{i}]");
-        action(s, a, end, last).map_err(|e| e.under(&path))?;
+        action(s, a, end, last, &mut on_ring).map_err(|e| e.under(&path))?;
         last = a.at_s;
     }
     Ok(())
 }
 
-fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64) -> Result<(), SpecError> {
+fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64, on_ring: &mut BTreeSet<u32>) -> Result<(), SpecError> {
     if !(a.at_s.is_finite() && a.at_s >= 0.0 && a.at_s <= end) {
         return Err(SpecError::new(
             "at_s",
@@ -183,26 +191,41 @@ fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64) -> Result<(), Spec
             "split it into two entries, or add the missing action",
         )),
         (Some(f), None) => match f.node() {
-            Some(n) if n.index() >= s.cluster.nodes => Err(SpecError::new(
+            Some(n) if n.index() >= s.cluster.storage_nodes() => Err(SpecError::new(
                 format!("fault.{}.node", f.label()),
-                format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.nodes),
+                format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.storage_nodes()),
                 node_fix(s),
             )),
             _ => Ok(()),
         },
-        (None, Some(adm)) => admin(s, adm),
+        (None, Some(adm)) => admin(s, adm, on_ring),
     }
 }
 
-fn admin(s: &Scenario, a: &Admin) -> Result<(), SpecError> {
+fn admin(s: &Scenario, a: &Admin, on_ring: &mut BTreeSet<u32>) -> Result<(), SpecError> {
     match a {
-        Admin::Join { .. } | Admin::Leave { .. } => Err(SpecError::new(
-            "admin",
-            "join and leave are not implemented yet: membership changes need the gossip and key-transfer machinery, which this version does not have",
-            "remove the entry; to take a node out of service temporarily use a `crash` fault, to lose its disk use `replace`",
-        )),
+        Admin::Join { node } => {
+            membership_command(s, "join", *node)?;
+            if !on_ring.insert(*node) {
+                let msg = format!("node {node} is already on the ring at this time (it started there or joined earlier)");
+                return Err(SpecError::new("admin.join.node", msg, "join a spare (cluster.spares) or a node that left"));
+            }
+            Ok(())
+        }
+        Admin::Leave { node } => {
+            membership_command(s, "leave", *node)?;
+            if !on_ring.remove(node) {
+                let msg = format!("node {node} is not on the ring at this time (a spare, or it already left)");
+                return Err(SpecError::new("admin.leave.node", msg, "leave a node that is on the ring"));
+            }
+            if on_ring.len() < s.dynamo.n {
+                let msg = format!("after node {node} leaves, {} nodes remain, fewer than N = {}", on_ring.len(), s.dynamo.n);
+                return Err(SpecError::new("admin.leave.node", msg, "keep at least N nodes on the ring, or add spares"));
+            }
+            Ok(())
+        }
         Admin::Replace { node, after_ms } => {
-            if *node as usize >= s.cluster.nodes {
+            if *node as usize >= s.cluster.storage_nodes() {
                 return Err(SpecError::new("admin.replace.node", format!("node {node} does not exist"), node_fix(s)));
             }
             non_negative("admin.replace.after_ms", *after_ms)
@@ -210,8 +233,28 @@ fn admin(s: &Scenario, a: &Admin) -> Result<(), SpecError> {
     }
 }
 
+/// What every join or leave needs: membership on, and a storage node.
+fn membership_command(s: &Scenario, kind: &str, node: u32) -> Result<(), SpecError> {
+    if !s.dynamo.membership.enabled {
+        return Err(SpecError::new(
+            "admin",
+            format!("{kind} needs gossip-based membership, which dynamo.membership.enabled turns off"),
+            "remove `\"enabled\": false` from dynamo.membership",
+        ));
+    }
+    if node as usize >= s.cluster.storage_nodes() {
+        return Err(SpecError::new(format!("admin.{kind}.node"), format!("node {node} does not exist"), node_fix(s)));
+    }
+    Ok(())
+}
+
 fn node_fix(s: &Scenario) -> String {
-    format!("nodes are numbered 0..{}; use one of those", s.cluster.nodes)
+    let all = s.cluster.storage_nodes();
+    if s.cluster.spares == 0 {
+        format!("nodes are numbered 0..{all}; use one of those (cluster.spares adds nodes that can join)")
+    } else {
+        format!("nodes are numbered 0..{all} (spares from {}); use one of those", s.cluster.nodes)
+    }
 }
 
 fn positive(path: &str, v: f64, fix: &str) -> Result<(), SpecError> {

@@ -47,4 +47,15 @@ pub enum MembershipError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Membership is turned off (`membership.enabled = false`): the ring is static.
+    #[error("membership is off: join and leave need `membership.enabled`")]
+    Disabled,
+    /// A command was sent to a node about another node (a node serves commands about itself).
+    #[error("membership: a command about node {about} reached node {at}")]
+    WrongNode {
+        /// The node the command names.
+        about: NodeId,
+        /// The node that received it.
+        at: NodeId,
+    },
 }

@@ -28,7 +28,7 @@ pub use error::MembershipError;
 pub use gossip::{DIGEST_ENTRY_BYTES, Delta, Digest, ENTRY_BYTES, HEADER_BYTES, REQUEST_ENTRY_BYTES, Request, Traffic};
 pub use list::MembershipList;
 
-use crate::ring::{PartitionStrategy, Ring, RingMember};
+use crate::ring::{PartitionStrategy, PlacementPolicy, Ring, RingMember};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sim_core::{SimRng, SimTime};
@@ -244,22 +244,52 @@ impl Membership {
         self.list.merge(other)
     }
 
-    /// The ring this view implies: the nodes with status `Member` or `Leaving`.
-    ///
-    /// Deterministic in (those entries, `strategy`, `ring_seed`): the lowest node id builds the
-    /// ring from the stream `ring/<id>`, then the others join in increasing id order, each
-    /// drawing from its own stream `ring/<id>`. Under strategies 1 and 2 a node's tokens
-    /// therefore depend only on the seed and its own id and capacity (a node picks its tokens
-    /// once, §4.8); under strategy 3 the deal is a function of the member set. Every node with
-    /// equal views builds equal rings.
-    pub fn ring_view(&self, strategy: PartitionStrategy, ring_seed: u64) -> Result<Ring, MembershipError> {
-        let mut members = self.list.iter().filter(|e| e.status.on_ring()).map(|e| e.member);
-        let first = members.next().ok_or(MembershipError::NoRingMembers)?;
-        let stream = |m: &RingMember| SimRng::stream(ring_seed, &format!("ring/{}", m.node.0));
-        let mut ring = Ring::new(&[first], strategy, &mut stream(&first)).map_err(MembershipError::Ring)?;
-        for m in members {
-            ring.join(m, &mut stream(&m)).map_err(MembershipError::Ring)?;
-        }
-        Ok(ring)
+    /// The nodes on the ring by this view (status `Member` or `Leaving`), in node order.
+    pub fn ring_members(&self) -> Vec<RingMember> {
+        self.list.iter().filter(|e| e.status.on_ring()).map(|e| e.member).collect()
     }
+
+    /// The ring this view implies: the nodes with status `Member` or `Leaving`, built as
+    /// [`tokens_for`] describes (clockwise placement).
+    pub fn ring_view(&self, strategy: PartitionStrategy, ring_seed: u64) -> Result<Ring, MembershipError> {
+        tokens_for(&self.ring_members(), strategy, ring_seed)
+    }
+}
+
+/// How every node turns a set of ring members into a ring: equal recipes and equal member sets
+/// give equal rings, which is what lets views that agree route alike.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RingRecipe {
+    /// The partitioning strategy (§6.2).
+    pub strategy: PartitionStrategy,
+    /// The seed of the token streams.
+    pub seed: u64,
+    /// How preference lists are drawn from the ring.
+    pub placement: PlacementPolicy,
+}
+
+impl RingRecipe {
+    /// The ring of `members` (any order; they are sorted by node id first).
+    pub fn build(&self, members: &[RingMember]) -> Result<Ring, MembershipError> {
+        let mut sorted = members.to_vec();
+        sorted.sort_by_key(|m| m.node);
+        sorted.dedup_by_key(|m| m.node);
+        Ok(tokens_for(&sorted, self.strategy, self.seed)?.with_placement(self.placement))
+    }
+}
+
+/// The ring of `members` (in node order): deterministic in (members, `strategy`, `ring_seed`).
+/// The lowest node id builds the ring from the stream `ring/<id>`, then the others join in
+/// increasing id order, each drawing from its own stream `ring/<id>`. Under strategies 1 and 2
+/// a node's tokens therefore depend only on the seed and its own id and capacity (a node picks
+/// its tokens once, §4.8); under strategy 3 the deal is a function of the member set.
+fn tokens_for(members: &[RingMember], strategy: PartitionStrategy, ring_seed: u64) -> Result<Ring, MembershipError> {
+    let mut members = members.iter().copied();
+    let first = members.next().ok_or(MembershipError::NoRingMembers)?;
+    let stream = |m: &RingMember| SimRng::stream(ring_seed, &format!("ring/{}", m.node.0));
+    let mut ring = Ring::new(&[first], strategy, &mut stream(&first)).map_err(MembershipError::Ring)?;
+    for m in members {
+        ring.join(m, &mut stream(&m)).map_err(MembershipError::Ring)?;
+    }
+    Ok(ring)
 }

@@ -17,7 +17,7 @@ impl TestClient {
     fn new(cfg: &Arc<DynamoConfig>, routing: Routing, ring: &Arc<Ring>) -> Self {
         let mut h = Harness::new(CLIENT, 11);
         let ccfg = ClientConfig { routing, ..ClientConfig::default() };
-        let lib = h.with_ctx(|ctx| Client::new(ctx, cfg.clone(), ccfg, ring.clone()));
+        let lib = h.with_ctx(|ctx| Client::new(ctx, cfg.clone(), ccfg, ring.clone(), super::RECIPE));
         assert!(h.take_sent().is_empty());
         TestClient { h, lib }
     }
@@ -223,7 +223,9 @@ fn a_client_driven_client_polls_membership_every_poll_interval() {
         let [(node, Msg::MembershipPoll)] = sent[..] else { panic!("{sent:?}") };
         polled.insert(node);
         let snapshot = c.deliver(CLIENT, (node, Msg::MembershipPoll));
-        assert_eq!(snapshot, vec![(CLIENT, Msg::MembershipSnapshot { version: 0 })]);
+        let mut members = c.ring.members().to_vec();
+        members.sort_by_key(|m| m.node);
+        assert_eq!(snapshot, vec![(CLIENT, Msg::MembershipSnapshot { members })], "the node's ring members");
         assert_eq!(cl.recv(node, snapshot[0].1.clone()).0, None);
         assert_eq!(cl.lib.stats().membership_refreshes, round);
     }

@@ -17,7 +17,8 @@ use crate::config::DynamoConfig;
 use crate::coordinator::Completion;
 use crate::msg::{ClientOp, Host, Key, Msg, StoreKey, StoreRecord, Timer};
 use crate::node::{Node, extended_len};
-use crate::ring::{PartitionStrategy, Ring, RingMember, key_position};
+use crate::membership::RingRecipe;
+use crate::ring::{PartitionStrategy, PlacementPolicy, Ring, RingMember, key_position};
 use crate::version::{Context, Value, VersioningMode, Versions, WriteId};
 use sim_core::testkit::Harness;
 use sim_core::{Process, SimDuration, SimRng, SimTime};
@@ -54,9 +55,15 @@ const SEED: u64 = 7;
 /// A ring of `nodes` storage nodes `0..nodes`, 8 random tokens each.
 pub(crate) fn ring(nodes: u32) -> Arc<Ring> {
     let members: Vec<RingMember> = (0..nodes).map(|i| RingMember::new(NodeId(i))).collect();
-    let mut rng = SimRng::stream(SEED, "ring");
-    Arc::new(Ring::new(&members, PartitionStrategy::RandomTokens { tokens_per_node: 8 }, &mut rng).unwrap())
+    Arc::new(RECIPE.build(&members).unwrap())
 }
+
+/// How test nodes build rings from membership views (and [`ring`] builds the starting ring).
+pub(crate) const RECIPE: RingRecipe = RingRecipe {
+    strategy: PartitionStrategy::RandomTokens { tokens_per_node: 8 },
+    seed: SEED,
+    placement: PlacementPolicy::Clockwise,
+};
 
 /// The value of write `id`.
 pub(crate) fn value(id: u64) -> Value {
@@ -108,10 +115,18 @@ pub(crate) struct TestNode {
 }
 
 impl TestNode {
-    /// Boots node `id` at time zero.
+    /// Boots node `id` at time zero with membership gossip off (its round timer would
+    /// interleave with the timers these tests fire one by one); see [`Self::boot_gossiping`].
     pub fn boot(id: NodeId, cfg: Arc<DynamoConfig>, ring: Arc<Ring>) -> Self {
+        let mut cfg = (*cfg).clone();
+        cfg.membership.enabled = false;
+        Self::boot_gossiping(id, Arc::new(cfg), ring)
+    }
+
+    /// Boots node `id` at time zero with `cfg` as given.
+    pub fn boot_gossiping(id: NodeId, cfg: Arc<DynamoConfig>, ring: Arc<Ring>) -> Self {
         let mut h = Harness::new(id, SEED);
-        let node = h.with_ctx(|ctx| Node::boot(ctx, cfg.clone(), ring.clone()));
+        let node = h.with_ctx(|ctx| Node::boot(ctx, cfg.clone(), ring.clone(), RECIPE));
         assert!(h.take_sent().is_empty(), "a booting node sends nothing");
         TestNode { h, p: Actor::Node(Box::new(node)), cfg, ring }
     }
@@ -148,7 +163,7 @@ impl TestNode {
         self.h.disk_mut().crash();
         self.h.drop_timers();
         let (cfg, ring) = (self.cfg.clone(), self.ring.clone());
-        let node = self.h.with_ctx(|ctx| Node::boot(ctx, cfg, ring));
+        let node = self.h.with_ctx(|ctx| Node::boot(ctx, cfg, ring, RECIPE));
         self.p = Actor::Node(Box::new(node));
     }
 

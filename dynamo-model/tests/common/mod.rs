@@ -7,7 +7,8 @@ use dynamo_model::client::ClientConfig;
 use dynamo_model::config::DynamoConfig;
 use dynamo_model::coordinator::Completion;
 use dynamo_model::msg::{Host, Key, OpError};
-use dynamo_model::ring::{PartitionStrategy, Ring, RingMember};
+use dynamo_model::membership::RingRecipe;
+use dynamo_model::ring::{PartitionStrategy, PlacementPolicy, RingMember};
 use dynamo_model::version::{Context, Value, Versions, WriteId};
 use sim_core::{Placement, ProcId, SimDuration, SimRng, SimTime, World, WorldConfig};
 use std::collections::BTreeMap;
@@ -108,18 +109,28 @@ pub fn world(
     scripts: Vec<Vec<(u64, Step)>>,
 ) -> DynWorld {
     let members: Vec<RingMember> = (0..nodes as u32).map(|i| RingMember::new(NodeId(i))).collect();
-    let mut rng = SimRng::stream(wcfg.seed, "ring");
-    let ring = Ring::new(&members, PartitionStrategy::RandomTokens { tokens_per_node: 16 }, &mut rng).unwrap();
+    let recipe = recipe(wcfg.seed);
+    let ring = recipe.build(&members).unwrap();
     let procs = nodes + scripts.len();
     let mut scripts = scripts.into_iter();
     let boot = ClusterBoot {
         cfg: Arc::new(cfg),
         client: ccfg,
         ring: Arc::new(ring),
+        recipe,
         nodes,
         make_app: move |id: ProcId| Script::new(id, scripts.next().unwrap_or_default()),
     };
     World::new(&wcfg, vec![Placement::default(); procs], boot).unwrap()
+}
+
+/// How the test worlds build rings (16 random tokens per node, clockwise placement).
+pub fn recipe(seed: u64) -> RingRecipe {
+    RingRecipe {
+        strategy: PartitionStrategy::RandomTokens { tokens_per_node: 16 },
+        seed,
+        placement: PlacementPolicy::Clockwise,
+    }
 }
 
 /// The finished operations of client process `id`.

@@ -18,7 +18,7 @@ pub fn replica(asm: &Assembly, node: NodeId, key: u64) -> Option<Versions> {
     }
     match asm.world.disk(node).peek(&StoreKey::Data(key)) {
         Ok(Some(StoreRecord::Versions(v))) => Some(v.clone()),
-        Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_))) => Some(Versions::new()),
+        Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_) | StoreRecord::Member(_))) => Some(Versions::new()),
         Err(_) => None,
     }
 }
@@ -39,17 +39,18 @@ pub fn hinted(asm: &Assembly, key: u64) -> Versions {
     all
 }
 
-/// The key's top-N replicas by the starting ring.
+/// The key's top-N replicas by the ring the cluster's views imply now.
 pub fn replicas_of(asm: &Assembly, key: u64, n: usize) -> Vec<NodeId> {
     let mut list = Vec::new();
-    asm.ring.preference_list(key_position(key), n, &mut list);
+    asm.ring_now().preference_list(key_position(key), n, &mut list);
     list
 }
 
 /// The key's extended preference list (where sloppy replicas may sit).
 pub fn extended_of(asm: &Assembly, key: u64, cfg: &dynamo_model::config::DynamoConfig) -> Vec<NodeId> {
     let mut list = Vec::new();
-    asm.ring.preference_list(key_position(key), extended_len(cfg, asm.nodes), &mut list);
+    let ring = asm.ring_now();
+    ring.preference_list(key_position(key), extended_len(cfg, ring.node_count()), &mut list);
     list
 }
 

@@ -265,7 +265,7 @@ fn convergence_not_promised(s: &Scenario, out: &RunOutcome) -> Option<String> {
     if s.chaos.crashes.is_some() || s.chaos.pauses.is_some() || s.chaos.partitions.is_some() {
         return Some("chaos generators leave no known quiet period".into());
     }
-    let ranges = nodes.iter().map(|n| asm.ring.ranges_of(*n, s.dynamo.n).len()).max().unwrap_or(0);
+    let ranges = nodes.iter().map(|n| asm.ring_now().ranges_of(*n, s.dynamo.n).len()).max().unwrap_or(0);
     let needed_s = 3.0 * ranges as f64 * ae.interval_ms / 1000.0;
     let quiet_s = s.duration_s + s.settle_s - s.faults.iter().map(fault_end_s).fold(s.duration_s, f64::max);
     (quiet_s < needed_s).then(|| {
