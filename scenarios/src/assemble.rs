@@ -50,20 +50,21 @@ pub struct Assembly {
     pub ring: Arc<Ring>,
     /// How rings are built from membership views.
     pub recipe: RingRecipe,
-    /// The ring of the nodes' merged views, cached per instant (see [`Assembly::ring_now`]).
-    ring_cache: RefCell<Option<(SimTime, Arc<Ring>)>>,
+    /// The ring of the nodes' merged views: when it was last asked for, the members it was
+    /// built from, and the ring (see [`Assembly::ring_now`]).
+    ring_cache: RefCell<(SimTime, Vec<RingMember>, Arc<Ring>)>,
 }
 
 impl Assembly {
     /// The ring as the cluster's merged membership views imply it now: the starting ring
     /// until a join or leave has spread, then the ring with it. Measurements use it to find a
-    /// key's replicas while the ring changes.
+    /// key's replicas while the ring changes. The same `Arc` comes back until the ring members
+    /// change (compare with `Arc::ptr_eq`).
     pub fn ring_now(&self) -> Arc<Ring> {
         let now = self.world.now();
-        if let Some((at, ring)) = &*self.ring_cache.borrow()
-            && *at == now
-        {
-            return ring.clone();
+        let mut cache = self.ring_cache.borrow_mut();
+        if cache.0 == now {
+            return cache.2.clone();
         }
         let mut merged = MembershipList::new();
         for i in 0..self.nodes as u32 {
@@ -72,13 +73,13 @@ impl Assembly {
             }
         }
         let members: Vec<RingMember> = merged.iter().filter(|e| e.status.on_ring()).map(|e| e.member).collect();
-        let same = members.len() == self.ring.node_count() && members.iter().all(|m| self.ring.contains(m.node));
-        let ring = match self.recipe.build(&members) {
-            Ok(r) if !same && !members.is_empty() => Arc::new(r),
-            _ => self.ring.clone(),
-        };
-        *self.ring_cache.borrow_mut() = Some((now, ring.clone()));
-        ring
+        cache.0 = now;
+        if members != cache.1
+            && let Ok(ring) = self.recipe.build(&members)
+        {
+            *cache = (now, members, Arc::new(ring));
+        }
+        cache.2.clone()
     }
 }
 
@@ -110,6 +111,8 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
         clocks: s.clocks.clone(),
     };
     let members: Vec<RingMember> = places.iter().take(nodes).enumerate().map(|(i, p)| member(s, i, p)).collect();
+    let starting_members = members[..s.cluster.nodes].to_vec();
+    let ring_for_cache = ring.clone();
     let mut world = World::new(&wcfg, places, boot).map_err(|e| world_error(&e.to_string()))?;
     schedule_timeline(s, &mut world, &members)?;
     check_chaos_nodes(s)?;
@@ -124,7 +127,7 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
         workload_end: SimTime::ZERO + secs(s.duration_s),
         ring,
         recipe,
-        ring_cache: RefCell::new(None),
+        ring_cache: RefCell::new((SimTime::ZERO, starting_members, ring_for_cache)),
     })
 }
 

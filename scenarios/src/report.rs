@@ -178,6 +178,8 @@ fn nodes(out: &RunOutcome) -> Vec<NodeSummary> {
             let mut counters = BTreeMap::new();
             if let Some(n) = world.process(id).and_then(|a| a.as_node()) {
                 let (s, c, st) = (n.stats(), n.coordinator_stats(), n.storage_stats());
+                let (v, t) = (n.view_stats(), n.transfer_stats());
+                let on_ring = n.view().status(n.id()).is_some_and(|st| st.on_ring());
                 for (k, v) in [
                     ("forwarded", s.forwarded),
                     ("replica_reads", s.replica_reads),
@@ -193,6 +195,17 @@ fn nodes(out: &RunOutcome) -> Vec<NodeSummary> {
                     ("hinted_writes", c.hinted_writes),
                     ("corrupt_reads", st.corrupt_reads),
                     ("hints_held", n.storage().hint_count() as u64),
+                    ("on_ring_in_own_view", u64::from(on_ring)),
+                    ("ring_members_in_view", n.view().ring().node_count() as u64),
+                    ("ring_changes", v.ring_changes),
+                    ("membership_commands", v.commands),
+                    ("membership_commands_refused", v.commands_refused),
+                    ("gossip_rounds", v.rounds),
+                    ("transfer_ranges_sent", t.ranges_sent),
+                    ("transfer_ranges_received", t.ranges_received),
+                    ("transfer_keys_sent", t.keys_sent),
+                    ("transfer_keys_received", t.keys_received),
+                    ("transfer_offers_busy", t.busy),
                 ] {
                     counters.insert(k.to_string(), v);
                 }

@@ -11,9 +11,11 @@ use crate::history::OpRecord;
 use dynamo_model::NodeId;
 use dynamo_model::msg::{StoreKey, StoreRecord};
 use dynamo_model::node::Node;
+use dynamo_model::ring::{Ring, key_position};
 use dynamo_model::version::Versions;
 use sim_core::{ProcId, SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A missing record reads as an empty set of versions.
 static EMPTY: Versions = Versions::new();
@@ -148,8 +150,10 @@ pub struct Samples {
 /// Samples a running world's replica state at fixed intervals.
 pub struct Sampler {
     n: usize,
-    /// Top-N replicas of every key known (the starting ring never changes).
+    /// Top-N replicas of every key known, by `ring`.
     replicas: BTreeMap<u64, Vec<NodeId>>,
+    /// The ring `replicas` was computed with (recomputed when a join or leave changes it).
+    ring: Option<Arc<Ring>>,
     /// Per client process: how much of its history was already read.
     cursors: Vec<usize>,
     banks: Vec<Bank>,
@@ -163,6 +167,7 @@ impl Sampler {
         Sampler {
             n,
             replicas: BTreeMap::new(),
+            ring: None,
             cursors: Vec::new(),
             banks: Vec::new(),
             fault_marks: (0, 0),
@@ -178,6 +183,13 @@ impl Sampler {
     /// Takes one sample of the world as it is now.
     pub fn sample(&mut self, asm: &Assembly) {
         let t = asm.world.now();
+        let ring = asm.ring_now();
+        if !self.ring.as_ref().is_some_and(|r| Arc::ptr_eq(r, &ring)) {
+            for (key, list) in self.replicas.iter_mut() {
+                ring.preference_list(key_position(*key), self.n, list);
+            }
+            self.ring = Some(ring);
+        }
         self.learn_keys(asm);
         let divergent = self.replicas.iter().filter(|(key, list)| !live_replicas_agree(asm, **key, list)).count();
         if self.banks.len() < asm.nodes {
