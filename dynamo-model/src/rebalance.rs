@@ -33,6 +33,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct TransferStats {
     /// Offers sent (resends included).
     pub offers_sent: u64,
+    /// Offers this node received as a receiver.
+    pub offers_received: u64,
     /// Offers this node accepted as a receiver.
     pub accepted: u64,
     /// Offers this node answered `Busy` (another holder was confirmed for the range).
@@ -154,6 +156,7 @@ impl Rebalance {
     /// A holder offers `range`: accept it unless another holder is confirmed or it has arrived.
     pub fn on_offer<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut RebalanceEnv<'_>, from: NodeId, range: KeyRange) {
         let me = ctx.me();
+        self.stats.offers_received += 1;
         let wanted_here = env.view.status(me) != Some(Status::Joining)
             || env.view.future_ring(me).is_ok_and(|f| f.ranges_of(me, env.n).contains(&range));
         let answer = match self.incoming.get(&range) {

@@ -10,7 +10,7 @@ use dynamo_model::msg::{Host, Key, OpError};
 use dynamo_model::membership::RingRecipe;
 use dynamo_model::ring::{PartitionStrategy, PlacementPolicy, RingMember};
 use dynamo_model::version::{Context, Value, Versions, WriteId};
-use sim_core::{Placement, ProcId, SimDuration, SimRng, SimTime, World, WorldConfig};
+use sim_core::{Placement, ProcId, SimDuration, SimTime, World, WorldConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -108,7 +108,20 @@ pub fn world(
     nodes: usize,
     scripts: Vec<Vec<(u64, Step)>>,
 ) -> DynWorld {
-    let members: Vec<RingMember> = (0..nodes as u32).map(|i| RingMember::new(NodeId(i))).collect();
+    world_with_spares(cfg, ccfg, wcfg, (nodes, 0), scripts)
+}
+
+/// A world of `ring` storage nodes on the starting ring (ids 0..ring), `spares` storage nodes
+/// off the ring after them, and one client per script after those.
+pub fn world_with_spares(
+    cfg: DynamoConfig,
+    ccfg: ClientConfig,
+    wcfg: WorldConfig,
+    (ring, spares): (usize, usize),
+    scripts: Vec<Vec<(u64, Step)>>,
+) -> DynWorld {
+    let nodes = ring + spares;
+    let members: Vec<RingMember> = (0..ring as u32).map(|i| RingMember::new(NodeId(i))).collect();
     let recipe = recipe(wcfg.seed);
     let ring = recipe.build(&members).unwrap();
     let procs = nodes + scripts.len();

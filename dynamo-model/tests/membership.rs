@@ -1,0 +1,190 @@
+//! Whole-cluster tests of membership (§4.8, §4.9): gossip spreads commands in O(log S) rounds,
+//! joining nodes receive their ranges once each and then serve them, leaving nodes hand their
+//! ranges off, an outage is not a leave, and a restarted node keeps its view.
+mod common;
+
+use common::{DynWorld, Step, done, world_with_spares};
+use dynamo_model::NodeId;
+use dynamo_model::client::ClientConfig;
+use dynamo_model::config::{DynamoConfig, ReadRepair};
+use dynamo_model::membership::Status;
+use dynamo_model::msg::{AdminCommand, Key, Msg, StoreKey, StoreRecord};
+use dynamo_model::node::Node;
+use dynamo_model::ring::{RingMember, key_position};
+use dynamo_model::version::WriteId;
+use sim_core::fault::Fault;
+use sim_core::{ProcId, SimDuration, SimTime, WorldConfig};
+
+fn secs(s: f64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_secs_f64(s)
+}
+
+fn node(w: &DynWorld, i: u32) -> &Node {
+    w.process(ProcId(i)).and_then(|a| a.as_node()).expect("a running storage node")
+}
+
+/// Repairs off, so that only key transfers can place data on a new replica.
+fn no_repair() -> DynamoConfig {
+    DynamoConfig { read_repair: ReadRepair::Off, ..DynamoConfig::default() }
+}
+
+/// One blind write per key, 10 ms apart, from time 10 ms.
+fn writes(keys: u64) -> Vec<(u64, Step)> {
+    (0..keys).map(|k| (10 + 10 * k, Step::BlindPut(k))).collect()
+}
+
+/// Every acknowledged write: (key, write id).
+fn acked(w: &DynWorld, client: usize) -> Vec<(Key, WriteId)> {
+    done(w, client)
+        .iter()
+        .filter(|d| d.put == Some(Ok(())))
+        .map(|d| match d.step {
+            Step::BlindPut(k) | Step::Put(k) | Step::Get(k) => (k, d.write.unwrap()),
+        })
+        .collect()
+}
+
+/// Whether `id`'s store (buffer over disk) holds write `write` of `key`.
+fn holds(w: &DynWorld, id: NodeId, key: Key, write: WriteId) -> bool {
+    if let Some(v) = node(w, id.0).storage().buffered(key) {
+        return v.write_ids().contains(&write);
+    }
+    matches!(w.disk(id).peek(&StoreKey::Data(key)), Ok(Some(StoreRecord::Versions(v))) if v.write_ids().contains(&write))
+}
+
+/// Time (s after `from`) until every node's view records `who`, polled every 50 ms.
+fn spread_time(w: &mut DynWorld, nodes: u32, who: NodeId, from: f64, limit_s: f64) -> Option<f64> {
+    let mut t = from;
+    while t <= from + limit_s {
+        w.run_until(secs(t));
+        if (0..nodes).all(|i| node(w, i).view().status(who).is_some()) {
+            return Some(t - from);
+        }
+        t += 0.05;
+    }
+    None
+}
+
+#[test]
+fn gossip_spreads_a_join_in_logarithmically_many_rounds() {
+    let mut means = Vec::new();
+    for s in [8u32, 16, 32, 64] {
+        let mut total = 0.0;
+        let seeds = 1..=6u64;
+        for seed in seeds.clone() {
+            let wcfg = WorldConfig { seed, ..WorldConfig::default() };
+            let mut w = world_with_spares(no_repair(), ClientConfig::default(), wcfg, (s as usize, 1), vec![]);
+            let spare = NodeId(s);
+            w.inject(secs(0.5), spare, Msg::Admin(AdminCommand::Join(RingMember::new(spare)))).unwrap();
+            let took = spread_time(&mut w, s + 1, spare, 0.5, 60.0).expect("the join reaches every view");
+            total += took;
+        }
+        let rounds = total / seeds.count() as f64; // the gossip interval is 1 s
+        println!("S = {s}: a join reaches every view in {rounds:.2} rounds on average");
+        means.push((s, rounds));
+    }
+    for &(s, rounds) in &means {
+        assert!(rounds <= 1.5 * f64::from(s).log2() + 2.0, "S = {s}: {rounds:.2} rounds is more than O(log S)");
+    }
+    // Eight times the nodes: three more doublings, so a few more rounds, not eight times as many.
+    let (first, last) = (means[0].1, means[3].1);
+    assert!(last < 2.5 * first, "S = 64 took {last:.2} rounds, S = 8 took {first:.2}");
+    assert!(last > first, "more nodes take more rounds ({first:.2} vs {last:.2})");
+}
+
+/// Five ring nodes and one spare; 300 keys written, then the spare joins at 5 s.
+fn joined_world(seed: u64) -> DynWorld {
+    let wcfg = WorldConfig { seed, ..WorldConfig::default() };
+    let mut w = world_with_spares(no_repair(), ClientConfig::default(), wcfg, (5, 1), vec![writes(300)]);
+    let spare = NodeId(5);
+    w.inject(secs(5.0), spare, Msg::Admin(AdminCommand::Join(RingMember::new(spare)))).unwrap();
+    w.run_until(secs(30.0));
+    w
+}
+
+#[test]
+fn a_joining_node_receives_each_of_its_ranges_once_then_joins_the_ring() {
+    for seed in 1..=3 {
+        let w = joined_world(seed);
+        let spare = NodeId(5);
+        for i in 0..6 {
+            let v = node(&w, i).view();
+            assert_eq!(v.status(spare), Some(Status::Member), "seed {seed}: node {i}'s view of the spare");
+            assert_eq!(v.ring().node_count(), 6, "seed {seed}: node {i} routes by the six-node ring");
+        }
+        let ring = node(&w, 0).view().ring().clone();
+        let ranges = ring.ranges_of(spare, 3).len() as u64;
+        let received = node(&w, 5).transfer_stats().ranges_received;
+        let sent: u64 = (0..5).map(|i| node(&w, i).transfer_stats().ranges_sent).sum();
+        let offers = node(&w, 5).transfer_stats().offers_received;
+        println!("seed {seed}: {ranges} ranges, {offers} offers, {received} received, {sent} sent");
+        assert_eq!(received, ranges, "seed {seed}: every range arrives exactly once");
+        assert!(offers >= 2 * ranges, "seed {seed}: {offers} offers: each range's holders offer it");
+        assert_eq!(sent, ranges, "seed {seed}: the confirmation round lets one holder send each range");
+        // Every acknowledged write the spare now replicates is on the spare.
+        let mut list = Vec::new();
+        let mut checked = 0;
+        for (key, write) in acked(&w, 6) {
+            ring.preference_list(key_position(key), 3, &mut list);
+            if list.contains(&spare) {
+                assert!(holds(&w, spare, key, write), "seed {seed}: key {key} did not reach the joined node");
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "seed {seed}: only {checked} keys moved to the joined node");
+    }
+}
+
+#[test]
+fn a_leaving_node_hands_its_ranges_to_the_nodes_that_take_them_over() {
+    for seed in 1..=3 {
+        let wcfg = WorldConfig { seed, ..WorldConfig::default() };
+        let mut w = world_with_spares(no_repair(), ClientConfig::default(), wcfg, (6, 0), vec![writes(300)]);
+        let leaver = NodeId(2);
+        w.inject(secs(5.0), leaver, Msg::Admin(AdminCommand::Leave)).unwrap();
+        w.run_until(secs(30.0));
+        for i in 0..6 {
+            assert_eq!(node(&w, i).view().status(leaver), Some(Status::Left), "seed {seed}: node {i}'s view");
+        }
+        let ring = node(&w, 0).view().ring().clone();
+        assert!(!ring.contains(leaver) && ring.node_count() == 5, "seed {seed}: the leaver is off the ring");
+        let mut list = Vec::new();
+        let writes = acked(&w, 6);
+        assert!(writes.len() > 250, "seed {seed}: {} writes acknowledged", writes.len());
+        for (key, write) in writes {
+            ring.preference_list(key_position(key), 3, &mut list);
+            for &r in &list {
+                assert!(holds(&w, r, key, write), "seed {seed}: key {key}'s new replica {r} lacks write {write:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_outage_is_not_a_leave() {
+    let wcfg = WorldConfig { seed: 4, ..WorldConfig::default() };
+    let mut w = world_with_spares(no_repair(), ClientConfig::default(), wcfg, (6, 0), vec![writes(100)]);
+    w.schedule_fault(secs(2.0), Fault::Crash { node: NodeId(3), restart_after_ms: Some(20_000.0) }).unwrap();
+    w.run_until(secs(15.0));
+    for i in [0, 1, 2, 4, 5] {
+        let n = node(&w, i);
+        assert_eq!(n.view().status(NodeId(3)), Some(Status::Member), "node {i} keeps the dead node a member");
+        assert_eq!(n.view_stats().ring_changes, 0, "node {i}: no rebalancing for an outage");
+        assert_eq!(n.transfer_stats().offers_sent, 0, "node {i}: no key transfer for an outage");
+    }
+}
+
+#[test]
+fn a_restarted_node_keeps_its_membership_view() {
+    let mut w = joined_world(5);
+    let spare = NodeId(5);
+    let counter = node(&w, 5).view().membership().counter();
+    assert!(counter >= 2, "join and activate were issued");
+    w.schedule_fault(secs(30.0), Fault::Crash { node: spare, restart_after_ms: Some(100.0) }).unwrap();
+    // Back up before its first gossip round after the restart.
+    w.run_until(secs(30.2));
+    let n = node(&w, 5);
+    assert_eq!(n.view().status(spare), Some(Status::Member), "the persisted entries restore its own status");
+    assert_eq!(n.view().ring().node_count(), 6, "and the ring it routes by");
+    assert_eq!(n.view().membership().counter(), counter, "and its Lamport counter");
+}
