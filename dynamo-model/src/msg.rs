@@ -5,8 +5,8 @@
 //! wherever it matters). Sizes are estimates of an encoded form, for byte counters.
 
 use crate::NodeId;
-use crate::merkle;
 use crate::membership::{Delta, Digest, ENTRY_BYTES, Persisted, Request};
+use crate::merkle;
 use crate::ring::{KeyRange, RingMember};
 use crate::version::{Context, Value, Versions};
 use sim_core::{Message, Process};

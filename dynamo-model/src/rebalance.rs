@@ -154,7 +154,13 @@ impl Rebalance {
     }
 
     /// A holder offers `range`: accept it unless another holder is confirmed or it has arrived.
-    pub fn on_offer<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut RebalanceEnv<'_>, from: NodeId, range: KeyRange) {
+    pub fn on_offer<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        env: &mut RebalanceEnv<'_>,
+        from: NodeId,
+        range: KeyRange,
+    ) {
         let me = ctx.me();
         self.stats.offers_received += 1;
         let wanted_here = env.view.status(me) != Some(Status::Joining)

@@ -153,7 +153,9 @@ impl Storage {
     fn read_disk<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, k: StoreKey) -> Versions {
         match ctx.disk_read(&k) {
             Ok(Some(StoreRecord::Versions(v))) => v,
-            Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_) | StoreRecord::Member(_))) => Versions::new(),
+            Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_) | StoreRecord::Member(_))) => {
+                Versions::new()
+            }
             Err(_) => {
                 self.stats.corrupt_reads += 1;
                 if let StoreKey::Data(key) = k {

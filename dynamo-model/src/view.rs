@@ -157,7 +157,9 @@ impl View {
         let now = ctx.now();
         let issued = match cmd {
             _ if !self.enabled => Err(MembershipError::Disabled),
-            AdminCommand::Join(member) if member.node != me => Err(MembershipError::WrongNode { about: member.node, at: me }),
+            AdminCommand::Join(member) if member.node != me => {
+                Err(MembershipError::WrongNode { about: member.node, at: me })
+            }
             AdminCommand::Join(member) => {
                 let mut members = self.ring_members.clone();
                 members.push(member);

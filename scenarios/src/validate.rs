@@ -207,8 +207,13 @@ fn admin(s: &Scenario, a: &Admin, on_ring: &mut BTreeSet<u32>) -> Result<(), Spe
         Admin::Join { node } => {
             membership_command(s, "join", *node)?;
             if !on_ring.insert(*node) {
-                let msg = format!("node {node} is already on the ring at this time (it started there or joined earlier)");
-                return Err(SpecError::new("admin.join.node", msg, "join a spare (cluster.spares) or a node that left"));
+                let msg =
+                    format!("node {node} is already on the ring at this time (it started there or joined earlier)");
+                return Err(SpecError::new(
+                    "admin.join.node",
+                    msg,
+                    "join a spare (cluster.spares) or a node that left",
+                ));
             }
             Ok(())
         }
@@ -219,8 +224,13 @@ fn admin(s: &Scenario, a: &Admin, on_ring: &mut BTreeSet<u32>) -> Result<(), Spe
                 return Err(SpecError::new("admin.leave.node", msg, "leave a node that is on the ring"));
             }
             if on_ring.len() < s.dynamo.n {
-                let msg = format!("after node {node} leaves, {} nodes remain, fewer than N = {}", on_ring.len(), s.dynamo.n);
-                return Err(SpecError::new("admin.leave.node", msg, "keep at least N nodes on the ring, or add spares"));
+                let msg =
+                    format!("after node {node} leaves, {} nodes remain, fewer than N = {}", on_ring.len(), s.dynamo.n);
+                return Err(SpecError::new(
+                    "admin.leave.node",
+                    msg,
+                    "keep at least N nodes on the ring, or add spares",
+                ));
             }
             Ok(())
         }

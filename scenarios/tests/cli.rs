@@ -347,9 +347,14 @@ fn bad_cases() -> Vec<(&'static str, String, &'static str)> {
             "15:53: error at faults[1].fault.partition.shape: process p99 does not exist",
         ),
         (
-            "admin join",
+            "join of a node that does not exist",
             with_line(SMALL, 15, r#"    { "at_s": 2, "admin": { "join": { "node": 5 } } }"#),
-            "15:27: error at faults[1].admin: join and leave are not implemented yet",
+            "15:47: error at faults[1].admin.join.node: node 5 does not exist",
+        ),
+        (
+            "join of a node already on the ring",
+            with_line(SMALL, 15, r#"    { "at_s": 2, "admin": { "join": { "node": 2 } } }"#),
+            "15:47: error at faults[1].admin.join.node: node 2 is already on the ring at this time",
         ),
         ("missing cluster", with_line(SMALL, 6, ""), "17:1: error at (top level): missing field `cluster`"),
     ]

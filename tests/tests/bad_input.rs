@@ -346,23 +346,35 @@ fn timeline_errors_name_the_entry_and_field() {
 }
 
 #[test]
-fn membership_changes_are_refused_as_not_implemented() {
+fn membership_commands_that_cannot_happen_are_refused() {
+    let twice =
+        r#"    { "at_s": 2, "admin": { "leave": { "node": 1 } } }, { "at_s": 3, "admin": { "leave": { "node": 1 } } }"#;
+    let three = r#"    { "at_s": 2, "admin": { "leave": { "node": 1 } } }, { "at_s": 3, "admin": { "leave": { "node": 2 } } }, { "at_s": 4, "admin": { "leave": { "node": 3 } } }"#;
     run_table(&[
         edit(
-            "admin join",
+            "join of a node that does not exist",
             15,
             r#"    { "at_s": 2, "admin": { "join": { "node": 5 } } }"#,
-            (15, 27),
-            "faults[1].admin",
-            "join and leave are not implemented yet",
+            (15, 47),
+            "faults[1].admin.join.node",
+            "node 5 does not exist",
         ),
         edit(
-            "admin leave",
+            "join of a node on the ring",
             15,
-            r#"    { "at_s": 2, "admin": { "leave": { "node": 1 } } }"#,
-            (15, 27),
-            "faults[1].admin",
-            "join and leave are not implemented yet",
+            r#"    { "at_s": 2, "admin": { "join": { "node": 0 } } }"#,
+            (15, 47),
+            "faults[1].admin.join.node",
+            "node 0 is already on the ring at this time",
+        ),
+        edit("a node leaves twice", 15, twice, (15, 100), "faults[2].admin.leave.node", "node 1 is not on the ring"),
+        edit(
+            "leaves below N nodes",
+            15,
+            three,
+            (15, 152),
+            "faults[3].admin.leave.node",
+            "after node 3 leaves, 2 nodes remain, fewer than N = 3",
         ),
     ]);
 }
