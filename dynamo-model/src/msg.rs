@@ -171,6 +171,10 @@ pub enum Msg {
     /// Operator → node: a membership command about this node (§4.8: issued to one node, which
     /// persists it; gossip spreads it).
     Admin(AdminCommand),
+    /// Gossip round opener → peer: a hash of the opener's whole membership list. A peer whose
+    /// list hashes alike is done (a converged round costs this one message); otherwise it
+    /// starts the digest exchange with a `GossipDigest`.
+    GossipHash(u64),
     /// Gossip initiator → peer: the version of every entry the initiator's view holds.
     GossipDigest(Digest),
     /// Gossip peer → initiator: the entries the initiator lacks or holds older, and the nodes
@@ -342,6 +346,7 @@ impl Message for Msg {
         "transfer_answer",
         "transfer_batch",
         "transfer_ack",
+        "gossip_hash",
     ];
 
     fn kind(&self) -> usize {
@@ -371,6 +376,7 @@ impl Message for Msg {
             Msg::TransferAnswer { .. } => 22,
             Msg::TransferBatch { .. } => 23,
             Msg::TransferAck { .. } => 24,
+            Msg::GossipHash(_) => 25,
         }
     }
 
@@ -391,6 +397,7 @@ impl Message for Msg {
                 }
                 Msg::KeyExchangeReply { versions, .. } => clamp(RANGE_SESSION_BYTES + keyed_versions_bytes(versions)),
                 Msg::MembershipSnapshot { members } => clamp(ENTRY_BYTES * members.len() as u64),
+                Msg::GossipHash(_) => 8,
                 Msg::GossipDigest(d) => clamp(d.size_bytes()),
                 Msg::GossipReply { delta, request } => clamp(delta.size_bytes() + request.size_bytes()),
                 Msg::GossipDelta(d) => clamp(d.size_bytes()),

@@ -268,6 +268,7 @@ impl Node {
             }
             Msg::GetReply { .. } | Msg::PutReply { .. } | Msg::MembershipSnapshot { .. } => {}
             Msg::Admin(cmd) => self.on_admin(ctx, cmd),
+            Msg::GossipHash(hash) => self.view.on_hash(ctx, from, hash),
             Msg::GossipDigest(digest) => self.view.on_digest(ctx, from, digest),
             Msg::GossipReply { delta, request } => {
                 let changed = self.view.on_reply(ctx, from, delta, &request);

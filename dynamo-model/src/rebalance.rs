@@ -145,8 +145,7 @@ impl Rebalance {
         match env.view.status(me)? {
             Status::Leaving if wanted.iter().all(|k| self.sent.contains(k)) => Some(SelfStep::Remove),
             Status::Joining => {
-                let future = env.view.future_ring(me).ok()?;
-                let needed = future.ranges_of(me, env.n);
+                let needed = env.view.future_ranges(me, env.n).ok()?;
                 needed.iter().all(|r| self.received.contains(r)).then_some(SelfStep::Activate)
             }
             _ => None,
@@ -164,7 +163,7 @@ impl Rebalance {
         let me = ctx.me();
         self.stats.offers_received += 1;
         let wanted_here = env.view.status(me) != Some(Status::Joining)
-            || env.view.future_ring(me).is_ok_and(|f| f.ranges_of(me, env.n).contains(&range));
+            || env.view.future_ranges(me, env.n).is_ok_and(|f| f.contains(&range));
         let answer = match self.incoming.get(&range) {
             _ if self.received.contains(&range) || !wanted_here => TransferAnswer::Done,
             Some(inc) if inc.from != from => TransferAnswer::Busy,
@@ -304,8 +303,8 @@ fn to_send(me: NodeId, env: &mut RebalanceEnv<'_>) -> Vec<(NodeId, KeyRange)> {
     let mut out = Vec::new();
     let mut list = Vec::new();
     for x in joining {
-        let Ok(future) = env.view.future_ring(x) else { continue };
-        for r in future.ranges_of(x, env.n) {
+        let Ok(future) = env.view.future_ranges(x, env.n) else { continue };
+        for &r in future.iter() {
             ring.preference_list(r.end_inclusive, env.n, &mut list);
             if list.contains(&me) {
                 out.push((x, r));

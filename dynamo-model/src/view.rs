@@ -2,6 +2,11 @@
 //! peer every interval, the entries it persists, the operator commands it serves, and the ring
 //! the view implies, rebuilt only when the set of ring members changes.
 //!
+//! A round opens with an 8-byte hash of the whole list. A peer whose list hashes alike answers
+//! nothing, so a converged cluster of any size ships one small message per node per round; a
+//! peer whose list differs starts the digest → delta/request exchange of `membership::gossip`,
+//! which ships only the entries that differ.
+//!
 //! Persistence: every entry the view adopts (issued here or learned by gossip) is written as a
 //! `StoreKey::Member(node)` record with the node's Lamport counter, so a restarted node resumes
 //! with its view and never reissues a version. A wiped node starts from the static initial
@@ -13,9 +18,9 @@
 use crate::NodeId;
 use crate::config::MembershipConfig;
 use crate::membership::{Delta, Digest, ENTRY_BYTES, Membership, MembershipError, Persisted, Request, RingRecipe};
-use crate::membership::{Status, Version};
+use crate::membership::{MembershipList, Status, Version};
 use crate::msg::{AdminCommand, Host, Msg, StoreKey, StoreRecord, Timer};
-use crate::ring::{Ring, RingMember};
+use crate::ring::{KeyRange, Ring, RingMember};
 use sim_core::{Ctx, SimDuration};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -33,6 +38,10 @@ pub struct ViewStats {
     pub commands_refused: u64,
     /// Entries written to disk.
     pub entries_persisted: u64,
+    /// Round-opening hashes received that matched this view (nothing more was sent).
+    pub hashes_matched: u64,
+    /// Round-opening hashes received that differed (a digest exchange followed).
+    pub hashes_differed: u64,
 }
 
 /// A membership step this node takes for itself once its key transfers are done.
@@ -56,9 +65,14 @@ pub struct View {
     ring_members: Vec<RingMember>,
     /// Per node, the version last written to disk.
     persisted: BTreeMap<NodeId, Version>,
+    /// [`list_hash`] of the membership list, kept current.
+    hash: u64,
     /// Rings with one more (joining) or one fewer (leaving) node, built on demand; cleared
     /// whenever `ring` changes.
     futures: BTreeMap<NodeId, Arc<Ring>>,
+    /// Per node, its ranges on its future ring (with the `n` they were computed for); cleared
+    /// with `futures`.
+    future_ranges: BTreeMap<NodeId, (usize, Arc<[KeyRange]>)>,
     stats: ViewStats,
 }
 
@@ -91,9 +105,12 @@ impl View {
             ring: initial,
             ring_members: members,
             persisted,
+            hash: 0,
             futures: BTreeMap::new(),
+            future_ranges: BTreeMap::new(),
             stats: ViewStats::default(),
         };
+        view.hash = list_hash(view.membership.list());
         view.refresh_ring();
         view
     }
@@ -118,13 +135,24 @@ impl View {
         self.stats
     }
 
-    /// A gossip round: send this view's digest to one peer, and arm the next round.
+    /// A gossip round: send this view's hash to one peer, and arm the next round.
     pub fn on_tick<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
         self.stats.rounds += 1;
-        if let Some((peer, digest)) = self.membership.start_round(ctx.rng()) {
-            ctx.send(peer, Msg::GossipDigest(digest));
+        if let Some(peer) = self.membership.pick_peer(ctx.rng()) {
+            ctx.send(peer, Msg::GossipHash(self.hash));
         }
         ctx.set_timer(self.interval, Timer::Gossip);
+    }
+
+    /// A peer opened a round with its list's hash: if the lists differ, start the digest
+    /// exchange (this node sends its digest; the peer answers with what each side lacks).
+    pub fn on_hash<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, from: NodeId, hash: u64) {
+        if hash == self.hash {
+            self.stats.hashes_matched += 1;
+            return;
+        }
+        self.stats.hashes_differed += 1;
+        ctx.send(from, Msg::GossipDigest(self.membership.list().digest()));
     }
 
     /// A peer's digest: answer with what it lacks and ask for what this view lacks.
@@ -223,8 +251,23 @@ impl View {
         Ok(ring)
     }
 
-    /// Writes every entry whose version changed since it was last written, then one fsync.
+    /// The key ranges `node` replicates (top `n`) on its [`future_ring`](Self::future_ring).
+    /// Computed once per ring and node: a ring walk over every token is costly on big rings.
+    pub fn future_ranges(&mut self, node: NodeId, n: usize) -> Result<Arc<[KeyRange]>, MembershipError> {
+        if let Some((at, r)) = self.future_ranges.get(&node)
+            && *at == n
+        {
+            return Ok(r.clone());
+        }
+        let ranges: Arc<[KeyRange]> = self.future_ring(node)?.ranges_of(node, n).into();
+        self.future_ranges.insert(node, (n, ranges.clone()));
+        Ok(ranges)
+    }
+
+    /// After the list changed: rehash it, and write every entry whose version changed since it
+    /// was last written, then one fsync.
     fn persist<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
+        self.hash = list_hash(self.membership.list());
         let counter = self.membership.counter();
         let mut wrote = false;
         for e in self.membership.list().iter() {
@@ -255,7 +298,27 @@ impl View {
         self.ring = Arc::new(ring);
         self.ring_members = members;
         self.futures.clear();
+        self.future_ranges.clear();
         self.stats.ring_changes += 1;
         true
     }
+}
+
+/// A 64-bit hash of a membership list: every entry's node, version and status, folded with
+/// a SplitMix64 finaliser (equal lists hash alike; different ones collide with probability
+/// about 2^-64).
+fn list_hash(list: &MembershipList) -> u64 {
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut h = 0x9e37_79b9_7f4a_7c15_u64;
+    for e in list.iter() {
+        let v = e.version;
+        for word in [u64::from(e.node().0), v.counter, v.issued_at.as_nanos(), u64::from(v.issuer.0), e.status as u64] {
+            h = mix(h ^ word).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    h
 }

@@ -188,3 +188,39 @@ fn a_restarted_node_keeps_its_membership_view() {
     assert_eq!(n.view().ring().node_count(), 6, "and the ring it routes by");
     assert_eq!(n.view().membership().counter(), counter, "and its Lamport counter");
 }
+
+#[test]
+fn a_thousand_node_cluster_gossips_hashes_when_converged_and_deltas_when_not() {
+    const S: u32 = 1_000;
+    let wcfg = WorldConfig { seed: 9, ..WorldConfig::default() };
+    let mut w = world_with_spares(no_repair(), ClientConfig::default(), wcfg, (S as usize, 1), vec![]);
+    let traffic = |w: &DynWorld| {
+        (0..=S).fold((0, 0, 0), |(d, e, m), i| {
+            let n = node(w, i);
+            let t = n.view().membership().traffic();
+            (d + t.digest_entries, e + t.delta_entries, m + n.view_stats().hashes_matched)
+        })
+    };
+    w.run_until(secs(5.5));
+    let (digests, deltas, matched) = traffic(&w);
+    println!("converged, 5 rounds: {digests} digest entries, {deltas} delta entries, {matched} matching hashes");
+    assert_eq!((digests, deltas), (0, 0), "converged views exchange no entries");
+    assert!(matched >= 5 * u64::from(S) * 9 / 10, "each node opens a round per second with a hash: {matched}");
+    // A join: the one new entry spreads as deltas of one entry.
+    let spare = NodeId(S);
+    w.inject(secs(6.0), spare, Msg::Admin(AdminCommand::Join(RingMember::new(spare)))).unwrap();
+    let took = spread_time(&mut w, S + 1, spare, 6.0, 60.0).expect("the join reaches every view");
+    let (digests2, deltas2, _) = traffic(&w);
+    let per_node = (deltas2 - deltas) as f64 / f64::from(S);
+    println!(
+        "join reached {S} views in {took:.2} s; {} delta entries ({per_node:.2} per node), {} digest entries",
+        deltas2 - deltas,
+        digests2 - digests
+    );
+    assert!(took <= 1.5 * f64::from(S).log2() + 2.0, "{took} s for S = {S}");
+    assert!(per_node < 4.0, "a node receives the new entry a few times at most, not S times: {per_node}");
+    // While the change spreads, a pair whose hashes differ swaps one full digest (S entries):
+    // about one digest per node per change, not one per round.
+    let digests_per_node = (digests2 - digests) as f64 / f64::from(S) / f64::from(S + 1);
+    assert!(digests_per_node < 2.0, "{digests_per_node:.2} full digests per node for one join");
+}

@@ -284,12 +284,9 @@ impl RingRecipe {
 /// a node's tokens therefore depend only on the seed and its own id and capacity (a node picks
 /// its tokens once, §4.8); under strategy 3 the deal is a function of the member set.
 fn tokens_for(members: &[RingMember], strategy: PartitionStrategy, ring_seed: u64) -> Result<Ring, MembershipError> {
-    let mut members = members.iter().copied();
-    let first = members.next().ok_or(MembershipError::NoRingMembers)?;
-    let stream = |m: &RingMember| SimRng::stream(ring_seed, &format!("ring/{}", m.node.0));
-    let mut ring = Ring::new(&[first], strategy, &mut stream(&first)).map_err(MembershipError::Ring)?;
-    for m in members {
-        ring.join(m, &mut stream(&m)).map_err(MembershipError::Ring)?;
+    if members.is_empty() {
+        return Err(MembershipError::NoRingMembers);
     }
-    Ok(ring)
+    let stream = |m: &RingMember| SimRng::stream(ring_seed, &format!("ring/{}", m.node.0));
+    Ring::from_streams(members, strategy, stream).map_err(MembershipError::Ring)
 }

@@ -27,6 +27,37 @@ impl Ring {
         Ok(Ring::assemble(strategy, PlacementPolicy::Clockwise, members, tokens))
     }
 
+    /// The ring of `members` (any order) where each member draws its tokens from its own
+    /// stream: the same ring as building from the lowest node id's stream and then
+    /// [`join`](Self::join)ing the others in id order with theirs, built in one pass under
+    /// strategies 1 and 2 (a member's tokens then depend only on its stream and the tokens of
+    /// lower ids). Strategy 3 re-deals on every join, so it is built by joins.
+    pub fn from_streams(
+        members: &[RingMember],
+        strategy: PartitionStrategy,
+        mut stream: impl FnMut(&RingMember) -> SimRng,
+    ) -> Result<Ring, RingError> {
+        strategy.validate()?;
+        let members = sorted_members(members)?;
+        if let PartitionStrategy::EqualPartitions { .. } = strategy {
+            let mut ring = Ring::new(&members[..1], strategy, &mut stream(&members[0]))?;
+            for m in &members[1..] {
+                ring.join(*m, &mut stream(m))?;
+            }
+            return Ok(ring);
+        }
+        let per_node = strategy.tokens_per_node().expect("random-token strategy");
+        let mut taken = BTreeSet::new();
+        let mut tokens = Vec::new();
+        for m in &members {
+            let mut rng = stream(m);
+            for _ in 0..random_token_count(per_node, m)? {
+                tokens.push((fresh_token(&mut taken, &mut rng), m.node));
+            }
+        }
+        Ok(Ring::assemble(strategy, PlacementPolicy::Clockwise, members, tokens))
+    }
+
     /// Adds `member` to the ring, moving tokens as its strategy prescribes. On error the ring is
     /// unchanged.
     pub fn join(&mut self, member: RingMember, rng: &mut SimRng) -> Result<(), RingError> {
@@ -189,6 +220,22 @@ mod tests {
     use super::*;
 
     const K: u64 = 20_000;
+
+    #[test]
+    fn from_streams_equals_joining_member_by_member_with_each_stream() {
+        let stream = |m: &RingMember| SimRng::stream(7, &format!("ring/{}", m.node.0));
+        for strategy in strategies() {
+            let mut members = members(12, 2);
+            members.reverse(); // any order
+            let mut sorted = members.clone();
+            sorted.sort_by_key(|m| m.node);
+            let mut joined = Ring::new(&sorted[..1], strategy, &mut stream(&sorted[0])).unwrap();
+            for m in &sorted[1..] {
+                joined.join(*m, &mut stream(m)).unwrap();
+            }
+            assert_eq!(Ring::from_streams(&members, strategy, stream).unwrap(), joined, "{strategy:?}");
+        }
+    }
 
     fn primaries(ring: &Ring) -> Vec<NodeId> {
         let mut out = Vec::new();
