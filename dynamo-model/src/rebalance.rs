@@ -198,9 +198,15 @@ impl Rebalance {
             }
             TransferAnswer::Done => {
                 self.offers.remove(&key);
+                self.outgoing.remove(&key);
                 self.sent.insert(key);
             }
-            // Busy: the offer stays and is repeated after the timeout. A late Accept of an
+            // Busy for a transfer under way: the receiver gave it up (it went quiet too long, or
+            // the receiver restarted); offer it again after the timeout and start over.
+            TransferAnswer::Busy if self.outgoing.remove(&key).is_some() => {
+                self.offers.insert(key, ctx.now());
+            }
+            // Busy for an offer: it stays and is repeated after the timeout. A late Accept of an
             // offer already withdrawn is ignored (the receiver times it out).
             TransferAnswer::Accept | TransferAnswer::Busy => {}
         }
@@ -257,7 +263,12 @@ impl Rebalance {
             Some(inc) if inc.from == from && seq < inc.next_seq => {}
             // A batch of a transfer this node finished (its ack was lost) is acknowledged again.
             None if self.received.contains(&range) => {}
-            _ => return,
+            // A batch of a transfer this node gave up or never accepted: tell the sender, who
+            // offers the range again.
+            _ => {
+                ctx.send(from, Msg::TransferAnswer { range, answer: TransferAnswer::Busy });
+                return;
+            }
         }
         ctx.send(from, Msg::TransferAck { range, seq });
     }

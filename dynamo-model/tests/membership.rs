@@ -224,3 +224,59 @@ fn a_thousand_node_cluster_gossips_hashes_when_converged_and_deltas_when_not() {
     let digests_per_node = (digests2 - digests) as f64 / f64::from(S) / f64::from(S + 1);
     assert!(digests_per_node < 2.0, "{digests_per_node:.2} full digests per node for one join");
 }
+
+#[test]
+fn after_a_join_anti_entropy_trees_cover_the_new_ranges_and_match_the_store() {
+    let cfg = DynamoConfig {
+        anti_entropy: dynamo_model::config::AntiEntropyConfig { enabled: true, ..Default::default() },
+        ..no_repair()
+    };
+    let wcfg = WorldConfig { seed: 6, ..WorldConfig::default() };
+    let mut w = world_with_spares(cfg, ClientConfig::default(), wcfg, (5, 1), vec![writes(300)]);
+    let spare = NodeId(5);
+    w.inject(secs(5.0), spare, Msg::Admin(AdminCommand::Join(RingMember::new(spare)))).unwrap();
+    w.run_until(secs(30.0));
+    for i in 0..6 {
+        let n = node(&w, i);
+        let ring = n.view().ring();
+        assert_eq!(ring.node_count(), 6, "node {i}");
+        let trees = n.storage().trees().expect("anti-entropy is on");
+        let mut expected = ring.ranges_of(NodeId(i), 3);
+        expected.sort_unstable_by_key(|r| r.end_inclusive);
+        assert_eq!(trees.ranges(), &expected[..], "node {i}'s trees follow its ranges on the new ring");
+        let disk = w.disk(NodeId(i));
+        let data: Vec<_> = disk
+            .keys()
+            .filter_map(|k| match (k, disk.peek(k)) {
+                (StoreKey::Data(key), Ok(Some(StoreRecord::Versions(v)))) => Some((*key, v.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(n.storage().check_trees(data), Ok(()), "node {i}'s trees equal its store");
+    }
+}
+
+#[test]
+fn key_transfer_asks_admission_control_and_finishes_once_the_foreground_calms() {
+    let cfg = DynamoConfig {
+        admission: dynamo_model::config::AdmissionConfig {
+            enabled: true,
+            window_ms: 2_000.0,
+            p99_threshold_ms: 0.000_001, // any foreground disk work defers background work
+            min_backoff_ms: 500.0,
+            max_backoff_ms: 2_000.0,
+        },
+        ..no_repair()
+    };
+    let wcfg = WorldConfig { seed: 7, ..WorldConfig::default() };
+    // Writes run from 0 to 12 s; the spare joins at 2 s.
+    let mut w = world_with_spares(cfg, ClientConfig::default(), wcfg, (5, 1), vec![writes(1_200)]);
+    let spare = NodeId(5);
+    w.inject(secs(2.0), spare, Msg::Admin(AdminCommand::Join(RingMember::new(spare)))).unwrap();
+    w.run_until(secs(11.0));
+    let deferred: u64 = (0..5).map(|i| node(&w, i).transfer_stats().deferred).sum();
+    assert!(deferred > 0, "batches wait while the foreground keeps the disk busy");
+    assert_eq!(node(&w, 0).view().status(spare), Some(Status::Joining), "the join waits for its ranges");
+    w.run_until(secs(40.0));
+    assert_eq!(node(&w, 0).view().status(spare), Some(Status::Member), "and completes once writes stop");
+}
