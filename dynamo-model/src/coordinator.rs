@@ -246,7 +246,17 @@ impl Coordinator {
                 };
                 (update, ok)
             }
-            _ => {
+            (None, Some(storage)) => {
+                // A replica-mode coordinator outside the key's targets (a forward reached it
+                // while its view and the forwarder's disagree about the ring). Its counters come
+                // from its own store, so what it stamps is kept there too (not as a replica).
+                let mut stored = storage.read(ctx, key);
+                stored.merge(&storage.hinted_versions(ctx, key));
+                let update = stamp(&mut stored, mode, context, primary, now, value);
+                let _ = storage.store(ctx, key, &stored, false);
+                (update, false)
+            }
+            (_, None) => {
                 let stamped = self.stamped.entry(key).or_default();
                 (stamp(stamped, mode, context, primary, now, value), false)
             }

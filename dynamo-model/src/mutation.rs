@@ -13,6 +13,8 @@ pub enum Mutation {
     HandoffNeverDelivers,
     /// A get coordinator answers after R − 1 replies.
     ReadQuorumMinusOne,
+    /// Gossip drops every delta it receives: views never learn other nodes' changes.
+    GossipDropsDeltas,
 }
 
 #[cfg(feature = "mutation-testing")]

@@ -172,6 +172,9 @@ impl View {
 
     /// Entries from a peer; returns whether the ring changed.
     pub fn on_delta<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, delta: Delta) -> bool {
+        if crate::mutation::active(crate::mutation::Mutation::GossipDropsDeltas) {
+            return false;
+        }
         if !self.membership.on_delta(delta) {
             return false;
         }

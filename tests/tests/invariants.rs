@@ -1,6 +1,6 @@
-//! Property tests over random scenarios: random topology, N/R/W, Dynamo options, workloads and
+//! Property tests over random scenarios: random topology, N/R/W, Dynamo options, workloads,
 //! faults the configuration tolerates (crashes with synced disks, partitions, pauses, clock
-//! jumps, message loss). Every run must keep every applicable invariant, and every run must be
+//! jumps, message loss) and membership changes (a spare joins, a node leaves). Every run must keep every applicable invariant, and every run must be
 //! deterministic: run twice, compare trace hashes. `PROPTEST_CASES` scales the campaign.
 
 use proptest::prelude::*;
@@ -37,6 +37,7 @@ prop_compose! {
         rmw in 0.0f64..1.0,
         merge in prop::sample::select(vec!["union", "last_writer_wins", "keep_all"]),
         faults in prop::collection::vec((0u8..5, 0.2f64..2.5, 0u32..8, 0u32..8), 0..4),
+        change in (0u8..3, 0.2f64..2.5, 0u32..8),
         seed in 1u64..1_000_000,
     ) -> (Value, u64) {
         let n = 1 + (n_frac * nodes.min(5) as f64) as usize % nodes.min(5);
@@ -50,10 +51,18 @@ prop_compose! {
                 (t, fault(k, (t * 100.0).round() / 100.0, a, b))
             })
             .collect();
+        // 0: none; 1: the spare (node `nodes`) joins; 2: a node leaves if N nodes remain.
+        let (kind, t, who) = change;
+        let at = (t * 100.0).round() / 100.0;
+        match kind {
+            1 => timeline.push((at, json!({ "at_s": at, "admin": { "join": { "node": nodes } } }))),
+            2 if nodes > n => timeline.push((at, json!({ "at_s": at, "admin": { "leave": { "node": who % nodes as u32 } } }))),
+            _ => {}
+        }
         timeline.sort_by(|x, y| x.0.total_cmp(&y.0));
         let s = json!({
             "seed": seed, "duration_s": 3, "settle_s": 3,
-            "cluster": { "nodes": nodes, "partitioning": { "kind": "random_tokens", "tokens_per_node": 8 } },
+            "cluster": { "nodes": nodes, "spares": 1, "partitioning": { "kind": "random_tokens", "tokens_per_node": 8 } },
             "dynamo": {
                 "n": n, "r": r, "w": w,
                 "versioning": if dvv { json!("dvv") } else { json!({ "vector_clock": {} }) },

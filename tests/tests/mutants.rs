@@ -43,6 +43,17 @@ fn a_read_quorum_of_r_minus_one_is_caught_by_the_strict_quorum_checker() {
 }
 
 #[test]
+fn gossip_that_drops_deltas_is_caught_by_the_membership_checker() {
+    let s = scenario(serde_json::json!({
+        "duration_s": 4, "settle_s": 16,
+        "cluster": { "nodes": 5, "spares": 1 },
+        "workloads": [{ "clients": 2, "arrival": { "poisson": { "rate_per_s": 100 } }, "keys": { "count": 50 } }],
+        "faults": [{ "at_s": 1, "admin": { "join": { "node": 5 } } }]
+    }));
+    assert_caught(&s, Mutation::GossipDropsDeltas, "membership_settles");
+}
+
+#[test]
 fn a_handoff_that_never_delivers_is_caught_by_the_hints_checker() {
     let s = scenario(serde_json::json!({
         "duration_s": 4, "settle_s": 5,

@@ -1,4 +1,4 @@
-//! The six invariants, each as a function from a finished run to a verdict.
+//! The invariants, each as a function from a finished run to a verdict.
 
 use super::Invariant;
 use crate::analysis::causal::Causality;
@@ -6,6 +6,7 @@ use crate::analysis::inspect;
 use crate::history::OpRecord;
 use crate::run::RunOutcome;
 use crate::spec::{Admin, Scenario};
+use dynamo_model::membership::{MembershipList, Status};
 use dynamo_model::version::{VersioningMode, WriteId};
 use reports::{Verdict, Violation};
 use sim_core::SimTime;
@@ -23,6 +24,7 @@ pub fn check_all(s: &Scenario, out: &RunOutcome) -> Vec<Verdict> {
         replicas_converge(s, out, &causality),
         dvv_sibling_bound(s, out, &causality),
         hints_delivered(s, out),
+        membership_settles(s, out),
     ]
 }
 
@@ -368,6 +370,76 @@ fn hints_delivered(s: &Scenario, out: &RunOutcome) -> Verdict {
         }
     }
     Verdict::from_violations(inv, v)
+}
+
+/// Once every node is up and the network whole, membership views agree and every commanded join
+/// and leave has finished (joined nodes are members, leavers have left).
+fn membership_settles(s: &Scenario, out: &RunOutcome) -> Verdict {
+    let inv = Invariant::MembershipSettles.name();
+    if let Some(why) = membership_not_promised(s, out) {
+        return Verdict::not_applicable(inv, why);
+    }
+    let asm = &out.assembly;
+    let end = asm.world.now();
+    let views: Vec<(u32, &MembershipList)> = (0..asm.nodes as u32)
+        .filter_map(|i| asm.world.process(sim_core::ProcId(i)).and_then(|a| a.as_node()))
+        .map(|n| (n.id().0, n.view().membership().list()))
+        .collect();
+    let mut merged = MembershipList::new();
+    for (_, list) in &views {
+        merged.merge(list);
+    }
+    let mut v: Vec<Violation> = views
+        .iter()
+        .filter(|(_, list)| **list != merged)
+        .take(3)
+        .map(|(i, _)| violation(0, end, &[], format!("node {i}'s membership view differs from the others'")))
+        .collect();
+    let mut expected: BTreeMap<u32, Status> = BTreeMap::new();
+    for a in &s.faults {
+        match a.admin {
+            Some(Admin::Join { node }) => expected.insert(node, Status::Member),
+            Some(Admin::Leave { node }) => expected.insert(node, Status::Left),
+            _ => None,
+        };
+    }
+    for (node, want) in expected {
+        let got = merged.get(dynamo_model::NodeId(node)).map(|e| e.status);
+        if got != Some(want) {
+            v.push(violation(0, end, &[], format!("node {node} was commanded to become {want:?} but is {got:?}")));
+        }
+    }
+    Verdict::from_violations(inv, v)
+}
+
+/// Why membership need not have settled by the end of this run, if it need not.
+fn membership_not_promised(s: &Scenario, out: &RunOutcome) -> Option<String> {
+    if !s.dynamo.membership.enabled {
+        return Some("membership gossip is off".into());
+    }
+    let asm = &out.assembly;
+    let nodes = (0..asm.nodes as u32).map(sim_core::ProcId);
+    if let Some(down) = nodes.clone().find(|n| !asm.world.is_up(*n) || asm.world.is_paused(*n)) {
+        return Some(format!("node {} is down or paused at the end", down.0));
+    }
+    if asm.world.net().active_faults() > 0 {
+        return Some("a partition, clog or slow link is still in force at the end".into());
+    }
+    let c = &s.chaos;
+    if c.crashes.is_some() || c.pauses.is_some() || c.partitions.is_some() {
+        return Some("chaos generators leave no known quiet period".into());
+    }
+    // Gossip spreads a change in about log2(S) rounds; a join also waits for its ranges. Allow
+    // 2 log2(S) + 6 rounds and two transfer timeouts (twice that under message loss).
+    let m = &s.dynamo.membership;
+    let rounds = 2.0 * (asm.nodes.max(2) as f64).log2() + 6.0;
+    let lossy = if s.network.loss > 0.0 { 2.0 } else { 1.0 };
+    let needed_s = lossy * (rounds * m.gossip.interval_ms + 2.0 * m.transfer_timeout_ms) / 1000.0;
+    let quiet_from = s.faults.iter().map(fault_end_s).fold(0.0, f64::max);
+    let quiet_s = s.duration_s + s.settle_s - quiet_from;
+    (quiet_s < needed_s).then(|| {
+        format!("membership needs {needed_s:.1} s of quiet to settle; the run is quiet for {quiet_s:.1} s")
+    })
 }
 
 /// When a timeline entry's effect ends, in seconds (a crash ends at its restart).

@@ -30,11 +30,14 @@ pub enum Invariant {
     DvvSiblingBound,
     /// Hinted handoff completes: once every node is up and the network whole, hints drain.
     HintsDelivered,
+    /// Membership settles: once every node is up and the network whole, every view agrees and
+    /// every commanded join and leave has finished.
+    MembershipSettles,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 7] = [
+    pub const ALL: [Invariant; 8] = [
         Invariant::NoLostAckedWrite,
         Invariant::NoDominatedVersion,
         Invariant::ContextDominates,
@@ -42,6 +45,7 @@ impl Invariant {
         Invariant::ReplicasConverge,
         Invariant::DvvSiblingBound,
         Invariant::HintsDelivered,
+        Invariant::MembershipSettles,
     ];
 
     /// The name used in reports and on the command line.
@@ -54,6 +58,7 @@ impl Invariant {
             Invariant::ReplicasConverge => "replicas_converge",
             Invariant::DvvSiblingBound => "dvv_sibling_bound",
             Invariant::HintsDelivered => "hints_delivered",
+            Invariant::MembershipSettles => "membership_settles",
         }
     }
 }
