@@ -231,3 +231,21 @@ fn a_client_driven_client_polls_membership_every_poll_interval() {
     }
     assert!(polled.len() > 1, "a random node each time: {polled:?}");
 }
+
+#[test]
+fn a_client_driven_client_routes_by_the_ring_members_of_a_snapshot() {
+    let (c, mut cl) = client_driven();
+    let first = c.pref(KEY)[0];
+    // A snapshot from a node whose view has the key's first replica gone (it left).
+    let mut members: Vec<RingMember> = c.ring.members().iter().copied().filter(|m| m.node != first).collect();
+    members.sort_by_key(|m| m.node);
+    let after = super::RECIPE.build(&members).unwrap();
+    let mut expected = Vec::new();
+    after.preference_list(key_position(KEY), 3, &mut expected);
+    assert!(!expected.contains(&first));
+    assert_eq!(cl.recv(NodeId(1), Msg::MembershipSnapshot { members }).0, None);
+    let (_, _, sent) = cl.get(KEY);
+    let read = Msg::ReplicaRead { op: 1, key: KEY };
+    let want: Vec<(NodeId, Msg)> = expected.iter().map(|&n| (n, read.clone())).collect();
+    assert_eq!(sent, want, "reads go to the new ring's top N, not to the node that left");
+}

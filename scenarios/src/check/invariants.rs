@@ -437,9 +437,8 @@ fn membership_not_promised(s: &Scenario, out: &RunOutcome) -> Option<String> {
     let needed_s = lossy * (rounds * m.gossip.interval_ms + 2.0 * m.transfer_timeout_ms) / 1000.0;
     let quiet_from = s.faults.iter().map(fault_end_s).fold(0.0, f64::max);
     let quiet_s = s.duration_s + s.settle_s - quiet_from;
-    (quiet_s < needed_s).then(|| {
-        format!("membership needs {needed_s:.1} s of quiet to settle; the run is quiet for {quiet_s:.1} s")
-    })
+    (quiet_s < needed_s)
+        .then(|| format!("membership needs {needed_s:.1} s of quiet to settle; the run is quiet for {quiet_s:.1} s"))
 }
 
 /// When a timeline entry's effect ends, in seconds (a crash ends at its restart).
