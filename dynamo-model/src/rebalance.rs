@@ -119,7 +119,7 @@ impl Rebalance {
         let now = ctx.now();
         let timeout = SimDuration::from_millis_f64(env.cfg.transfer_timeout_ms);
         let wanted = to_send(ctx.me(), env);
-        self.offers.retain(|k, _| wanted.contains(k));
+        self.forget_finished(ctx.me(), env, &wanted);
         for key in &wanted {
             let due = self.offers.get(key).is_none_or(|at| now.since(*at) >= timeout);
             if !self.outgoing.contains_key(key) && !self.sent.contains(key) && due {
@@ -139,6 +139,20 @@ impl Rebalance {
             self.send_batch(ctx, env, key);
         }
         self.self_step(ctx.me(), env, &wanted)
+    }
+
+    /// Drops what no transfer needs any more, so a node that leaves and joins again (or a
+    /// holder it left) starts its transfers afresh: offers and sent transfers no longer wanted,
+    /// and, once this node is not joining and no node is leaving, the ranges it received.
+    fn forget_finished(&mut self, me: NodeId, env: &RebalanceEnv<'_>, wanted: &[(NodeId, KeyRange)]) {
+        let wanted: BTreeSet<&(NodeId, KeyRange)> = wanted.iter().collect();
+        self.offers.retain(|k, _| wanted.contains(k));
+        self.sent.retain(|k| wanted.contains(k));
+        let list = env.view.membership().list();
+        let settled = env.view.status(me) != Some(Status::Joining) && list.iter().all(|e| e.status != Status::Leaving);
+        if settled && self.incoming.is_empty() {
+            self.received.clear();
+        }
     }
 
     fn self_step(&self, me: NodeId, env: &mut RebalanceEnv<'_>, wanted: &[(NodeId, KeyRange)]) -> Option<SelfStep> {

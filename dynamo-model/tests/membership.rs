@@ -280,3 +280,34 @@ fn key_transfer_asks_admission_control_and_finishes_once_the_foreground_calms() 
     w.run_until(secs(40.0));
     assert_eq!(node(&w, 0).view().status(spare), Some(Status::Member), "and completes once writes stop");
 }
+
+#[test]
+fn a_node_that_left_can_join_again_and_receives_what_was_written_meanwhile() {
+    let wcfg = WorldConfig { seed: 8, ..WorldConfig::default() };
+    let mut script = writes(200);
+    script.extend((0..200).map(|k| (16_000 + 10 * k, Step::BlindPut(k)))); // while it is away
+    let mut w = world_with_spares(no_repair(), ClientConfig::default(), wcfg, (5, 1), vec![script]);
+    let spare = NodeId(5);
+    let join = Msg::Admin(AdminCommand::Join(RingMember::new(spare)));
+    w.inject(secs(3.0), spare, join.clone()).unwrap();
+    w.inject(secs(10.0), spare, Msg::Admin(AdminCommand::Leave)).unwrap();
+    w.run_until(secs(19.5));
+    assert_eq!(node(&w, 0).view().status(spare), Some(Status::Left), "it joined and left");
+    w.inject(secs(20.0), spare, join).unwrap();
+    w.run_until(secs(50.0));
+    for i in 0..6 {
+        assert_eq!(node(&w, i).view().status(spare), Some(Status::Member), "node {i}'s view");
+    }
+    let ring = node(&w, 0).view().ring().clone();
+    let mut list = Vec::new();
+    let latest: std::collections::BTreeMap<Key, WriteId> = acked(&w, 6).into_iter().collect();
+    let mut checked = 0;
+    for (key, write) in latest {
+        ring.preference_list(key_position(key), 3, &mut list);
+        if list.contains(&spare) {
+            assert!(holds(&w, spare, key, write), "key {key}: the rejoined node lacks write {write:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} keys checked");
+}
