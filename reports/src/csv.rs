@@ -206,8 +206,10 @@ pub fn metrics_csv(r: &RunReport) -> String {
 }
 
 /// `timeseries.csv`: `t_s,op,metric,value`, one row per time window per metric: the `windows`
-/// (per operation kind), the divergence samples (`op` = `replicas`) and the load windows
-/// (`op` = `nodes`). `t_s` is the window start or sample time.
+/// (per operation kind), the divergence samples (`op` = `replicas`), the load windows
+/// (`op` = `nodes`) and the repair activity windows (`op` = `repair`: hinted writes, hints
+/// stored and delivered, read repairs, and with anti-entropy on its exchanges and keys
+/// transferred). `t_s` is the window start or sample time.
 pub fn timeseries_csv(r: &RunReport) -> String {
     let mut w = Rows::new(TIMESERIES_HEADER);
     for win in &r.windows.windows {
@@ -236,6 +238,17 @@ pub fn timeseries_csv(r: &RunReport) -> String {
         w.push(&t, "nodes", "requests", Val::U(l.requests));
         w.push(&t, "nodes", "load_efficiency", opt(l.efficiency));
         w.push(&t, "nodes", "out_of_balance_share", opt(l.out_of_balance_share));
+    }
+    for a in &r.activity.windows {
+        let t = fmt_f64(a.start_s);
+        w.push(&t, "repair", "hinted_writes", Val::U(a.hinted_writes));
+        w.push(&t, "repair", "hints_stored", Val::U(a.hints_stored));
+        w.push(&t, "repair", "hints_delivered", Val::U(a.hints_delivered));
+        w.push(&t, "repair", "read_repairs", Val::U(a.read_repairs));
+        if let (Some(x), Some(k)) = (a.ae_exchanges, a.ae_keys_transferred) {
+            w.push(&t, "repair", "ae_exchanges", Val::U(x));
+            w.push(&t, "repair", "ae_keys_transferred", Val::U(k));
+        }
     }
     w.out
 }
@@ -270,8 +283,11 @@ mod tests {
         let l = lines(&csv);
         assert_eq!(l[0], TIMESERIES_HEADER);
         // Windows 0 and 2 (1 is empty): 2 kinds × 7 metrics + stale reads of all_reads;
-        // 2 divergence samples × 3; 2 load windows × 3.
-        assert_eq!(l.len() - 1, 2 * 15 + 6 + 6, "{csv}");
+        // 2 divergence samples × 3; 2 load windows × 3; 3 activity windows × 4 (no anti-entropy).
+        assert_eq!(l.len() - 1, 2 * 15 + 6 + 6 + 12, "{csv}");
+        assert!(l.contains(&"2,repair,hints_delivered,3"), "{csv}");
+        assert!(l.contains(&"1,repair,read_repairs,0"), "idle windows are rows too: {csv}");
+        assert!(!csv.contains("ae_exchanges"), "no anti-entropy rows when it is off: {csv}");
         assert!(l.contains(&"2,all_reads,p99_ms,12.25"), "{csv}");
         assert!(l.contains(&"1.5,replicas,divergent_fraction,0.2"), "{csv}");
         assert!(l.contains(&"2,nodes,load_efficiency,"), "{csv}");

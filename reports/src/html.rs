@@ -1,6 +1,6 @@
 //! `report.html`: one self-contained page (inline SVG charts, inline CSS, no scripts, no
-//! external resources) with the run's identity, summary tables, the checkers' verdicts and
-//! every chart.
+//! external resources) with the run's identity, summary tables, the checkers' verdicts, every
+//! chart and the message diagram.
 
 use crate::charts::Chart;
 use crate::checks::Status;
@@ -84,13 +84,46 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
     durability_and_convergence(&mut s, r);
     load(&mut s, r);
     s.push_str("<h2>Charts</h2>\n");
-    for c in charts {
-        // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of URLs.
-        let svg = c.svg.trim().replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
-        let _ = writeln!(s, "<figure id=\"{}\">\n{svg}\n</figure>", escape(c.name));
+    for c in charts.iter().filter(|c| c.name != DIAGRAM) {
+        figure(&mut s, c);
+    }
+    if let (Some(d), Some(c)) = (&r.diagram, charts.iter().find(|c| c.name == DIAGRAM)) {
+        diagram(&mut s, d, c);
     }
     s.push_str("</body></html>\n");
     s
+}
+
+/// The message diagram's chart name.
+const DIAGRAM: &str = "message_diagram";
+
+/// A chart as an inline SVG figure.
+fn figure(s: &mut String, c: &Chart) {
+    // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of URLs.
+    let svg = c.svg.trim().replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
+    let _ = writeln!(s, "<figure id=\"{}\">\n{svg}\n</figure>", escape(c.name));
+}
+
+/// The message diagram section: what it shows, how it was chosen, how to choose another.
+fn diagram(s: &mut String, d: &crate::diagram::MessageDiagram, c: &Chart) {
+    let _ = writeln!(
+        s,
+        "<h2>Message diagram</h2>\n<p>Every message about key {} in flight between {} s and {} s: one \
+         lifeline per process, time flowing down, an arrow from when a message left its sender to when \
+         its receiver handled it; lost messages are dashed red and end in a cross. Chosen: {}. {} \
+         Choose another with <code>dynsim run … --diagram-key K --diagram-from-s A --diagram-until-s B</code> \
+         or <code>outputs.diagram</code> in the scenario.</p>",
+        d.key,
+        d.from_s,
+        d.until_s,
+        escape(&d.chosen_by),
+        if d.capped() {
+            format!("Only the first {} of its {} messages are drawn.", d.arrows.len(), d.messages)
+        } else {
+            String::new()
+        },
+    );
+    figure(s, c);
 }
 
 fn checks(s: &mut String, r: &RunReport) {
@@ -266,6 +299,10 @@ mod tests {
         assert!(page.contains("sample, with &quot;quotes&quot;"), "the name is escaped");
         assert!(!page.contains("http"), "no external resources or URLs");
         assert!(!page.contains("<script") && !page.contains("<link"), "self-contained");
+        let diagram = page.find("<h2>Message diagram</h2>").expect("the diagram has its section");
+        assert!(page[diagram..].contains("<figure id=\"message_diagram\">"), "after its explanation");
+        assert!(page[diagram..].contains("Only the first 5 of its 9 messages are drawn."));
+        assert!(page[diagram..].contains("--diagram-key K"), "how to choose another");
     }
 
     #[test]

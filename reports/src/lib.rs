@@ -4,11 +4,13 @@
 //! - [`run_report`]: [`RunReport`], what `report.json` holds.
 //! - [`metrics`]: its measurement sections (windows, divergence, staleness, visibility,
 //!   durability, convergence, cost, load).
-//! - [`csv`]: tidy `metrics.csv` and `timeseries.csv`; [`charts`]: SVG charts; [`html`]: the
-//!   self-contained `report.html`.
+//! - [`diagram`]: the message diagram of one key over a time window.
+//! - [`csv`]: tidy `metrics.csv` and `timeseries.csv`; [`charts`]: SVG and PNG charts; [`html`]:
+//!   the self-contained `report.html`.
 pub mod charts;
 pub mod checks;
 pub mod csv;
+pub mod diagram;
 pub mod html;
 pub mod latency;
 pub mod metrics;
@@ -17,18 +19,24 @@ pub mod run_report;
 mod testdata;
 
 pub use checks::{Status, Verdict, Violation};
+pub use diagram::{Arrow, Lifeline, MessageDiagram};
 pub use latency::{LatencyHistogram, LatencySummary};
 pub use run_report::{FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
 
 /// The files derived from a report besides `report.json`, as (path relative to the output
-/// directory, contents), in a fixed order: `metrics.csv`, `timeseries.csv`, `charts/<name>.svg`
-/// for every chart, and `report.html` (which inlines the charts).
-pub fn derived_files(r: &RunReport) -> Vec<(String, String)> {
+/// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `charts/<name>.svg`
+/// and `charts/<name>.png` for every chart, and `report.html` (which inlines the charts).
+pub fn derived_files(r: &RunReport) -> Vec<(String, Vec<u8>)> {
     let charts = charts::all(r);
-    let mut files =
-        vec![("metrics.csv".to_string(), csv::metrics_csv(r)), ("timeseries.csv".to_string(), csv::timeseries_csv(r))];
-    files.extend(charts.iter().map(|c| (format!("charts/{}.svg", c.name), c.svg.clone())));
-    files.push(("report.html".to_string(), html::report_html(r, &charts)));
+    let mut files = vec![
+        ("metrics.csv".to_string(), csv::metrics_csv(r).into_bytes()),
+        ("timeseries.csv".to_string(), csv::timeseries_csv(r).into_bytes()),
+    ];
+    for c in &charts {
+        files.push((format!("charts/{}.svg", c.name), c.svg.clone().into_bytes()));
+        files.push((format!("charts/{}.png", c.name), c.png.clone()));
+    }
+    files.push(("report.html".to_string(), html::report_html(r, &charts).into_bytes()));
     files
 }
 
@@ -41,7 +49,9 @@ mod tests {
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names[..2], ["metrics.csv", "timeseries.csv"]);
         assert_eq!(names.last(), Some(&"report.html"));
-        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".svg")).count(), 8);
+        // Eight charts and the message diagram, each as SVG and PNG.
+        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".svg")).count(), 9);
+        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".png")).count(), 9);
         assert_eq!(files, crate::derived_files(&r), "deterministic");
     }
 }

@@ -393,3 +393,41 @@ pub struct LoadWindow {
     /// Share of nodes more than 15% off the mean.
     pub out_of_balance_share: Option<f64>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// activity
+
+/// Background repair work per time window: hinted handoff, read repair and anti-entropy
+/// (`activity` in `report.json`). Counted from node counters sampled during the run, so the
+/// resolution is one sample interval: the work done between two samples counts in the window
+/// holding the later sample (less one nanosecond).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivitySection {
+    /// Window width in seconds (`outputs.metrics.window_s`).
+    pub window_s: f64,
+    /// Whether node counters were sampled; without samples `windows` is empty.
+    pub sampled: bool,
+    /// Whether anti-entropy was on (the `ae_*` counts are `null` when it was off).
+    pub anti_entropy: bool,
+    /// Every window from time 0 to the end of the run, in order, idle ones included (all 0).
+    pub windows: Vec<ActivityWindow>,
+}
+
+/// Repair work done within one window, summed over the nodes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivityWindow {
+    /// Start of the window, seconds.
+    pub start_s: f64,
+    /// Writes coordinators sent to substitutes with a hint.
+    pub hinted_writes: u64,
+    /// Hints substitutes stored.
+    pub hints_stored: u64,
+    /// Hinted replicas delivered to their intended node and deleted (hinted handoffs).
+    pub hints_delivered: u64,
+    /// Read-repair writes coordinators sent to stale replicas.
+    pub read_repairs: u64,
+    /// Anti-entropy exchanges completed; `null` when anti-entropy is off.
+    pub ae_exchanges: Option<u64>,
+    /// Keys anti-entropy exchanges transferred and merged; `null` when anti-entropy is off.
+    pub ae_keys_transferred: Option<u64>,
+}

@@ -6,8 +6,8 @@
 
 use crate::latency::LatencySummary;
 use crate::metrics::{
-    ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection, StalenessSection,
-    VisibilitySection, WindowsSection,
+    ActivitySection, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection,
+    StalenessSection, VisibilitySection, WindowsSection,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -124,6 +124,9 @@ pub struct RunReport {
     /// Requests and keys per node, load-balance efficiency, out-of-balance nodes.
     #[serde(default)]
     pub load: LoadSection,
+    /// Hinted handoff, read repair and anti-entropy work per time window.
+    #[serde(default)]
+    pub activity: ActivitySection,
     /// Latency CDF points per operation kind (successful operations), for the CDF chart.
     #[serde(default)]
     pub latency_cdf: LatencyCdf,
@@ -131,6 +134,9 @@ pub struct RunReport {
     /// ...), for shading charts.
     #[serde(default)]
     pub faults: Vec<FaultInterval>,
+    /// The message diagram of one key over a short window (`null` when it was turned off).
+    #[serde(default)]
+    pub diagram: Option<crate::diagram::MessageDiagram>,
     /// Every checker's verdict.
     pub checks: Vec<crate::checks::Verdict>,
     /// The effective scenario, defaults filled in.

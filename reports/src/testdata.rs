@@ -30,8 +30,10 @@ pub fn empty() -> RunReport {
         convergence: ConvergenceSection::default(),
         cost: CostSection::default(),
         load: LoadSection::default(),
+        activity: ActivitySection::default(),
         latency_cdf: LatencyCdf::default(),
         faults: Vec::new(),
+        diagram: None,
         checks: Vec::new(),
         scenario: serde_json::Value::Null,
     }
@@ -50,7 +52,7 @@ fn buckets(counts: [u64; 5]) -> Buckets {
 }
 
 /// A small report: 2 op kinds, 3 windows, 2 divergence samples, 2 load windows, 3 nodes, a
-/// partition and a crash, one passing, one failing and one not-applicable check.
+/// partition and a crash, 3 activity windows, a message diagram, one passing, one failing and one not-applicable check.
 pub fn sample() -> RunReport {
     let mut r = empty();
     r.scenario_name = "sample, with \"quotes\"".into();
@@ -170,6 +172,22 @@ pub fn sample() -> RunReport {
         LoadWindow { start_s: 0.0, requests: 40, efficiency: Some(0.9), out_of_balance_share: Some(0.0) },
         LoadWindow { start_s: 2.0, requests: 40, efficiency: None, out_of_balance_share: None },
     ];
+    r.activity = ActivitySection {
+        window_s: 1.0,
+        sampled: true,
+        anti_entropy: false,
+        windows: (0..3)
+            .map(|i| ActivityWindow {
+                start_s: i as f64,
+                hinted_writes: [3, 2, 0][i],
+                hints_stored: [3, 2, 0][i],
+                hints_delivered: [0, 1, 3][i],
+                read_repairs: [1, 0, 2][i],
+                ae_exchanges: None,
+                ae_keys_transferred: None,
+            })
+            .collect(),
+    };
     r.latency_cdf = LatencyCdf {
         quantiles: LatencyCdf::standard_quantiles(),
         ms: BTreeMap::from([("get".to_string(), (1..=102).map(|i| f64::from(i) * 0.5).collect())]),
@@ -178,6 +196,7 @@ pub fn sample() -> RunReport {
         FaultInterval { at_s: 0.5, until_s: Some(1.5), label: "partition split".into() },
         FaultInterval { at_s: 2.0, until_s: None, label: "crash n2".into() },
     ];
+    r.diagram = Some(diagram());
     r.checks = vec![
         Verdict::from_violations("linearizable_reads", Vec::new()),
         Verdict::from_violations(
@@ -187,4 +206,40 @@ pub fn sample() -> RunReport {
         Verdict::not_applicable("read_your_writes", "sloppy quorum"),
     ];
     r
+}
+
+/// A message diagram of key 42 over [0.9, 1.1] s: a put through a coordinator, one replica
+/// write lost to the partition, 5 arrows of 9 messages drawn.
+fn diagram() -> crate::diagram::MessageDiagram {
+    use crate::diagram::{Arrow, Lifeline, MessageDiagram};
+    let line = |proc: u32, name: &str, role: &str| Lifeline { proc, name: name.into(), role: role.into() };
+    let arrow = |from: usize, to: usize, kind: &str, sent_s: f64, at_s: f64, lost: Option<&str>| Arrow {
+        from,
+        to,
+        kind: kind.into(),
+        sent_s,
+        at_s,
+        lost: lost.map(str::to_string),
+    };
+    MessageDiagram {
+        key: 42,
+        from_s: 0.9,
+        until_s: 1.1,
+        chosen_by: "the first stale read (key 42 at 1.0 s)".into(),
+        lifelines: vec![
+            line(3, "client 0", "client"),
+            line(0, "n0", "coordinator"),
+            line(1, "n1", "replica"),
+            line(2, "n2", "replica"),
+        ],
+        arrows: vec![
+            arrow(0, 1, "request", 0.91, 0.92, None),
+            arrow(1, 2, "replica_write", 0.93, 0.95, None),
+            arrow(1, 3, "replica_write", 0.93, 0.93, Some("partition")),
+            arrow(2, 1, "replica_write_ack", 0.96, 0.98, None),
+            arrow(1, 0, "put_reply", 0.99, 1.0, None),
+        ],
+        messages: 9,
+        max_arrows: 5,
+    }
 }

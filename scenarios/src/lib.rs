@@ -4,12 +4,13 @@
 //!   [`validate`]: semantic checks.
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw.
-//! - [`report`]: the run report, with the measurements of [`metrics`]; [`library`]: the
-//!   shipped scenarios.
+//! - [`report`]: the run report, with the measurements of [`metrics`] and the message
+//!   [`diagram`]; [`library`]: the shipped scenarios.
 pub mod analysis;
 pub mod app;
 pub mod assemble;
 pub mod check;
+pub mod diagram;
 pub mod docs;
 pub mod error;
 pub mod history;

@@ -37,6 +37,8 @@ enum Command {
         /// Print the report JSON to stdout instead of the summary.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        diagram: DiagramArgs,
     },
     /// Run many seeds in parallel and check every invariant; exit 1 if any seed fails.
     Check {
@@ -90,10 +92,53 @@ enum Command {
     },
 }
 
+/// `dynsim run`'s message diagram flags (override `outputs.diagram`).
+#[derive(clap::Args, Clone, Debug, Default)]
+struct DiagramArgs {
+    /// Message diagram: the key to draw (default: chosen automatically, see README).
+    #[arg(long)]
+    diagram_key: Option<u64>,
+    /// Message diagram: start of the window, in seconds (give --diagram-until-s too).
+    #[arg(long)]
+    diagram_from_s: Option<f64>,
+    /// Message diagram: end of the window, in seconds.
+    #[arg(long)]
+    diagram_until_s: Option<f64>,
+    /// Do not draw the message diagram (saves the second run that captures it).
+    #[arg(long)]
+    no_diagram: bool,
+}
+
+impl DiagramArgs {
+    /// Applies the flags to the scenario; returns them as they appear on a command line.
+    fn apply(&self, spec: &mut scenarios::diagram::DiagramSpec) -> String {
+        let mut flags = String::new();
+        if let Some(k) = self.diagram_key {
+            spec.key = Some(k);
+            flags += &format!(" --diagram-key {k}");
+        }
+        if let Some(a) = self.diagram_from_s {
+            spec.from_s = Some(a);
+            flags += &format!(" --diagram-from-s {a}");
+        }
+        if let Some(b) = self.diagram_until_s {
+            spec.until_s = Some(b);
+            flags += &format!(" --diagram-until-s {b}");
+        }
+        if self.no_diagram {
+            spec.enabled = false;
+            flags += " --no-diagram";
+        }
+        flags
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Run { scenario: None, seed: None, out: None, json: false }) {
-        Command::Run { scenario, seed, out, json } => cmd_run(scenario.as_deref(), seed, out, json),
+    let default_run =
+        Command::Run { scenario: None, seed: None, out: None, json: false, diagram: DiagramArgs::default() };
+    let result = match cli.command.unwrap_or(default_run) {
+        Command::Run { scenario, seed, out, json, diagram } => cmd_run(scenario.as_deref(), seed, out, json, &diagram),
         Command::Validate { scenario } => cmd_validate(&scenario),
         Command::Check { scenario, seeds, shrink, shrink_out } => cmd_check(&scenario, &seeds, shrink, shrink_out),
         Command::Schema { markdown } => cmd_schema(markdown),
@@ -180,15 +225,25 @@ fn run_loaded(l: &Loaded, opts: run::RunOptions) -> Result<run::RunOutcome, Scen
     run::run(&l.scenario, opts).map_err(|p| load::locate_problem(&l.text, &l.file, p))
 }
 
-fn cmd_run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, json: bool) -> Result<(), Failure> {
-    let l = load_scenario(arg)?;
+fn cmd_run(
+    arg: Option<&str>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    json: bool,
+    diagram: &DiagramArgs,
+) -> Result<(), Failure> {
+    let mut l = load_scenario(arg)?;
+    let flags = diagram.apply(&mut l.scenario.outputs.diagram);
     let progress = !json;
     let outcome = run_loaded(&l, run::RunOptions { seed, progress, ..Default::default() })?;
-    let rep = report::build(&l.scenario, &l.source, &outcome);
+    let mut rep = report::build(&l.scenario, &l.source, &outcome);
+    rep.replay.push_str(&flags);
+    rep.diagram = scenarios::diagram::build(&l.scenario, &outcome, &rep)
+        .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
     let dir = out.unwrap_or_else(|| PathBuf::from(l.scenario.outputs.dir.clone().unwrap_or_else(|| "out".into())));
     write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
-    for (name, text) in reports::derived_files(&rep) {
-        write_atomic(&dir.join(name), text.as_bytes())?;
+    for (name, bytes) in reports::derived_files(&rep) {
+        write_atomic(&dir.join(name), &bytes)?;
     }
     if json {
         print!("{}", rep.to_json());
@@ -298,7 +353,7 @@ fn cmd_replay(arg: &str, seed: u64, trace: &Path, filter: TraceFilter) -> Result
     let tmp = temp_path(trace);
     let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let sink = JsonlTrace::new(std::io::BufWriter::new(file), filter);
-    let opts = run::RunOptions { seed: Some(seed), trace: Some(Box::new(sink)), progress: true };
+    let opts = run::RunOptions { seed: Some(seed), trace: Some(Box::new(sink)), progress: true, stop_at: None };
     let outcome = run_loaded(&l, opts).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;

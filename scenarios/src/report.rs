@@ -46,8 +46,11 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         convergence: m.convergence,
         cost: m.cost,
         load: m.load,
+        activity: m.activity,
         latency_cdf: latency_cdf(&out.history),
         faults: fault_intervals(scenario, world.now().as_secs_f64()),
+        // Captured by a second run, when wanted: see `crate::diagram::build`.
+        diagram: None,
         checks: crate::check::invariants::check_all(scenario, out),
         scenario: serde_json::to_value(&effective).unwrap_or_default(),
     }

@@ -26,6 +26,9 @@ pub struct RunOptions {
     pub trace: Option<Box<dyn TraceSink>>,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Stop at this time instead of the scenario's end (a re-run that only needs a trace of
+    /// an early window); the outcome then describes the run up to that time.
+    pub stop_at: Option<SimTime>,
 }
 
 /// What a run produced.
@@ -68,6 +71,7 @@ pub fn run(s: &Scenario, opts: RunOptions) -> Result<RunOutcome, SpecError> {
 pub fn run_with(s: &Scenario, opts: RunOptions, sampling: Sampling) -> Result<RunOutcome, SpecError> {
     validate(s)?;
     s.outputs.metrics.check()?;
+    s.outputs.diagram.check(s.duration_s + s.settle_s)?;
     let seed = opts.seed.unwrap_or(s.seed);
     let mut asm = assemble(s, seed)?;
     if let Some(sink) = opts.trace {
@@ -76,7 +80,8 @@ pub fn run_with(s: &Scenario, opts: RunOptions, sampling: Sampling) -> Result<Ru
     let started = Instant::now();
     let mut sampler =
         (sampling == Sampling::On).then(|| Sampler::new(s.dynamo.n, s.outputs.metrics.sample_interval(asm.end)));
-    drive(&mut asm, opts.progress, sampler.as_mut());
+    let end = opts.stop_at.map_or(asm.end, |t| t.min(asm.end));
+    drive(&mut asm, end, opts.progress, sampler.as_mut());
     let wall_s = started.elapsed().as_secs_f64();
     let (history, counters) = collect(&asm);
     let trace = asm.world.take_trace_sink();
@@ -85,11 +90,10 @@ pub fn run_with(s: &Scenario, opts: RunOptions, sampling: Sampling) -> Result<Ru
     Ok(RunOutcome { seed, trace_hash, history, counters, assembly: asm, trace, samples, wall_s })
 }
 
-/// Runs the world to its end in slices (200, or one per sample), updating the progress bar and
+/// Runs the world to `end` in slices (200, or one per sample), updating the progress bar and
 /// sampling between slices. Slicing does not change the run: `run_until` handles the same
 /// events in the same order however the time is cut.
-fn drive(asm: &mut Assembly, progress: bool, mut sampler: Option<&mut Sampler>) {
-    let end = asm.end;
+fn drive(asm: &mut Assembly, end: SimTime, progress: bool, mut sampler: Option<&mut Sampler>) {
     let bar = progress.then(|| crate::progress::Bar::new(end));
     let slice = sampler.as_ref().map_or(SimDuration::from_nanos((end.0 / 200).max(1)), |s| s.interval());
     let mut t = SimTime::ZERO;

@@ -261,4 +261,6 @@ pub struct Outputs {
     pub dir: Option<String>,
     /// How the run is measured: report time windows, the SLA latency, replica sampling.
     pub metrics: crate::metrics::MetricsSpec,
+    /// The message diagram: which key and time window it shows, and how many messages at most.
+    pub diagram: crate::diagram::DiagramSpec,
 }

@@ -56,6 +56,18 @@ impl TraceHash {
 /// What happened, for the structured trace.
 #[derive(Debug)]
 pub enum TraceWhat<'a> {
+    /// A message left its sender and will reach `to` (one record per copy the network will
+    /// deliver or hold; a message the network drops at once gets only a [`TraceWhat::Drop`]).
+    /// The record's time is when it leaves (the end of the sender's service time) and its
+    /// process is the sender.
+    Send {
+        /// Receiver.
+        to: ProcId,
+        /// Message kind name.
+        kind: &'static str,
+        /// The message.
+        msg: &'a dyn Debug,
+    },
     /// A process handled a message.
     Deliver {
         /// Sender.
@@ -130,6 +142,7 @@ impl TraceFilter {
         let is_fault = matches!(r.what, TraceWhat::Fault { .. });
         let sender = match r.what {
             TraceWhat::Deliver { from, .. } | TraceWhat::Drop { from, .. } => Some(from),
+            TraceWhat::Send { to, .. } => Some(to),
             _ => None,
         };
         let proc_ok = self.procs.as_ref().is_none_or(|ps| {
@@ -183,6 +196,12 @@ impl<W: Write> TraceSink for JsonlTrace<W> {
             obj.insert("key".into(), k.into());
         }
         match &r.what {
+            TraceWhat::Send { to, kind, msg } => {
+                obj.insert("event".into(), "send".into());
+                obj.insert("to".into(), to.0.into());
+                obj.insert("kind".into(), (*kind).into());
+                obj.insert("msg".into(), format!("{msg:?}").into());
+            }
             TraceWhat::Deliver { from, kind, msg } => {
                 obj.insert("event".into(), "deliver".into());
                 obj.insert("from".into(), from.0.into());

@@ -515,7 +515,11 @@ impl<P: Process + 'static> World<P> {
         }
         let kind = msg.kind();
         let to_inc = self.states[to.index()].inc;
-        match self.net.route(from, to, kind, msg.size_bytes(), depart) {
+        let route = self.net.route(from, to, kind, msg.size_bytes(), depart);
+        if self.sink.is_some() {
+            self.trace_send(from, to, &msg, depart, &route);
+        }
+        match route {
             Route::Deliver(t) => {
                 let ev = Event::Deliver { from, to, from_inc, to_inc, depart, msg };
                 self.queue.push(t, ev);
@@ -528,6 +532,24 @@ impl<P: Process + 'static> World<P> {
             }
             Route::Dropped(reason) => self.trace_drop(from, to, &msg, reason),
             Route::Held => self.held.push(Held { from, to, from_inc, to_inc, depart, msg }),
+        }
+    }
+
+    /// Records a send in the structured trace: one record per copy the network will deliver
+    /// or hold (none for a message it drops at once). Not part of the trace hash.
+    #[cold]
+    fn trace_send(&mut self, from: ProcId, to: ProcId, msg: &P::Msg, depart: SimTime, route: &Route) {
+        let copies = match route {
+            Route::Deliver(_) | Route::Held => 1,
+            Route::Duplicate(..) => 2,
+            Route::Dropped(_) => 0,
+        };
+        if let Some(sink) = self.sink.as_mut() {
+            let kind = <P::Msg as Message>::KINDS[msg.kind()];
+            for _ in 0..copies {
+                let what = TraceWhat::Send { to, kind, msg };
+                sink.record(&TraceRecord { time: depart, proc: Some(from), key: msg.trace_key(), what });
+            }
         }
     }
 

@@ -1,24 +1,58 @@
-//! Cluster activity charts: hinted handoff / read repair / anti-entropy totals and load per
-//! node.
+//! Cluster activity charts: hinted handoff / read repair / anti-entropy work per time window,
+//! and load per node.
 
-use super::{Chart, bars, render};
+use super::canvas::FONT;
+use super::{Chart, bars, colour, end_s, legend, render, shade_faults};
+use crate::metrics::ActivityWindow;
 use crate::run_report::RunReport;
+use plotters::prelude::*;
 
-/// Hinted writes, hints stored, hinted handoffs, read repairs and anti-entropy repairs over the
-/// run (totals: the report has no time series of these).
+/// Hinted writes, hints stored, hints delivered (handed off), read repairs and, with
+/// anti-entropy on, its exchanges and keys transferred, per time window, with faults shaded.
 pub fn repair_activity(r: &RunReport) -> Chart {
-    let title = "Hinted handoff and repair activity (run totals)";
-    let c = &r.cost;
-    let mut cats = vec!["hinted writes", "hints stored", "hinted handoffs", "read repairs"];
-    let mut vals = vec![c.hinted_writes, c.hints_stored, c.hinted_handoffs, c.read_repairs];
-    if let Some(ae) = c.anti_entropy_keys_repaired {
-        cats.push("anti-entropy keys repaired");
-        vals.push(ae);
+    let title = "Hinted handoff, read repair and anti-entropy over time";
+    let a = &r.activity;
+    type Pick = fn(&ActivityWindow) -> Option<u64>;
+    let mut lines: Vec<(&str, Pick)> = vec![
+        ("hinted writes", |w| Some(w.hinted_writes)),
+        ("hints stored", |w| Some(w.hints_stored)),
+        ("hints delivered", |w| Some(w.hints_delivered)),
+        ("read repairs", |w| Some(w.read_repairs)),
+    ];
+    if a.anti_entropy {
+        lines.push(("anti-entropy exchanges", |w| w.ae_exchanges));
+        lines.push(("anti-entropy keys transferred", |w| w.ae_keys_transferred));
     }
-    let cats: Vec<String> = cats.into_iter().map(str::to_string).collect();
-    let series = vec![("count".to_string(), vals.iter().map(|v| *v as f64).collect::<Vec<_>>())];
-    render("repair_activity", title, c.client_ops > 0 || vals.iter().any(|v| *v > 0), |root| {
-        bars(root, title, "mechanism", "count (whole run)", &cats, &series, false)
+    let series: Vec<(&str, Vec<(f64, f64)>)> = lines
+        .iter()
+        .map(|(name, pick)| (*name, a.windows.iter().map(|w| (w.start_s, pick(w).unwrap_or(0) as f64)).collect()))
+        .collect();
+    let top = series.iter().flat_map(|(_, p)| p.iter().map(|x| x.1)).fold(0.0_f64, f64::max);
+    let end = end_s(r);
+    render("repair_activity", title, !a.windows.is_empty(), |root| {
+        let hi = if top > 0.0 { top * 1.25 } else { 1.0 };
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..end, 0.0..hi)?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("simulated time (s, windows of {} s)", a.window_s))
+            .y_desc(format!("count per {} s window", a.window_s))
+            .y_label_formatter(&|y: &f64| if hi > 10.0 { format!("{y:.0}") } else { format!("{y:.1}") })
+            .draw()?;
+        shade_faults(&mut chart, &r.faults, end, 0.0, hi)?;
+        for (i, (name, pts)) in series.iter().enumerate() {
+            let style = colour(i).stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), style))?
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
     })
 }
 

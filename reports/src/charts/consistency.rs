@@ -1,6 +1,7 @@
 //! Consistency charts: versions returned per read (§6.3), the fraction of keys whose replicas
 //! disagree over time, and t-visibility with its Wilson band.
 
+use super::canvas::FONT;
 use super::{Chart, DrawResult, bars, colour, end_s, legend, render, shade_faults};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -37,7 +38,7 @@ pub fn divergence_over_time(r: &RunReport) -> Chart {
     let end = end_s(r);
     render("divergence_over_time", title, !pts.is_empty(), |root| -> DrawResult {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -86,7 +87,7 @@ pub fn visibility(r: &RunReport) -> Chart {
     render("t_visibility", title, !curves.is_empty(), |root| -> DrawResult {
         let lo = (lo - 0.05).clamp(0.0, 0.95);
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)

@@ -1,6 +1,7 @@
 //! Latency and availability charts: the latency CDF per operation kind, p50/p99/p99.9 over
 //! time and the success ratio over time, with the fault timeline shaded.
 
+use super::canvas::FONT;
 use super::{Chart, colour, end_s, legend, render, shade_faults, span};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -24,7 +25,7 @@ pub fn cdf(r: &RunReport) -> Chart {
     render("latency_cdf", title, !series.is_empty(), |root| {
         let (lo, hi) = (lo * 0.8, hi * 1.25);
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -76,7 +77,7 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
     render("latency_over_time", title, !series.is_empty(), |root| {
         let (lo, hi) = (lo * 0.8, hi * 2.0);
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -121,7 +122,7 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
     render("availability", title, !series.is_empty(), |root| {
         let (lo, hi) = span((lo - 0.05).max(0.0), 1.02);
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)

@@ -1,19 +1,24 @@
-//! SVG charts of a run report (plotters, SVG backend; text is plain SVG `<text>`, so no font
-//! files are needed).
+//! Charts of a run report, each drawn once into an SVG document and a PNG image (plotters,
+//! through [`canvas::Canvas`]; text in the PNG comes from the embedded DejaVu Sans font, so no
+//! system font is needed).
 //!
 //! Every chart has a title, axis labels with units and a legend; a chart whose data is empty
-//! renders a valid SVG saying "no data" instead. Output is a function of the report alone.
+//! renders a valid picture saying "no data" instead. Output is a function of the report alone.
 //!
 //! - [`latency`]: latency CDF, percentiles over time, availability over time.
 //! - [`consistency`]: versions per read, divergent replicas over time, t-visibility.
-//! - [`cluster`]: hinted handoff / read repair activity, load per node.
+//! - [`cluster`]: hinted handoff / read repair / anti-entropy activity over time, load per node.
+//! - [`diagram`]: the message diagram of one key over a time window.
+//! - [`canvas`]: the two-way drawing surface and PNG encoding.
 
+pub mod canvas;
 pub mod cluster;
 pub mod consistency;
+pub mod diagram;
 pub mod latency;
 
 use crate::run_report::{FaultInterval, RunReport};
-use plotters::coord::Shift;
+use canvas::{Area, FONT, Painted, paint};
 use plotters::prelude::*;
 
 /// Width of every chart, in pixels.
@@ -24,20 +29,22 @@ pub const HEIGHT: u32 = 440;
 /// One rendered chart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chart {
-    /// File stem: the chart is written to `charts/<name>.svg`.
+    /// File stem: the chart is written to `charts/<name>.svg` and `charts/<name>.png`.
     pub name: &'static str,
     /// Its title.
     pub title: String,
     /// The SVG document.
     pub svg: String,
+    /// The PNG image (`WIDTH` × `HEIGHT`, 8-bit RGB).
+    pub png: Vec<u8>,
 }
 
 /// The result of drawing into a chart; errors fall back to a "no data" chart.
 pub(crate) type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Every chart of a report, in a fixed order.
+/// Every chart of a report, in a fixed order, the message diagram last when the report has one.
 pub fn all(r: &RunReport) -> Vec<Chart> {
-    vec![
+    let mut charts = vec![
         latency::cdf(r),
         latency::percentiles_over_time(r),
         latency::availability_over_time(r),
@@ -46,42 +53,27 @@ pub fn all(r: &RunReport) -> Vec<Chart> {
         consistency::visibility(r),
         cluster::repair_activity(r),
         cluster::load_per_node(r),
-    ]
+    ];
+    charts.extend(diagram::message_diagram(r));
+    charts
 }
 
 /// Renders a chart with `draw`; an empty data set (`has_data` false) or a drawing error gives a
-/// "no data" SVG with the same title.
-pub(crate) fn render(
-    name: &'static str,
-    title: &str,
-    has_data: bool,
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
-) -> Chart {
-    let mut svg = String::new();
-    let ok = has_data && {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).is_ok() && draw(&root).is_ok() && root.present().is_ok()
-    };
-    if !ok {
-        svg = no_data_svg(title);
-    }
-    Chart { name, title: title.to_string(), svg }
+/// "no data" chart with the same title.
+pub(crate) fn render(name: &'static str, title: &str, has_data: bool, draw: impl Fn(&Area<'_>) -> DrawResult) -> Chart {
+    let painted = has_data.then(|| paint((WIDTH, HEIGHT), &draw)).flatten().unwrap_or_else(|| no_data(title));
+    Chart { name, title: title.to_string(), svg: painted.svg, png: painted.png }
 }
 
-/// A valid SVG with the title and "no data".
-pub fn no_data_svg(title: &str) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let style = ("sans-serif", 22).into_font().color(&BLACK);
-        let _ = root.draw(&Text::new(title.to_string(), (20, 20), style.clone()));
+/// A `WIDTH` × `HEIGHT` picture with the title and "no data".
+pub fn no_data(title: &str) -> Painted {
+    let draw = |root: &Area<'_>| -> DrawResult {
+        root.draw(&Text::new(title.to_string(), (20, 20), (FONT, 22).into_font().color(&BLACK)))?;
         let centre = ((WIDTH / 2) as i32 - 40, (HEIGHT / 2) as i32);
-        let _ =
-            root.draw(&Text::new("no data", centre, ("sans-serif", 20).into_font().color(&RGBColor(120, 120, 120))));
-        let _ = root.present();
-    }
-    svg
+        root.draw(&Text::new("no data", centre, (FONT, 20).into_font().color(&RGBColor(120, 120, 120))))?;
+        Ok(())
+    };
+    paint((WIDTH, HEIGHT), &draw).unwrap_or_else(|| Painted { svg: String::new(), png: Vec::new() })
 }
 
 /// The palette of series colours (colour-blind friendly, Okabe–Ito).
@@ -102,7 +94,7 @@ pub(crate) fn colour(i: usize) -> RGBColor {
 }
 
 /// Fault shading colour.
-const FAULT: RGBColor = RGBColor(220, 50, 47);
+pub(crate) const FAULT: RGBColor = RGBColor(220, 50, 47);
 
 /// Shades every fault interval of the report over `[y0, y1]` and labels it at the top; an
 /// instantaneous fault is a thin band. Adds one legend entry, "faults".
@@ -131,8 +123,7 @@ where
         .draw_series(rects)?
         .label("faults")
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], FAULT.mix(0.3).filled()));
-    let labels =
-        faults.iter().map(|f| Text::new(f.label.clone(), (f.at_s, y1), ("sans-serif", 11).into_font().color(&FAULT)));
+    let labels = faults.iter().map(|f| Text::new(f.label.clone(), (f.at_s, y1), (FONT, 11).into_font().color(&FAULT)));
     chart.draw_series(labels)?;
     Ok(())
 }
@@ -163,7 +154,7 @@ pub(crate) fn end_s(r: &RunReport) -> f64 {
 /// A bar chart over categories: one bar per series within each category (side by side, or
 /// stacked when `stacked`).
 pub(crate) fn bars(
-    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    root: &Area<'_>,
     title: &str,
     x_desc: &str,
     y_desc: &str,
@@ -179,7 +170,7 @@ pub(crate) fn bars(
     let top = (0..n).map(height).fold(0.0_f64, f64::max);
     let top = if top > 0.0 { top * 1.15 } else { 1.0 };
     let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
+        .caption(title, (FONT, 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
@@ -242,12 +233,13 @@ mod tests {
     fn every_chart_of_a_full_report_has_a_title_axes_and_a_legend() {
         let r = testdata::sample();
         let charts = all(&r);
-        assert_eq!(charts.len(), 8);
+        assert_eq!(charts.len(), 9, "eight charts and the message diagram");
+        assert_eq!(charts[8].name, "message_diagram");
         let mut names: Vec<_> = charts.iter().map(|c| c.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 8, "chart names are unique");
-        for c in &charts {
+        assert_eq!(names.len(), 9, "chart names are unique");
+        for c in &charts[..8] {
             assert!(is_svg(&c.svg), "{}: {}", c.name, c.svg);
             assert!(!c.svg.contains("no data"), "{} has data", c.name);
             assert!(c.svg.contains(&c.title), "{}: title", c.name);
@@ -257,6 +249,22 @@ mod tests {
         let over_time = charts.iter().find(|c| c.name == "latency_over_time").expect("present");
         assert!(over_time.svg.contains("partition split") && over_time.svg.contains("crash n2"), "faults labelled");
         assert!(over_time.svg.contains("latency (ms, log scale)"), "y axis with units");
+        let activity = charts.iter().find(|c| c.name == "repair_activity").expect("present");
+        for s in ["hints delivered", "read repairs", "count per 1 s window", "simulated time (s"] {
+            assert!(activity.svg.contains(s), "repair activity over time: {s}");
+        }
+    }
+
+    #[test]
+    fn every_png_decodes_to_the_chart_size_and_is_not_blank() {
+        for c in all(&testdata::sample()).iter().chain(&all(&testdata::empty())) {
+            let (w, h, rgb) = canvas::tests::decode(&c.png);
+            let size = if c.name == "message_diagram" { (diagram::WIDTH, diagram::HEIGHT) } else { (WIDTH, HEIGHT) };
+            assert_eq!((w, h), size, "{}", c.name);
+            let (colours, inked) = canvas::tests::ink(&rgb);
+            // Antialiased text alone gives dozens of grey levels; a blank image has one colour.
+            assert!(colours > 8 && inked > 0.002, "{}: {colours} colours, {inked} of pixels inked", c.name);
+        }
     }
 
     #[test]

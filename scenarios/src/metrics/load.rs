@@ -107,7 +107,13 @@ mod tests {
 
     #[test]
     fn windows_take_the_requests_between_samples() {
-        let at = |ms: u64, requests: Vec<u64>| Sample { t: SimTime(ms * 1_000_000), keys: 0, divergent: 0, requests };
+        let at = |ms: u64, requests: Vec<u64>| Sample {
+            t: SimTime(ms * 1_000_000),
+            keys: 0,
+            divergent: 0,
+            requests,
+            totals: Default::default(),
+        };
         let s = Samples {
             points: vec![at(500, vec![5, 5]), at(1000, vec![10, 10]), at(1500, vec![10, 10]), at(2000, vec![10, 30])],
             ..Samples::default()

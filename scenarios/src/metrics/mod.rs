@@ -1,16 +1,17 @@
 //! Measurements of a run, computed when it ends (plus periodic sampling during it) and written
 //! into `report.json`: availability and latency per time window, divergence, staleness,
-//! t-visibility, durability, convergence, cost and load.
+//! t-visibility, durability, convergence, cost, load and repair activity over time.
 //!
 //! - [`sampler`]: read-only sampling of replica state between slices of the run.
 //! - [`staleness`]: stale reads and k-staleness; [`visibility`]: t-visibility curves.
-//! - [`divergence`], [`durability`], [`convergence`], [`cost`], [`load`], [`windows`]: one
-//!   report section each.
+//! - [`divergence`], [`durability`], [`convergence`], [`cost`], [`load`], [`windows`],
+//!   [`activity`]: one report section each.
 //!
 //! Measurement never changes the simulation: the sampler draws no randomness and touches no
 //! counter, and everything else reads the finished run. A run with sampling off gives the same
 //! trace hash.
 
+pub mod activity;
 pub mod convergence;
 pub mod cost;
 pub mod divergence;
@@ -26,8 +27,8 @@ use crate::error::SpecError;
 use crate::run::RunOutcome;
 use crate::spec::Scenario;
 use reports::metrics::{
-    Buckets, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection, StalenessSection,
-    VisibilitySection, WindowsSection, round6,
+    ActivitySection, Buckets, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection,
+    StalenessSection, VisibilitySection, WindowsSection, round6,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -140,6 +141,8 @@ pub struct Sections {
     pub cost: CostSection,
     /// Load.
     pub load: LoadSection,
+    /// Repair activity per window.
+    pub activity: ActivitySection,
 }
 
 /// Computes every section of a finished run of `s`.
@@ -159,6 +162,7 @@ pub fn compute(s: &Scenario, out: &RunOutcome) -> Sections {
         convergence: convergence::section(s, asm, &causality, samples),
         cost: cost::section(asm, history.len() as u64, samples, s.dynamo.anti_entropy.enabled),
         load: load::section(asm, samples, spec.window()),
+        activity: activity::section(samples, spec.window(), asm.end, s.dynamo.anti_entropy.enabled),
     }
 }
 

@@ -39,6 +39,8 @@ pub struct NodeCounters {
     pub hinted_writes: u64,
     /// Keys repaired by anti-entropy exchanges.
     pub ae_keys_repaired: u64,
+    /// Anti-entropy exchanges completed.
+    pub ae_exchanges: u64,
 }
 
 impl NodeCounters {
@@ -54,6 +56,7 @@ impl NodeCounters {
             read_repairs: c.read_repairs,
             hinted_writes: c.hinted_writes,
             ae_keys_repaired: s.ae_keys_repaired,
+            ae_exchanges: s.ae_exchanges,
         }
     }
 
@@ -62,8 +65,9 @@ impl NodeCounters {
         self.replica_reads + self.replica_writes + self.coordinated
     }
 
-    fn fields(&self) -> [u64; 8] {
+    fn fields(&self) -> [u64; 9] {
         [
+            self.ae_exchanges,
             self.ae_keys_repaired,
             self.replica_reads,
             self.replica_writes,
@@ -75,7 +79,8 @@ impl NodeCounters {
         ]
     }
 
-    fn add(&mut self, o: &NodeCounters) {
+    /// Adds another node's (or incarnation's) counters.
+    pub fn add(&mut self, o: &NodeCounters) {
         self.replica_reads += o.replica_reads;
         self.replica_writes += o.replica_writes;
         self.coordinated += o.coordinated;
@@ -84,6 +89,7 @@ impl NodeCounters {
         self.read_repairs += o.read_repairs;
         self.hinted_writes += o.hinted_writes;
         self.ae_keys_repaired += o.ae_keys_repaired;
+        self.ae_exchanges += o.ae_exchanges;
     }
 }
 
@@ -131,6 +137,8 @@ pub struct Sample {
     pub divergent: u64,
     /// Requests each node handled so far (summed over its incarnations).
     pub requests: Vec<u64>,
+    /// Every node's counters so far, summed over nodes and incarnations.
+    pub totals: NodeCounters,
 }
 
 /// What sampling saw.
@@ -210,6 +218,10 @@ impl Sampler {
             keys: self.replicas.len() as u64,
             divergent: divergent as u64,
             requests: self.banks.iter().map(|b| b.total().requests()).collect(),
+            totals: self.banks.iter().fold(NodeCounters::default(), |mut sum, b| {
+                sum.add(&b.total());
+                sum
+            }),
         });
     }
 

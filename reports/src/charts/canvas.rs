@@ -1,0 +1,212 @@
+//! One drawing surface for both outputs: [`Canvas`] is a plotters backend that is either the
+//! SVG backend or the RGB bitmap backend, so every chart is drawn by the same code into an SVG
+//! document and a PNG image. [`paint`] draws a picture both ways; text in the bitmap comes from
+//! the DejaVu Sans font embedded in this crate (`reports/fonts/`), never from the system.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
+use std::sync::Once;
+
+/// DejaVu Sans 2.37 (Debian's `fonts-dejavu-core`; licence in `reports/fonts/LICENSE-DejaVu`).
+static DEJAVU_SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+
+/// The font family every chart names.
+pub const FONT: &str = "sans-serif";
+
+/// Registers the embedded font as [`FONT`] with plotters, once per process. Text layout (in
+/// the SVG too) and bitmap text both need it.
+pub fn ensure_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is a valid TrueType file compiled into the binary: registering it cannot fail.
+        let ok = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok();
+        debug_assert!(ok, "the embedded font parses");
+    });
+}
+
+/// A drawing error of either backend, as text.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CanvasError(String);
+
+/// A plotters backend drawing either an SVG document or an RGB bitmap.
+pub enum Canvas<'a> {
+    /// SVG into a string.
+    Svg(SVGBackend<'a>),
+    /// 8-bit RGB pixels into a buffer.
+    Bitmap(BitMapBackend<'a>),
+}
+
+fn conv<E: std::error::Error + Send + Sync>(e: DrawingErrorKind<E>) -> DrawingErrorKind<CanvasError> {
+    match e {
+        DrawingErrorKind::DrawingError(e) => DrawingErrorKind::DrawingError(CanvasError(e.to_string())),
+        DrawingErrorKind::FontError(e) => DrawingErrorKind::FontError(e),
+    }
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! each {
+    ($self:expr, $b:ident => $call:expr) => {
+        match $self {
+            Canvas::Svg($b) => $call.map_err(conv),
+            Canvas::Bitmap($b) => $call.map_err(conv),
+        }
+    };
+}
+
+type Res = Result<(), DrawingErrorKind<CanvasError>>;
+
+impl DrawingBackend for Canvas<'_> {
+    type ErrorType = CanvasError;
+
+    fn get_size(&self) -> (u32, u32) {
+        match self {
+            Canvas::Svg(b) => b.get_size(),
+            Canvas::Bitmap(b) => b.get_size(),
+        }
+    }
+
+    fn ensure_prepared(&mut self) -> Res {
+        each!(self, b => b.ensure_prepared())
+    }
+
+    fn present(&mut self) -> Res {
+        each!(self, b => b.present())
+    }
+
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Res {
+        each!(self, b => b.draw_pixel(point, color))
+    }
+
+    fn draw_line<S: BackendStyle>(&mut self, from: BackendCoord, to: BackendCoord, style: &S) -> Res {
+        each!(self, b => b.draw_line(from, to, style))
+    }
+
+    fn draw_rect<S: BackendStyle>(&mut self, ul: BackendCoord, br: BackendCoord, style: &S, fill: bool) -> Res {
+        each!(self, b => b.draw_rect(ul, br, style, fill))
+    }
+
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, path: I, style: &S) -> Res {
+        each!(self, b => b.draw_path(path, style))
+    }
+
+    fn draw_circle<S: BackendStyle>(&mut self, c: BackendCoord, r: u32, style: &S, fill: bool) -> Res {
+        each!(self, b => b.draw_circle(c, r, style, fill))
+    }
+
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, vert: I, style: &S) -> Res {
+        each!(self, b => b.fill_polygon(vert, style))
+    }
+
+    fn draw_text<T: BackendTextStyle>(&mut self, text: &str, style: &T, pos: BackendCoord) -> Res {
+        each!(self, b => b.draw_text(text, style, pos))
+    }
+
+    fn estimate_text_size<T: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &T,
+    ) -> Result<(u32, u32), DrawingErrorKind<CanvasError>> {
+        each!(self, b => b.estimate_text_size(text, style))
+    }
+
+    fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> Res {
+        each!(self, b => b.blit_bitmap(pos, size, src))
+    }
+}
+
+/// The drawing area every chart draws on.
+pub type Area<'a> = DrawingArea<Canvas<'a>, Shift>;
+
+/// A picture drawn both ways.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Painted {
+    /// The SVG document.
+    pub svg: String,
+    /// The PNG file.
+    pub png: Vec<u8>,
+}
+
+/// Draws `draw` on a white `size` canvas as SVG and as PNG; `None` if drawing failed either way.
+pub fn paint(size: (u32, u32), draw: &dyn Fn(&Area<'_>) -> super::DrawResult) -> Option<Painted> {
+    ensure_font();
+    let mut svg = String::new();
+    let svg_ok = draw_on(Canvas::Svg(SVGBackend::with_string(&mut svg, size)), draw);
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    let png_ok = draw_on(Canvas::Bitmap(BitMapBackend::with_buffer(&mut rgb, size)), draw);
+    if !(svg_ok && png_ok) {
+        return None;
+    }
+    encode_png(&rgb, size).ok().map(|png| Painted { svg, png })
+}
+
+fn draw_on(canvas: Canvas<'_>, draw: &dyn Fn(&Area<'_>) -> super::DrawResult) -> bool {
+    let root = canvas.into_drawing_area();
+    root.fill(&WHITE).is_ok() && draw(&root).is_ok() && root.present().is_ok()
+}
+
+/// Encodes 8-bit RGB pixels as a PNG (fixed settings, no timestamps: same pixels, same bytes).
+pub fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header()?;
+        writer.write_image_data(rgb)?;
+        writer.finish()?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Decodes a PNG: (width, height, RGB pixels).
+    pub(crate) fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes)).read_info().expect("a PNG header");
+        let mut buf = vec![0; reader.output_buffer_size().expect("a sane size")];
+        let info = reader.next_frame(&mut buf).expect("PNG pixels");
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    /// Distinct colours and the share of non-white pixels of an RGB image.
+    pub(crate) fn ink(rgb: &[u8]) -> (usize, f64) {
+        let px: Vec<&[u8]> = rgb.chunks(3).collect();
+        let mut colours: Vec<&[u8]> = px.clone();
+        colours.sort_unstable();
+        colours.dedup();
+        let inked = px.iter().filter(|p| **p != [255, 255, 255]).count();
+        (colours.len(), inked as f64 / px.len() as f64)
+    }
+
+    #[test]
+    fn text_draws_pixels_with_the_embedded_font() {
+        let p = paint((200, 60), &|root| {
+            root.draw(&Text::new("Hello ≤ 42 ms", (10, 20), (FONT, 20).into_font().color(&BLACK)))?;
+            Ok(())
+        })
+        .expect("drawn");
+        let (w, h, rgb) = decode(&p.png);
+        assert_eq!((w, h), (200, 60));
+        let (colours, share) = ink(&rgb);
+        assert!(colours > 2 && share > 0.02 && share < 0.5, "antialiased text: {colours} colours, {share} inked");
+        assert!(p.svg.contains("Hello ≤ 42 ms"));
+    }
+
+    #[test]
+    fn png_bytes_are_deterministic() {
+        let draw = |root: &Area<'_>| -> super::super::DrawResult {
+            root.draw(&Circle::new((50, 30), 20, RED.filled()))?;
+            root.draw(&Text::new("x", (5, 5), (FONT, 12).into_font()))?;
+            Ok(())
+        };
+        let (a, b) = (paint((100, 60), &draw).expect("drawn"), paint((100, 60), &draw).expect("drawn"));
+        assert_eq!(a, b);
+        assert_eq!(&a.png[..8], b"\x89PNG\r\n\x1a\n");
+    }
+}

@@ -1,0 +1,233 @@
+//! Capturing the messages about one key from the simulator's structured trace: a
+//! [`TraceSink`] that pairs each send with the delivery (or crash drop) of the same message and
+//! keeps those whose flight overlaps the window.
+//!
+//! A sink only observes: the world calls it after it has decided everything, and the trace hash
+//! does not depend on whether one is installed (tested in `scenarios/tests/diagram.rs`).
+//!
+//! Replies to clients (`get_reply`, `put_reply`) name no key in the trace; one is kept when a
+//! client handles it at the very time an operation of the key by that client completed (the
+//! client completes an operation when it handles its reply), on a link that carried a request
+//! for the key the other way.
+//!
+//! Pairing: the trace names a message by sender, receiver, kind and contents; a delivery is
+//! paired with the earliest pending send with the same contents (else the earliest of the same
+//! sender, receiver and kind), and a crash drop, which carries no contents, with the earliest of
+//! the same sender, receiver and kind. Identical messages on one link may so be paired out of
+//! order when the network reorders them; that changes nothing but which arrow is which.
+
+use sim_core::ProcId;
+use sim_core::trace::{TraceRecord, TraceSink, TraceWhat};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
+
+/// One captured message, in seconds of simulated time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    /// Sender.
+    pub from: ProcId,
+    /// Receiver.
+    pub to: ProcId,
+    /// Message kind.
+    pub kind: &'static str,
+    /// When it left the sender (equal to `at_s` for a message the network dropped as it left).
+    pub sent_s: f64,
+    /// When the receiver handled it, or when it was lost.
+    pub at_s: f64,
+    /// `None` when delivered, else why it was lost (`loss`, `partition`, `crash`).
+    pub lost: Option<&'static str>,
+}
+
+/// The replies to clients, which name no key.
+const REPLIES: [&str; 2] = ["get_reply", "put_reply"];
+
+/// A link and a message kind.
+type Link = (ProcId, ProcId, &'static str);
+
+/// Collects the flights of one key's messages that overlap `[from_s, until_s]`. Clones share
+/// what was collected, so a caller keeps one and gives the world another.
+#[derive(Clone, Debug)]
+pub struct Capture(Rc<RefCell<State>>);
+
+#[derive(Debug)]
+struct State {
+    key: u64,
+    from_s: f64,
+    until_s: f64,
+    /// (client process, completion time in ns) of the key's operations.
+    completions: BTreeSet<(u32, u64)>,
+    /// (coordinator, client) links that carried a request for the key the other way.
+    reply_links: BTreeSet<(ProcId, ProcId)>,
+    /// Sends not yet delivered or dropped: (send time, contents), oldest first.
+    pending: BTreeMap<Link, VecDeque<(f64, String)>>,
+    flights: Vec<Flight>,
+}
+
+impl Capture {
+    /// A capture of `key`'s messages in flight at some time in `[from_s, until_s]`;
+    /// `completions` holds (client process, completion time in ns) of the key's operations.
+    pub fn new(key: u64, from_s: f64, until_s: f64, completions: BTreeSet<(u32, u64)>) -> Self {
+        Capture(Rc::new(RefCell::new(State {
+            key,
+            from_s,
+            until_s,
+            completions,
+            reply_links: BTreeSet::new(),
+            pending: BTreeMap::new(),
+            flights: Vec::new(),
+        })))
+    }
+
+    /// The flights captured so far, ordered by send time (then handling time, sender, receiver,
+    /// kind).
+    pub fn flights(&self) -> Vec<Flight> {
+        let mut f = self.0.borrow().flights.clone();
+        f.sort_by(|a, b| {
+            a.sent_s
+                .total_cmp(&b.sent_s)
+                .then(a.at_s.total_cmp(&b.at_s))
+                .then((a.from, a.to, a.kind).cmp(&(b.from, b.to, b.kind)))
+        });
+        f
+    }
+}
+
+impl State {
+    fn keep(&mut self, f: Flight) {
+        if f.at_s >= self.from_s && f.sent_s <= self.until_s {
+            self.flights.push(f);
+        }
+    }
+
+    /// A record naming no key: a reply to a client is tracked on the key's request links and
+    /// kept when it completes one of the key's operations.
+    fn reply(&mut self, proc: ProcId, r: &TraceRecord<'_>) {
+        match r.what {
+            TraceWhat::Send { to, kind, msg } if REPLIES.contains(&kind) && self.reply_links.contains(&(proc, to)) => {
+                self.pending.entry((proc, to, kind)).or_default().push_back((r.time.as_secs_f64(), format!("{msg:?}")));
+            }
+            TraceWhat::Deliver { from, kind, msg }
+                if REPLIES.contains(&kind) && self.reply_links.contains(&(from, proc)) =>
+            {
+                let sent = self.pair((from, proc, kind), Some(&format!("{msg:?}")));
+                if let (Some(sent_s), true) = (sent, self.completions.contains(&(proc.0, r.time.0))) {
+                    let at_s = r.time.as_secs_f64();
+                    self.keep(Flight { from, to: proc, kind, sent_s, at_s, lost: None });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The send paired with a delivery of `contents` on `link`, if any was seen.
+    fn pair(&mut self, link: Link, contents: Option<&str>) -> Option<f64> {
+        let queue = self.pending.get_mut(&link)?;
+        let i = contents.and_then(|c| queue.iter().position(|(_, m)| m == c)).unwrap_or(0);
+        queue.remove(i).map(|(t, _)| t)
+    }
+}
+
+impl TraceSink for Capture {
+    fn record(&mut self, r: &TraceRecord<'_>) {
+        let mut st = self.0.borrow_mut();
+        let Some(proc) = r.proc else { return };
+        if r.key.is_none() {
+            st.reply(proc, r);
+            return;
+        }
+        if r.key != Some(st.key) {
+            return;
+        }
+        let t = r.time.as_secs_f64();
+        match r.what {
+            TraceWhat::Send { to, kind, msg } => {
+                if kind == "request" {
+                    st.reply_links.insert((to, proc));
+                }
+                st.pending.entry((proc, to, kind)).or_default().push_back((t, format!("{msg:?}")));
+            }
+            TraceWhat::Deliver { from, kind, msg } => {
+                let sent = st.pair((from, proc, kind), Some(&format!("{msg:?}")));
+                // A delivery with no recorded send cannot happen; keep it as instantaneous.
+                let sent_s = sent.unwrap_or(t);
+                st.keep(Flight { from, to: proc, kind, sent_s, at_s: t, lost: None });
+            }
+            TraceWhat::Drop { from, kind, reason } => {
+                // Loss and partitions drop a message as it leaves (no send was recorded); a crash
+                // drops one that was in flight or queued.
+                let sent_s = if reason == "crash" { st.pair((from, proc, kind), None).unwrap_or(t) } else { t };
+                st.keep(Flight { from, to: proc, kind, sent_s, at_s: t, lost: Some(reason) });
+            }
+            TraceWhat::Timer { .. } | TraceWhat::Fault { .. } => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::SimTime;
+
+    fn rec<'a>(t_ms: u64, proc: u32, key: u64, what: TraceWhat<'a>) -> TraceRecord<'a> {
+        TraceRecord { time: SimTime(t_ms * 1_000_000), proc: Some(ProcId(proc)), key: Some(key), what }
+    }
+
+    #[test]
+    fn pairs_sends_with_deliveries_and_drops_and_keeps_the_window() {
+        let mut c = Capture::new(7, 0.010, 0.020, BTreeSet::new());
+        let (a, b) = ("write a", "write b");
+        let send = |msg: &'static &'static str, to| TraceWhat::Send { to: ProcId(to), kind: "replica_write", msg };
+        let deliver = |msg: &'static &'static str| TraceWhat::Deliver { from: ProcId(0), kind: "replica_write", msg };
+        let a: &'static &'static str = Box::leak(Box::new(a));
+        let b: &'static &'static str = Box::leak(Box::new(b));
+        c.record(&rec(1, 0, 7, send(a, 1)));
+        c.record(&rec(12, 0, 7, send(b, 1)));
+        c.record(&rec(12, 0, 7, send(a, 2)));
+        c.record(&rec(13, 0, 8, send(a, 1))); // another key
+        c.record(&rec(14, 1, 7, deliver(b))); // b overtook a on the link 0 → 1
+        c.record(&rec(15, 1, 7, deliver(a))); // in flight from 1 ms to 15 ms: overlaps the window
+        c.record(&rec(16, 2, 7, TraceWhat::Drop { from: ProcId(0), kind: "replica_write", reason: "crash" }));
+        c.record(&rec(18, 3, 7, TraceWhat::Drop { from: ProcId(0), kind: "replica_write", reason: "partition" }));
+        c.record(&rec(30, 3, 7, TraceWhat::Drop { from: ProcId(0), kind: "replica_write", reason: "loss" }));
+        let got: Vec<(u32, f64, f64, Option<&str>)> =
+            c.flights().iter().map(|f| (f.to.0, f.sent_s, f.at_s, f.lost)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, 0.001, 0.015, None),
+                (1, 0.012, 0.014, None),
+                (2, 0.012, 0.016, Some("crash")),
+                (3, 0.018, 0.018, Some("partition")),
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_the_replies_that_complete_the_keys_operations() {
+        let mut c = Capture::new(7, 0.0, 1.0, BTreeSet::from([(9, 20_000_000)]));
+        let (req, r1, r2): (&str, &str, &str) = ("get 7", "GetReply { req: 1 }", "GetReply { req: 2 }");
+        c.record(&rec(1, 9, 7, TraceWhat::Send { to: ProcId(0), kind: "request", msg: &req }));
+        c.record(&rec(2, 0, 7, TraceWhat::Deliver { from: ProcId(9), kind: "request", msg: &req }));
+        let send = |to: u32, msg| TraceRecord {
+            time: SimTime(15_000_000),
+            proc: Some(ProcId(0)),
+            key: None,
+            what: TraceWhat::Send { to: ProcId(to), kind: "get_reply", msg },
+        };
+        let deliver = |t_ms: u64, proc: u32, msg| TraceRecord {
+            time: SimTime(t_ms * 1_000_000),
+            proc: Some(ProcId(proc)),
+            key: None,
+            what: TraceWhat::Deliver { from: ProcId(0), kind: "get_reply", msg },
+        };
+        c.record(&send(9, &r1));
+        c.record(&send(9, &r2));
+        c.record(&send(8, &r1)); // another client: no request for key 7 on that link
+        c.record(&deliver(20, 9, &r2)); // completes client 9's operation on key 7
+        c.record(&deliver(21, 9, &r1)); // another key's reply on the same link
+        c.record(&deliver(20, 8, &r1));
+        let got: Vec<(&str, u32, f64, f64)> = c.flights().iter().map(|f| (f.kind, f.to.0, f.sent_s, f.at_s)).collect();
+        assert_eq!(got, vec![("request", 0, 0.001, 0.002), ("get_reply", 9, 0.015, 0.02)]);
+    }
+}
