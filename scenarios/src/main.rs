@@ -236,10 +236,9 @@ fn cmd_run(
     let flags = diagram.apply(&mut l.scenario.outputs.diagram);
     let progress = !json;
     let outcome = run_loaded(&l, run::RunOptions { seed, progress, ..Default::default() })?;
-    let mut rep = report::build(&l.scenario, &l.source, &outcome);
-    rep.replay.push_str(&flags);
-    rep.diagram = scenarios::diagram::build(&l.scenario, &outcome, &rep)
+    let mut rep = report::build_with_diagram(&l.scenario, &l.source, &outcome)
         .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+    rep.replay.push_str(&flags);
     let dir = out.unwrap_or_else(|| PathBuf::from(l.scenario.outputs.dir.clone().unwrap_or_else(|| "out".into())));
     write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
     for (name, bytes) in reports::derived_files(&rep) {

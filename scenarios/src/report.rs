@@ -14,7 +14,20 @@ use std::collections::BTreeMap;
 /// `outputs.metrics.sla_ms`).
 pub const SLA_MS: f64 = 300.0;
 
-/// The report of a run of `scenario` (as given, before the seed override) from `source`.
+/// The report of a run of `scenario` from `source` with its message diagram (captured by a
+/// second, shortened run with the same seed; see [`crate::diagram`]): what `dynsim run` writes.
+pub fn build_with_diagram(
+    scenario: &Scenario,
+    source: &str,
+    out: &RunOutcome,
+) -> Result<RunReport, crate::error::SpecError> {
+    let mut r = build(scenario, source, out);
+    r.diagram = crate::diagram::build(scenario, out, &r)?;
+    Ok(r)
+}
+
+/// The report of a run of `scenario` (as given, before the seed override) from `source`,
+/// without the message diagram.
 pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
     let mut effective = scenario.clone();
     effective.seed = out.seed;

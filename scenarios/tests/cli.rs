@@ -48,11 +48,13 @@ fn run_outputs() -> Vec<String> {
         "latency_cdf",
         "latency_over_time",
         "load_per_node",
+        "message_diagram",
         "repair_activity",
         "t_visibility",
         "versions_per_read",
     ] {
         v.push(format!("charts/{c}.svg"));
+        v.push(format!("charts/{c}.png"));
     }
     v.sort();
     v
@@ -93,7 +95,7 @@ fn run_writes_report_json_and_prints_a_summary_with_the_trace_hash() {
     assert_eq!(report["scenario_name"], "small");
     assert_eq!(files_under(&out_dir), run_outputs(), "the report and its derived files, no partial files");
     let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html written");
-    assert!(html.contains(hash) && html.matches("<svg").count() == 8, "the page names the run and inlines the charts");
+    assert!(html.contains(hash) && html.matches("<svg").count() == 9, "the page names the run and inlines the charts");
     let csv = std::fs::read_to_string(out_dir.join("metrics.csv")).expect("metrics.csv written");
     assert!(csv.contains(&format!("run,,trace_hash,{hash}")), "{csv}");
 
@@ -158,7 +160,7 @@ fn cli_reports_are_byte_identical_across_runs_and_to_an_in_process_run() {
     let source = file.display().to_string();
     let s = load::load_str(SMALL, &file).expect("valid");
     let outcome = run(&s, RunOptions { seed: Some(21), ..Default::default() }).expect("runs");
-    let in_process = report::build(&s, &source, &outcome).to_json();
+    let in_process = report::build_with_diagram(&s, &source, &outcome).expect("a diagram").to_json();
     assert!(in_process.as_bytes() == reports[0].as_slice(), "the CLI's report differs from the in-process one");
 }
 
@@ -263,6 +265,10 @@ fn replay_writes_the_run_as_json_lines_with_the_same_trace_hash() {
     assert!(lines.windows(2).all(|w| w[0]["t_ns"].as_u64() <= w[1]["t_ns"].as_u64()), "records are in time order");
     assert!(lines.iter().filter(|l| is_fault(l)).count() >= 2, "the crash and the partition are traced");
     assert!(lines.iter().any(|l| l["event"] == "deliver" && l["key"].is_u64()), "messages name their keys");
+    assert!(
+        lines.iter().any(|l| l["event"] == "send" && l["depart_ns"].as_u64() >= l["t_ns"].as_u64()),
+        "sends are traced, leaving when the handler's service time ends"
+    );
     assert!(!dir.path().join("trace.jsonl.partial").exists(), "no partial file is left");
 
     let run =
@@ -293,6 +299,7 @@ fn replay_node_filter_keeps_exactly_the_records_about_those_nodes() {
         proc.is_none()
             || proc.is_some_and(|p| nodes.contains(&p))
             || l["from"].as_u64().is_some_and(|f| nodes.contains(&f))
+            || l["to"].as_u64().is_some_and(|t| nodes.contains(&t))
     };
     for nodes in [vec![1u64], vec![0, 4]] {
         let mut args = Vec::new();

@@ -56,10 +56,10 @@ impl TraceHash {
 /// What happened, for the structured trace.
 #[derive(Debug)]
 pub enum TraceWhat<'a> {
-    /// A message left its sender and will reach `to` (one record per copy the network will
+    /// A handler sent a message that will reach `to` (one record per copy the network will
     /// deliver or hold; a message the network drops at once gets only a [`TraceWhat::Drop`]).
-    /// The record's time is when it leaves (the end of the sender's service time) and its
-    /// process is the sender.
+    /// The record's time is the handler's and its process is the sender; the message leaves
+    /// at `depart`, when the sender's service time ends.
     Send {
         /// Receiver.
         to: ProcId,
@@ -67,6 +67,8 @@ pub enum TraceWhat<'a> {
         kind: &'static str,
         /// The message.
         msg: &'a dyn Debug,
+        /// When it leaves the sender.
+        depart: SimTime,
     },
     /// A process handled a message.
     Deliver {
@@ -196,9 +198,10 @@ impl<W: Write> TraceSink for JsonlTrace<W> {
             obj.insert("key".into(), k.into());
         }
         match &r.what {
-            TraceWhat::Send { to, kind, msg } => {
+            TraceWhat::Send { to, kind, msg, depart } => {
                 obj.insert("event".into(), "send".into());
                 obj.insert("to".into(), to.0.into());
+                obj.insert("depart_ns".into(), depart.0.into());
                 obj.insert("kind".into(), (*kind).into());
                 obj.insert("msg".into(), format!("{msg:?}").into());
             }

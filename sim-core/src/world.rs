@@ -547,8 +547,8 @@ impl<P: Process + 'static> World<P> {
         if let Some(sink) = self.sink.as_mut() {
             let kind = <P::Msg as Message>::KINDS[msg.kind()];
             for _ in 0..copies {
-                let what = TraceWhat::Send { to, kind, msg };
-                sink.record(&TraceRecord { time: depart, proc: Some(from), key: msg.trace_key(), what });
+                let what = TraceWhat::Send { to, kind, msg, depart };
+                sink.record(&TraceRecord { time: self.now, proc: Some(from), key: msg.trace_key(), what });
             }
         }
     }

@@ -104,8 +104,10 @@ impl State {
     /// kept when it completes one of the key's operations.
     fn reply(&mut self, proc: ProcId, r: &TraceRecord<'_>) {
         match r.what {
-            TraceWhat::Send { to, kind, msg } if REPLIES.contains(&kind) && self.reply_links.contains(&(proc, to)) => {
-                self.pending.entry((proc, to, kind)).or_default().push_back((r.time.as_secs_f64(), format!("{msg:?}")));
+            TraceWhat::Send { to, kind, msg, depart }
+                if REPLIES.contains(&kind) && self.reply_links.contains(&(proc, to)) =>
+            {
+                self.pending.entry((proc, to, kind)).or_default().push_back((depart.as_secs_f64(), format!("{msg:?}")));
             }
             TraceWhat::Deliver { from, kind, msg }
                 if REPLIES.contains(&kind) && self.reply_links.contains(&(from, proc)) =>
@@ -141,11 +143,11 @@ impl TraceSink for Capture {
         }
         let t = r.time.as_secs_f64();
         match r.what {
-            TraceWhat::Send { to, kind, msg } => {
+            TraceWhat::Send { to, kind, msg, depart } => {
                 if kind == "request" {
                     st.reply_links.insert((to, proc));
                 }
-                st.pending.entry((proc, to, kind)).or_default().push_back((t, format!("{msg:?}")));
+                st.pending.entry((proc, to, kind)).or_default().push_back((depart.as_secs_f64(), format!("{msg:?}")));
             }
             TraceWhat::Deliver { from, kind, msg } => {
                 let sent = st.pair((from, proc, kind), Some(&format!("{msg:?}")));
@@ -177,14 +179,20 @@ mod tests {
     fn pairs_sends_with_deliveries_and_drops_and_keeps_the_window() {
         let mut c = Capture::new(7, 0.010, 0.020, BTreeSet::new());
         let (a, b) = ("write a", "write b");
-        let send = |msg: &'static &'static str, to| TraceWhat::Send { to: ProcId(to), kind: "replica_write", msg };
+        // Handled at t_ms, leaving 1 ms later (service time).
+        let send = |msg: &'static &'static str, to, t_ms: u64| TraceWhat::Send {
+            to: ProcId(to),
+            kind: "replica_write",
+            msg,
+            depart: SimTime((t_ms + 1) * 1_000_000),
+        };
         let deliver = |msg: &'static &'static str| TraceWhat::Deliver { from: ProcId(0), kind: "replica_write", msg };
         let a: &'static &'static str = Box::leak(Box::new(a));
         let b: &'static &'static str = Box::leak(Box::new(b));
-        c.record(&rec(1, 0, 7, send(a, 1)));
-        c.record(&rec(12, 0, 7, send(b, 1)));
-        c.record(&rec(12, 0, 7, send(a, 2)));
-        c.record(&rec(13, 0, 8, send(a, 1))); // another key
+        c.record(&rec(0, 0, 7, send(a, 1, 0)));
+        c.record(&rec(11, 0, 7, send(b, 1, 11)));
+        c.record(&rec(11, 0, 7, send(a, 2, 11)));
+        c.record(&rec(12, 0, 8, send(a, 1, 12))); // another key
         c.record(&rec(14, 1, 7, deliver(b))); // b overtook a on the link 0 → 1
         c.record(&rec(15, 1, 7, deliver(a))); // in flight from 1 ms to 15 ms: overlaps the window
         c.record(&rec(16, 2, 7, TraceWhat::Drop { from: ProcId(0), kind: "replica_write", reason: "crash" }));
@@ -207,13 +215,14 @@ mod tests {
     fn keeps_the_replies_that_complete_the_keys_operations() {
         let mut c = Capture::new(7, 0.0, 1.0, BTreeSet::from([(9, 20_000_000)]));
         let (req, r1, r2): (&str, &str, &str) = ("get 7", "GetReply { req: 1 }", "GetReply { req: 2 }");
-        c.record(&rec(1, 9, 7, TraceWhat::Send { to: ProcId(0), kind: "request", msg: &req }));
+        let depart = SimTime(1_000_000);
+        c.record(&rec(1, 9, 7, TraceWhat::Send { to: ProcId(0), kind: "request", msg: &req, depart }));
         c.record(&rec(2, 0, 7, TraceWhat::Deliver { from: ProcId(9), kind: "request", msg: &req }));
         let send = |to: u32, msg| TraceRecord {
-            time: SimTime(15_000_000),
+            time: SimTime(14_000_000),
             proc: Some(ProcId(0)),
             key: None,
-            what: TraceWhat::Send { to: ProcId(to), kind: "get_reply", msg },
+            what: TraceWhat::Send { to: ProcId(to), kind: "get_reply", msg, depart: SimTime(15_000_000) },
         };
         let deliver = |t_ms: u64, proc: u32, msg| TraceRecord {
             time: SimTime(t_ms * 1_000_000),
