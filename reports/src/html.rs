@@ -7,7 +7,8 @@ use crate::checks::Status;
 use crate::run_report::RunReport;
 use std::fmt::Write;
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values. NUL characters (a parse error
+/// in HTML) are dropped, so no escaped text can carry the [`TEXT`] cell marker.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -17,6 +18,7 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\0' => {}
             c => out.push(c),
         }
     }
@@ -30,24 +32,45 @@ th:first-child,td:first-child{text-align:left}\
 th{background:#f0f0f0}\
 code{background:#f4f4f4;padding:1px 4px}\
 .pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}.na{color:#666}\
+td.text{text-align:left}\
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
+
+/// Marks a cell as text (left-aligned); see [`text`].
+const TEXT: &str = "\u{0}text:";
+
+/// A left-aligned table cell holding already-escaped `html`.
+fn text(html: String) -> String {
+    format!("{TEXT}{html}")
+}
 
 /// A float with `digits` decimals, or `–` for `null`.
 fn num(x: Option<f64>, digits: usize) -> String {
     x.map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
 }
 
-/// A table from a header and rows of already-escaped cells.
+/// A table from a header (none when empty) and rows of already-escaped cells. Cells are
+/// right-aligned (numbers) except the first column and cells given as [`text`].
 fn table(s: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    s.push_str("<table><tr>");
-    for h in header {
-        let _ = write!(s, "<th>{}</th>", escape(h));
+    s.push_str("<table>");
+    if !header.is_empty() {
+        s.push_str("<tr>");
+        for h in header {
+            let _ = write!(s, "<th>{}</th>", escape(h));
+        }
+        s.push_str("</tr>");
     }
-    s.push_str("</tr>\n");
+    s.push('\n');
     for r in rows {
         s.push_str("<tr>");
         for c in r {
-            let _ = write!(s, "<td>{c}</td>");
+            match c.strip_prefix(TEXT) {
+                Some(c) => {
+                    let _ = write!(s, "<td class=\"text\">{c}</td>");
+                }
+                None => {
+                    let _ = write!(s, "<td>{c}</td>");
+                }
+            }
         }
         s.push_str("</tr>\n");
     }
@@ -68,14 +91,14 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
     let _ = writeln!(s, "<h1>dynsim report: {}</h1>", escape(name));
     table(
         &mut s,
-        &["", ""],
+        &[],
         &[
-            vec!["scenario".into(), escape(name)],
-            vec!["seed".into(), r.seed.to_string()],
-            vec!["trace hash".into(), format!("<code>{}</code>", escape(&r.trace_hash))],
-            vec!["replay".into(), format!("<code>{}</code>", escape(&r.replay))],
-            vec!["dynsim".into(), escape(&r.dynsim_version)],
-            vec!["simulated".into(), format!("{:.1} s, {} events", r.sim_end_s, r.events)],
+            vec!["scenario".into(), text(escape(name))],
+            vec!["seed".into(), text(r.seed.to_string())],
+            vec!["trace hash".into(), text(format!("<code>{}</code>", escape(&r.trace_hash)))],
+            vec!["replay".into(), text(format!("<code>{}</code>", escape(&r.replay)))],
+            vec!["dynsim".into(), text(escape(&r.dynsim_version))],
+            vec!["simulated".into(), text(format!("{:.1} s, {} events", r.sim_end_s, r.events))],
         ],
     );
     checks(&mut s, r);
@@ -108,7 +131,7 @@ fn figure(s: &mut String, c: &Chart) {
 fn diagram(s: &mut String, d: &crate::diagram::MessageDiagram, c: &Chart) {
     let _ = writeln!(
         s,
-        "<h2>Message diagram</h2>\n<p>Every message about key {} in flight between {} s and {} s: one \
+        "<h2>Message diagram</h2>\n<p>Every message about key {} in flight between {:.6} s and {:.6} s: one \
          lifeline per process, time flowing down, an arrow from when a message left its sender to when \
          its receiver handled it; lost messages are dashed red and end in a cross. Chosen: {}. {} \
          Choose another with <code>dynsim run … --diagram-key K --diagram-from-s A --diagram-until-s B</code> \
@@ -152,7 +175,7 @@ fn checks(s: &mut String, r: &RunReport) {
                     ("<span class=\"na\">not applicable</span>".to_string(), escape(reason))
                 }
             };
-            vec![escape(&v.invariant), verdict, detail]
+            vec![escape(&v.invariant), text(verdict), text(detail)]
         })
         .collect();
     table(s, &["invariant", "verdict", "detail"], &rows);
@@ -199,7 +222,7 @@ fn staleness(s: &mut String, r: &RunReport) {
             ]
         })
         .collect();
-    table(s, &["reads", "successful", "with prior write", "stale", "stale %", "mean k", "max k"], &rows);
+    table(s, &["read kind", "successful reads", "with prior write", "stale", "stale %", "mean k", "max k"], &rows);
     let rows: Vec<Vec<String>> = [("probes", &r.visibility.probes), ("ordinary reads", &r.visibility.reads)]
         .into_iter()
         .map(|(k, c)| vec![k.to_string(), c.reads.to_string(), c.consistent.to_string(), num(c.p_consistent, 4)])
@@ -216,12 +239,12 @@ fn durability_and_convergence(s: &mut String, r: &RunReport) {
         s,
         &["measure", "value"],
         &[
-            vec!["versioning".into(), escape(&d.versioning)],
+            vec!["versioning".into(), text(escape(&d.versioning))],
             vec!["acknowledged writes".into(), d.acked_writes.to_string()],
             vec!["lost acknowledged writes".into(), d.lost_acked_writes.to_string()],
             vec!["lost, unexcused".into(), d.lost_acked_writes_unexcused.to_string()],
             vec!["overwritten by LWW".into(), d.lww_overwritten.to_string()],
-            vec!["excused by".into(), escape(&excused)],
+            vec!["excused by".into(), text(escape(&excused))],
             vec!["failed writes (surviving)".into(), format!("{} ({})", d.failed_writes, d.failed_writes_surviving)],
         ],
     );
@@ -311,7 +334,7 @@ mod tests {
         assert!(page.contains("<span class=\"pass\">pass</span>"));
         assert!(page.contains("<span class=\"fail\">fail</span>"));
         assert!(page.contains("1 violations<br>at 1.250000 s, key 42: write &lt;w1&gt; lost (put w1)"));
-        assert!(page.contains("not applicable</span></td><td>sloppy quorum"));
+        assert!(page.contains("not applicable</span></td><td class=\"text\">sloppy quorum"));
         for section in ["Operations", "Staleness", "Durability", "Convergence", "Load", "Checks"] {
             assert!(page.contains(&format!("<h2>{section}</h2>")), "{section}");
         }

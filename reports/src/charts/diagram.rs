@@ -67,6 +67,8 @@ fn draw(root: &Area<'_>, d: &MessageDiagram, faults: &[FaultInterval], title: &s
         .build_cartesian_2d(-0.5..(n - 0.5), -d.until_s..-d.from_s)?;
     chart
         .configure_mesh()
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
         .disable_x_mesh()
         .disable_x_axis()
         .y_labels(12)
@@ -83,9 +85,16 @@ fn draw(root: &Area<'_>, d: &MessageDiagram, faults: &[FaultInterval], title: &s
         let style = (FONT, 16).into_font().color(&RGBColor(120, 120, 120)).pos(Pos::new(HPos::Center, VPos::Center));
         root.draw(&Text::new(format!("no messages about key {} in this window", d.key), at, style))?;
     }
+    // Arrows first, then their labels, placed clear of arrowheads, crosses and each other.
     let mut placed = Vec::new();
-    for a in &d.arrows {
-        arrow(root, &chart, d, a, &mut placed)?;
+    let paths: Vec<Vec<(i32, i32)>> = d.arrows.iter().map(|a| path(&chart, a)).collect();
+    for (a, p) in d.arrows.iter().zip(&paths) {
+        arrow(root, a, p)?;
+        let end = p[p.len() - 1];
+        placed.push((end.0 - 7, end.1 - 7, end.0 + 7, end.1 + 7));
+    }
+    for (a, p) in d.arrows.iter().zip(&paths) {
+        label(root, d, a, p, &mut placed)?;
     }
     legend(root, d)
 }
@@ -138,25 +147,41 @@ fn lifelines(root: &Area<'_>, chart: &mut Ctx<'_, '_>, d: &MessageDiagram) -> Dr
     Ok(())
 }
 
-/// One message: a solid arrow when delivered, a dashed red line ending in a cross when lost
-/// (a short stub towards the receiver, named in the label, when the network dropped it as it
-/// left).
-fn arrow(root: &Area<'_>, chart: &Ctx<'_, '_>, d: &MessageDiagram, a: &Arrow, placed: &mut Vec<Rect>) -> DrawResult {
+/// The pixels an arrow runs through: from its send on the sender's lifeline to its handling on
+/// the receiver's (a short stub towards the receiver when the network dropped it as it left; a
+/// loop out and back for a message to oneself).
+fn path(chart: &Ctx<'_, '_>, a: &Arrow) -> Vec<(i32, i32)> {
     let p0 = chart.backend_coord(&(a.from as f64, -a.sent_s));
     let mut p1 = chart.backend_coord(&(a.to as f64, -a.at_s));
     if a.lost.is_some() && a.at_s <= a.sent_s {
         let dx = (p1.0 - p0.0).clamp(-70, 70);
         p1 = (p0.0 + dx, p0.1 + 8);
     }
-    let colour = if a.lost.is_some() { FAULT } else { kind_colour(&a.kind) };
-    let path = if a.from == a.to { vec![p0, (p0.0 + 28, p0.1), (p0.0 + 28, p1.1), p1] } else { vec![p0, p1] };
+    if a.from == a.to { vec![p0, (p0.0 + 28, p0.1), (p0.0 + 28, p1.1), p1] } else { vec![p0, p1] }
+}
+
+/// The colour of an arrow: red when lost, else its kind's.
+fn arrow_colour(a: &Arrow) -> RGBColor {
+    if a.lost.is_some() { FAULT } else { kind_colour(&a.kind) }
+}
+
+/// One message along `path`: a solid arrow when delivered, a dashed red line ending in a
+/// cross when lost.
+fn arrow(root: &Area<'_>, a: &Arrow, path: &[(i32, i32)]) -> DrawResult {
+    let colour = arrow_colour(a);
+    let end = path[path.len() - 1];
     if a.lost.is_some() {
-        dashed(root, &path, colour)?;
-        cross(root, p1, colour)?;
+        dashed(root, path, colour)?;
+        cross(root, end, colour)?;
     } else {
-        root.draw(&PathElement::new(path.clone(), colour.stroke_width(2)))?;
-        head(root, path[path.len() - 2], p1, colour)?;
+        root.draw(&PathElement::new(path.to_vec(), colour.stroke_width(2)))?;
+        head(root, path[path.len() - 2], end, colour)?;
     }
+    Ok(())
+}
+
+/// The kind of an arrow (and for a lost one, its receiver and why), next to the arrow.
+fn label(root: &Area<'_>, d: &MessageDiagram, a: &Arrow, path: &[(i32, i32)], placed: &mut Vec<Rect>) -> DrawResult {
     let text = match &a.lost {
         Some(why) => {
             let to = d.lifelines.get(a.to).map_or("?", |l| l.name.as_str());
@@ -164,9 +189,9 @@ fn arrow(root: &Area<'_>, chart: &Ctx<'_, '_>, d: &MessageDiagram, a: &Arrow, pl
         }
         None => a.kind.clone(),
     };
-    let font = (FONT, 11).into_font().color(&colour);
+    let font = (FONT, 11).into_font().color(&arrow_colour(a));
     let (w, h) = root.estimate_text_size(&text, &font)?;
-    let at = place(&path, (w as i32, h as i32), placed);
+    let at = place(path, (w as i32, h as i32), placed);
     root.draw(&Text::new(text, at, font.pos(Pos::new(HPos::Left, VPos::Top))))?;
     Ok(())
 }

@@ -93,6 +93,9 @@ pub(crate) fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The minor grid lines: faint, so the data stands out.
+pub(crate) const LIGHT_MESH: RGBColor = RGBColor(242, 242, 242);
+
 /// Fault shading colour.
 pub(crate) const FAULT: RGBColor = RGBColor(220, 50, 47);
 
@@ -136,7 +139,13 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTran
 where
     DB::ErrorType: 'static,
 {
-    chart.configure_series_labels().position(at).border_style(BLACK).background_style(WHITE.mix(0.85)).draw()?;
+    chart
+        .configure_series_labels()
+        .position(at)
+        .label_font((FONT, 13))
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.85))
+        .draw()?;
     Ok(())
 }
 
@@ -181,6 +190,9 @@ pub(crate) fn bars(
     };
     chart
         .configure_mesh()
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .light_line_style(LIGHT_MESH)
         .disable_x_mesh()
         .x_labels(n + 1)
         .x_label_formatter(&label)
