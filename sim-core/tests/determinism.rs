@@ -322,12 +322,17 @@ fn jsonl_trace_writes_only_the_lines_its_filter_keeps_and_leaves_the_hash_alone(
     assert_eq!(h_all, hash, "an unfiltered sink leaves the hash alone");
     let field = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_u64());
     let event = |v: &serde_json::Value| v["event"].as_str().unwrap().to_string();
-    for kind in ["deliver", "timer", "drop", "fault"] {
+    for kind in ["send", "deliver", "timer", "drop", "fault"] {
         assert!(all.iter().any(|v| event(v) == kind), "the full trace has {kind} lines");
     }
     assert!(all.iter().any(|v| v["event"] == "drop" && v["reason"] == "loss"));
     assert!(all.iter().any(|v| v["event"] == "drop" && v["reason"] == "partition"));
     assert!(all.iter().any(|v| v["event"] == "drop" && v["reason"] == "crash"));
+    let sends = all.iter().filter(|v| event(v) == "send");
+    assert!(
+        sends.clone().all(|v| field(v, "depart_ns") >= field(v, "t_ns")),
+        "a message leaves after its handler starts"
+    );
 
     // By process and time window: records about process 1 (as receiver or sender) and
     // network-wide faults, between 150 ms and 400 ms.
@@ -337,7 +342,10 @@ fn jsonl_trace_writes_only_the_lines_its_filter_keeps_and_leaves_the_hash_alone(
     assert_eq!(h_some, hash, "a filtered sink leaves the hash alone");
     let keep = |v: &serde_json::Value| {
         let t = field(v, "t_ns").unwrap();
-        let about_1 = field(v, "proc") == Some(1) || field(v, "from") == Some(1) || v.get("proc").is_none();
+        let about_1 = field(v, "proc") == Some(1)
+            || field(v, "from") == Some(1)
+            || field(v, "to") == Some(1)
+            || v.get("proc").is_none();
         (from.0..=until.0).contains(&t) && about_1
     };
     let expect: Vec<_> = all.iter().filter(|v| keep(v)).cloned().collect();
