@@ -42,8 +42,11 @@ pub struct Lifeline {
     pub proc: u32,
     /// Its name: `client 3` (the clients' order in the scenario) or `n2` (node number).
     pub name: String,
-    /// Its part for this key: `client`, `coordinator` (a node a client sent a request to),
-    /// `replica` (one of the key's top-N nodes) or `substitute` (any other node).
+    /// Its part for this key, as drawn: `client`, or for a node a comma-separated list of
+    /// `coordinator` (sent replica reads or writes, or answered a client), `forwarder` (passed a
+    /// request on), and `replica` (one of the key's top-N nodes by the ring at the end of the
+    /// run) or `substitute` (another node that received a replica read, write or handoff);
+    /// `node` when none applies.
     pub role: String,
 }
 

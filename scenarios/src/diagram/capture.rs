@@ -6,9 +6,8 @@
 //! does not depend on whether one is installed (tested in `scenarios/tests/diagram.rs`).
 //!
 //! Replies to clients (`get_reply`, `put_reply`) name no key in the trace; one is kept when a
-//! client handles it at the very time an operation of the key by that client completed (the
-//! client completes an operation when it handles its reply), on a link that carried a request
-//! for the key the other way.
+//! client that sent a request for the key handles it at the very time an operation of the key
+//! by that client completed (the client completes an operation when it handles its reply).
 //!
 //! Pairing: the trace names a message by sender, receiver, kind and contents; a delivery is
 //! paired with the earliest pending send with the same contents (else the earliest of the same
@@ -57,8 +56,8 @@ struct State {
     until_s: f64,
     /// (client process, completion time in ns) of the key's operations.
     completions: BTreeSet<(u32, u64)>,
-    /// (coordinator, client) links that carried a request for the key the other way.
-    reply_links: BTreeSet<(ProcId, ProcId)>,
+    /// Processes that sent a request for the key (clients, and nodes forwarding one).
+    requesters: BTreeSet<ProcId>,
     /// Sends not yet delivered or dropped: (send time, contents), oldest first.
     pending: BTreeMap<Link, VecDeque<(f64, String)>>,
     flights: Vec<Flight>,
@@ -73,7 +72,7 @@ impl Capture {
             from_s,
             until_s,
             completions,
-            reply_links: BTreeSet::new(),
+            requesters: BTreeSet::new(),
             pending: BTreeMap::new(),
             flights: Vec::new(),
         })))
@@ -100,18 +99,14 @@ impl State {
         }
     }
 
-    /// A record naming no key: a reply to a client is tracked on the key's request links and
+    /// A record naming no key: a reply to a process that requested the key is tracked, and
     /// kept when it completes one of the key's operations.
     fn reply(&mut self, proc: ProcId, r: &TraceRecord<'_>) {
         match r.what {
-            TraceWhat::Send { to, kind, msg, depart }
-                if REPLIES.contains(&kind) && self.reply_links.contains(&(proc, to)) =>
-            {
+            TraceWhat::Send { to, kind, msg, depart } if REPLIES.contains(&kind) && self.requesters.contains(&to) => {
                 self.pending.entry((proc, to, kind)).or_default().push_back((depart.as_secs_f64(), format!("{msg:?}")));
             }
-            TraceWhat::Deliver { from, kind, msg }
-                if REPLIES.contains(&kind) && self.reply_links.contains(&(from, proc)) =>
-            {
+            TraceWhat::Deliver { from, kind, msg } if REPLIES.contains(&kind) && self.requesters.contains(&proc) => {
                 let sent = self.pair((from, proc, kind), Some(&format!("{msg:?}")));
                 if let (Some(sent_s), true) = (sent, self.completions.contains(&(proc.0, r.time.0))) {
                     let at_s = r.time.as_secs_f64();
@@ -145,7 +140,7 @@ impl TraceSink for Capture {
         match r.what {
             TraceWhat::Send { to, kind, msg, depart } => {
                 if kind == "request" {
-                    st.reply_links.insert((to, proc));
+                    st.requesters.insert(proc);
                 }
                 st.pending.entry((proc, to, kind)).or_default().push_back((depart.as_secs_f64(), format!("{msg:?}")));
             }
@@ -232,7 +227,7 @@ mod tests {
         };
         c.record(&send(9, &r1));
         c.record(&send(9, &r2));
-        c.record(&send(8, &r1)); // another client: no request for key 7 on that link
+        c.record(&send(8, &r1)); // another client, which sent no request for key 7
         c.record(&deliver(20, 9, &r2)); // completes client 9's operation on key 7
         c.record(&deliver(21, 9, &r1)); // another key's reply on the same link
         c.record(&deliver(20, 8, &r1));

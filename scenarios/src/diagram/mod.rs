@@ -138,8 +138,6 @@ fn assemble(
         kept.iter().flat_map(|f| [f.from, f.to]).collect::<BTreeSet<_>>().into_iter().collect();
     procs.sort_by_key(|p| (!is_client(*p), *p));
     let replicas = crate::analysis::inspect::replicas_of(asm, c.key, s.dynamo.n);
-    let coordinators: BTreeSet<ProcId> =
-        kept.iter().filter(|f| is_client(f.from) && f.kind == "request").map(|f| f.to).collect();
     let lifelines = procs
         .iter()
         .map(|&p| {
@@ -147,12 +145,7 @@ fn assemble(
                 let i = asm.clients.iter().position(|(id, _)| *id == p).unwrap_or(p.index() - asm.nodes);
                 (format!("client {i}"), "client".to_string())
             } else {
-                let mut roles = Vec::new();
-                if coordinators.contains(&p) {
-                    roles.push("coordinator");
-                }
-                roles.push(if replicas.contains(&p) { "replica" } else { "substitute" });
-                (format!("n{}", p.0), roles.join(", "))
+                (format!("n{}", p.0), node_role(p, &kept, replicas.contains(&p)))
             };
             Lifeline { proc: p.0, name, role }
         })
@@ -179,6 +172,28 @@ fn assemble(
         messages,
         max_arrows,
     }
+}
+
+/// What a node did for the key in the diagram: `coordinator` (sent replica reads or writes or
+/// answered a client), `forwarder` (passed a request on), and `replica` (one of the key's top N
+/// by the ring at the end of the run) or `substitute` (another node that received a replica
+/// read, write or handoff); `node` when none applies.
+fn node_role(p: ProcId, flights: &[capture::Flight], top_n: bool) -> String {
+    let sent = |kinds: &[&str]| flights.iter().any(|f| f.from == p && kinds.contains(&f.kind));
+    let got = |kinds: &[&str]| flights.iter().any(|f| f.to == p && kinds.contains(&f.kind));
+    let mut roles = Vec::new();
+    if sent(&["replica_read", "replica_write", "get_reply", "put_reply"]) {
+        roles.push("coordinator");
+    }
+    if sent(&["request"]) {
+        roles.push("forwarder");
+    }
+    if top_n {
+        roles.push("replica");
+    } else if got(&["replica_read", "replica_write", "handoff"]) {
+        roles.push("substitute");
+    }
+    if roles.is_empty() { "node".to_string() } else { roles.join(", ") }
 }
 
 /// Rounds seconds to the nanosecond, so report bytes are stable.
