@@ -49,7 +49,20 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
     if !down.is_empty() {
         let _ = writeln!(s, "nodes down at the end: {}", down.join(", "));
     }
+    if let Some(d) = &r.diagram {
+        let _ = writeln!(
+            s,
+            "message diagram: key {}, {:.6} s to {:.6} s, {} messages ({})",
+            d.key, d.from_s, d.until_s, d.messages, d.chosen_by
+        );
+    }
     let _ = writeln!(s, "report: {}", dir.join("report.json").display());
+    let _ = writeln!(
+        s,
+        "page: {} (charts as SVG and PNG in {})",
+        dir.join("report.html").display(),
+        dir.join("charts").display()
+    );
     let _ = writeln!(s, "replay: {}", r.replay);
     s
 }

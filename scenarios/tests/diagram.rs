@@ -55,6 +55,12 @@ fn the_default_run_draws_a_chosen_key_with_its_messages() {
     let (dir, code, stderr, r) = run_small("diagram-default", SMALL, &[]);
     assert_eq!(code, Some(0), "{stderr}");
     let d = &r["diagram"];
+    let summary = String::from_utf8(
+        dynsim(&dir).args(["run", "small.json", "--out", "o2"]).output().expect("dynsim runs").stdout,
+    )
+    .expect("UTF-8");
+    let key = d["key"].as_u64().expect("key");
+    assert!(summary.contains(&format!("message diagram: key {key}, ")), "{summary}");
     let arrows = d["arrows"].as_array().expect("arrows");
     assert!(arrows.len() >= 3, "{d}");
     assert!(d["chosen_by"].as_str().is_some_and(|c| c.starts_with("key ")), "{d}");
