@@ -78,8 +78,9 @@ fn draw(root: &Area<'_>, d: &MessageDiagram, faults: &[FaultInterval], title: &s
         .draw()?;
     root.draw(&Text::new(title.to_string(), (16, 10), (FONT, 20).into_font().color(&BLACK)))?;
     root.draw(&Text::new(subtitle(d), (16, 38), (FONT, 13).into_font().color(&RGBColor(80, 80, 80))))?;
-    shade(&mut chart, d, faults)?;
+    let shown = shade(&mut chart, d, faults)?;
     lifelines(root, &mut chart, d)?;
+    fault_labels(root, &chart, &shown)?;
     if d.arrows.is_empty() {
         let at = chart.backend_coord(&((n - 1.0) / 2.0, -(d.from_s + d.until_s) / 2.0));
         let style = (FONT, 16).into_font().color(&RGBColor(120, 120, 120)).pos(Pos::new(HPos::Center, VPos::Center));
@@ -115,10 +116,16 @@ type Ctx<'a, 'b> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
-/// Shades the faults that overlap the window across every lifeline, labelled at the left.
-fn shade(chart: &mut Ctx<'_, '_>, d: &MessageDiagram, faults: &[FaultInterval]) -> DrawResult {
+/// Shades the faults that overlap the window across every lifeline; returns the labels to put
+/// at the top of each shaded band, as (label, band start in seconds).
+fn shade(
+    chart: &mut Ctx<'_, '_>,
+    d: &MessageDiagram,
+    faults: &[FaultInterval],
+) -> Result<Vec<(String, f64)>, Box<dyn std::error::Error>> {
     let right = d.lifelines.len().max(1) as f64 - 0.5;
     let min_h = (d.until_s - d.from_s) / 300.0;
+    let mut labels = Vec::new();
     for f in faults {
         let until = f.until_s.unwrap_or(f64::INFINITY).max(f.at_s + min_h);
         if until < d.from_s || f.at_s > d.until_s {
@@ -127,7 +134,20 @@ fn shade(chart: &mut Ctx<'_, '_>, d: &MessageDiagram, faults: &[FaultInterval]) 
         let (a, b) = (f.at_s.max(d.from_s), until.min(d.until_s));
         chart.draw_series([Rectangle::new([(-0.5, -a), (right, -b)], FAULT.mix(0.10).filled())])?;
         let label = if f.at_s < d.from_s { format!("{} (since {} s)", f.label, secs(f.at_s)) } else { f.label.clone() };
-        chart.draw_series([Text::new(label, (-0.45, -a), (FONT, 12).into_font().color(&FAULT))])?;
+        labels.push((label, a));
+    }
+    Ok(labels)
+}
+
+/// Each fault's label at the top left of its band, on a white box so lifelines do not cross it.
+fn fault_labels(root: &Area<'_>, chart: &Ctx<'_, '_>, labels: &[(String, f64)]) -> DrawResult {
+    let font = (FONT, 12).into_font().color(&FAULT);
+    for (label, at) in labels {
+        let (x, y) = chart.backend_coord(&(-0.5, -at));
+        let (w, h) = root.estimate_text_size(label, &font)?;
+        let (x, y, w, h) = (x + 4, y + 3, w as i32, h as i32);
+        root.draw(&Rectangle::new([(x - 2, y - 1), (x + w + 2, y + h + 1)], WHITE.mix(0.9).filled()))?;
+        root.draw(&Text::new(label.clone(), (x, y), font.clone()))?;
     }
     Ok(())
 }
