@@ -249,6 +249,9 @@ pub fn timeseries_csv(r: &RunReport) -> String {
             w.push(&t, "repair", "ae_exchanges", Val::U(x));
             w.push(&t, "repair", "ae_keys_transferred", Val::U(k));
         }
+        if let Some(k) = a.transfer_keys {
+            w.push(&t, "repair", "transfer_keys", Val::U(k));
+        }
     }
     w.out
 }

@@ -409,6 +409,9 @@ pub struct ActivitySection {
     pub sampled: bool,
     /// Whether anti-entropy was on (the `ae_*` counts are `null` when it was off).
     pub anti_entropy: bool,
+    /// Whether the scenario commands joins or leaves (`transfer_keys` is `null` otherwise).
+    #[serde(default)]
+    pub membership_changes: bool,
     /// Every window from time 0 to the end of the run, in order, idle ones included (all 0).
     pub windows: Vec<ActivityWindow>,
 }
@@ -430,4 +433,8 @@ pub struct ActivityWindow {
     pub ae_exchanges: Option<u64>,
     /// Keys anti-entropy exchanges transferred and merged; `null` when anti-entropy is off.
     pub ae_keys_transferred: Option<u64>,
+    /// Keys whose versions a join or leave key transfer changed at the receiver; `null` when the
+    /// scenario commands no join or leave.
+    #[serde(default)]
+    pub transfer_keys: Option<u64>,
 }

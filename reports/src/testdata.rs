@@ -176,6 +176,7 @@ pub fn sample() -> RunReport {
         window_s: 1.0,
         sampled: true,
         anti_entropy: false,
+        membership_changes: false,
         windows: (0..3)
             .map(|i| ActivityWindow {
                 start_s: i as f64,
@@ -185,6 +186,7 @@ pub fn sample() -> RunReport {
                 read_repairs: [1, 0, 2][i],
                 ae_exchanges: None,
                 ae_keys_transferred: None,
+                transfer_keys: None,
             })
             .collect(),
     };

@@ -1,5 +1,5 @@
-//! Cluster activity charts: hinted handoff / read repair / anti-entropy work per time window,
-//! and load per node.
+//! Cluster activity charts: hinted handoff / read repair / anti-entropy / key-transfer work per
+//! time window, and load per node.
 
 use super::canvas::FONT;
 use super::{Chart, LIGHT_MESH, bars, colour, end_s, legend, render, shade_faults};
@@ -8,10 +8,15 @@ use crate::run_report::RunReport;
 use plotters::prelude::*;
 
 /// Hinted writes, hints stored, hints delivered (handed off), read repairs and, with
-/// anti-entropy on, its exchanges and keys transferred, per time window, with faults shaded.
+/// anti-entropy on, its exchanges and keys transferred, and with joins or leaves the keys their
+/// transfers moved, per time window, with faults and membership changes shaded.
 pub fn repair_activity(r: &RunReport) -> Chart {
-    let title = "Hinted handoff, read repair and anti-entropy over time";
     let a = &r.activity;
+    let title = if a.membership_changes {
+        "Hinted handoff, read repair, anti-entropy and key transfer over time"
+    } else {
+        "Hinted handoff, read repair and anti-entropy over time"
+    };
     type Pick = fn(&ActivityWindow) -> Option<u64>;
     let mut lines: Vec<(&str, Pick)> = vec![
         ("hinted writes", |w| Some(w.hinted_writes)),
@@ -22,6 +27,9 @@ pub fn repair_activity(r: &RunReport) -> Chart {
     if a.anti_entropy {
         lines.push(("anti-entropy exchanges", |w| w.ae_exchanges));
         lines.push(("anti-entropy keys transferred", |w| w.ae_keys_transferred));
+    }
+    if a.membership_changes {
+        lines.push(("join/leave keys transferred", |w| w.transfer_keys));
     }
     let series: Vec<(&str, Vec<(f64, f64)>)> = lines
         .iter()

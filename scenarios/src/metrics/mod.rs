@@ -162,7 +162,7 @@ pub fn compute(s: &Scenario, out: &RunOutcome) -> Sections {
         convergence: convergence::section(s, asm, &causality, samples),
         cost: cost::section(asm, history.len() as u64, samples, s.dynamo.anti_entropy.enabled),
         load: load::section(asm, samples, spec.window()),
-        activity: activity::section(samples, spec.window(), asm.end, s.dynamo.anti_entropy.enabled),
+        activity: activity::section(samples, spec.window(), asm.end, activity::features(s)),
     }
 }
 

@@ -41,6 +41,8 @@ pub struct NodeCounters {
     pub ae_keys_repaired: u64,
     /// Anti-entropy exchanges completed.
     pub ae_exchanges: u64,
+    /// Keys a join or leave transfer changed at this node (as receiver).
+    pub transfer_keys: u64,
 }
 
 impl NodeCounters {
@@ -57,6 +59,7 @@ impl NodeCounters {
             hinted_writes: c.hinted_writes,
             ae_keys_repaired: s.ae_keys_repaired,
             ae_exchanges: s.ae_exchanges,
+            transfer_keys: n.transfer_stats().keys_received,
         }
     }
 
@@ -65,8 +68,9 @@ impl NodeCounters {
         self.replica_reads + self.replica_writes + self.coordinated
     }
 
-    fn fields(&self) -> [u64; 9] {
+    fn fields(&self) -> [u64; 10] {
         [
+            self.transfer_keys,
             self.ae_exchanges,
             self.ae_keys_repaired,
             self.replica_reads,
@@ -90,6 +94,7 @@ impl NodeCounters {
         self.hinted_writes += o.hinted_writes;
         self.ae_keys_repaired += o.ae_keys_repaired;
         self.ae_exchanges += o.ae_exchanges;
+        self.transfer_keys += o.transfer_keys;
     }
 }
 
