@@ -15,6 +15,7 @@ pub mod html;
 pub mod latency;
 pub mod metrics;
 pub mod run_report;
+pub mod sweep;
 #[cfg(test)]
 mod testdata;
 

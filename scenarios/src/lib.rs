@@ -6,6 +6,7 @@
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw.
 //! - [`report`]: the run report, with the measurements of [`metrics`] and the message
 //!   [`diagram`]; [`library`]: the shipped scenarios.
+//! - [`sweep`]: `dynsim sweep` and `dynsim merge`, grids of parameters × seeds.
 pub mod analysis;
 pub mod app;
 pub mod assemble;
@@ -23,5 +24,6 @@ pub mod report;
 pub mod run;
 pub mod spec;
 pub mod summary;
+pub mod sweep;
 pub mod validate;
 pub mod workload;

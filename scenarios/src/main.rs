@@ -54,6 +54,16 @@ enum Command {
         #[arg(long)]
         shrink_out: Option<PathBuf>,
     },
+    /// Run a scenario over a grid of parameters × seeds, in parallel; resumable; shardable.
+    Sweep(scenarios::sweep::cli::SweepArgs),
+    /// Combine the results files of a sharded sweep into the whole sweep's outputs.
+    Merge {
+        /// Where to write summary.csv, skipped.csv, charts/ and sweep.html.
+        out: PathBuf,
+        /// Shard results files (runs-shard-K-of-M.jsonl), or directories holding them.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
     /// Check a scenario without running it.
     Validate {
         /// Scenario file or shipped scenario name.
@@ -141,6 +151,8 @@ fn main() -> ExitCode {
         Command::Run { scenario, seed, out, json, diagram } => cmd_run(scenario.as_deref(), seed, out, json, &diagram),
         Command::Validate { scenario } => cmd_validate(&scenario),
         Command::Check { scenario, seeds, shrink, shrink_out } => cmd_check(&scenario, &seeds, shrink, shrink_out),
+        Command::Sweep(args) => cmd_sweep(&args),
+        Command::Merge { out, inputs } => scenarios::sweep::cli::merge(&out, &inputs).map_err(Failure::from),
         Command::Schema { markdown } => cmd_schema(markdown),
         Command::List => cmd_list(),
         Command::Replay { scenario, seed, trace, key, nodes, from_s, until_s } => {
@@ -159,6 +171,10 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(Failure::Other(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
@@ -173,6 +189,8 @@ fn main() -> ExitCode {
 enum Failure {
     Input(ScenarioError),
     Other(anyhow::Error),
+    /// Bad arguments or input other than a scenario file (a sweep's grid, shard files).
+    Usage(String),
     /// Some seeds broke an invariant (already printed).
     Checks(usize),
 }
@@ -219,6 +237,22 @@ fn load_scenario(arg: Option<&str>) -> Result<Loaded, ScenarioError> {
     };
     let scenario = load::load_str(&text, &file)?;
     Ok(Loaded { scenario, text, file, source: arg.to_string() })
+}
+
+impl From<scenarios::sweep::SweepError> for Failure {
+    fn from(e: scenarios::sweep::SweepError) -> Self {
+        if e.is_input() { Failure::Usage(e.to_string()) } else { Failure::Other(e.into()) }
+    }
+}
+
+fn cmd_sweep(args: &scenarios::sweep::cli::SweepArgs) -> Result<(), Failure> {
+    let l = load_scenario(Some(&args.scenario))?;
+    let plan = scenarios::sweep::cli::plan(&l.scenario, args).map_err(|e| match e {
+        scenarios::sweep::cli::PlanError::InFile(p) => Failure::Input(load::locate_problem(&l.text, &l.file, p)),
+        scenarios::sweep::cli::PlanError::Arg(e) => Failure::from(e),
+    })?;
+    scenarios::sweep::cli::sweep(&l.scenario, &plan, args)?;
+    Ok(())
 }
 
 fn run_loaded(l: &Loaded, opts: run::RunOptions) -> Result<run::RunOutcome, ScenarioError> {

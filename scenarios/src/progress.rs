@@ -1,5 +1,6 @@
-//! The progress bar on stderr: simulated time, events per second and ETA. indicatif hides it
-//! when stderr is not a terminal, so logs and CI output stay clean.
+//! The progress bars on stderr: simulated time, events per second and ETA for one run, runs
+//! done and ETA for a sweep. indicatif hides them when stderr is not a terminal, so logs and
+//! CI output stay clean.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sim_core::SimTime;
@@ -34,5 +35,39 @@ impl Bar {
     /// Removes the bar.
     pub fn finish(self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// A progress bar over the runs of a sweep: runs done, elapsed time and ETA. Safe to advance
+/// from worker threads.
+pub struct RunsBar {
+    bar: Option<ProgressBar>,
+}
+
+impl RunsBar {
+    /// A bar over `runs` runs; `show` false draws nothing.
+    pub fn new(runs: u64, show: bool) -> Self {
+        let bar = show.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template("{bar:30} {pos}/{len} runs  elapsed {elapsed}  ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        });
+        RunsBar { bar }
+    }
+
+    /// One more run done.
+    pub fn inc(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(self) {
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
     }
 }

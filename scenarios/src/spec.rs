@@ -73,6 +73,30 @@ pub struct Scenario {
     /// What the run writes.
     #[serde(default)]
     pub outputs: Outputs,
+    /// A parameter sweep for `dynsim sweep` (`dynsim run` ignores it); `--grid` and `--seeds`
+    /// on the command line override it. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepSpec>,
+}
+
+/// The grid and seeds of `dynsim sweep SCENARIO` when the command line gives none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// The axes, `NAME=VALUES` separated by `;`, e.g. `N=3; R=1..3; W=1..3`. `N`, `R`, `W` are
+    /// `dynamo.n`, `dynamo.r`, `dynamo.w`; any other name is a JSON path into the scenario
+    /// (`chaos.crashes.mttf_s.exponential.mean`, `workloads[0].clients`). Values: an inclusive
+    /// range `A..B`, a stepped range `A..B:STEP`, or a comma list (numbers, `true`/`false`,
+    /// strings).
+    pub grid: String,
+    /// The seeds every combination runs: an inclusive range `A..B`, a comma list, or one
+    /// number. Default `1..10`.
+    #[serde(default = "default_sweep_seeds")]
+    pub seeds: String,
+}
+
+fn default_sweep_seeds() -> String {
+    "1..10".into()
 }
 
 fn one_u64() -> u64 {

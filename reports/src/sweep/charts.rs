@@ -1,0 +1,372 @@
+//! SVG charts of a sweep summary (plotters, SVG backend): heatmaps of a metric over (R, W),
+//! the latency/staleness trade-off, and metrics against a fault-intensity axis (or per
+//! combination when the grid has none). Every chart has a title, axis labels with units and a
+//! legend or colour scale; every value drawn is a mean over seeds with its 95% interval where
+//! the chart has room for one.
+//!
+//! Axes other than R and W: heatmaps are faceted, one per combination of the other axes (the
+//! first [`MAX_FACETS`]); the trade-off plot colours points by that combination. The first
+//! numeric axis other than N, R and W is the "intensity" axis the line charts use as x.
+
+use super::summary::{SweepSummary, plain};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Chart width, pixels.
+pub const WIDTH: u32 = 800;
+/// Chart height, pixels.
+pub const HEIGHT: u32 = 480;
+/// At most this many heatmap facets per metric.
+pub const MAX_FACETS: usize = 6;
+
+/// One rendered chart of a sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepChart {
+    /// File stem: written to `charts/<name>.svg`.
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// A metric the charts show: its name in [`super::METRICS`], a label with unit, a slug.
+struct Shown {
+    metric: &'static str,
+    label: &'static str,
+}
+
+const HEATMAPS: [Shown; 5] = [
+    Shown { metric: "availability", label: "availability (share of ops that succeeded)" },
+    Shown { metric: "stale_read_ratio", label: "stale-read ratio (share of reads)" },
+    Shown { metric: "read_p999_ms", label: "read latency p99.9 (ms)" },
+    Shown { metric: "t_visibility_999_ms", label: "time to P(consistent) ≥ 0.999 (ms)" },
+    Shown { metric: "multi_version_reads", label: "reads returning > 1 version (share)" },
+];
+
+const LINES: [Shown; 4] = [
+    Shown { metric: "availability", label: "availability (share of ops that succeeded)" },
+    Shown { metric: "multi_version_reads", label: "reads returning > 1 version (share)" },
+    Shown { metric: "divergent_fraction_mean", label: "keys with divergent replicas (mean share)" },
+    Shown { metric: "t_visibility_999_ms", label: "time to P(consistent) ≥ 0.999 (ms)" },
+];
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Every chart of a sweep, in a fixed order.
+pub fn all(s: &SweepSummary) -> Vec<SweepChart> {
+    let mut out = Vec::new();
+    if let (Some(r), Some(w)) = (axis(s, "r"), axis(s, "w")) {
+        for shown in &HEATMAPS {
+            for (f, facet) in facets(s, &[r, w]).into_iter().take(MAX_FACETS).enumerate() {
+                out.push(heatmap(s, shown, r, w, &facet, f));
+            }
+        }
+    }
+    out.push(tradeoff(s));
+    for shown in &LINES {
+        out.push(by_intensity(s, shown));
+    }
+    out
+}
+
+/// The index of the axis for Dynamo field `field` (`r` matches `R`, `r` and `dynamo.r`).
+fn axis(s: &SweepSummary, field: &str) -> Option<usize> {
+    let full = format!("dynamo.{field}");
+    s.layout.axes.iter().position(|a| a.eq_ignore_ascii_case(field) || *a == full)
+}
+
+/// A facet: the combinations sharing one assignment of the axes not in `inner`.
+struct Facet {
+    label: String,
+    combos: Vec<usize>,
+}
+
+fn facets(s: &SweepSummary, inner: &[usize]) -> Vec<Facet> {
+    let mut out: Vec<Facet> = Vec::new();
+    for (c, combo) in s.layout.combos.iter().enumerate() {
+        let parts: Vec<String> = (0..s.layout.axes.len())
+            .filter(|a| !inner.contains(a))
+            .map(|a| format!("{}={}", s.layout.axes[a], plain(&combo.values[a])))
+            .collect();
+        let label = parts.join(" ");
+        match out.iter_mut().find(|f| f.label == label) {
+            Some(f) => f.combos.push(c),
+            None => out.push(Facet { label, combos: vec![c] }),
+        }
+    }
+    out
+}
+
+/// The distinct values of axis `a` among `combos`, in first-seen order.
+fn distinct(s: &SweepSummary, a: usize, combos: &[usize]) -> Vec<serde_json::Value> {
+    let mut v: Vec<serde_json::Value> = Vec::new();
+    for &c in combos {
+        let x = &s.layout.combos[c].values[a];
+        if !v.contains(x) {
+            v.push(x.clone());
+        }
+    }
+    v
+}
+
+fn render(name: String, title: String, draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult) -> SweepChart {
+    let mut svg = String::new();
+    let ok = {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).is_ok() && draw(&root).is_ok() && root.present().is_ok()
+    };
+    if !ok {
+        svg = no_data(&title);
+    }
+    SweepChart { name, title, svg }
+}
+
+fn no_data(title: &str) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let _ = root.draw(&Text::new(title.to_string(), (20, 20), ("sans-serif", 20).into_font()));
+        let grey = ("sans-serif", 18).into_font().color(&RGBColor(120, 120, 120));
+        let _ = root.draw(&Text::new("no data", ((WIDTH / 2) as i32 - 30, (HEIGHT / 2) as i32), grey));
+        let _ = root.present();
+    }
+    svg
+}
+
+/// A sequential colour scale (light yellow → dark blue), `t` in [0, 1].
+fn scale(t: f64) -> RGBColor {
+    let stops = [(255.0, 255.0, 204.0), (161.0, 218.0, 180.0), (65.0, 182.0, 196.0), (44.0, 127.0, 184.0), (37.0, 52.0, 148.0)];
+    let x = t.clamp(0.0, 1.0) * (stops.len() - 1) as f64;
+    let i = (x.floor() as usize).min(stops.len() - 2);
+    let f = x - i as f64;
+    let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+    RGBColor(mix(stops[i].0, stops[i + 1].0), mix(stops[i].1, stops[i + 1].1), mix(stops[i].2, stops[i + 1].2))
+}
+
+/// A value with 3 significant digits.
+fn short(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{x:.digits$}")
+}
+
+fn heatmap(s: &SweepSummary, shown: &Shown, r: usize, w: usize, facet: &Facet, f: usize) -> SweepChart {
+    let suffix = if facet.label.is_empty() { String::new() } else { format!(" — {}", facet.label) };
+    let title = format!("{} by R and W{suffix}", shown.label);
+    let name = format!("heatmap-{}-{f}", shown.metric);
+    let all: Vec<f64> = (0..s.layout.combos.len()).filter_map(|c| s.stat_of(c, shown.metric)).map(|st| st.mean).collect();
+    if all.is_empty() {
+        return SweepChart { name, svg: no_data(&title), title };
+    }
+    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    render(name, title.clone(), |root| {
+        let rs = distinct(s, r, &facet.combos);
+        let ws = distinct(s, w, &facet.combos);
+        let (x0, y0, x1, y1) = (110i32, 60i32, WIDTH as i32 - 150, HEIGHT as i32 - 70);
+        let cw = (x1 - x0) / ws.len() as i32;
+        let ch = (y1 - y0) / rs.len() as i32;
+        root.draw(&Text::new(title.clone(), (20, 15), ("sans-serif", 18).into_font()))?;
+        let label = ("sans-serif", 14).into_font();
+        for &c in &facet.combos {
+            let combo = &s.layout.combos[c];
+            let (Some(i), Some(j)) = (rs.iter().position(|v| *v == combo.values[r]), ws.iter().position(|v| *v == combo.values[w])) else { continue };
+            let (cx, cy) = (x0 + j as i32 * cw, y1 - (i as i32 + 1) * ch);
+            let stat = s.stat_of(c, shown.metric);
+            let (fill, text) = match (&combo.skipped, stat) {
+                (Some(_), _) => (RGBColor(215, 215, 215), "skipped".to_string()),
+                (None, None) => (WHITE, "n/a".to_string()),
+                (None, Some(st)) => (scale(if hi > lo { (st.mean - lo) / (hi - lo) } else { 0.5 }), short(st.mean)),
+            };
+            root.draw(&Rectangle::new([(cx, cy), (cx + cw, cy + ch)], fill.filled()))?;
+            root.draw(&Rectangle::new([(cx, cy), (cx + cw, cy + ch)], WHITE.stroke_width(2)))?;
+            let ink = if stat.is_some_and(|st| hi > lo && (st.mean - lo) / (hi - lo) > 0.6) { WHITE } else { BLACK };
+            root.draw(&Text::new(text, (cx + cw / 2 - 24, cy + ch / 2 - 7), label.clone().color(&ink)))?;
+        }
+        for (j, v) in ws.iter().enumerate() {
+            root.draw(&Text::new(plain(v), (x0 + j as i32 * cw + cw / 2 - 4, y1 + 8), label.clone()))?;
+        }
+        for (i, v) in rs.iter().enumerate() {
+            root.draw(&Text::new(plain(v), (x0 - 24, y1 - i as i32 * ch - ch / 2 - 7), label.clone()))?;
+        }
+        root.draw(&Text::new("W (write quorum, replicas)", ((x0 + x1) / 2 - 90, y1 + 32), label.clone()))?;
+        root.draw(&Text::new("R (read quorum, replicas)", (10, y0 - 24), label.clone()))?;
+        colour_bar(root, (x1 + 30, y0), y1 - y0, lo, hi)
+    })
+}
+
+/// A vertical colour scale from `lo` (bottom) to `hi` (top), labelled at both ends and the middle.
+fn colour_bar(root: &DrawingArea<SVGBackend<'_>, Shift>, (x, y): (i32, i32), height: i32, lo: f64, hi: f64) -> DrawResult {
+    let steps = 20;
+    let h = height / steps;
+    for k in 0..steps {
+        let t = 1.0 - (k as f64 + 0.5) / steps as f64;
+        root.draw(&Rectangle::new([(x, y + k * h), (x + 24, y + (k + 1) * h)], scale(t).filled()))?;
+    }
+    root.draw(&Rectangle::new([(x, y), (x + 24, y + steps * h)], BLACK.stroke_width(1)))?;
+    let font = ("sans-serif", 13).into_font();
+    let mid = (lo + hi) / 2.0;
+    for (v, yy) in [(hi, y), (mid, y + steps * h / 2), (lo, y + steps * h)] {
+        root.draw(&Text::new(short(v), (x + 30, yy - 6), font.clone()))?;
+    }
+    root.draw(&Text::new("mean", (x, y - 22), font))?;
+    Ok(())
+}
+
+/// p99.9 read latency against the stale-read ratio, one point per combination, with 95%
+/// intervals on both axes; colour by the combination of the axes other than R and W.
+fn tradeoff(s: &SweepSummary) -> SweepChart {
+    let title = "Trade-off: read latency p99.9 against stale reads (mean over seeds, 95% CI)".to_string();
+    let inner: Vec<usize> = [axis(s, "r"), axis(s, "w")].into_iter().flatten().collect();
+    let groups = facets(s, &inner);
+    let points: Vec<(usize, usize, super::Stat, super::Stat)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, f)| f.combos.iter().map(move |&c| (g, c)))
+        .filter_map(|(g, c)| Some((g, c, s.stat_of(c, "stale_read_ratio")?, s.stat_of(c, "read_p999_ms")?)))
+        .collect();
+    if points.is_empty() {
+        return SweepChart { name: "tradeoff-latency-staleness".into(), svg: no_data(&title), title };
+    }
+    let xmax = points.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(0.0, f64::max).max(1e-6) * 1.1;
+    let ymax = points.iter().map(|p| p.3.ci_high.unwrap_or(p.3.mean)).fold(0.0, f64::max).max(1e-3) * 1.1;
+    render("tradeoff-latency-staleness".into(), title.clone(), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(65)
+            .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
+        chart.configure_mesh().x_desc("stale-read ratio (share of reads)").y_desc("read latency p99.9 (ms)").draw()?;
+        for (g, f) in groups.iter().enumerate() {
+            let colour = PALETTE[g % PALETTE.len()];
+            let mine: Vec<_> = points.iter().filter(|p| p.0 == g).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let whiskers = mine.iter().flat_map(|p| {
+                let (x, y) = (p.2, p.3);
+                [
+                    PathElement::new(vec![(x.ci_low.unwrap_or(x.mean), y.mean), (x.ci_high.unwrap_or(x.mean), y.mean)], colour),
+                    PathElement::new(vec![(x.mean, y.ci_low.unwrap_or(y.mean)), (x.mean, y.ci_high.unwrap_or(y.mean))], colour),
+                ]
+            });
+            chart.draw_series(whiskers)?;
+            let label = if f.label.is_empty() { "combinations".to_string() } else { f.label.clone() };
+            chart
+                .draw_series(mine.iter().map(|p| Circle::new((p.2.mean, p.3.mean), 5, colour.filled())))?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x + 8, y), 5, colour.filled()));
+            let names = mine.iter().map(|p| {
+                let text = inner_label(s, p.1, &inner);
+                Text::new(text, (p.2.mean, p.3.mean), ("sans-serif", 12).into_font())
+            });
+            chart.draw_series(names)?;
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).position(SeriesLabelPosition::UpperRight).draw()?;
+        Ok(())
+    })
+}
+
+/// `R2 W1` (the values of the axes in `inner`), or the whole combination when `inner` is empty.
+fn inner_label(s: &SweepSummary, c: usize, inner: &[usize]) -> String {
+    let combo = &s.layout.combos[c];
+    if inner.is_empty() {
+        return combo.label(&s.layout.axes);
+    }
+    inner.iter().map(|&a| format!("{}{}", s.layout.axes[a], plain(&combo.values[a]))).collect::<Vec<_>>().join(" ")
+}
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 120, 120),
+    RGBColor(240, 228, 66),
+];
+
+/// The first axis other than N, R and W whose values are all numbers, if any.
+fn intensity_axis(s: &SweepSummary) -> Option<usize> {
+    let nrw: Vec<usize> = ["n", "r", "w"].iter().filter_map(|f| axis(s, f)).collect();
+    (0..s.layout.axes.len()).find(|a| {
+        !nrw.contains(a) && s.layout.combos.iter().all(|c| c.values[*a].is_number()) && distinct(s, *a, &(0..s.layout.combos.len()).collect::<Vec<_>>()).len() > 1
+    })
+}
+
+/// A metric against the intensity axis, one line per combination of the other axes, with 95%
+/// interval whiskers; without an intensity axis, against the combination number.
+fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
+    let x_axis = intensity_axis(s);
+    let groups = match x_axis {
+        Some(a) => facets(s, &[a]),
+        None => vec![Facet { label: String::new(), combos: (0..s.layout.combos.len()).collect() }],
+    };
+    let x_of = |c: usize| match x_axis {
+        Some(a) => s.layout.combos[c].values[a].as_f64().unwrap_or(0.0),
+        None => c as f64,
+    };
+    let x_desc = match x_axis {
+        Some(a) => s.layout.axes[a].clone(),
+        None => "combination (see the table for its values)".to_string(),
+    };
+    let what = if x_axis.is_some() { format!("against {x_desc}") } else { "per combination".to_string() };
+    let title = format!("{} {what} (mean over seeds, 95% CI)", shown.label);
+    let name = format!("{}-{}", if x_axis.is_some() { "by-intensity" } else { "by-combination" }, shown.metric);
+    let pts: Vec<(usize, f64, super::Stat)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, f)| f.combos.iter().map(move |&c| (g, c)))
+        .filter_map(|(g, c)| s.stat_of(c, shown.metric).map(|st| (g, x_of(c), st)))
+        .collect();
+    if pts.is_empty() {
+        return SweepChart { name, svg: no_data(&title), title };
+    }
+    let (xlo, xhi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let pad = ((xhi - xlo) * 0.05).max(0.5);
+    let ymax = pts.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(0.0, f64::max);
+    let ymin = pts.iter().map(|p| p.2.ci_low.unwrap_or(p.2.mean)).fold(f64::INFINITY, f64::min).min(0.0);
+    let ytop = if ymax > ymin { ymax + (ymax - ymin) * 0.1 } else { ymin + 1.0 };
+    render(name, title.clone(), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(65)
+            .build_cartesian_2d((xlo - pad)..(xhi + pad), ymin..ytop)?;
+        chart.configure_mesh().x_desc(x_desc.as_str()).y_desc(shown.label).draw()?;
+        for (g, f) in groups.iter().enumerate() {
+            let colour = PALETTE[g % PALETTE.len()];
+            let mine: Vec<_> = pts.iter().filter(|p| p.0 == g).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let whiskers = mine.iter().map(|p| {
+                PathElement::new(vec![(p.1, p.2.ci_low.unwrap_or(p.2.mean)), (p.1, p.2.ci_high.unwrap_or(p.2.mean))], colour)
+            });
+            chart.draw_series(whiskers)?;
+            let line = mine.iter().map(|p| (p.1, p.2.mean));
+            let label = if f.label.is_empty() { shown.metric.to_string() } else { f.label.clone() };
+            let series = if x_axis.is_some() {
+                chart.draw_series(LineSeries::new(line, colour.stroke_width(2)))?
+            } else {
+                chart.draw_series(line.map(|(x, y)| Circle::new((x, y), 4, colour.filled())))?
+            };
+            series.label(label).legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 16, y + 3)], colour.filled()));
+        }
+        if x_axis.is_none() {
+            let names = pts.iter().map(|p| {
+                let c = p.1 as usize;
+                Text::new(s.layout.combos[c].label(&s.layout.axes), (p.1, p.2.mean), ("sans-serif", 11).into_font())
+            });
+            chart.draw_series(names)?;
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).position(SeriesLabelPosition::LowerRight).draw()?;
+        Ok(())
+    })
+}

@@ -1,0 +1,163 @@
+//! A sweep's plan: every combination of the grid applied to the scenario (or refused by the
+//! validator, with the reason), the seeds, the canonical run numbering, shards, and the
+//! fingerprint that ties a results file to exactly this scenario, grid, seeds and version.
+//!
+//! Run `i` is combination `i / seeds` with seed `seeds[i % seeds]`; shard `k/m` owns the runs
+//! with `i mod m = k − 1`, so shards interleave over combinations and stay balanced.
+
+use super::grid::{GridError, Grid, check_path, set_path};
+use crate::error::SpecError;
+use crate::spec::Scenario;
+use reports::sweep::{Combo, SweepLayout};
+use serde_json::Value;
+
+/// Which part of the runs this process does: shard `k` of `m` (1-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, 1..=m.
+    pub k: u64,
+    /// The number of shards.
+    pub m: u64,
+}
+
+impl Shard {
+    /// The whole sweep.
+    pub const ALL: Shard = Shard { k: 1, m: 1 };
+
+    /// Parses `k/m` with 1 <= k <= m.
+    pub fn parse(text: &str) -> Result<Shard, GridError> {
+        let bad = |message: String| GridError {
+            axis: "shard".into(),
+            message,
+            fix: "write --shard k/m with 1 <= k <= m, e.g. 3/8 (Slurm: $((SLURM_ARRAY_TASK_ID+1))/m for --array=0..m-1)".into(),
+        };
+        let (k, m) = text.split_once('/').ok_or_else(|| bad(format!("`{text}` is not of the form k/m")))?;
+        let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad(format!("`{}` is not a whole number", s.trim())));
+        let (k, m) = (num(k)?, num(m)?);
+        if !(1..=m).contains(&k) {
+            return Err(bad(format!("shard {k} of {m} does not exist")));
+        }
+        Ok(Shard { k, m })
+    }
+
+    /// Whether run `i` belongs to this shard.
+    pub fn owns(&self, i: u64) -> bool {
+        i % self.m == self.k - 1
+    }
+}
+
+/// Everything needed to run a sweep.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The axes, combinations (with skip reasons) and seeds.
+    pub layout: SweepLayout,
+    /// The scenario of each combination; `None` for a skipped one.
+    pub scenarios: Vec<Option<Scenario>>,
+    /// 16 hex digits identifying scenario, grid, seeds and dynsim version.
+    pub fingerprint: String,
+}
+
+impl Plan {
+    /// Applies every combination of `grid` to `base` and checks each with the validator.
+    pub fn new(base: &Scenario, grid: &Grid, seeds: Vec<u64>) -> Result<Plan, GridError> {
+        let mut base_value = serde_json::to_value(base).unwrap_or_default();
+        if let Value::Object(m) = &mut base_value {
+            m.remove("sweep");
+            m.insert("seed".into(), Value::from(0));
+        }
+        for axis in &grid.axes {
+            check_path(axis, &base_value)?;
+        }
+        let mut combos = Vec::with_capacity(grid.combinations());
+        let mut scenarios = Vec::with_capacity(grid.combinations());
+        for c in 0..grid.combinations() {
+            let values = grid.combination(c);
+            let s = apply(&base_value, grid, &values)?;
+            let skipped = precheck(&s, seeds[0]).err().map(|e| e.to_string());
+            scenarios.push(skipped.is_none().then_some(s));
+            combos.push(Combo { values, skipped });
+        }
+        let fingerprint = fingerprint(&base_value, grid, &seeds);
+        let axes = grid.axes.iter().map(|a| a.name.clone()).collect();
+        let layout = SweepLayout { scenario: base.name.clone(), axes, combos, seeds };
+        Ok(Plan { layout, scenarios, fingerprint })
+    }
+
+    /// The number of runs: combinations × seeds.
+    pub fn runs(&self) -> u64 {
+        (self.layout.combos.len() * self.layout.seeds.len()) as u64
+    }
+
+    /// The combination and seed of run `i`.
+    pub fn run(&self, i: u64) -> (usize, u64) {
+        let n = self.layout.seeds.len() as u64;
+        ((i / n) as usize, self.layout.seeds[(i % n) as usize])
+    }
+}
+
+/// `base` with one combination's values set, as a scenario; a value of the wrong type is a
+/// grid error naming its axis.
+fn apply(base: &Value, grid: &Grid, values: &[Value]) -> Result<Scenario, GridError> {
+    let mut v = base.clone();
+    for (axis, value) in grid.axes.iter().zip(values) {
+        set_path(&mut v, &axis.path, value.clone());
+    }
+    serde_path_to_error::deserialize::<_, Scenario>(v).map_err(|e| {
+        let at = e.path().to_string();
+        let axis = grid.axes.iter().find(|a| at.starts_with(&a.path)).unwrap_or(&grid.axes[0]);
+        let shown: Vec<String> = values.iter().map(Value::to_string).collect();
+        GridError {
+            axis: axis.name.clone(),
+            message: format!("the combination ({}) does not fit the scenario at `{at}`: {}", shown.join(", "), e.inner()),
+            fix: format!("give `{}` values of the type `dynsim schema` documents for it", axis.path),
+        }
+    })
+}
+
+/// What `dynsim validate` checks: the validator, the metrics settings, and assembling the world.
+fn precheck(s: &Scenario, seed: u64) -> Result<(), SpecError> {
+    crate::validate::validate(s)?;
+    s.outputs.metrics.check()?;
+    crate::assemble::assemble(s, seed).map(drop)
+}
+
+/// FNV-1a (64 bits) over the version, the base scenario, the grid and the seeds.
+fn fingerprint(base: &Value, grid: &Grid, seeds: &[u64]) -> String {
+    let text = format!(
+        "dynsim-sweep/1\n{}\n{}\n{}\n{:?}\n",
+        env!("CARGO_PKG_VERSION"),
+        base,
+        grid.canonical(),
+        seeds
+    );
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_runs_exactly_once() {
+        let m = 4;
+        let shards: Vec<Shard> = (1..=m).map(|k| Shard { k, m }).collect();
+        for i in 0..103 {
+            assert_eq!(shards.iter().filter(|s| s.owns(i)).count(), 1, "run {i}");
+        }
+        assert!(Shard::ALL.owns(7));
+    }
+
+    #[test]
+    fn bad_shards_are_refused_with_a_fix() {
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            let e = Shard::parse(bad).unwrap_err();
+            assert_eq!(e.axis, "shard");
+            assert!(e.fix.contains("k/m"), "{bad}");
+        }
+        assert_eq!(Shard::parse("2/5"), Ok(Shard { k: 2, m: 5 }));
+    }
+}
