@@ -110,7 +110,11 @@ fn distinct(s: &SweepSummary, a: usize, combos: &[usize]) -> Vec<serde_json::Val
     v
 }
 
-fn render(name: String, title: String, draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult) -> SweepChart {
+fn render(
+    name: String,
+    title: String,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
+) -> SweepChart {
     let mut svg = String::new();
     let ok = {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -137,7 +141,8 @@ fn no_data(title: &str) -> String {
 
 /// A sequential colour scale (light yellow → dark blue), `t` in [0, 1].
 fn scale(t: f64) -> RGBColor {
-    let stops = [(255.0, 255.0, 204.0), (161.0, 218.0, 180.0), (65.0, 182.0, 196.0), (44.0, 127.0, 184.0), (37.0, 52.0, 148.0)];
+    let stops =
+        [(255.0, 255.0, 204.0), (161.0, 218.0, 180.0), (65.0, 182.0, 196.0), (44.0, 127.0, 184.0), (37.0, 52.0, 148.0)];
     let x = t.clamp(0.0, 1.0) * (stops.len() - 1) as f64;
     let i = (x.floor() as usize).min(stops.len() - 2);
     let f = x - i as f64;
@@ -158,7 +163,8 @@ fn heatmap(s: &SweepSummary, shown: &Shown, r: usize, w: usize, facet: &Facet, f
     let suffix = if facet.label.is_empty() { String::new() } else { format!(" — {}", facet.label) };
     let title = format!("{} by R and W{suffix}", shown.label);
     let name = format!("heatmap-{}-{f}", shown.metric);
-    let all: Vec<f64> = (0..s.layout.combos.len()).filter_map(|c| s.stat_of(c, shown.metric)).map(|st| st.mean).collect();
+    let all: Vec<f64> =
+        (0..s.layout.combos.len()).filter_map(|c| s.stat_of(c, shown.metric)).map(|st| st.mean).collect();
     if all.is_empty() {
         return SweepChart { name, svg: no_data(&title), title };
     }
@@ -173,7 +179,11 @@ fn heatmap(s: &SweepSummary, shown: &Shown, r: usize, w: usize, facet: &Facet, f
         let label = ("sans-serif", 14).into_font();
         for &c in &facet.combos {
             let combo = &s.layout.combos[c];
-            let (Some(i), Some(j)) = (rs.iter().position(|v| *v == combo.values[r]), ws.iter().position(|v| *v == combo.values[w])) else { continue };
+            let (Some(i), Some(j)) =
+                (rs.iter().position(|v| *v == combo.values[r]), ws.iter().position(|v| *v == combo.values[w]))
+            else {
+                continue;
+            };
             let (cx, cy) = (x0 + j as i32 * cw, y1 - (i as i32 + 1) * ch);
             let stat = s.stat_of(c, shown.metric);
             let (fill, text) = match (&combo.skipped, stat) {
@@ -199,7 +209,13 @@ fn heatmap(s: &SweepSummary, shown: &Shown, r: usize, w: usize, facet: &Facet, f
 }
 
 /// A vertical colour scale from `lo` (bottom) to `hi` (top), labelled at both ends and the middle.
-fn colour_bar(root: &DrawingArea<SVGBackend<'_>, Shift>, (x, y): (i32, i32), height: i32, lo: f64, hi: f64) -> DrawResult {
+fn colour_bar(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    (x, y): (i32, i32),
+    height: i32,
+    lo: f64,
+    hi: f64,
+) -> DrawResult {
     let steps = 20;
     let h = height / steps;
     for k in 0..steps {
@@ -250,8 +266,14 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
             let whiskers = mine.iter().flat_map(|p| {
                 let (x, y) = (p.2, p.3);
                 [
-                    PathElement::new(vec![(x.ci_low.unwrap_or(x.mean), y.mean), (x.ci_high.unwrap_or(x.mean), y.mean)], colour),
-                    PathElement::new(vec![(x.mean, y.ci_low.unwrap_or(y.mean)), (x.mean, y.ci_high.unwrap_or(y.mean))], colour),
+                    PathElement::new(
+                        vec![(x.ci_low.unwrap_or(x.mean), y.mean), (x.ci_high.unwrap_or(x.mean), y.mean)],
+                        colour,
+                    ),
+                    PathElement::new(
+                        vec![(x.mean, y.ci_low.unwrap_or(y.mean)), (x.mean, y.ci_high.unwrap_or(y.mean))],
+                        colour,
+                    ),
                 ]
             });
             chart.draw_series(whiskers)?;
@@ -266,7 +288,12 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
             });
             chart.draw_series(names)?;
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).position(SeriesLabelPosition::UpperRight).draw()?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()?;
         Ok(())
     })
 }
@@ -295,7 +322,9 @@ const PALETTE: [RGBColor; 8] = [
 fn intensity_axis(s: &SweepSummary) -> Option<usize> {
     let nrw: Vec<usize> = ["n", "r", "w"].iter().filter_map(|f| axis(s, f)).collect();
     (0..s.layout.axes.len()).find(|a| {
-        !nrw.contains(a) && s.layout.combos.iter().all(|c| c.values[*a].is_number()) && distinct(s, *a, &(0..s.layout.combos.len()).collect::<Vec<_>>()).len() > 1
+        !nrw.contains(a)
+            && s.layout.combos.iter().all(|c| c.values[*a].is_number())
+            && distinct(s, *a, &(0..s.layout.combos.len()).collect::<Vec<_>>()).len() > 1
     })
 }
 
@@ -347,7 +376,10 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
                 continue;
             }
             let whiskers = mine.iter().map(|p| {
-                PathElement::new(vec![(p.1, p.2.ci_low.unwrap_or(p.2.mean)), (p.1, p.2.ci_high.unwrap_or(p.2.mean))], colour)
+                PathElement::new(
+                    vec![(p.1, p.2.ci_low.unwrap_or(p.2.mean)), (p.1, p.2.ci_high.unwrap_or(p.2.mean))],
+                    colour,
+                )
             });
             chart.draw_series(whiskers)?;
             let line = mine.iter().map(|p| (p.1, p.2.mean));
@@ -366,7 +398,12 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
             });
             chart.draw_series(names)?;
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).position(SeriesLabelPosition::LowerRight).draw()?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
         Ok(())
     })
 }

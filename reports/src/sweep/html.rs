@@ -19,7 +19,11 @@ figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
 pub fn sweep_html(s: &SweepSummary, charts: &[SweepChart]) -> String {
     let l = &s.layout;
     let mut h = String::new();
-    let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sweep of {}</title><style>{STYLE}</style></head><body>\n", escape(&l.scenario));
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sweep of {}</title><style>{STYLE}</style></head><body>\n",
+        escape(&l.scenario)
+    );
     let _ = writeln!(h, "<h1>Sweep of {}</h1>", escape(&l.scenario));
     let ran = l.combos.iter().filter(|c| c.skipped.is_none()).count();
     let _ = writeln!(

@@ -24,3 +24,71 @@ pub fn files(s: &SweepSummary) -> Vec<(String, String)> {
     out.push(("sweep.html".to_string(), html::sweep_html(s, &charts)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Two facets (N = 2, 3) of an R × W grid, one combination skipped, two seeds each.
+    fn summary() -> SweepSummary {
+        let mut combos = Vec::new();
+        for n in [2, 3] {
+            for r in [1, 2] {
+                for w in [1, 2] {
+                    let skipped = (n == 2 && r == 2 && w == 2).then(|| "a reason".to_string());
+                    combos.push(Combo { values: vec![json!(n), json!(r), json!(w)], skipped });
+                }
+            }
+        }
+        let layout = SweepLayout {
+            scenario: "s".into(),
+            axes: ["N", "R", "W"].map(String::from).into(),
+            combos,
+            seeds: vec![1, 2],
+        };
+        let mut s = SweepSummary::new(layout);
+        for c in (0..8).filter(|&c| c != 3) {
+            for seed in [1, 2] {
+                let v = |base: f64| Some(base + c as f64 / 100.0 + seed as f64 / 1000.0);
+                let metrics = METRICS
+                    .iter()
+                    .map(|m| (m.to_string(), if *m == "t_visibility_999_ms" { None } else { v(0.5) }))
+                    .collect();
+                let row = RunRow {
+                    run: c as u64 * 2 + seed - 1,
+                    combo: c,
+                    params: Default::default(),
+                    seed,
+                    trace_hash: "h".into(),
+                    metrics,
+                };
+                s.add(&row).unwrap();
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn files_are_a_function_of_the_summary_with_a_heatmap_per_facet() {
+        let s = summary();
+        let files = files(&s);
+        assert_eq!(files, super::files(&s.clone()), "deterministic");
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names[..2], ["summary.csv", "skipped.csv"]);
+        assert_eq!(names.last(), Some(&"sweep.html"));
+        assert!(
+            names.contains(&"charts/heatmap-availability-0.svg")
+                && names.contains(&"charts/heatmap-availability-1.svg")
+        );
+        let svg = |name: &str| &files.iter().find(|(n, _)| n == name).unwrap().1;
+        let heat = svg("charts/heatmap-availability-0.svg");
+        assert!(
+            heat.contains("N=2") && heat.contains("skipped") && heat.contains("W (write quorum"),
+            "facet title, skipped cell, axis label"
+        );
+        assert!(svg("charts/heatmap-t_visibility_999_ms-0.svg").contains("no data"), "a metric never measured");
+        let html = svg("sweep.html");
+        assert!(html.contains("N=2 R=2 W=2: a reason") && html.matches("<svg").count() == names.len() - 3);
+    }
+}

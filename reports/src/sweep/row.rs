@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn time_to_visibility_is_where_the_curve_stays_above_the_target() {
-        let c = VisibilityCurve { bins: vec![bin(0.0, 0.9), bin(5.0, 0.9995), bin(10.0, 0.99), bin(20.0, 1.0)], ..Default::default() };
+        let c = VisibilityCurve {
+            bins: vec![bin(0.0, 0.9), bin(5.0, 0.9995), bin(10.0, 0.99), bin(20.0, 1.0)],
+            ..Default::default()
+        };
         assert_eq!(time_to_visibility(&c, 0.999), Some(20.0), "a dip at 10 ms restarts the search");
         let always = VisibilityCurve { bins: vec![bin(0.0, 1.0), bin(5.0, 1.0)], ..Default::default() };
         assert_eq!(time_to_visibility(&always, 0.999), Some(0.0));
@@ -115,14 +118,46 @@ mod tests {
         assert_eq!(time_to_visibility(&VisibilityCurve::default(), 0.999), None);
     }
 
+    fn ops(ok: u64, completed: u64, p999: f64) -> OpSummary {
+        let latency_ms = crate::latency::LatencySummary { count: ok, p999, ..Default::default() };
+        OpSummary { completed, ok, failed: completed - ok, latency_ms, ..Default::default() }
+    }
+
     #[test]
-    fn metrics_of_a_sample_report_follow_its_sections() {
-        let r = crate::testdata::sample();
-        let m = run_metrics(&r);
-        assert_eq!(m.len(), METRICS.len());
-        let reads = &r.ops["all_reads"];
-        let want = reads.ok as f64 / reads.completed as f64;
-        assert_eq!(m[1], Some(round6(want)), "read availability is ok / completed of all reads");
-        assert_eq!(m[10], Some(r.durability.lost_acked_writes as f64));
+    fn metrics_of_a_report_follow_its_sections() {
+        let mut r = crate::testdata::empty();
+        r.ops.insert("all_reads".into(), ops(90, 100, 12.5));
+        r.ops.insert("all_writes".into(), ops(0, 0, 0.0));
+        r.staleness
+            .by_kind
+            .insert("all".into(), crate::metrics::StaleStats { stale_ratio: Some(0.25), ..Default::default() });
+        let versions = crate::metrics::Buckets {
+            total: 10,
+            counts: [("1", 8), ("2", 1), ("4+", 1)].map(|(k, v)| (k.to_string(), v)).into(),
+            ..Default::default()
+        };
+        let shapes = crate::metrics::ReadShapes { versions, ..Default::default() };
+        r.divergence.reads.insert("all_reads".into(), shapes);
+        r.visibility.reads = VisibilityCurve {
+            reads: 5,
+            p_consistent: Some(0.8),
+            bins: vec![bin(0.0, 0.5), bin(7.0, 1.0)],
+            ..Default::default()
+        };
+        r.durability.lost_acked_writes = 2;
+        let m: BTreeMap<&str, Option<f64>> = METRICS.into_iter().zip(run_metrics(&r)).collect();
+        assert_eq!(m["availability"], Some(0.9), "reads and writes together");
+        assert_eq!(m["read_availability"], Some(0.9));
+        assert_eq!(m["write_availability"], None, "no write completed: not measured, not 0 or 1");
+        assert_eq!((m["read_p999_ms"], m["write_p999_ms"]), (Some(12.5), None));
+        assert_eq!(m["stale_read_ratio"], Some(0.25));
+        assert_eq!(m["multi_version_reads"], Some(0.2), "2 of 10 reads returned more than one version");
+        assert_eq!(m["divergent_fraction_mean"], None, "no samples");
+        assert_eq!(
+            (m["p_consistent"], m["t_visibility_999_ms"]),
+            (Some(0.8), Some(7.0)),
+            "ordinary reads without probes"
+        );
+        assert_eq!(m["lost_acked_writes"], Some(2.0));
     }
 }

@@ -70,7 +70,8 @@ pub fn plan(s: &Scenario, args: &SweepArgs) -> Result<Plan, PlanError> {
             let source = GridError {
                 axis: "grid".into(),
                 message: "no grid given".into(),
-                fix: "give --grid 'N=3; R=1..3; W=1..3', or add a \"sweep\": {\"grid\": ...} block to the scenario".into(),
+                fix: "give --grid 'N=3; R=1..3; W=1..3', or add a \"sweep\": {\"grid\": ...} block to the scenario"
+                    .into(),
             };
             return Err(Origin::Arg("--grid").error(source));
         }
@@ -119,7 +120,9 @@ pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs) -> Result<(), SweepErr
     println!("results: {}", outcome.results.display());
     match outcome.written.first() {
         Some(first) => println!("wrote {} and {} more files", first.display(), outcome.written.len() - 1),
-        None => println!("a shard writes only its results file: combine the shards with `dynsim merge OUT_DIR FILES...`"),
+        None => {
+            println!("a shard writes only its results file: combine the shards with `dynsim merge OUT_DIR FILES...`")
+        }
     }
     Ok(())
 }

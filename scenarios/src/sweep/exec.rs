@@ -64,10 +64,15 @@ pub fn sweep(plan: &Plan, opts: &Options) -> Result<Outcome, SweepError> {
     let file = match resumed {
         Some(good_len) => ResultsFile::open_append(&path, good_len)?,
         None => {
-            std::fs::create_dir_all(&opts.out).map_err(|source| SweepError::Write { file: opts.out.clone(), source })?;
+            std::fs::create_dir_all(&opts.out)
+                .map_err(|source| SweepError::Write { file: opts.out.clone(), source })?;
             let shard = format!("{}/{}", opts.shard.k, opts.shard.m);
-            let header =
-                Header { dynsim_sweep: store::FORMAT, fingerprint: plan.fingerprint.clone(), shard, layout: plan.layout.clone() };
+            let header = Header {
+                dynsim_sweep: store::FORMAT,
+                fingerprint: plan.fingerprint.clone(),
+                shard,
+                layout: plan.layout.clone(),
+            };
             ResultsFile::create(&path, &header)?
         }
     };
@@ -108,9 +113,10 @@ fn run_all(
 ) -> Result<SweepSummary, SweepError> {
     let bar = crate::progress::RunsBar::new(todo.len() as u64, opts.progress);
     let summary = Mutex::new(summary);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).build().map_err(|e| {
-        SweepError::Write { file: opts.out.clone(), source: std::io::Error::other(e) }
-    })?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| SweepError::Write { file: opts.out.clone(), source: std::io::Error::other(e) })?;
     pool.install(|| {
         todo.par_iter().with_max_len(1).try_for_each(|&(i, s)| {
             let row = one_run(plan, i, s)?;
@@ -130,8 +136,11 @@ fn run_all(
 /// here.
 fn one_run(plan: &Plan, i: u64, s: &Scenario) -> Result<RunRow, SweepError> {
     let (c, seed) = plan.run(i);
-    let out = run(s, RunOptions { seed: Some(seed), ..RunOptions::default() })
-        .map_err(|source| SweepError::Run { run: i, seed, source })?;
+    let out = run(s, RunOptions { seed: Some(seed), ..RunOptions::default() }).map_err(|source| SweepError::Run {
+        run: i,
+        seed,
+        source,
+    })?;
     let report = crate::report::build(s, "sweep", &out);
     let params = plan.layout.axes.iter().cloned().zip(plan.layout.combos[c].values.iter().cloned()).collect();
     let metrics = METRICS.iter().map(|m| m.to_string()).zip(run_metrics(&report)).collect();
@@ -200,7 +209,9 @@ fn add_once(seen: &mut [Option<String>], summary: &mut SweepSummary, row: RunRow
     let slot = seen.get_mut(row.run as usize).ok_or(format!("run {} is not part of this sweep", row.run))?;
     match slot {
         Some(h) if *h == row.trace_hash => Ok(()),
-        Some(h) => Err(format!("run {} appears twice with different trace hashes ({h} and {})", row.run, row.trace_hash)),
+        Some(h) => {
+            Err(format!("run {} appears twice with different trace hashes ({h} and {})", row.run, row.trace_hash))
+        }
         None => {
             *slot = Some(row.trace_hash.clone());
             summary.add(&row).map_err(|e| e.to_string())
@@ -240,7 +251,11 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, SweepError> {
             let entries = std::fs::read_dir(p).map_err(|source| store::StoreError::Io { file: p.clone(), source })?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("runs") && n.ends_with(".jsonl")))
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("runs") && n.ends_with(".jsonl"))
+                })
                 .collect();
             found.sort();
             files.extend(found);

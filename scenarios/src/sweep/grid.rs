@@ -64,7 +64,11 @@ impl Grid {
             axes.push(axis);
         }
         if axes.is_empty() {
-            return Err(GridError::new("grid", "the grid has no axes", "write axes as NAME=VALUES separated by `;`, e.g. 'N=3; R=1..3; W=1..3'"));
+            return Err(GridError::new(
+                "grid",
+                "the grid has no axes",
+                "write axes as NAME=VALUES separated by `;`, e.g. 'N=3; R=1..3; W=1..3'",
+            ));
         }
         Ok(Grid { axes })
     }
@@ -98,7 +102,11 @@ fn parse_axis(part: &str) -> Result<Axis, GridError> {
     };
     let (name, values) = (name.trim(), values.trim());
     if name.is_empty() {
-        return Err(GridError::new(part, "has no name before `=`", "name a parameter: N, R, W or a JSON path such as dynamo.request_timeout_ms"));
+        return Err(GridError::new(
+            part,
+            "has no name before `=`",
+            "name a parameter: N, R, W or a JSON path such as dynamo.request_timeout_ms",
+        ));
     }
     let path = match name {
         "N" | "n" => "dynamo.n".to_string(),
@@ -113,7 +121,11 @@ fn parse_axis(part: &str) -> Result<Axis, GridError> {
 /// Parses an axis's values: a range, a stepped range or a comma list.
 fn parse_values(axis: &str, text: &str) -> Result<Vec<Value>, GridError> {
     if text.is_empty() {
-        return Err(GridError::new(axis, "has no values", "give values after `=`: a range 1..3, a stepped range 0..100:25, or a list 1,2,5"));
+        return Err(GridError::new(
+            axis,
+            "has no values",
+            "give values after `=`: a range 1..3, a stepped range 0..100:25, or a list 1,2,5",
+        ));
     }
     let values = match text.split_once("..") {
         Some((a, rest)) if !text.contains(',') => {
@@ -123,7 +135,11 @@ fn parse_values(axis: &str, text: &str) -> Result<Vec<Value>, GridError> {
         _ => text.split(',').map(|item| item_value(axis, item.trim())).collect::<Result<_, _>>()?,
     };
     if values.len() > MAX_VALUES {
-        return Err(GridError::new(axis, format!("has {} values, more than {MAX_VALUES}", values.len()), "use a coarser step"));
+        return Err(GridError::new(
+            axis,
+            format!("has {} values, more than {MAX_VALUES}", values.len()),
+            "use a coarser step",
+        ));
     }
     Ok(values)
 }
@@ -152,7 +168,11 @@ fn range(axis: &str, a: &str, b: &str, step: Option<&str>) -> Result<Vec<Value>,
     }
     let count = ((hi - lo) / dx + 1e-9).floor() as usize + 1;
     if count > MAX_VALUES {
-        return Err(GridError::new(axis, format!("the range has {count} values, more than {MAX_VALUES}"), "use a coarser step"));
+        return Err(GridError::new(
+            axis,
+            format!("the range has {count} values, more than {MAX_VALUES}"),
+            "use a coarser step",
+        ));
     }
     let decimals = [a, b, step_text].iter().map(|s| s.split_once('.').map_or(0, |(_, f)| f.len())).max().unwrap_or(0);
     let integral = [a, b, step_text].iter().all(|s| s.parse::<i64>().is_ok());
@@ -173,7 +193,9 @@ fn round_to(x: f64, decimals: i32) -> f64 {
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>, GridError> {
     let fix = "write seeds as an inclusive range A..B (e.g. 1..20), a list 1,5,9, or one number";
     let num = |s: &str| {
-        s.trim().parse::<u64>().map_err(|_| GridError::new("seeds", format!("`{}` is not a seed (a whole number)", s.trim()), fix))
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| GridError::new("seeds", format!("`{}` is not a seed (a whole number)", s.trim()), fix))
     };
     let seeds: Vec<u64> = match text.split_once("..") {
         Some((a, b)) => {
@@ -222,7 +244,11 @@ fn step<'a>(axis: &Axis, here: &'a Value, seg: &Segment, walked: &str) -> Result
             )
         }),
         (Value::Array(v), Segment::Index(i)) => v.get(*i).ok_or_else(|| {
-            GridError::new(&axis.name, format!("`{}`: {at} has {} entries, so [{i}] does not exist", axis.path, v.len()), "use an index below the number of entries")
+            GridError::new(
+                &axis.name,
+                format!("`{}`: {at} has {} entries, so [{i}] does not exist", axis.path, v.len()),
+                "use an index below the number of entries",
+            )
         }),
         (Value::Null, _) => Err(GridError::new(
             &axis.name,
@@ -267,7 +293,8 @@ mod tests {
 
     #[test]
     fn aliases_ranges_steps_and_lists_parse_in_order() {
-        let g = Grid::parse("N=3; R=1..3; W = 1,2 ; chaos.start_s=0..10:5; x=0.1..0.3:0.1; v=lww,\"a b\",true").unwrap();
+        let g =
+            Grid::parse("N=3; R=1..3; W = 1,2 ; chaos.start_s=0..10:5; x=0.1..0.3:0.1; v=lww,\"a b\",true").unwrap();
         let paths: Vec<&str> = g.axes.iter().map(|a| a.path.as_str()).collect();
         assert_eq!(paths, ["dynamo.n", "dynamo.r", "dynamo.w", "chaos.start_s", "x", "v"]);
         assert_eq!(g.axes[1].values, [json!(1), json!(2), json!(3)]);

@@ -5,7 +5,7 @@
 //! Run `i` is combination `i / seeds` with seed `seeds[i % seeds]`; shard `k/m` owns the runs
 //! with `i mod m = k − 1`, so shards interleave over combinations and stay balanced.
 
-use super::grid::{GridError, Grid, check_path, set_path};
+use super::grid::{Grid, GridError, check_path, set_path};
 use crate::error::SpecError;
 use crate::spec::Scenario;
 use reports::sweep::{Combo, SweepLayout};
@@ -29,7 +29,9 @@ impl Shard {
         let bad = |message: String| GridError {
             axis: "shard".into(),
             message,
-            fix: "write --shard k/m with 1 <= k <= m, e.g. 3/8 (Slurm: $((SLURM_ARRAY_TASK_ID+1))/m for --array=0..m-1)".into(),
+            fix:
+                "write --shard k/m with 1 <= k <= m, e.g. 3/8 (Slurm: $((SLURM_ARRAY_TASK_ID+1))/m for --array=0..m-1)"
+                    .into(),
         };
         let (k, m) = text.split_once('/').ok_or_else(|| bad(format!("`{text}` is not of the form k/m")))?;
         let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad(format!("`{}` is not a whole number", s.trim())));
@@ -108,7 +110,11 @@ fn apply(base: &Value, grid: &Grid, values: &[Value]) -> Result<Scenario, GridEr
         let shown: Vec<String> = values.iter().map(Value::to_string).collect();
         GridError {
             axis: axis.name.clone(),
-            message: format!("the combination ({}) does not fit the scenario at `{at}`: {}", shown.join(", "), e.inner()),
+            message: format!(
+                "the combination ({}) does not fit the scenario at `{at}`: {}",
+                shown.join(", "),
+                e.inner()
+            ),
             fix: format!("give `{}` values of the type `dynsim schema` documents for it", axis.path),
         }
     })
@@ -123,13 +129,7 @@ fn precheck(s: &Scenario, seed: u64) -> Result<(), SpecError> {
 
 /// FNV-1a (64 bits) over the version, the base scenario, the grid and the seeds.
 fn fingerprint(base: &Value, grid: &Grid, seeds: &[u64]) -> String {
-    let text = format!(
-        "dynsim-sweep/1\n{}\n{}\n{}\n{:?}\n",
-        env!("CARGO_PKG_VERSION"),
-        base,
-        grid.canonical(),
-        seeds
-    );
+    let text = format!("dynsim-sweep/1\n{}\n{}\n{}\n{:?}\n", env!("CARGO_PKG_VERSION"), base, grid.canonical(), seeds);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);

@@ -89,10 +89,13 @@ pub fn read(file: &Path, mut each: impl FnMut(RunRow) -> Result<(), String>) -> 
             file: file.to_path_buf(),
             line: n,
             message,
-            fix: "the file is not a complete dynsim sweep results file: move it away (or delete the line) and run again".into(),
+            fix:
+                "the file is not a complete dynsim sweep results file: move it away (or delete the line) and run again"
+                    .into(),
         };
         if header.is_none() {
-            let h: Header = serde_json::from_str(&line).map_err(|e| damaged(format!("not a sweep results header: {e}")))?;
+            let h: Header =
+                serde_json::from_str(&line).map_err(|e| damaged(format!("not a sweep results header: {e}")))?;
             if h.dynsim_sweep != FORMAT {
                 return Err(damaged(format!("results format {} (this dynsim reads {FORMAT})", h.dynsim_sweep)));
             }
