@@ -74,7 +74,7 @@ step "starting munged, slurmctld, slurmd"
 if ! pgrep -x munged >/dev/null; then
   mkdir -p /run/munge && chown munge:munge /run/munge
   runuser -u munge -- /usr/sbin/munged
-  munge_pid=$(pgrep -x munged | head -1)
+  munge_pid=$(cat /run/munge/munged.pid)
 fi
 /usr/sbin/slurmctld
 /usr/sbin/slurmd

@@ -298,13 +298,25 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
     })
 }
 
-/// `R2 W1` (the values of the axes in `inner`), or the whole combination when `inner` is empty.
+/// `R2 W1` (the values of the axes in `inner`), or of every varying axis when `inner` is empty.
 fn inner_label(s: &SweepSummary, c: usize, inner: &[usize]) -> String {
-    let combo = &s.layout.combos[c];
-    if inner.is_empty() {
-        return combo.label(&s.layout.axes);
-    }
-    inner.iter().map(|&a| format!("{}{}", s.layout.axes[a], plain(&combo.values[a]))).collect::<Vec<_>>().join(" ")
+    if inner.is_empty() { short_label(s, c, &varying_axes(s)) } else { short_label(s, c, inner) }
+}
+
+/// The axes with more than one value.
+fn varying_axes(s: &SweepSummary) -> Vec<usize> {
+    let all: Vec<usize> = (0..s.layout.combos.len()).collect();
+    (0..s.layout.axes.len()).filter(|&a| distinct(s, a, &all).len() > 1).collect()
+}
+
+/// A compact label of combination `c` over `axes`: `R2 W1`; long axis names as `name=value`.
+fn short_label(s: &SweepSummary, c: usize, axes: &[usize]) -> String {
+    let v = &s.layout.combos[c].values;
+    let part = |a: usize| {
+        let name = &s.layout.axes[a];
+        if name.len() <= 2 { format!("{name}{}", plain(&v[a])) } else { format!("{name}={}", plain(&v[a])) }
+    };
+    axes.iter().map(|&a| part(a)).collect::<Vec<_>>().join(" ")
 }
 
 const PALETTE: [RGBColor; 8] = [
@@ -342,7 +354,7 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
     };
     let x_desc = match x_axis {
         Some(a) => s.layout.axes[a].clone(),
-        None => "combination (see the table for its values)".to_string(),
+        None => "combination".to_string(),
     };
     let what = if x_axis.is_some() { format!("against {x_desc}") } else { "per combination".to_string() };
     let title = format!("{} {what} (mean over seeds, 95% CI)", shown.label);
@@ -358,17 +370,35 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
     }
     let (xlo, xhi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let pad = ((xhi - xlo) * 0.05).max(0.5);
-    let ymax = pts.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(0.0, f64::max);
-    let ymin = pts.iter().map(|p| p.2.ci_low.unwrap_or(p.2.mean)).fold(f64::INFINITY, f64::min).min(0.0);
-    let ytop = if ymax > ymin { ymax + (ymax - ymin) * 0.1 } else { ymin + 1.0 };
+    let ymax = pts.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(f64::NEG_INFINITY, f64::max);
+    let ymin = pts.iter().map(|p| p.2.ci_low.unwrap_or(p.2.mean)).fold(f64::INFINITY, f64::min);
+    let ypad = if ymax > ymin { (ymax - ymin) * 0.1 } else { ymax.abs().max(1.0) * 0.1 };
+    let varying = varying_axes(s);
+    let tick = |x: &f64| -> String {
+        let c = x.round();
+        match x_axis {
+            Some(_) => short(*x),
+            None if (x - c).abs() < 1e-6 && c >= 0.0 && (c as usize) < s.layout.combos.len() => {
+                short_label(s, c as usize, &varying)
+            }
+            None => String::new(),
+        }
+    };
     render(name, title.clone(), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(&title, ("sans-serif", 16))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(65)
-            .build_cartesian_2d((xlo - pad)..(xhi + pad), ymin..ytop)?;
-        chart.configure_mesh().x_desc(x_desc.as_str()).y_desc(shown.label).draw()?;
+            .build_cartesian_2d((xlo - pad)..(xhi + pad), (ymin - ypad)..(ymax + ypad))?;
+        let ticks = if x_axis.is_some() { 10 } else { s.layout.combos.len() };
+        chart
+            .configure_mesh()
+            .x_labels(ticks)
+            .x_label_formatter(&tick)
+            .x_desc(x_desc.as_str())
+            .y_desc(shown.label)
+            .draw()?;
         for (g, f) in groups.iter().enumerate() {
             let colour = PALETTE[g % PALETTE.len()];
             let mine: Vec<_> = pts.iter().filter(|p| p.0 == g).collect();
@@ -391,13 +421,7 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
             };
             series.label(label).legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 16, y + 3)], colour.filled()));
         }
-        if x_axis.is_none() {
-            let names = pts.iter().map(|p| {
-                let c = p.1 as usize;
-                Text::new(s.layout.combos[c].label(&s.layout.axes), (p.1, p.2.mean), ("sans-serif", 11).into_font())
-            });
-            chart.draw_series(names)?;
-        }
+
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
