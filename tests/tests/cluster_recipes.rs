@@ -70,6 +70,21 @@ fn the_slurm_array_script_gives_each_task_its_own_shard_and_covers_every_run() {
 }
 
 #[test]
+fn a_slurm_task_resubmitted_alone_keeps_its_shard_when_told_the_array() {
+    let dir = TempDir::new("slurm-resubmit");
+    let dynsim = fake_dynsim(&dir);
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/slurm/sweep-array.sbatch"))
+        .envs([("SCENARIO", "churn"), ("GRID", "R=1"), ("OUT", "/o"), ("SHARDS", "8"), ("ARRAY_FIRST", "0")])
+        .envs([("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "5"), ("SLURM_ARRAY_TASK_MAX", "5")])
+        .env("DYNSIM", &dynsim)
+        .output()
+        .expect("bash runs the script");
+    let args: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(arg_after(&args, "--shard"), "6/8");
+}
+
+#[test]
 fn the_slurm_array_script_refuses_to_run_outside_an_array_job() {
     let out = Command::new("bash")
         .arg(repo().join("scripts/slurm/sweep-array.sbatch"))
