@@ -84,8 +84,11 @@ struct Facet {
 
 fn facets(s: &SweepSummary, inner: &[usize]) -> Vec<Facet> {
     let mut out: Vec<Facet> = Vec::new();
+    let varying = varying_axes(s);
     for (c, combo) in s.layout.combos.iter().enumerate() {
-        let parts: Vec<String> = (0..s.layout.axes.len())
+        let parts: Vec<String> = varying
+            .iter()
+            .copied()
             .filter(|a| !inner.contains(a))
             .map(|a| format!("{}={}", s.layout.axes[a], plain(&combo.values[a])))
             .collect();
@@ -319,7 +322,8 @@ fn short_label(s: &SweepSummary, c: usize, axes: &[usize]) -> String {
     axes.iter().map(|&a| part(a)).collect::<Vec<_>>().join(" ")
 }
 
-const PALETTE: [RGBColor; 8] = [
+/// Series colours: Okabe–Ito, then black and brown (they repeat past ten series).
+const PALETTE: [RGBColor; 10] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -328,6 +332,8 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(86, 180, 233),
     RGBColor(120, 120, 120),
     RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+    RGBColor(140, 81, 10),
 ];
 
 /// The first axis other than N, R and W whose values are all numbers, if any.
@@ -370,6 +376,7 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
     }
     let (xlo, xhi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let pad = ((xhi - xlo) * 0.05).max(0.5);
+    let dodge = if x_axis.is_some() { (xhi - xlo + 2.0 * pad) * 0.004 } else { 0.0 };
     let ymax = pts.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(f64::NEG_INFINITY, f64::max);
     let ymin = pts.iter().map(|p| p.2.ci_low.unwrap_or(p.2.mean)).fold(f64::INFINITY, f64::min);
     let ypad = if ymax > ymin { (ymax - ymin) * 0.1 } else { ymax.abs().max(1.0) * 0.1 };
@@ -405,9 +412,12 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
             if mine.is_empty() {
                 continue;
             }
+            // Whiskers of different series at one x are drawn side by side.
+            let dx = (g as f64 - groups.len() as f64 / 2.0) * dodge;
             let whiskers = mine.iter().map(|p| {
+                let x = p.1 + dx;
                 PathElement::new(
-                    vec![(p.1, p.2.ci_low.unwrap_or(p.2.mean)), (p.1, p.2.ci_high.unwrap_or(p.2.mean))],
+                    vec![(x, p.2.ci_low.unwrap_or(p.2.mean)), (x, p.2.ci_high.unwrap_or(p.2.mean))],
                     colour,
                 )
             });
