@@ -241,7 +241,7 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
     let title = "Trade-off: read latency p99.9 against stale reads (mean over seeds, 95% CI)".to_string();
     let inner: Vec<usize> = [axis(s, "r"), axis(s, "w")].into_iter().flatten().collect();
     let groups = facets(s, &inner);
-    let points: Vec<(usize, usize, super::Stat, super::Stat)> = groups
+    let points: Vec<TradeoffPoint> = groups
         .iter()
         .enumerate()
         .flat_map(|(g, f)| f.combos.iter().map(move |&c| (g, c)))
@@ -261,35 +261,9 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
             .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
         chart.configure_mesh().x_desc("stale-read ratio (share of reads)").y_desc("read latency p99.9 (ms)").draw()?;
         for (g, f) in groups.iter().enumerate() {
-            let colour = PALETTE[g % PALETTE.len()];
-            let mine: Vec<_> = points.iter().filter(|p| p.0 == g).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let whiskers = mine.iter().flat_map(|p| {
-                let (x, y) = (p.2, p.3);
-                [
-                    PathElement::new(
-                        vec![(x.ci_low.unwrap_or(x.mean), y.mean), (x.ci_high.unwrap_or(x.mean), y.mean)],
-                        colour,
-                    ),
-                    PathElement::new(
-                        vec![(x.mean, y.ci_low.unwrap_or(y.mean)), (x.mean, y.ci_high.unwrap_or(y.mean))],
-                        colour,
-                    ),
-                ]
-            });
-            chart.draw_series(whiskers)?;
+            let mine: Vec<&TradeoffPoint> = points.iter().filter(|p| p.0 == g).collect();
             let label = if f.label.is_empty() { "combinations".to_string() } else { f.label.clone() };
-            chart
-                .draw_series(mine.iter().map(|p| Circle::new((p.2.mean, p.3.mean), 5, colour.filled())))?
-                .label(label)
-                .legend(move |(x, y)| Circle::new((x + 8, y), 5, colour.filled()));
-            let names = mine.iter().map(|p| {
-                let text = inner_label(s, p.1, &inner);
-                Text::new(text, (p.2.mean, p.3.mean), ("sans-serif", 12).into_font())
-            });
-            chart.draw_series(names)?;
+            tradeoff_group(&mut chart, s, &inner, &mine, PALETTE[g % PALETTE.len()], label)?;
         }
         chart
             .configure_series_labels()
@@ -299,6 +273,46 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
             .draw()?;
         Ok(())
     })
+}
+
+/// (group, combination, stale-read ratio, read p99.9) of one point of the trade-off chart.
+type TradeoffPoint = (usize, usize, super::Stat, super::Stat);
+
+type F64Chart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+/// One group of the trade-off chart: whiskers both ways, points with a legend entry, labels.
+fn tradeoff_group<DB: DrawingBackend>(
+    chart: &mut F64Chart<'_, DB>,
+    s: &SweepSummary,
+    inner: &[usize],
+    mine: &[&TradeoffPoint],
+    colour: RGBColor,
+    label: String,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    if mine.is_empty() {
+        return Ok(());
+    }
+    let whiskers = mine.iter().flat_map(|p| {
+        let (x, y) = (p.2, p.3);
+        [
+            PathElement::new(vec![(x.ci_low.unwrap_or(x.mean), y.mean), (x.ci_high.unwrap_or(x.mean), y.mean)], colour),
+            PathElement::new(vec![(x.mean, y.ci_low.unwrap_or(y.mean)), (x.mean, y.ci_high.unwrap_or(y.mean))], colour),
+        ]
+    });
+    chart.draw_series(whiskers)?;
+    chart
+        .draw_series(mine.iter().map(|p| Circle::new((p.2.mean, p.3.mean), 5, colour.filled())))?
+        .label(label)
+        .legend(move |(x, y)| Circle::new((x + 8, y), 5, colour.filled()));
+    let names = mine
+        .iter()
+        .map(|p| Text::new(inner_label(s, p.1, inner), (p.2.mean, p.3.mean), ("sans-serif", 12).into_font()));
+    chart.draw_series(names)?;
+    Ok(())
 }
 
 /// `R2 W1` (the values of the axes in `inner`), or of every varying axis when `inner` is empty.
@@ -349,89 +363,83 @@ fn intensity_axis(s: &SweepSummary) -> Option<usize> {
 /// A metric against the intensity axis, one line per combination of the other axes, with 95%
 /// interval whiskers; without an intensity axis, against the combination number.
 fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
-    let x_axis = intensity_axis(s);
-    let groups = match x_axis {
-        Some(a) => facets(s, &[a]),
-        None => vec![Facet { label: String::new(), combos: (0..s.layout.combos.len()).collect() }],
-    };
-    let x_of = |c: usize| match x_axis {
-        Some(a) => s.layout.combos[c].values[a].as_f64().unwrap_or(0.0),
-        None => c as f64,
-    };
-    let x_desc = match x_axis {
-        Some(a) => s.layout.axes[a].clone(),
-        None => "combination".to_string(),
-    };
-    let what = if x_axis.is_some() { format!("against {x_desc}") } else { "per combination".to_string() };
-    let title = format!("{} {what} (mean over seeds, 95% CI)", shown.label);
-    let name = format!("{}-{}", if x_axis.is_some() { "by-intensity" } else { "by-combination" }, shown.metric);
-    let pts: Vec<(usize, f64, super::Stat)> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, f)| f.combos.iter().map(move |&c| (g, c)))
-        .filter_map(|(g, c)| s.stat_of(c, shown.metric).map(|st| (g, x_of(c), st)))
-        .collect();
-    if pts.is_empty() {
-        return SweepChart { name, svg: no_data(&title), title };
+    let lines = Lines::new(s, shown);
+    let kind = if lines.x_axis.is_some() { "by-intensity" } else { "by-combination" };
+    let name = format!("{kind}-{}", shown.metric);
+    if lines.pts.is_empty() {
+        return SweepChart { name, svg: no_data(&lines.title), title: lines.title };
     }
-    let (xlo, xhi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
-    let pad = ((xhi - xlo) * 0.05).max(0.5);
-    let dodge = if x_axis.is_some() { (xhi - xlo + 2.0 * pad) * 0.004 } else { 0.0 };
-    let ymax = pts.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(f64::NEG_INFINITY, f64::max);
-    let ymin = pts.iter().map(|p| p.2.ci_low.unwrap_or(p.2.mean)).fold(f64::INFINITY, f64::min);
-    let ypad = if ymax > ymin { (ymax - ymin) * 0.1 } else { ymax.abs().max(1.0) * 0.1 };
-    let varying = varying_axes(s);
-    let tick = |x: &f64| -> String {
+    render(name, lines.title.clone(), |root| lines.draw(root))
+}
+
+/// The data of a [`by_intensity`] chart.
+struct Lines<'a> {
+    s: &'a SweepSummary,
+    shown: &'a Shown,
+    x_axis: Option<usize>,
+    groups: Vec<Facet>,
+    /// (group, x, statistic) per combination with a value.
+    pts: Vec<(usize, f64, super::Stat)>,
+    title: String,
+    x_desc: String,
+}
+
+impl<'a> Lines<'a> {
+    fn new(s: &'a SweepSummary, shown: &'a Shown) -> Self {
+        let x_axis = intensity_axis(s);
+        let groups = match x_axis {
+            Some(a) => facets(s, &[a]),
+            None => vec![Facet { label: String::new(), combos: (0..s.layout.combos.len()).collect() }],
+        };
+        let x_of = |c: usize| x_axis.map_or(c as f64, |a| s.layout.combos[c].values[a].as_f64().unwrap_or(0.0));
+        let pts = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, f)| f.combos.iter().map(move |&c| (g, c)))
+            .filter_map(|(g, c)| s.stat_of(c, shown.metric).map(|st| (g, x_of(c), st)))
+            .collect();
+        let x_desc = x_axis.map_or_else(|| "combination".to_string(), |a| s.layout.axes[a].clone());
+        let what = if x_axis.is_some() { format!("against {x_desc}") } else { "per combination".to_string() };
+        let title = format!("{} {what} (mean over seeds, 95% CI)", shown.label);
+        Lines { s, shown, x_axis, groups, pts, title, x_desc }
+    }
+
+    /// The x label at `x`: the value, or the combination's varying axes.
+    fn tick(&self, x: f64, varying: &[usize]) -> String {
         let c = x.round();
-        match x_axis {
-            Some(_) => short(*x),
-            None if (x - c).abs() < 1e-6 && c >= 0.0 && (c as usize) < s.layout.combos.len() => {
-                short_label(s, c as usize, &varying)
+        match self.x_axis {
+            Some(_) => short(x),
+            None if (x - c).abs() < 1e-6 && c >= 0.0 && (c as usize) < self.s.layout.combos.len() => {
+                short_label(self.s, c as usize, varying)
             }
             None => String::new(),
         }
-    };
-    render(name, title.clone(), |root| {
+    }
+
+    fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult {
+        let (xlo, xhi) = self.pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let pad = ((xhi - xlo) * 0.05).max(0.5);
+        let (ylo, yhi) = self.pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.2.ci_low.unwrap_or(p.2.mean)), b.max(p.2.ci_high.unwrap_or(p.2.mean)))
+        });
+        let ypad = if yhi > ylo { (yhi - ylo) * 0.1 } else { yhi.abs().max(1.0) * 0.1 };
         let mut chart = ChartBuilder::on(root)
-            .caption(&title, ("sans-serif", 16))
+            .caption(&self.title, ("sans-serif", 16))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(65)
-            .build_cartesian_2d((xlo - pad)..(xhi + pad), (ymin - ypad)..(ymax + ypad))?;
-        let ticks = if x_axis.is_some() { 10 } else { s.layout.combos.len() };
-        chart
-            .configure_mesh()
-            .x_labels(ticks)
-            .x_label_formatter(&tick)
-            .x_desc(x_desc.as_str())
-            .y_desc(shown.label)
-            .draw()?;
-        for (g, f) in groups.iter().enumerate() {
-            let colour = PALETTE[g % PALETTE.len()];
-            let mine: Vec<_> = pts.iter().filter(|p| p.0 == g).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            // Whiskers of different series at one x are drawn side by side.
-            let dx = (g as f64 - groups.len() as f64 / 2.0) * dodge;
-            let whiskers = mine.iter().map(|p| {
-                let x = p.1 + dx;
-                PathElement::new(
-                    vec![(x, p.2.ci_low.unwrap_or(p.2.mean)), (x, p.2.ci_high.unwrap_or(p.2.mean))],
-                    colour,
-                )
-            });
-            chart.draw_series(whiskers)?;
-            let line = mine.iter().map(|p| (p.1, p.2.mean));
-            let label = if f.label.is_empty() { shown.metric.to_string() } else { f.label.clone() };
-            let series = if x_axis.is_some() {
-                chart.draw_series(LineSeries::new(line, colour.stroke_width(2)))?
-            } else {
-                chart.draw_series(line.map(|(x, y)| Circle::new((x, y), 4, colour.filled())))?
-            };
-            series.label(label).legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 16, y + 3)], colour.filled()));
+            .build_cartesian_2d((xlo - pad)..(xhi + pad), (ylo - ypad)..(yhi + ypad))?;
+        let varying = varying_axes(self.s);
+        let tick = |x: &f64| self.tick(*x, &varying);
+        let ticks = if self.x_axis.is_some() { 10 } else { self.s.layout.combos.len() };
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(ticks).x_label_formatter(&tick).x_desc(self.x_desc.as_str()).y_desc(self.shown.label).draw()?;
+        // Whiskers of different series at one x are drawn side by side.
+        let dodge = if self.x_axis.is_some() { (xhi - xlo + 2.0 * pad) * 0.004 } else { 0.0 };
+        for (g, f) in self.groups.iter().enumerate() {
+            let dx = (g as f64 - self.groups.len() as f64 / 2.0) * dodge;
+            self.series(&mut chart, g, f, dx)?;
         }
-
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
@@ -439,5 +447,31 @@ fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
             .position(SeriesLabelPosition::LowerRight)
             .draw()?;
         Ok(())
-    })
+    }
+
+    /// Draws group `g`: whiskers shifted by `dx`, then its line (or points) with a legend entry.
+    fn series<DB: DrawingBackend>(&self, chart: &mut F64Chart<'_, DB>, g: usize, f: &Facet, dx: f64) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let colour = PALETTE[g % PALETTE.len()];
+        let mine: Vec<_> = self.pts.iter().filter(|p| p.0 == g).collect();
+        if mine.is_empty() {
+            return Ok(());
+        }
+        let whiskers = mine.iter().map(|p| {
+            let x = p.1 + dx;
+            PathElement::new(vec![(x, p.2.ci_low.unwrap_or(p.2.mean)), (x, p.2.ci_high.unwrap_or(p.2.mean))], colour)
+        });
+        chart.draw_series(whiskers)?;
+        let line = mine.iter().map(|p| (p.1, p.2.mean));
+        let label = if f.label.is_empty() { self.shown.metric.to_string() } else { f.label.clone() };
+        let series = if self.x_axis.is_some() {
+            chart.draw_series(LineSeries::new(line, colour.stroke_width(2)))?
+        } else {
+            chart.draw_series(line.map(|(x, y)| Circle::new((x, y), 4, colour.filled())))?
+        };
+        series.label(label).legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 16, y + 3)], colour.filled()));
+        Ok(())
+    }
 }
