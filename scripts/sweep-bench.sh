@@ -13,15 +13,23 @@ SPEED_SEEDS=${SPEED_SEEDS:-1..8}
 RSS_GRID=${RSS_GRID:-'R=1..3; W=1..3; duration_s=10; settle_s=5'}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-load() { cut -d' ' -f1 /proc/loadavg; }
+hz=$(getconf CLK_TCK)
+# Busy CPU jiffies of the whole machine (user, nice, system, irq, softirq, steal).
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 
 echo "speed: churn over '$SPEED_GRID', seeds $SPEED_SEEDS"
 for round in $(seq "$ROUNDS"); do
   for jobs in 1 2; do
     rm -rf "$work/s"
-    l=$(load)
-    /usr/bin/time -f "round $round jobs=$jobs wall=%e s cpu=%U s (load before: $l)" \
+    b0=$(busy)
+    /usr/bin/time -o "$work/t" -f "%e %U %S" \
       "$DYNSIM" sweep churn --grid "$SPEED_GRID" --seeds "$SPEED_SEEDS" --out "$work/s" --jobs "$jobs" >/dev/null
+    b1=$(busy)
+    read -r wall user sys <"$work/t"
+    # Cores other processes kept busy meanwhile: machine-wide busy time minus this sweep's.
+    others=$(awk -v b="$((b1 - b0))" -v hz="$hz" -v w="$wall" -v u="$user" -v s="$sys" \
+      'BEGIN{printf "%.2f", (b/hz - u - s)/w}')
+    echo "round $round jobs=$jobs wall=${wall} s cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}') s; other processes used $others cores meanwhile"
   done
 done
 
