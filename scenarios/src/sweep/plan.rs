@@ -151,6 +151,39 @@ mod tests {
         assert!(Shard::ALL.owns(7));
     }
 
+    fn scenario() -> Scenario {
+        let text = crate::library::find("quorum-322").expect("a shipped scenario");
+        crate::load::load_str(text, std::path::Path::new("quorum-322")).expect("valid")
+    }
+
+    fn plan(s: &Scenario, grid: &str, seeds: Vec<u64>) -> Plan {
+        Plan::new(s, &Grid::parse(grid).unwrap(), seeds).unwrap()
+    }
+
+    #[test]
+    fn runs_are_numbered_combination_major_and_refused_combinations_keep_their_reason() {
+        let p = plan(&scenario(), "N=2,3; R=3", vec![7, 9]);
+        assert_eq!(p.runs(), 4);
+        assert_eq!((p.run(0), p.run(1), p.run(2)), ((0, 7), (0, 9), (1, 7)));
+        assert_eq!(p.layout.combos[0].skipped.as_deref(), Some("dynamo.r: must be between 1 and 2, got 3"));
+        assert!(
+            p.scenarios[0].is_none() && p.scenarios[1].as_ref().is_some_and(|s| s.dynamo.n == 3 && s.dynamo.r == 3)
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_tells_apart_scenarios_grids_and_seed_lists() {
+        let s = scenario();
+        let base = plan(&s, "R=1,2", vec![1, 2]).fingerprint;
+        assert_eq!(base, plan(&s, "R=1,2", vec![1, 2]).fingerprint, "stable");
+        assert_ne!(base, plan(&s, "R=1,3", vec![1, 2]).fingerprint);
+        assert_ne!(base, plan(&s, "R=1,2", vec![1, 3]).fingerprint);
+        let other = Scenario { duration_s: s.duration_s + 1.0, ..s.clone() };
+        assert_ne!(base, plan(&other, "R=1,2", vec![1, 2]).fingerprint);
+        let reseeded = Scenario { seed: 99, ..s };
+        assert_eq!(base, plan(&reseeded, "R=1,2", vec![1, 2]).fingerprint, "the file's own seed is not used");
+    }
+
     #[test]
     fn bad_shards_are_refused_with_a_fix() {
         for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
