@@ -224,3 +224,23 @@ fn a_numeric_axis_other_than_nrw_gets_intensity_charts() {
         "x label and one line per R"
     );
 }
+
+#[test]
+fn merge_accepts_a_run_twice_with_the_same_hash_and_refuses_it_with_another() {
+    let dir = with_small("sweep-dup");
+    assert_eq!(sweep(&dir, &["--out", "a"]).0, 0);
+    let text = std::fs::read_to_string(dir.path().join("a/runs.jsonl")).unwrap();
+    dir.write("copy.jsonl", &text);
+    let same = dynsim(&dir).args(["merge", "m1", "a/runs.jsonl", "copy.jsonl"]).output().unwrap();
+    assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stderr));
+    assert_eq!(outputs(&dir.path().join("m1")), outputs(&dir.path().join("a")), "duplicates counted once");
+    let first_row: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    let hash = first_row["trace_hash"].as_str().unwrap();
+    let flipped = if hash.starts_with('0') { "1" } else { "0" };
+    dir.write("forged.jsonl", &text.replacen(&format!("\"{hash}\""), &format!("\"{flipped}{}\"", &hash[1..]), 1));
+    let out = dynsim(&dir).args(["merge", "m2", "a/runs.jsonl", "forged.jsonl"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("appears twice with different trace hashes") && err.contains("forged.jsonl:2"), "{err}");
+    assert!(!dir.path().join("m2").exists(), "nothing written");
+}

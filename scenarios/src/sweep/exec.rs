@@ -186,7 +186,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
     let files = expand(inputs)?;
     let first = store::read_header(&files[0])?;
     let runs = (first.layout.combos.len() * first.layout.seeds.len()) as u64;
-    let mut seen: Vec<Option<String>> = vec![None; runs as usize];
+    let mut seen: Vec<Option<u64>> = vec![None; runs as usize];
     let mut summary = SweepSummary::new(first.layout.clone());
     for f in &files {
         let h = store::read_header(f)?;
@@ -205,21 +205,23 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
     Ok(Merged { files, runs: summary.runs(), written })
 }
 
-fn add_once(seen: &mut [Option<String>], summary: &mut SweepSummary, row: RunRow) -> Result<(), String> {
+/// Adds a row unless its run was seen; a run seen with another trace hash is an error. Trace
+/// hashes are kept as integers (16 bytes per run).
+fn add_once(seen: &mut [Option<u64>], summary: &mut SweepSummary, row: RunRow) -> Result<(), String> {
+    let hash = u64::from_str_radix(&row.trace_hash, 16)
+        .map_err(|_| format!("run {}: `{}` is not a trace hash (16 hex digits)", row.run, row.trace_hash))?;
     let slot = seen.get_mut(row.run as usize).ok_or(format!("run {} is not part of this sweep", row.run))?;
-    match slot {
-        Some(h) if *h == row.trace_hash => Ok(()),
-        Some(h) => {
-            Err(format!("run {} appears twice with different trace hashes ({h} and {})", row.run, row.trace_hash))
-        }
+    match *slot {
+        Some(h) if h == hash => Ok(()),
+        Some(h) => Err(format!("run {} appears twice with different trace hashes ({h:016x} and {hash:016x})", row.run)),
         None => {
-            *slot = Some(row.trace_hash.clone());
+            *slot = Some(hash);
             summary.add(&row).map_err(|e| e.to_string())
         }
     }
 }
 
-fn check_complete(seen: &[Option<String>], h: &Header) -> Result<(), SweepError> {
+fn check_complete(seen: &[Option<u64>], h: &Header) -> Result<(), SweepError> {
     let n = h.layout.seeds.len();
     let missing: Vec<usize> =
         (0..seen.len()).filter(|&i| seen[i].is_none() && h.layout.combos[i / n].skipped.is_none()).collect();
