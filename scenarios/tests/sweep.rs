@@ -73,6 +73,10 @@ fn a_sweep_writes_rows_summary_skip_reasons_charts_and_a_page() {
         let svg = std::fs::read_to_string(o.join(format!("charts/{chart}.svg"))).unwrap();
         assert!(svg.contains("R (read quorum") || svg.contains("stale-read ratio"), "{chart} has axis labels");
     }
+    for chart in ["tradeoff-latency-staleness", "by-combination-availability", "by-combination-multi_version_reads"] {
+        let svg = std::fs::read_to_string(o.join(format!("charts/{chart}.svg"))).unwrap();
+        assert!(!svg.contains("no data"), "{chart} is drawn: the data are there");
+    }
 }
 
 #[test]

@@ -55,6 +55,8 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Every chart of a sweep, in a fixed order.
 pub fn all(s: &SweepSummary) -> Vec<SweepChart> {
+    // Text layout needs the embedded font registered (plotters' ab_glyph feature).
+    crate::charts::canvas::ensure_font();
     let mut out = Vec::new();
     if let (Some(r), Some(w)) = (axis(s, "r"), axis(s, "w")) {
         for shown in &HEATMAPS {
