@@ -101,4 +101,10 @@ cd "$WORK"
 diff -r -x 'runs*.jsonl' whole merged
 echo "identical: $(cd merged && find . -type f | sort | wc -l) files (summary.csv, skipped.csv, charts, sweep.html)"
 sha256sum whole/summary.csv merged/summary.csv
-step "PASS"
+# Two empty sweeps (every combination skipped) would also be identical: demand real runs.
+runs=$(grep -c '"seed":' whole/runs.jsonl || true)
+if [ "$runs" -eq 0 ]; then
+  step "FAIL: the sweep ran no run (every combination skipped?); see whole/skipped.csv"
+  exit 1
+fi
+step "PASS ($runs runs)"
