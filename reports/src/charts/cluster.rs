@@ -2,7 +2,7 @@
 //! time window, and load per node.
 
 use super::canvas::FONT;
-use super::{Chart, LIGHT_MESH, bars, colour, end_s, legend, render, shade_faults};
+use super::{Chart, bars, colour, end_s, legend, mesh, render, shade_faults};
 use crate::metrics::ActivityWindow;
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -45,11 +45,7 @@ pub fn repair_activity(r: &RunReport) -> Chart {
             .x_label_area_size(40)
             .y_label_area_size(64)
             .build_cartesian_2d(0.0..end, 0.0..hi)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .light_line_style(LIGHT_MESH)
+        mesh(&mut chart)
             .x_desc(format!("simulated time (s, windows of {} s)", a.window_s))
             .y_desc(format!("count per {} s window", a.window_s))
             .y_label_formatter(&|y: &f64| if hi > 10.0 { format!("{y:.0}") } else { format!("{y:.1}") })

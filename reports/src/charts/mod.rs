@@ -99,6 +99,21 @@ pub(crate) const LIGHT_MESH: RGBColor = RGBColor(242, 242, 242);
 /// Fault shading colour.
 pub(crate) const FAULT: RGBColor = RGBColor(220, 50, 47);
 
+/// The house mesh of a chart: label and axis-description text sizes and a faint minor grid.
+/// Callers add their axis descriptions and formatters, then `draw()`.
+pub(crate) fn mesh<'a, 'b, DB, XT, YT, X, Y>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: plotters::coord::ranged1d::Ranged<ValueType = XT> + plotters::coord::ranged1d::ValueFormatter<XT>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = YT> + plotters::coord::ranged1d::ValueFormatter<YT>,
+{
+    let mut m = chart.configure_mesh();
+    m.label_style((FONT, 13)).axis_desc_style((FONT, 14)).light_line_style(LIGHT_MESH);
+    m
+}
+
 /// Shades every fault interval of the report over `[y0, y1]` and labels it at the top; an
 /// instantaneous fault is a thin band. Adds one legend entry, "faults".
 pub(crate) fn shade_faults<DB: DrawingBackend, Y: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
@@ -188,11 +203,7 @@ pub(crate) fn bars(
         let i = x.round();
         if (x - i).abs() < 1e-6 && i >= 0.0 { cats.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
     };
-    chart
-        .configure_mesh()
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .light_line_style(LIGHT_MESH)
+    mesh(&mut chart)
         .disable_x_mesh()
         .x_labels(n + 1)
         .x_label_formatter(&label)
