@@ -199,11 +199,6 @@ impl Node {
         self.rebalance.stats()
     }
 
-    /// Whether a key transfer is being offered, sent or received.
-    pub fn transferring(&self) -> bool {
-        self.rebalance.busy()
-    }
-
     /// Whether an anti-entropy exchange this node started is still in flight.
     pub fn anti_entropy_in_flight(&self) -> bool {
         self.ae.as_ref().is_some_and(|ae| ae.in_flight())

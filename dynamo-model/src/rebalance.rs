@@ -108,11 +108,6 @@ impl Rebalance {
         self.stats
     }
 
-    /// Whether any transfer is being sent or received.
-    pub fn busy(&self) -> bool {
-        !self.outgoing.is_empty() || !self.incoming.is_empty() || !self.offers.is_empty()
-    }
-
     /// The periodic step: offer what this node should send, resend what went unanswered, and
     /// return the step this node may now take for itself (activate or remove).
     pub fn on_tick<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut RebalanceEnv<'_>) -> Option<SelfStep> {

@@ -199,7 +199,14 @@ fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld, members: &[RingMembe
     for (i, a) in s.faults.iter().enumerate() {
         let at = SimTime::ZERO + secs(a.at_s);
         let command = match &a.admin {
-            Some(Admin::Join { node }) => Some((*node, AdminCommand::Join(members[*node as usize]))),
+            Some(Admin::Join { node }) => {
+                let member = members.get(*node as usize).ok_or_else(|| {
+                    let msg = format!("node {node} does not exist (nodes are 0..{})", members.len());
+                    SpecError::new("admin.join.node", msg, "join a spare (cluster.spares)")
+                        .under(&format!("faults[{i}]"))
+                })?;
+                Some((*node, AdminCommand::Join(*member)))
+            }
             Some(Admin::Leave { node }) => Some((*node, AdminCommand::Leave)),
             _ => None,
         };
