@@ -92,7 +92,6 @@ fn the_report_does_not_depend_on_the_source_name_except_for_the_replay_command()
 }
 
 #[test]
-#[ignore = "dynamo-model bug: seed 9 of this scenario trips `write id reused` in Versions::coordinate_put"]
 fn the_small_scenario_runs_to_the_end_for_every_seed() {
     let s = small();
     let failed: Vec<u64> = (1..=40)
