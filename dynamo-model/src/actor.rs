@@ -5,13 +5,18 @@
 //! sets its own timers, and is told of each [`Completion`]. Completions that happen at once
 //! (an unreachable cluster) are queued and delivered after the application's handler returns,
 //! so the application never re-enters itself.
+//!
+//! The application may keep records of what it did (a workload's operations): it hands them
+//! to [`ClientApi::record`], and they reach the world's observer as [`Note::App`] notes, next
+//! to the model's own [`ModelNote`]s.
 
 use crate::NodeId;
 use crate::client::{Client, ClientConfig};
 use crate::config::DynamoConfig;
 use crate::coordinator::Completion;
 use crate::membership::RingRecipe;
-use crate::msg::{Host, Key, Msg, ReqId, StoreKey, StoreRecord, Timer};
+use crate::counters::Counter;
+use crate::msg::{Host, Key, ModelNote, Msg, ReqId, StoreKey, StoreRecord, Timer};
 use crate::node::Node;
 use crate::ring::Ring;
 use crate::version::{Context, Value};
@@ -21,22 +26,51 @@ use std::sync::Arc;
 
 /// An application running in a client process.
 pub trait App {
+    /// What the application tells the observer about its work (e.g. one record per operation).
+    type Record: Clone + std::fmt::Debug;
     /// The client process started.
-    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>);
+    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, Self::Record>);
     /// A get or put finished.
-    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, done: Completion);
+    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, Self::Record>, done: Completion);
     /// One of the application's own timers fired.
-    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, id: u64);
+    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, Self::Record>, id: u64);
+}
+
+/// What a process of a Dynamo world tells the observer: the model's notes and the client
+/// application's records.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note<R> {
+    /// A node's or client library's note.
+    Model(ModelNote),
+    /// A client application's record.
+    App(R),
+}
+
+impl<R> From<ModelNote> for Note<R> {
+    fn from(n: ModelNote) -> Self {
+        Note::Model(n)
+    }
 }
 
 /// What an application can do with its client library.
-pub struct ClientApi<'c, 'x, P: Host> {
+pub struct ClientApi<'c, 'x, P: Host, R> {
     lib: &'c mut Client,
     ctx: &'c mut Ctx<'x, P>,
     ready: VecDeque<Completion>,
+    records: &'c mut Vec<R>,
 }
 
-impl<P: Host> ClientApi<'_, '_, P> {
+impl<P: Host, R> ClientApi<'_, '_, P, R> {
+    /// Whether an observer reads the application's records (build them only then).
+    pub fn observed(&self) -> bool {
+        self.ctx.observed()
+    }
+    /// Hands a record to the observer (dropped when none is installed).
+    pub fn record(&mut self, r: R) {
+        if self.ctx.observed() {
+            self.records.push(r);
+        }
+    }
     /// This client's process id.
     pub fn me(&self) -> ProcId {
         self.ctx.me()
@@ -82,9 +116,11 @@ impl<P: Host> ClientApi<'_, '_, P> {
 
 /// A client process: the library and the application using it.
 #[derive(Clone, Debug)]
-pub struct ClientProc<A> {
+pub struct ClientProc<A: App> {
     lib: Client,
     app: A,
+    /// The application's records of the event being handled, on their way to the observer.
+    records: Vec<A::Record>,
 }
 
 impl<A: App> ClientProc<A> {
@@ -97,25 +133,28 @@ impl<A: App> ClientProc<A> {
         &self.lib
     }
 
-    fn run<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, first: impl FnOnce(&mut A, &mut ClientApi<'_, '_, P>)) {
-        let mut api = ClientApi { lib: &mut self.lib, ctx, ready: VecDeque::new() };
+    fn run(&mut self, ctx: &mut Ctx<'_, Actor<A>>, first: impl FnOnce(&mut A, &mut ClientApi<'_, '_, Actor<A>, A::Record>)) {
+        let mut api = ClientApi { lib: &mut self.lib, ctx, ready: VecDeque::new(), records: &mut self.records };
         first(&mut self.app, &mut api);
         while let Some(done) = api.ready.pop_front() {
             self.app.on_completion(&mut api, done);
+        }
+        for r in self.records.drain(..) {
+            ctx.note(Note::App(r));
         }
     }
 }
 
 /// A process of a Dynamo world.
 #[derive(Clone, Debug)]
-pub enum Actor<A> {
+pub enum Actor<A: App> {
     /// A storage node.
     Node(Box<Node>),
     /// A client process.
     Client(Box<ClientProc<A>>),
 }
 
-impl<A> Actor<A> {
+impl<A: App> Actor<A> {
     /// The storage node, if this is one.
     pub fn as_node(&self) -> Option<&Node> {
         match self {
@@ -137,6 +176,8 @@ impl<A: App> Process for Actor<A> {
     type Timer = Timer;
     type DiskKey = StoreKey;
     type DiskValue = StoreRecord;
+    type Counter = Counter;
+    type Note = Note<A::Record>;
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: ProcId, msg: Msg) {
         match self {
@@ -194,7 +235,7 @@ impl<A: App, F: FnMut(ProcId) -> A> Boot<Actor<A>> for ClusterBoot<F> {
             return Actor::Node(Box::new(Node::boot(ctx, self.cfg.clone(), self.ring.clone(), self.recipe)));
         }
         let lib = Client::new(ctx, self.cfg.clone(), self.client.clone(), self.ring.clone(), self.recipe);
-        let mut proc = ClientProc { lib, app: (self.make_app)(id) };
+        let mut proc = ClientProc { lib, app: (self.make_app)(id), records: Vec::new() };
         proc.run(ctx, |app, api| app.start(api));
         Actor::Client(Box::new(proc))
     }

@@ -30,17 +30,6 @@ pub enum Admission {
     Defer(SimDuration),
 }
 
-/// Counters of an admission controller.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AdmissionStats {
-    /// Background requests admitted.
-    pub admitted: u64,
-    /// Background requests deferred.
-    pub deferred: u64,
-    /// Foreground latency samples recorded.
-    pub samples: u64,
-}
-
 /// One node's admission controller.
 #[derive(Clone, Debug)]
 pub struct AdmissionController {
@@ -54,7 +43,6 @@ pub struct AdmissionController {
     scratch: Vec<SimDuration>,
     /// The current deferral; zero when not backing off.
     backoff: SimDuration,
-    stats: AdmissionStats,
 }
 
 impl AdmissionController {
@@ -69,13 +57,7 @@ impl AdmissionController {
             samples: VecDeque::new(),
             scratch: Vec::new(),
             backoff: SimDuration::ZERO,
-            stats: AdmissionStats::default(),
         }
-    }
-
-    /// Counters so far.
-    pub fn stats(&self) -> AdmissionStats {
-        self.stats
     }
 
     /// Records the disk service time one foreground operation charged, at local time `now`.
@@ -84,7 +66,6 @@ impl AdmissionController {
             self.samples.pop_front();
         }
         self.samples.push_back((now, latency));
-        self.stats.samples += 1;
     }
 
     /// The 99th percentile (nearest rank) of the foreground samples within the window ending at
@@ -115,12 +96,10 @@ impl AdmissionController {
                 } else {
                     SimDuration::from_nanos(self.backoff.as_nanos().saturating_mul(2)).min(self.max_backoff)
                 };
-                self.stats.deferred += 1;
                 Admission::Defer(self.backoff)
             }
             _ => {
                 self.backoff = SimDuration::ZERO;
-                self.stats.admitted += 1;
                 Admission::Admit
             }
         }
@@ -183,7 +162,6 @@ mod tests {
             c.record(at(22), ms(80));
         }
         assert_eq!(c.admit(at(23)), Admission::Defer(ms(100)), "the backoff restarted from its minimum");
-        assert_eq!(c.stats(), AdmissionStats { admitted: 2, deferred: 6, samples: 10_200 });
     }
 
     #[test]

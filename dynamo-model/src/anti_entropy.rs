@@ -31,7 +31,7 @@ use crate::config::AntiEntropyConfig;
 use crate::detector::Detector;
 use crate::merkle::{self, Exchange, KeyDelta, MerkleConfig, MerkleTree, Step};
 use crate::msg::{Host, Key, Msg, Timer};
-use crate::node::NodeStats;
+use crate::counters::Counter;
 use crate::ring::{KeyRange, Ring, key_position};
 use crate::storage::Storage;
 use crate::version::Versions;
@@ -191,8 +191,6 @@ pub struct AeEnv<'a> {
     pub ring: &'a Ring,
     /// Replicas per key.
     pub n: usize,
-    /// The node's counters.
-    pub stats: &'a mut NodeStats,
 }
 
 /// One node's anti-entropy exchange driver.
@@ -307,7 +305,7 @@ impl AntiEntropy {
         let Some(mut s) = self.take_session(ctx, from, session, range) else { return };
         let Phase::Tree(mut exchange) = std::mem::replace(&mut s.phase, Phase::Keys) else {
             // Step numbers are never reused, so a tree reply matches only a tree step.
-            env.stats.ae_abandoned += 1;
+            ctx.count(Counter::AeAbandoned);
             return;
         };
         let step = match (reply, env.storage.trees()) {
@@ -318,13 +316,13 @@ impl AntiEntropy {
             _ => None,
         };
         match step {
-            None => env.stats.ae_abandoned += 1,
+            None => ctx.count(Counter::AeAbandoned),
             Some(Step::Send(request)) => {
                 s.id = self.fresh_step();
                 let msg = Msg::MerkleRequest { session: s.id, range, request };
                 self.next_step(ctx, s, Phase::Tree(exchange), msg);
             }
-            Some(Step::Done(result)) if result.keys.is_empty() => env.stats.ae_exchanges += 1,
+            Some(Step::Done(result)) if result.keys.is_empty() => ctx.count(Counter::AeExchanges),
             Some(Step::Done(result)) => {
                 let keys = &result.keys[..result.keys.len().min(self.cfg.max_keys_per_exchange)];
                 s.id = self.fresh_step();
@@ -352,7 +350,7 @@ impl AntiEntropy {
             }
         }
         let want: Vec<Key> = keys.iter().filter(|d| d.remote.is_some()).map(|d| d.key).collect();
-        env.stats.ae_keys_sent += push.len() as u64;
+        ctx.count_by(Counter::AeKeysSent, push.len() as u64);
         Msg::KeyExchange { session, range, push, want }
     }
 
@@ -368,20 +366,20 @@ impl AntiEntropy {
     ) {
         let Some(s) = self.take_session(ctx, from, session, range) else { return };
         if !matches!(s.phase, Phase::Keys) {
-            env.stats.ae_abandoned += 1;
+            ctx.count(Counter::AeAbandoned);
             return;
         }
         for (key, v) in &versions {
             repair(ctx, env, *key, v);
         }
-        env.stats.ae_exchanges += 1;
+        ctx.count(Counter::AeExchanges);
     }
 
     /// A step's timeout: resend it, or abandon the exchange after [`MAX_RESENDS`].
-    pub fn on_retry<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, stats: &mut NodeStats, session: u64) {
+    pub fn on_retry<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, session: u64) {
         let Some(mut s) = self.session.take_if(|s| s.id == session) else { return };
         if s.resends >= MAX_RESENDS {
-            stats.ae_abandoned += 1;
+            ctx.count(Counter::AeAbandoned);
             return;
         }
         s.resends += 1;
@@ -428,13 +426,13 @@ pub fn answer_key_exchange<P: Host>(
             versions.push((key, ours));
         }
     }
-    env.stats.ae_keys_sent += versions.len() as u64;
+    ctx.count_by(Counter::AeKeysSent, versions.len() as u64);
     ctx.send(from, Msg::KeyExchangeReply { session, range, versions });
 }
 
 /// Merges `incoming` into `key`'s stored versions; counts a repair when that changed them.
 fn repair<P: Host>(ctx: &mut Ctx<'_, P>, env: &mut AeEnv<'_>, key: Key, incoming: &Versions) {
     if let Ok(true) = env.storage.repair(ctx, key, incoming) {
-        env.stats.ae_keys_repaired += 1;
+        ctx.count(Counter::AeKeysRepaired);
     }
 }

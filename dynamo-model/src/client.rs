@@ -11,6 +11,7 @@
 
 use crate::NodeId;
 use crate::config::{CoordinatorMode, DynamoConfig};
+use crate::counters::Counter;
 use crate::coordinator::{Completion, Coordinator, Env, Origin};
 use crate::detector::Detector;
 use crate::membership::RingRecipe;
@@ -59,15 +60,6 @@ struct Outstanding {
     deadline: TimerId,
 }
 
-/// Counters of a client library.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClientStats {
-    /// Membership snapshots received.
-    pub membership_refreshes: u64,
-    /// Requests that timed out at the client.
-    pub timeouts: u64,
-}
-
 /// One client's library state.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -82,7 +74,6 @@ pub struct Client {
     detector: Detector,
     list: Vec<NodeId>,
     targets: Vec<Target>,
-    stats: ClientStats,
 }
 
 impl Client {
@@ -110,7 +101,6 @@ impl Client {
             detector: Detector::new(),
             list: Vec::new(),
             targets: Vec::new(),
-            stats: ClientStats::default(),
         }
     }
 
@@ -125,16 +115,6 @@ impl Client {
             self.nodes = members.iter().map(|m| m.node).collect();
             self.ring = Arc::new(ring);
         }
-    }
-
-    /// Counters so far.
-    pub fn stats(&self) -> ClientStats {
-        self.stats
-    }
-
-    /// Counters of the reads this library coordinated itself (client-driven mode).
-    pub fn coordinator_stats(&self) -> crate::coordinator::CoordinatorStats {
-        self.coord.stats()
     }
 
     /// Requests still waiting for an answer.
@@ -187,7 +167,7 @@ impl Client {
                 self.coord.on_write_ack(ctx, &mut env, from, op, ok)
             }
             Msg::MembershipSnapshot { members } => {
-                self.stats.membership_refreshes += 1;
+                ctx.count(Counter::MembershipRefreshes);
                 self.adopt(&members);
                 None
             }
@@ -200,7 +180,7 @@ impl Client {
         match timer {
             Timer::ClientDeadline(req) => {
                 let o = self.outstanding.remove(&req)?;
-                self.stats.timeouts += 1;
+                ctx.count(Counter::ClientTimeouts);
                 self.detector.suspect(o.node, ctx.now());
                 Some(Completion::failed(req, o.is_get, OpError::ClientTimeout))
             }

@@ -12,7 +12,8 @@
 use crate::NodeId;
 use crate::config::{DynamoConfig, ReadRepair};
 use crate::detector::Detector;
-use crate::msg::{ClientOp, GetOk, Host, Key, Msg, OpError, OpId, ReqId, Timer};
+use crate::counters::Counter;
+use crate::msg::{ClientOp, GetOk, Host, Key, ModelNote, Msg, OpError, OpId, ReqId, Timer};
 use crate::quorum::Target;
 use crate::stamp::Stamper;
 use crate::storage::Storage;
@@ -88,26 +89,6 @@ impl Pending {
     }
 }
 
-/// Counters of a coordinator.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CoordinatorStats {
-    /// Gets that reached R.
-    pub gets_ok: u64,
-    /// Gets that failed.
-    pub gets_failed: u64,
-    /// Puts that reached W.
-    pub puts_ok: u64,
-    /// Puts that failed.
-    pub puts_failed: u64,
-    /// Repair writes sent to stale replicas.
-    pub read_repairs: u64,
-    /// Reads sent to substitutes (sloppy quorum reads).
-    pub substitute_reads: u64,
-    /// Writes stored on substitutes with a hint (sent to them, or written locally by a
-    /// substitute coordinator).
-    pub hinted_writes: u64,
-}
-
 /// The coordinator's operations in flight.
 #[derive(Clone, Debug, Default)]
 pub struct Coordinator {
@@ -116,7 +97,6 @@ pub struct Coordinator {
     /// A non-replica coordinator's record of the versions it stamped, per key, so its counters
     /// stay fresh (a replica coordinator uses its store instead).
     stamped: BTreeMap<Key, Versions>,
-    stats: CoordinatorStats,
 }
 
 /// What a coordinator needs from its host besides the context.
@@ -137,10 +117,6 @@ impl Coordinator {
         Coordinator { next_op: 1, ..Coordinator::default() }
     }
 
-    /// Counters so far.
-    pub fn stats(&self) -> CoordinatorStats {
-        self.stats
-    }
 
     /// Operations still tracked.
     pub fn in_flight(&self) -> usize {
@@ -197,7 +173,7 @@ impl Coordinator {
         let p = &self.ops[&id];
         let (key, targets) = (p.key, p.targets.clone());
         let local = Self::local_target(env, ctx.me(), &targets);
-        self.stats.substitute_reads += targets.iter().filter(|t| t.hint.is_some()).count() as u64;
+        ctx.count_by(Counter::SubstituteReads, targets.iter().filter(|t| t.hint.is_some()).count() as u64);
         for t in targets.iter().filter(|t| Some(**t) != local) {
             ctx.send(t.node, Msg::ReplicaRead { op: id, key });
         }
@@ -235,11 +211,11 @@ impl Coordinator {
                     (Some(_), Some(st)) => st.substitute(ctx, key, &stored),
                     _ => primary,
                 };
-                let update = stamp(&mut stored, mode, context, actor, now, value);
+                let update = stamp(ctx, key, &mut stored, Stamp { mode, context, actor, now }, value);
                 let durable = buffered && durable_writer == me;
                 let ok = match t.hint {
                     Some(intended) => {
-                        self.stats.hinted_writes += 1;
+                        ctx.count(Counter::HintedWrites);
                         storage.store_hint(ctx, intended, key, &update).is_ok()
                     }
                     None => storage.store(ctx, key, &stored, durable).is_ok(),
@@ -252,13 +228,13 @@ impl Coordinator {
                 // from its own store, so what it stamps is kept there too (not as a replica).
                 let mut stored = storage.read(ctx, key);
                 stored.merge(&storage.hinted_versions(ctx, key));
-                let update = stamp(&mut stored, mode, context, primary, now, value);
+                let update = stamp(ctx, key, &mut stored, Stamp { mode, context, actor: primary, now }, value);
                 let _ = storage.store(ctx, key, &stored, false);
                 (update, false)
             }
             (_, None) => {
                 let stamped = self.stamped.entry(key).or_default();
-                (stamp(stamped, mode, context, primary, now, value), false)
+                (stamp(ctx, key, stamped, Stamp { mode, context, actor: primary, now }, value), false)
             }
         };
         if let Some(p) = self.ops.get_mut(&id) {
@@ -266,7 +242,7 @@ impl Coordinator {
         }
         for t in targets.iter().filter(|t| Some(**t) != local) {
             if t.hint.is_some() {
-                self.stats.hinted_writes += 1;
+                ctx.count(Counter::HintedWrites);
             }
             let durable = buffered && t.node == durable_writer;
             let msg = Msg::ReplicaWrite { op: id, key, versions: update.clone(), hint: t.hint, durable };
@@ -393,7 +369,7 @@ impl Coordinator {
                 continue;
             }
             let hint = p.targets.iter().find(|t| t.node == *node).and_then(|t| t.hint);
-            self.stats.read_repairs += 1;
+            ctx.count(Counter::ReadRepairs);
             if *node == ctx.me()
                 && let Some(storage) = env.local.as_deref_mut()
             {
@@ -427,13 +403,12 @@ impl Coordinator {
         p: Pending,
         outcome: Result<(), OpError>,
     ) -> Option<Completion> {
-        let stats = &mut self.stats;
-        match (p.is_get, outcome.is_ok()) {
-            (true, true) => stats.gets_ok += 1,
-            (true, false) => stats.gets_failed += 1,
-            (false, true) => stats.puts_ok += 1,
-            (false, false) => stats.puts_failed += 1,
-        }
+        ctx.count(match (p.is_get, outcome.is_ok()) {
+            (true, true) => Counter::GetsOk,
+            (true, false) => Counter::GetsFailed,
+            (false, true) => Counter::PutsOk,
+            (false, false) => Counter::PutsFailed,
+        });
         let (req, client) = match p.origin {
             Origin::Remote { client, req } => (req, Some(client)),
             Origin::Local { req } => (req, None),
@@ -459,18 +434,25 @@ impl Coordinator {
 
 /// Creates the new version of a put, or — when the same write was already stamped here (a
 /// retried or re-forwarded request) — re-sends what is held instead of stamping it twice.
-fn stamp(
-    stored: &mut Versions,
-    mode: crate::version::VersioningMode,
-    context: &Context,
-    actor: NodeId,
-    now: u64,
-    value: Value,
-) -> Versions {
+/// Stamps `value` as the new version of `key` over `stored` (see
+/// [`Versions::coordinate_put`]) and tells the observer, unless `stored` already holds the
+/// write (a re-forwarded put), which is re-sent as it is.
+fn stamp<P: Host>(ctx: &mut Ctx<'_, P>, key: Key, stored: &mut Versions, how: Stamp<'_>, value: Value) -> Versions {
     if stored.siblings().iter().any(|s| s.write_id() == value.write_id) {
         return stored.clone();
     }
-    stored.coordinate_put(mode, context, actor, now, value)
+    crate::msg::note(ctx, ModelNote::Stamped { key, value: value.clone() });
+    stored.coordinate_put(how.mode, how.context, how.actor, how.now, value)
+}
+
+/// How a put is stamped: the versioning mode, the client's context, the stamping actor and
+/// its local time.
+#[derive(Clone, Copy)]
+struct Stamp<'a> {
+    mode: crate::version::VersioningMode,
+    context: &'a Context,
+    actor: NodeId,
+    now: u64,
 }
 
 impl Completion {

@@ -8,13 +8,15 @@
 //! - [`client`]: the client library (routing, client-driven coordination).
 //! - [`merkle`]: Merkle trees for anti-entropy; [`anti_entropy`]: the node's per-range trees and
 //!   exchange driver; [`admission`]: admission control of background tasks (§6.5).
-//! - [`msg`]: the messages, timers and disk records; [`config`]: the settings.
+//! - [`msg`]: the messages, timers, disk records and notes; [`counters`]: every counter,
+//!   declared once; [`config`]: the settings.
 pub mod actor;
 pub mod admission;
 pub mod anti_entropy;
 pub mod client;
 pub mod config;
 pub mod coordinator;
+pub mod counters;
 pub mod detector;
 pub mod membership;
 pub mod merkle;

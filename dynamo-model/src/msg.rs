@@ -5,6 +5,7 @@
 //! wherever it matters). Sizes are estimates of an encoded form, for byte counters.
 
 use crate::NodeId;
+use crate::counters::Counter;
 use crate::membership::{Delta, Digest, ENTRY_BYTES, Persisted, Request};
 use crate::merkle;
 use crate::ring::{KeyRange, RingMember};
@@ -498,11 +499,45 @@ pub enum StoreRecord {
     Member(Persisted),
 }
 
-/// The process types a Dynamo node or client can run inside: any whose messages, timers and
-/// disk records are this module's.
-pub trait Host: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord> {}
+/// What a node or client library tells an observer (measurement) about state the world cannot
+/// see. Notes never change the run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelNote {
+    /// The object buffer's entry for `key` changed: stored, replaced, or flushed away (read
+    /// the node's [`crate::storage::Storage::buffered`] for what it holds now).
+    Buffered {
+        /// The key.
+        key: Key,
+    },
+    /// A coordinator stamped a client's put of `key`: `value` is the new version's value. A
+    /// put re-forwarded to a second coordinator is stamped twice.
+    Stamped {
+        /// The key.
+        key: Key,
+        /// The value stamped.
+        value: Value,
+    },
+}
 
-impl<P: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord>> Host for P {}
+/// The process types a Dynamo node or client can run inside: any whose messages, timers, disk
+/// records and counters are this crate's, and whose notes can carry a [`ModelNote`].
+pub trait Host:
+    Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord, Counter = Counter, Note: From<ModelNote>>
+{
+}
+
+impl<P> Host for P where
+    P: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord, Counter = Counter, Note: From<ModelNote>>
+{
+}
+
+/// Tells the observer `note` (costs nothing when no observer is installed).
+#[inline]
+pub fn note<P: Host>(ctx: &mut sim_core::Ctx<'_, P>, note: ModelNote) {
+    if ctx.observed() {
+        ctx.note(note.into());
+    }
+}
 
 /// A byte count as a message size, saturating.
 fn clamp(bytes: u64) -> u32 {

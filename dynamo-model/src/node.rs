@@ -17,20 +17,21 @@
 //! when that ring changes, its anti-entropy trees are rebuilt for its new ranges.
 
 use crate::NodeId;
-use crate::admission::{Admission, AdmissionController, AdmissionStats};
+use crate::admission::{Admission, AdmissionController};
 use crate::anti_entropy::{self, AeEnv, AntiEntropy, RangeTrees};
 use crate::config::{CoordinatorMode, DynamoConfig};
-use crate::coordinator::{Completion, Coordinator, CoordinatorStats, Env, Origin};
+use crate::coordinator::{Completion, Coordinator, Env, Origin};
+use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::membership::RingRecipe;
 use crate::msg::{AdminCommand, ClientOp, Host, Key, Msg, OpError, Timer};
 use crate::quorum::{Target, choose_targets};
-use crate::rebalance::{Rebalance, RebalanceEnv, TransferStats};
+use crate::rebalance::{Rebalance, RebalanceEnv};
 use crate::ring::{Ring, key_position};
 use crate::stamp::Stamper;
-use crate::storage::{Storage, StorageStats};
+use crate::storage::Storage;
 use crate::version::Versions;
-use crate::view::{View, ViewStats};
+use crate::view::View;
 use sim_core::{Ctx, SimDuration};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -46,38 +47,6 @@ struct Forward {
     req: u64,
     op: ClientOp,
     hops: u8,
-}
-
-/// Counters of one node's own work (besides its coordinator's and storage's).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NodeStats {
-    /// Requests forwarded to a top-N node.
-    pub forwarded: u64,
-    /// Forwarded requests routed again because their coordinator never confirmed (the first
-    /// coordinator may still have run it: the write is then stamped twice).
-    pub reforwarded: u64,
-    /// Replica reads served.
-    pub replica_reads: u64,
-    /// Replica writes stored (main store).
-    pub replica_writes: u64,
-    /// Hinted replicas stored for other nodes.
-    pub hints_stored: u64,
-    /// Hinted writes refused because the hint store was full.
-    pub hints_refused: u64,
-    /// Hints handed off and acknowledged (then deleted).
-    pub handoffs_completed: u64,
-    /// Handoffs received and stored for this node.
-    pub handoffs_received: u64,
-    /// Anti-entropy exchanges this node initiated and finished (with or without keys to move).
-    pub ae_exchanges: u64,
-    /// Anti-entropy exchanges abandoned (a step unanswered after its resends, or refused).
-    pub ae_abandoned: u64,
-    /// Keys whose stored versions an anti-entropy merge changed here (either side).
-    pub ae_keys_repaired: u64,
-    /// Keys' versions this node sent in anti-entropy key exchanges (either side).
-    pub ae_keys_sent: u64,
-    /// Background tasks (hint scans, anti-entropy exchanges) deferred by admission control.
-    pub background_deferred: u64,
 }
 
 /// One storage node.
@@ -99,7 +68,6 @@ pub struct Node {
     handoffs_unacked: BTreeMap<(NodeId, Key), Versions>,
     list: Vec<NodeId>,
     targets: Vec<Target>,
-    stats: NodeStats,
     /// The anti-entropy driver, when enabled.
     ae: Option<Box<AntiEntropy>>,
     /// The admission controller of background tasks, when enabled.
@@ -143,7 +111,6 @@ impl Node {
             handoffs_unacked: BTreeMap::new(),
             list: Vec::new(),
             targets: Vec::new(),
-            stats: NodeStats::default(),
             ae,
             admission,
         }
@@ -164,39 +131,9 @@ impl Node {
         &self.detector
     }
 
-    /// Node counters.
-    pub fn stats(&self) -> NodeStats {
-        self.stats
-    }
-
-    /// Coordinator counters.
-    pub fn coordinator_stats(&self) -> CoordinatorStats {
-        self.coord.stats()
-    }
-
-    /// Storage counters.
-    pub fn storage_stats(&self) -> StorageStats {
-        self.storage.stats()
-    }
-
-    /// Admission controller counters (`None` when admission control is off).
-    pub fn admission_stats(&self) -> Option<AdmissionStats> {
-        self.admission.as_ref().map(|a| a.stats())
-    }
-
     /// The membership view (its list, and the ring this node routes by).
     pub fn view(&self) -> &View {
         &self.view
-    }
-
-    /// Membership counters.
-    pub fn view_stats(&self) -> ViewStats {
-        self.view.stats()
-    }
-
-    /// Key-transfer counters.
-    pub fn transfer_stats(&self) -> TransferStats {
-        self.rebalance.stats()
     }
 
     /// Whether an anti-entropy exchange this node started is still in flight.
@@ -221,7 +158,7 @@ impl Node {
                 self.on_request(ctx, client, req, op, hops)
             }
             Msg::ReplicaRead { op, key } => {
-                self.stats.replica_reads += 1;
+                ctx.count(Counter::ReplicaReads);
                 let mut versions = self.storage.read(ctx, key);
                 versions.merge(&self.storage.hinted_versions(ctx, key));
                 ctx.send(from, Msg::ReplicaReadReply { op, key, versions });
@@ -242,7 +179,7 @@ impl Node {
             Msg::Pong => self.forwards.retain(|_, f| f.to != from),
             Msg::Handoff { key, versions } => {
                 let ok = self.storage.apply(ctx, key, &versions, true).is_ok();
-                self.stats.handoffs_received += u64::from(ok);
+                ctx.count_by(Counter::HandoffsReceived, u64::from(ok));
                 ctx.send(from, Msg::HandoffAck { key, ok });
             }
             Msg::HandoffAck { key, ok } => {
@@ -255,7 +192,7 @@ impl Node {
                 {
                     self.stamper.retire(ctx, key, &sent);
                     self.storage.delete_hint(ctx, from, key);
-                    self.stats.handoffs_completed += 1;
+                    ctx.count(Counter::HandoffsCompleted);
                 }
             }
             Msg::MembershipPoll => {
@@ -315,6 +252,7 @@ impl Node {
             let disk = SimDuration::from_nanos(ctx.service_time().as_nanos() - disk_before.as_nanos());
             if disk > SimDuration::ZERO {
                 adm.record(ctx.now(), disk);
+                ctx.count(Counter::AdmissionSamples);
             }
         }
     }
@@ -358,7 +296,7 @@ impl Node {
             },
             Timer::AntiEntropyRetry { session } => {
                 if let Some(ae) = &mut self.ae {
-                    ae.on_retry(ctx, &mut self.stats, session);
+                    ae.on_retry(ctx, session);
                 }
             }
             Timer::Flush => {
@@ -370,7 +308,7 @@ impl Node {
             Timer::PeerCheck { op, peer } => {
                 // A coordinator this node forwarded to never confirmed: suspect it, route again.
                 if let Some(f) = self.forwards.remove(&op) {
-                    self.stats.reforwarded += 1;
+                    ctx.count(Counter::Reforwarded);
                     self.detector.suspect(peer, ctx.now());
                     self.arm_probe(ctx);
                     self.on_request(ctx, f.client, f.req, f.op, f.hops);
@@ -422,12 +360,11 @@ impl Node {
     /// Asks admission control for a background runtime slice: `None` to go ahead now (always,
     /// when admission control is off), else how long to wait before asking again.
     fn background_deferral<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) -> Option<SimDuration> {
-        match self.admission.as_mut()?.admit(ctx.now()) {
+        let verdict = self.admission.as_mut()?.admit(ctx.now());
+        count_admission(ctx, verdict);
+        match verdict {
             Admission::Admit => None,
-            Admission::Defer(delay) => {
-                self.stats.background_deferred += 1;
-                Some(delay)
-            }
+            Admission::Defer(delay) => Some(delay),
         }
     }
 
@@ -438,7 +375,6 @@ impl Node {
             detector: &self.detector,
             ring: self.view.ring(),
             n: self.cfg.n,
-            stats: &mut self.stats,
         };
         (self.ae.as_deref_mut(), env)
     }
@@ -477,7 +413,7 @@ impl Node {
 
     /// Forwards a request to its coordinator and checks that the coordinator confirms.
     fn forward<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, to: NodeId, f: Forward) {
-        self.stats.forwarded += 1;
+        ctx.count(Counter::Forwarded);
         let id = self.next_forward;
         self.next_forward += 1;
         let msg = Msg::Request { client: f.client, req: f.req, op: f.op.clone(), hops: f.hops + 1 };
@@ -507,16 +443,16 @@ impl Node {
             Some(intended) if intended != self.id => {
                 let has = self.storage.hints().any(|h| h == (intended, key));
                 if !has && self.storage.hint_count() >= self.cfg.sloppy_quorum.max_hints {
-                    self.stats.hints_refused += 1;
+                    ctx.count(Counter::HintsRefused);
                     return false;
                 }
                 let ok = self.storage.store_hint(ctx, intended, key, versions).is_ok();
-                self.stats.hints_stored += u64::from(ok);
+                ctx.count_by(Counter::HintsStored, u64::from(ok));
                 ok
             }
             _ => {
                 let ok = self.storage.apply(ctx, key, versions, durable).is_ok();
-                self.stats.replica_writes += u64::from(ok);
+                ctx.count_by(Counter::ReplicaWrites, u64::from(ok));
                 ok
             }
         }
@@ -562,6 +498,14 @@ impl Node {
         }
         ctx.set_timer(ms(self.cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
     }
+}
+
+/// Counts admission control's answer to a background task.
+pub(crate) fn count_admission<P: Host>(ctx: &mut Ctx<'_, P>, verdict: Admission) {
+    ctx.count(match verdict {
+        Admission::Admit => Counter::BackgroundAdmitted,
+        Admission::Defer(_) => Counter::BackgroundDeferred,
+    });
 }
 
 /// Length of the extended preference list: 2N, capped at the cluster size.

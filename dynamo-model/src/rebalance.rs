@@ -17,6 +17,7 @@
 //! read repair and anti-entropy, as in Dynamo.
 
 use crate::NodeId;
+use crate::counters::Counter;
 use crate::admission::{Admission, AdmissionController};
 use crate::config::MembershipConfig;
 use crate::membership::Status;
@@ -27,31 +28,6 @@ use crate::version::Versions;
 use crate::view::{SelfStep, View};
 use sim_core::{Ctx, SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Counters of one node's key transfers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TransferStats {
-    /// Offers sent (resends included).
-    pub offers_sent: u64,
-    /// Offers this node received as a receiver.
-    pub offers_received: u64,
-    /// Offers this node accepted as a receiver.
-    pub accepted: u64,
-    /// Offers this node answered `Busy` (another holder was confirmed for the range).
-    pub busy: u64,
-    /// Batches sent (resends included).
-    pub batches_sent: u64,
-    /// Keys sent in batches.
-    pub keys_sent: u64,
-    /// Keys received whose versions changed this node's store.
-    pub keys_received: u64,
-    /// Ranges this node finished sending.
-    pub ranges_sent: u64,
-    /// Ranges this node finished receiving.
-    pub ranges_received: u64,
-    /// Batches whose sending admission control deferred.
-    pub deferred: u64,
-}
 
 /// A transfer this node is sending.
 #[derive(Clone, Debug)]
@@ -85,7 +61,6 @@ pub struct Rebalance {
     incoming: BTreeMap<KeyRange, Incoming>,
     /// Ranges this node finished receiving.
     received: BTreeSet<KeyRange>,
-    stats: TransferStats,
 }
 
 /// What the transfer steps may touch besides their own state.
@@ -103,11 +78,6 @@ pub struct RebalanceEnv<'a> {
 }
 
 impl Rebalance {
-    /// Counters so far.
-    pub fn stats(&self) -> TransferStats {
-        self.stats
-    }
-
     /// The periodic step: offer what this node should send, resend what went unanswered, and
     /// return the step this node may now take for itself (activate or remove).
     pub fn on_tick<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut RebalanceEnv<'_>) -> Option<SelfStep> {
@@ -120,7 +90,7 @@ impl Rebalance {
             if !self.outgoing.contains_key(key) && !self.sent.contains(key) && due {
                 ctx.send(key.0, Msg::TransferOffer { range: key.1 });
                 self.offers.insert(*key, now);
-                self.stats.offers_sent += 1;
+                ctx.count(Counter::TransferOffersSent);
             }
         }
         self.incoming.retain(|_, inc| now.since(inc.heard) < timeout);
@@ -170,7 +140,7 @@ impl Rebalance {
         range: KeyRange,
     ) {
         let me = ctx.me();
-        self.stats.offers_received += 1;
+        ctx.count(Counter::TransferOffersReceived);
         let wanted_here = env.view.status(me) != Some(Status::Joining)
             || env.view.future_ranges(me, env.n).is_ok_and(|f| f.contains(&range));
         let answer = match self.incoming.get(&range) {
@@ -181,9 +151,9 @@ impl Rebalance {
         match answer {
             TransferAnswer::Accept => {
                 self.incoming.insert(range, Incoming { from, next_seq: 0, heard: ctx.now() });
-                self.stats.accepted += 1;
+                ctx.count(Counter::TransferOffersAccepted);
             }
-            TransferAnswer::Busy => self.stats.busy += 1,
+            TransferAnswer::Busy => ctx.count(Counter::TransferOffersBusy),
             TransferAnswer::Done => {}
         }
         ctx.send(from, Msg::TransferAnswer { range, answer });
@@ -224,11 +194,13 @@ impl Rebalance {
     /// Sends (or resends) the batch in flight of an outgoing transfer, if admission allows.
     fn send_batch<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut RebalanceEnv<'_>, key: (NodeId, KeyRange)) {
         let Some(out) = self.outgoing.get_mut(&key) else { return };
-        let admitted = env.admission.as_mut().is_none_or(|a| a.admit(ctx.now()) == Admission::Admit);
-        if !admitted {
-            out.sent_at = None;
-            self.stats.deferred += 1;
-            return;
+        if let Some(verdict) = env.admission.as_mut().map(|a| a.admit(ctx.now())) {
+            crate::node::count_admission(ctx, verdict);
+            if verdict != Admission::Admit {
+                out.sent_at = None;
+                ctx.count(Counter::TransferBatchesDeferred);
+                return;
+            }
         }
         let end = (out.next + env.cfg.transfer_batch_keys).min(out.keys.len());
         let mut items: Vec<(Key, Versions)> = Vec::with_capacity(end - out.next);
@@ -238,8 +210,8 @@ impl Rebalance {
                 items.push((k, v));
             }
         }
-        self.stats.batches_sent += 1;
-        self.stats.keys_sent += items.len() as u64;
+        ctx.count(Counter::TransferBatchesSent);
+        ctx.count_by(Counter::TransferKeysSent, items.len() as u64);
         out.sent_at = Some(ctx.now());
         let last = end == out.keys.len();
         ctx.send(key.0, Msg::TransferBatch { range: key.1, seq: out.seq, items, last });
@@ -260,13 +232,13 @@ impl Rebalance {
                 inc.heard = ctx.now();
                 for (k, v) in &items {
                     if env.storage.repair(ctx, *k, v).unwrap_or(false) {
-                        self.stats.keys_received += 1;
+                        ctx.count(Counter::TransferKeysReceived);
                     }
                 }
                 if last {
                     self.incoming.remove(&range);
                     self.received.insert(range);
-                    self.stats.ranges_received += 1;
+                    ctx.count(Counter::TransferRangesReceived);
                 }
             }
             Some(inc) if inc.from == from && seq < inc.next_seq => {}
@@ -302,7 +274,7 @@ impl Rebalance {
         if finished {
             self.outgoing.remove(&key);
             self.sent.insert(key);
-            self.stats.ranges_sent += 1;
+            ctx.count(Counter::TransferRangesSent);
         } else {
             self.send_batch(ctx, env, key);
         }

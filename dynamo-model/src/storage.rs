@@ -15,26 +15,14 @@
 use crate::NodeId;
 use crate::anti_entropy::RangeTrees;
 use crate::config::StorageConfig;
+use crate::counters::Counter;
 use crate::membership::Persisted;
-use crate::msg::{Host, Key, StoreKey, StoreRecord};
+use crate::msg::{Host, Key, ModelNote, StoreKey, StoreRecord};
 use crate::ring::{KeyRange, key_position};
 use crate::version::Versions;
 use sim_core::Ctx;
 use sim_core::disk::DiskError;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Counters of the storage engine.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StorageStats {
-    /// Reads that found a corrupt record (treated as missing).
-    pub corrupt_reads: u64,
-    /// Writes the disk refused (EIO or full).
-    pub failed_writes: u64,
-    /// Buffer flushes.
-    pub flushes: u64,
-    /// Buffered objects lost because their flush write failed.
-    pub lost_in_flush: u64,
-}
 
 /// One node's storage engine.
 #[derive(Clone, Debug)]
@@ -42,7 +30,6 @@ pub struct Storage {
     cfg: StorageConfig,
     buffer: BTreeMap<Key, Versions>,
     hints: BTreeSet<(NodeId, Key)>,
-    stats: StorageStats,
     /// The anti-entropy Merkle trees of the main store, when anti-entropy is on.
     trees: Option<RangeTrees>,
 }
@@ -64,7 +51,7 @@ pub fn record_bytes(v: &Versions) -> u64 {
 impl Storage {
     /// An engine with an empty buffer and hint index.
     pub fn new(cfg: StorageConfig) -> Self {
-        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), stats: StorageStats::default(), trees: None }
+        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), trees: None }
     }
 
     /// Keeps `trees` (built from what the disk holds) up to date from now on.
@@ -106,7 +93,7 @@ impl Storage {
                 (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => out.data.push((key, v)),
                 (StoreKey::Member(_), Ok(StoreRecord::Member(p))) => out.members.push(p),
                 (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_), Ok(_)) => {}
-                (_, Err(_)) => self.stats.corrupt_reads += 1,
+                (_, Err(_)) => ctx.count(Counter::CorruptReads),
             }
         }
         out
@@ -137,11 +124,6 @@ impl Storage {
         keys.into_iter().filter(|k| range.contains(key_position(*k))).collect()
     }
 
-    /// Counters so far.
-    pub fn stats(&self) -> StorageStats {
-        self.stats
-    }
-
     /// The versions stored for `key` (empty when absent or corrupt).
     pub fn read<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> Versions {
         if let Some(v) = self.buffer.get(&key) {
@@ -157,7 +139,7 @@ impl Storage {
                 Versions::new()
             }
             Err(_) => {
-                self.stats.corrupt_reads += 1;
+                ctx.count(Counter::CorruptReads);
                 if let StoreKey::Data(key) = k {
                     // Served as missing from now on: anti-entropy will fetch it back.
                     self.track(key, &Versions::new());
@@ -206,6 +188,7 @@ impl Storage {
         match buffered {
             Some(b) if !durable => {
                 self.buffer.insert(key, versions.clone());
+                crate::msg::note(ctx, ModelNote::Buffered { key });
                 self.track(key, versions);
                 if self.buffer.len() >= b.max_objects {
                     self.flush(ctx);
@@ -215,6 +198,7 @@ impl Storage {
             _ => {
                 let in_buffer = if let Some(v) = self.buffer.get_mut(&key) {
                     *v = versions.clone();
+                    crate::msg::note(ctx, ModelNote::Buffered { key });
                     true
                 } else {
                     false
@@ -238,7 +222,7 @@ impl Storage {
         let bytes = record_bytes(v);
         let r = ctx.disk_write(k, StoreRecord::Versions(v.clone()), bytes);
         if r.is_err() {
-            self.stats.failed_writes += 1;
+            ctx.count(Counter::FailedWrites);
         } else if sync {
             ctx.disk_fsync();
         }
@@ -250,11 +234,12 @@ impl Storage {
         if self.buffer.is_empty() {
             return;
         }
-        self.stats.flushes += 1;
+        ctx.count(Counter::Flushes);
         for (key, v) in std::mem::take(&mut self.buffer) {
+            crate::msg::note(ctx, ModelNote::Buffered { key });
             let bytes = record_bytes(&v);
             if ctx.disk_write(StoreKey::Data(key), StoreRecord::Versions(v), bytes).is_err() {
-                self.stats.lost_in_flush += 1;
+                ctx.count(Counter::LostInFlush);
                 if self.trees.is_some() {
                     // The disk still serves what it held before: the tree must say so.
                     let kept = self.read_disk(ctx, StoreKey::Data(key));

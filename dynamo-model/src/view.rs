@@ -16,6 +16,7 @@
 //! command changes the ring.
 
 use crate::NodeId;
+use crate::counters::Counter;
 use crate::config::MembershipConfig;
 use crate::membership::{Delta, Digest, ENTRY_BYTES, Membership, MembershipError, Persisted, Request, RingRecipe};
 use crate::membership::{MembershipList, Status, Version};
@@ -24,25 +25,6 @@ use crate::ring::{KeyRange, Ring, RingMember};
 use sim_core::{Ctx, SimDuration};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Counters of one node's membership work.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ViewStats {
-    /// Gossip rounds started.
-    pub rounds: u64,
-    /// Times the ring this node routes by changed.
-    pub ring_changes: u64,
-    /// Commands served (operator commands and this node's own activate/remove steps).
-    pub commands: u64,
-    /// Commands refused (an impossible transition, or membership turned off).
-    pub commands_refused: u64,
-    /// Entries written to disk.
-    pub entries_persisted: u64,
-    /// Round-opening hashes received that matched this view (nothing more was sent).
-    pub hashes_matched: u64,
-    /// Round-opening hashes received that differed (a digest exchange followed).
-    pub hashes_differed: u64,
-}
 
 /// A membership step this node takes for itself once its key transfers are done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +55,6 @@ pub struct View {
     /// Per node, its ranges on its future ring (with the `n` they were computed for); cleared
     /// with `futures`.
     future_ranges: BTreeMap<NodeId, (usize, Arc<[KeyRange]>)>,
-    stats: ViewStats,
 }
 
 impl View {
@@ -108,10 +89,9 @@ impl View {
             hash: 0,
             futures: BTreeMap::new(),
             future_ranges: BTreeMap::new(),
-            stats: ViewStats::default(),
         };
         view.hash = list_hash(view.membership.list());
-        view.refresh_ring();
+        view.refresh_ring(ctx);
         view
     }
 
@@ -130,14 +110,9 @@ impl View {
         self.membership.entry(node).map(|e| e.status)
     }
 
-    /// Counters so far.
-    pub fn stats(&self) -> ViewStats {
-        self.stats
-    }
-
     /// A gossip round: send this view's hash to one peer, and arm the next round.
     pub fn on_tick<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
-        self.stats.rounds += 1;
+        ctx.count(Counter::GossipRounds);
         if let Some(peer) = self.membership.pick_peer(ctx.rng()) {
             ctx.send(peer, Msg::GossipHash(self.hash));
         }
@@ -148,10 +123,10 @@ impl View {
     /// exchange (this node sends its digest; the peer answers with what each side lacks).
     pub fn on_hash<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, from: NodeId, hash: u64) {
         if hash == self.hash {
-            self.stats.hashes_matched += 1;
+            ctx.count(Counter::GossipHashesMatched);
             return;
         }
-        self.stats.hashes_differed += 1;
+        ctx.count(Counter::GossipHashesDiffered);
         ctx.send(from, Msg::GossipDigest(self.membership.list().digest()));
     }
 
@@ -179,7 +154,7 @@ impl View {
             return false;
         }
         self.persist(ctx);
-        self.refresh_ring()
+        self.refresh_ring(ctx)
     }
 
     /// Serves an operator command about this node; returns whether the ring changed.
@@ -222,12 +197,12 @@ impl View {
     ) -> Result<bool, MembershipError> {
         match issued {
             Ok(_) => {
-                self.stats.commands += 1;
+                ctx.count(Counter::MembershipCommands);
                 self.persist(ctx);
-                Ok(self.refresh_ring())
+                Ok(self.refresh_ring(ctx))
             }
             Err(e) => {
-                self.stats.commands_refused += 1;
+                ctx.count(Counter::MembershipCommandsRefused);
                 Err(e)
             }
         }
@@ -280,7 +255,7 @@ impl View {
             let rec = StoreRecord::Member(Persisted { counter, entry: *e });
             if ctx.disk_write(StoreKey::Member(e.node()), rec, ENTRY_BYTES + 8).is_ok() {
                 self.persisted.insert(e.node(), e.version);
-                self.stats.entries_persisted += 1;
+                ctx.count(Counter::MembershipEntriesPersisted);
                 wrote = true;
             }
         }
@@ -292,7 +267,7 @@ impl View {
     /// Rebuilds the ring if the view's ring members changed; returns whether it did. A member
     /// set no ring can be built from (refused before a command is issued, so only reachable
     /// through a corrupt peer) keeps the current ring.
-    fn refresh_ring(&mut self) -> bool {
+    fn refresh_ring<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) -> bool {
         let members = self.membership.ring_members();
         if members == self.ring_members {
             return false;
@@ -302,7 +277,7 @@ impl View {
         self.ring_members = members;
         self.futures.clear();
         self.future_ranges.clear();
-        self.stats.ring_changes += 1;
+        ctx.count(Counter::RingChanges);
         true
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{DynWorld, Step, done, world};
+use dynamo_model::counters::Counter;
 use dynamo_model::NodeId;
 use dynamo_model::client::ClientConfig;
 use dynamo_model::config::{AdmissionConfig, AntiEntropyConfig, DynamoConfig, ReadRepair, SloppyQuorum};
@@ -83,8 +84,8 @@ fn divergent(w: &DynWorld, ring: &Ring) -> Vec<Key> {
 }
 
 /// Sums a node counter over the storage nodes.
-fn node_sum(w: &DynWorld, f: impl Fn(&dynamo_model::node::NodeStats) -> u64) -> u64 {
-    (0..NODES as u32).filter_map(|i| w.process(ProcId(i)).and_then(|a| a.as_node())).map(|n| f(&n.stats())).sum()
+fn node_sum(w: &DynWorld, c: Counter) -> u64 {
+    (0..NODES as u32).map(|i| c.get(w.counters(ProcId(i)))).sum()
 }
 
 /// Runs until every key's live replicas agree (checking every 100 ms) or `limit_s`; returns the
@@ -110,7 +111,7 @@ fn without_anti_entropy_message_loss_leaves_replicas_divergent() {
         let bad = divergent(&w, &ring(seed));
         println!("seed {seed}: {} of {KEYS} keys divergent 30 s after the writes stopped", bad.len());
         assert!(bad.len() >= 3, "seed {seed}: only {} divergent keys", bad.len());
-        assert_eq!(node_sum(&w, |s| s.ae_exchanges), 0);
+        assert_eq!(node_sum(&w, Counter::AeExchanges), 0);
     }
 }
 
@@ -122,7 +123,7 @@ fn with_anti_entropy_live_replicas_converge_in_bounded_time_after_writes_stop() 
         let ring = ring(seed);
         let at_end = divergent(&w, &ring).len();
         let took = time_to_converge(&mut w, &ring, 60.0);
-        let (exchanges, repaired) = (node_sum(&w, |s| s.ae_exchanges), node_sum(&w, |s| s.ae_keys_repaired));
+        let (exchanges, repaired) = (node_sum(&w, Counter::AeExchanges), node_sum(&w, Counter::AeKeysRepaired));
         println!(
             "seed {seed}: {at_end} keys divergent when writes stopped; converged {} later; \
              {exchanges} exchanges, {repaired} keys repaired",
@@ -173,7 +174,7 @@ fn a_node_wiped_mid_run_gets_its_data_back() {
         println!("seed {seed}: wiped node (replica of {theirs} keys) converged {took_s} after writes stopped");
         assert_eq!(missing, 0, "seed {seed}");
         assert!(took.is_some_and(|t| t <= 30.0), "seed {seed}: {took:?}");
-        assert!(w.process(wiped).unwrap().as_node().unwrap().stats().ae_keys_repaired > 0);
+        assert!(Counter::AeKeysRepaired.get(w.counters(wiped)) > 0);
     }
 }
 
@@ -213,8 +214,8 @@ fn admission_run(admission: bool, seed: u64) -> (u64, u64, u64, f64) {
         .collect();
     lat.sort_unstable();
     let p99 = SimDuration::from_nanos(lat[(lat.len() * 99).div_ceil(100) - 1]).as_millis_f64();
-    let sum = |f: fn(&dynamo_model::node::NodeStats) -> u64| node_sum(&w, f);
-    (sum(|s| s.ae_exchanges), sum(|s| s.ae_keys_sent), sum(|s| s.background_deferred), p99)
+    let sum = |c: Counter| node_sum(&w, c);
+    (sum(Counter::AeExchanges), sum(Counter::AeKeysSent), sum(Counter::BackgroundDeferred), p99)
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{DynWorld, Step, done, world_with_spares};
+use dynamo_model::counters::Counter;
 use dynamo_model::NodeId;
 use dynamo_model::client::ClientConfig;
 use dynamo_model::config::{DynamoConfig, ReadRepair};
@@ -21,6 +22,11 @@ fn secs(s: f64) -> SimTime {
 
 fn node(w: &DynWorld, i: u32) -> &Node {
     w.process(ProcId(i)).and_then(|a| a.as_node()).expect("a running storage node")
+}
+
+/// Node `i`'s counter `c` (over its incarnations).
+fn count(w: &DynWorld, i: u32, c: Counter) -> u64 {
+    c.get(w.counters(ProcId(i)))
 }
 
 /// Repairs off, so that only key transfers can place data on a new replica.
@@ -114,9 +120,9 @@ fn a_joining_node_receives_each_of_its_ranges_once_then_joins_the_ring() {
         }
         let ring = node(&w, 0).view().ring().clone();
         let ranges = ring.ranges_of(spare, 3).len() as u64;
-        let received = node(&w, 5).transfer_stats().ranges_received;
-        let sent: u64 = (0..5).map(|i| node(&w, i).transfer_stats().ranges_sent).sum();
-        let offers = node(&w, 5).transfer_stats().offers_received;
+        let received = count(&w, 5, Counter::TransferRangesReceived);
+        let sent: u64 = (0..5).map(|i| count(&w, i, Counter::TransferRangesSent)).sum();
+        let offers = count(&w, 5, Counter::TransferOffersReceived);
         println!("seed {seed}: {ranges} ranges, {offers} offers, {received} received, {sent} sent");
         assert_eq!(received, ranges, "seed {seed}: every range arrives exactly once");
         assert!(offers >= 2 * ranges, "seed {seed}: {offers} offers: each range's holders offer it");
@@ -169,8 +175,8 @@ fn an_outage_is_not_a_leave() {
     for i in [0, 1, 2, 4, 5] {
         let n = node(&w, i);
         assert_eq!(n.view().status(NodeId(3)), Some(Status::Member), "node {i} keeps the dead node a member");
-        assert_eq!(n.view_stats().ring_changes, 0, "node {i}: no rebalancing for an outage");
-        assert_eq!(n.transfer_stats().offers_sent, 0, "node {i}: no key transfer for an outage");
+        assert_eq!(count(&w, i, Counter::RingChanges), 0, "node {i}: no rebalancing for an outage");
+        assert_eq!(count(&w, i, Counter::TransferOffersSent), 0, "node {i}: no key transfer for an outage");
     }
 }
 
@@ -198,7 +204,7 @@ fn a_thousand_node_cluster_gossips_hashes_when_converged_and_deltas_when_not() {
         (0..=S).fold((0, 0, 0), |(d, e, m), i| {
             let n = node(w, i);
             let t = n.view().membership().traffic();
-            (d + t.digest_entries, e + t.delta_entries, m + n.view_stats().hashes_matched)
+            (d + t.digest_entries, e + t.delta_entries, m + count(w, i, Counter::GossipHashesMatched))
         })
     };
     w.run_until(secs(5.5));
@@ -274,7 +280,7 @@ fn key_transfer_asks_admission_control_and_finishes_once_the_foreground_calms() 
     let spare = NodeId(5);
     w.inject(secs(2.0), spare, Msg::Admin(AdminCommand::Join(RingMember::new(spare)))).unwrap();
     w.run_until(secs(11.0));
-    let deferred: u64 = (0..5).map(|i| node(&w, i).transfer_stats().deferred).sum();
+    let deferred: u64 = (0..5).map(|i| count(&w, i, Counter::TransferBatchesDeferred)).sum();
     assert!(deferred > 0, "batches wait while the foreground keeps the disk busy");
     assert_eq!(node(&w, 0).view().status(spare), Some(Status::Joining), "the join waits for its ranges");
     w.run_until(secs(40.0));

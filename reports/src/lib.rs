@@ -22,7 +22,7 @@ mod testdata;
 pub use checks::{Status, Verdict, Violation};
 pub use diagram::{Arrow, Lifeline, MessageDiagram};
 pub use latency::{LatencyHistogram, LatencySummary};
-pub use run_report::{FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
+pub use run_report::{CounterSummary, FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
 
 /// The files derived from a report besides `report.json`, as (path relative to the output
 /// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `charts/<name>.svg`

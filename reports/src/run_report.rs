@@ -32,15 +32,36 @@ pub struct OpSummary {
     pub latency_ms: LatencySummary,
 }
 
-/// Per-node counters at the end of the run.
+/// One storage node at the end of the run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeSummary {
     /// The node number.
     pub node: u32,
     /// Whether it was up at the end.
     pub up: bool,
-    /// Named counters (requests coordinated, hints stored, ...).
+    /// Every counter the model declares (see [`RunReport::counters`]), summed over the node's
+    /// incarnations.
     pub counters: BTreeMap<String, u64>,
+    /// Its state at the end, when it was up: hints held, whether it is on the ring in its own
+    /// view, and the ring members its view holds.
+    #[serde(default)]
+    pub state: BTreeMap<String, u64>,
+}
+
+/// One counter the model declares, with its totals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CounterSummary {
+    /// Its name (the key in [`NodeSummary::counters`]).
+    pub name: String,
+    /// Its kind (`request`, `replica`, `repair`, `membership`, `storage`, `admission`,
+    /// `client`).
+    pub kind: String,
+    /// What it counts.
+    pub doc: String,
+    /// Summed over the storage nodes.
+    pub nodes: u64,
+    /// Summed over the client processes (their client libraries).
+    pub clients: u64,
 }
 
 /// Latency at fixed quantiles, per operation kind (`latency_cdf` in `report.json`).
@@ -98,7 +119,10 @@ pub struct RunReport {
     pub workload: BTreeMap<String, u64>,
     /// Network counters per message kind.
     pub network: BTreeMap<String, BTreeMap<String, u64>>,
-    /// Per-node counters (a node's counters restart from 0 when the node restarts).
+    /// Every counter the model declares, with what it counts and its totals.
+    #[serde(default)]
+    pub counters: Vec<CounterSummary>,
+    /// Per-node counters (summed over each node's incarnations) and end state.
     pub nodes: Vec<NodeSummary>,
     /// Availability, latency and stale reads per time window and operation kind.
     #[serde(default)]

@@ -20,6 +20,7 @@ pub fn empty() -> RunReport {
         sla_ms: 300.0,
         ops: BTreeMap::new(),
         workload: BTreeMap::new(),
+        counters: Vec::new(),
         network: BTreeMap::new(),
         nodes: Vec::new(),
         windows: WindowsSection::default(),
@@ -69,7 +70,12 @@ pub fn sample() -> RunReport {
     r.workload.insert("shed_arrivals".into(), 0);
     r.network.insert("get".into(), BTreeMap::from([("sent".to_string(), 10), ("delivered".to_string(), 9)]));
     r.nodes = (0..3)
-        .map(|n| NodeSummary { node: n, up: n != 2, counters: BTreeMap::from([("read_repairs".to_string(), 1)]) })
+        .map(|n| NodeSummary {
+            node: n,
+            up: n != 2,
+            counters: BTreeMap::from([("read_repairs".to_string(), 1)]),
+            state: BTreeMap::new(),
+        })
         .collect();
     r.windows.window_s = 1.0;
     r.windows.windows = (0..3)

@@ -27,21 +27,23 @@ impl ClientApp {
 }
 
 impl App for ClientApp {
-    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>) {
+    type Record = OpRecord;
+
+    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>) {
         match self {
             ClientApp::Workload(w) => w.start(api),
             ClientApp::Probe(p) => p.start(api),
         }
     }
 
-    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, done: Completion) {
+    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, done: Completion) {
         match self {
             ClientApp::Workload(w) => w.on_completion(api, done),
             ClientApp::Probe(p) => p.on_completion(api, done),
         }
     }
 
-    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, id: u64) {
+    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, id: u64) {
         match self {
             ClientApp::Workload(w) => w.on_timer(api, id),
             ClientApp::Probe(p) => p.on_timer(api, id),

@@ -5,7 +5,11 @@ use crate::run::RunOutcome;
 use crate::spec::Admin;
 use crate::spec::Scenario;
 use dynamo_model::msg::Msg;
-use reports::{FaultInterval, LatencyCdf, LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
+use dynamo_model::counters::Counter;
+use reports::{
+    CounterSummary, FaultInterval, LatencyCdf, LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION,
+};
+use sim_core::CounterSet;
 use sim_core::fault::Fault;
 use sim_core::{Message, ProcId};
 use std::collections::BTreeMap;
@@ -50,6 +54,7 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
             ("resurrected_items".to_string(), out.counters.resurrected_items),
         ]),
         network: network(out),
+        counters: counters(out),
         nodes: nodes(out),
         windows: m.windows,
         divergence: m.divergence,
@@ -191,42 +196,32 @@ fn nodes(out: &RunOutcome) -> Vec<NodeSummary> {
     (0..out.assembly.nodes as u32)
         .map(|i| {
             let id = ProcId(i);
-            let mut counters = BTreeMap::new();
+            let counters = Counter::DEFS.iter().zip(world.counters(id)).map(|(d, v)| (d.name.to_string(), *v)).collect();
+            let mut state = BTreeMap::new();
             if let Some(n) = world.process(id).and_then(|a| a.as_node()) {
-                let (s, c, st) = (n.stats(), n.coordinator_stats(), n.storage_stats());
-                let (v, t) = (n.view_stats(), n.transfer_stats());
                 let on_ring = n.view().status(n.id()).is_some_and(|st| st.on_ring());
-                for (k, v) in [
-                    ("forwarded", s.forwarded),
-                    ("replica_reads", s.replica_reads),
-                    ("replica_writes", s.replica_writes),
-                    ("hints_stored", s.hints_stored),
-                    ("hints_refused", s.hints_refused),
-                    ("handoffs_completed", s.handoffs_completed),
-                    ("gets_coordinated_ok", c.gets_ok),
-                    ("gets_coordinated_failed", c.gets_failed),
-                    ("puts_coordinated_ok", c.puts_ok),
-                    ("puts_coordinated_failed", c.puts_failed),
-                    ("read_repairs", c.read_repairs),
-                    ("hinted_writes", c.hinted_writes),
-                    ("corrupt_reads", st.corrupt_reads),
-                    ("hints_held", n.storage().hint_count() as u64),
-                    ("on_ring_in_own_view", u64::from(on_ring)),
-                    ("ring_members_in_view", n.view().ring().node_count() as u64),
-                    ("ring_changes", v.ring_changes),
-                    ("membership_commands", v.commands),
-                    ("membership_commands_refused", v.commands_refused),
-                    ("gossip_rounds", v.rounds),
-                    ("transfer_ranges_sent", t.ranges_sent),
-                    ("transfer_ranges_received", t.ranges_received),
-                    ("transfer_keys_sent", t.keys_sent),
-                    ("transfer_keys_received", t.keys_received),
-                    ("transfer_offers_busy", t.busy),
-                ] {
-                    counters.insert(k.to_string(), v);
-                }
+                state.insert("hints_held".to_string(), n.storage().hint_count() as u64);
+                state.insert("on_ring_in_own_view".to_string(), u64::from(on_ring));
+                state.insert("ring_members_in_view".to_string(), n.view().ring().node_count() as u64);
             }
-            NodeSummary { node: i, up: world.is_up(id), counters }
+            NodeSummary { node: i, up: world.is_up(id), counters, state }
+        })
+        .collect()
+}
+
+/// Every counter the model declares, with its totals over nodes and over clients.
+fn counters(out: &RunOutcome) -> Vec<CounterSummary> {
+    let asm = &out.assembly;
+    let sum = |procs: &mut dyn Iterator<Item = ProcId>, i: usize| procs.map(|p| asm.world.counters(p)[i]).sum::<u64>();
+    Counter::DEFS
+        .iter()
+        .enumerate()
+        .map(|(i, d)| CounterSummary {
+            name: d.name.to_string(),
+            kind: d.kind.name().to_string(),
+            doc: d.doc.to_string(),
+            nodes: sum(&mut (0..asm.nodes as u32).map(ProcId), i),
+            clients: sum(&mut asm.clients.iter().map(|(p, _)| *p), i),
         })
         .collect()
 }

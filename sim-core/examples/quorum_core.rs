@@ -204,6 +204,8 @@ impl Process for Node {
     type Timer = Timeout;
     type DiskKey = ();
     type DiskValue = ();
+    type Counter = sim_core::NoCounters;
+    type Note = ();
 
     #[inline]
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: ProcId, msg: Msg) {

@@ -14,6 +14,11 @@
 //! - a byte capacity, beyond which writes fail with `Full`; and `wipe`, which loses everything.
 //!
 //! Each operation returns its latency; the caller charges it to the process's service time.
+//!
+//! With its journal on ([`Disk::set_journal`]), the disk records the key of every record whose
+//! readable state may have changed (a write, a delete, a crash's lost or torn write, a record
+//! found rotten, a misdirected write's victim, a wipe), so an observer can follow the disk
+//! without scanning it. The journal draws nothing and changes nothing.
 
 use crate::dist::{Dist, DistError, DistSpec};
 use crate::rng::SimRng;
@@ -184,12 +189,56 @@ pub struct Disk<K, V> {
     cache: BTreeMap<K, Option<Record<V>>>,
     used: u64,
     stats: DiskStats,
+    /// Keys whose readable state may have changed since the journal was last taken; `None`
+    /// when journaling is off.
+    journal: Option<Vec<K>>,
 }
 
 impl<K: Ord + Clone, V: Clone> Disk<K, V> {
     /// An empty disk drawing its latencies and faults from `rng`.
     pub fn new(model: DiskModel, rng: SimRng) -> Self {
-        Disk { model, rng, durable: BTreeMap::new(), cache: BTreeMap::new(), used: 0, stats: DiskStats::default() }
+        Disk {
+            model,
+            rng,
+            durable: BTreeMap::new(),
+            cache: BTreeMap::new(),
+            used: 0,
+            stats: DiskStats::default(),
+            journal: None,
+        }
+    }
+
+    /// Turns the change journal on or off (off empties it).
+    pub fn set_journal(&mut self, on: bool) {
+        self.journal = on.then(Vec::new);
+    }
+
+    /// Takes the journal's keys (empty when journaling is off), leaving it empty; give the
+    /// vector back with [`Disk::return_journal`] to keep its allocation.
+    pub fn take_journal(&mut self) -> Vec<K> {
+        self.journal.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Hands back a vector taken with [`Disk::take_journal`], cleared, for reuse.
+    pub fn return_journal(&mut self, mut keys: Vec<K>) {
+        if let Some(j) = &mut self.journal
+            && j.is_empty()
+        {
+            keys.clear();
+            *j = keys;
+        }
+    }
+
+    /// Whether the journal holds keys.
+    pub fn journal_is_empty(&self) -> bool {
+        self.journal.as_ref().is_none_or(Vec::is_empty)
+    }
+
+    #[inline]
+    fn journal(&mut self, key: &K) {
+        if let Some(j) = &mut self.journal {
+            j.push(key.clone());
+        }
     }
 
     /// Replaces the fault probabilities (the timeline's disk fault modes on and off).
@@ -222,15 +271,18 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
                 None => return (Ok(None), latency),
             },
         };
+        let rotted = corrupt_now && rec.intact;
         if corrupt_now {
             rec.intact = false;
         }
-        if rec.intact {
-            (Ok(Some(rec.value.clone())), latency)
-        } else {
+        let result = if rec.intact { Ok(Some(rec.value.clone())) } else { Err(DiskError::Corrupt) };
+        if result.is_err() {
             self.stats.corrupt_reads += 1;
-            (Err(DiskError::Corrupt), latency)
         }
+        if rotted {
+            self.journal(key);
+        }
+        (result, latency)
     }
 
     /// Writes `value` (of `size` bytes) under `key` into the write-back cache.
@@ -252,6 +304,7 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
             return (Ok(()), latency);
         }
         self.used = self.used - old + size;
+        self.journal(&key);
         self.cache.insert(key, Some(Record { value, size, intact: true }));
         (Ok(()), latency)
     }
@@ -261,6 +314,7 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
         let latency = self.model.write.sample_duration_ms(&mut self.rng);
         self.stats.writes += 1;
         self.used -= self.current_size(&key);
+        self.journal(&key);
         self.cache.insert(key, None);
         latency
     }
@@ -334,6 +388,7 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
     /// A crash: unsynced writes are lost, or left torn with the torn-write probability.
     pub fn crash(&mut self) {
         for (k, w) in std::mem::take(&mut self.cache) {
+            self.journal(&k);
             let Some(mut r) = w else {
                 self.stats.lost_unsynced += 1;
                 continue;
@@ -351,6 +406,9 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
 
     /// Permanent loss of everything on the disk.
     pub fn wipe(&mut self) {
+        if let Some(j) = &mut self.journal {
+            j.extend(self.durable.keys().chain(self.cache.keys()).cloned());
+        }
         self.durable.clear();
         self.cache.clear();
         self.used = 0;
@@ -378,9 +436,12 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
         }
         let pick = self.rng.index(others);
         let victim = self.durable.iter_mut().filter(|(k, _)| *k != intended).nth(pick);
-        if let Some((_, rec)) = victim {
+        if let Some((k, rec)) = victim {
             rec.intact = false;
             self.stats.misdirected += 1;
+            if let Some(j) = &mut self.journal {
+                j.push(k.clone());
+            }
         }
         true
     }

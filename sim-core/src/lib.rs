@@ -8,15 +8,19 @@
 //! - [`topology`], [`net`], [`partition`]: the simulated network and its faults.
 //! - [`disk`], [`clock`]: the simulated disk and local clock of every process.
 //! - [`fault`], [`chaos`]: the fault timeline and seeded fault generators.
+//! - [`counter`]: counters the world keeps per process, declared once by the model;
+//!   [`observe`]: the observer the engine tells what changed.
 //! - [`world`]: the event loop and process lifecycle; [`trace`]: the trace hash and JSONL trace.
 pub mod chaos;
 pub mod clock;
+pub mod counter;
 pub mod disk;
 pub mod dist;
 pub mod fault;
 mod fxhash;
 pub mod id;
 pub mod net;
+pub mod observe;
 pub mod partition;
 pub mod process;
 pub mod queue;
@@ -27,6 +31,7 @@ pub mod topology;
 pub mod trace;
 pub mod world;
 
+pub use counter::{CounterDef, CounterKind, CounterSet, NoCounters};
 pub use id::ProcId;
 pub use process::{Boot, Ctx, Message, Process, TimerId};
 pub use rng::SimRng;

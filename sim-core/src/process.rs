@@ -9,6 +9,7 @@
 //! (the CPU cost of the event plus the latency of every disk operation it performs). Messages
 //! sent by a handler leave when that service time ends; events that arrive meanwhile wait.
 
+use crate::counter::CounterSet;
 use crate::disk::{Disk, DiskError, DiskStats, ScanEntry};
 use crate::id::ProcId;
 use crate::queue::{EventId, EventQueue};
@@ -41,6 +42,12 @@ pub trait Process: Sized {
     type DiskKey: Ord + Clone + Debug;
     /// Records on its disk.
     type DiskValue: Clone;
+    /// Its counters, kept by the world across incarnations ([`crate::counter`]).
+    type Counter: CounterSet;
+    /// What it tells an observer about itself (changes to state the world cannot see, such as
+    /// a volatile buffer). Notes never change the run: only an installed
+    /// [`crate::observe::Observer`] reads them.
+    type Note;
 
     /// Handles a message from `from` (itself, for an injected command).
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: ProcId, msg: Self::Msg);
@@ -76,6 +83,10 @@ pub struct Ctx<'a, P: Process> {
     pub(crate) queue: &'a mut EventQueue<Event<P>>,
     pub(crate) outbox: &'a mut Vec<(ProcId, P::Msg)>,
     pub(crate) service: SimDuration,
+    /// This process's counters (one slot per [`CounterSet::DEFS`] entry).
+    pub(crate) counters: &'a mut [u64],
+    /// Notes for the observer; `None` when no observer is installed.
+    pub(crate) notes: Option<&'a mut Vec<P::Note>>,
 }
 
 impl<P: Process> Ctx<'_, P> {
@@ -170,5 +181,37 @@ impl<P: Process> Ctx<'_, P> {
     /// This disk's counters.
     pub fn disk_stats(&self) -> DiskStats {
         self.disk.stats()
+    }
+
+    /// Adds one to counter `c`.
+    #[inline]
+    pub fn count(&mut self, c: P::Counter) {
+        self.counters[c.index()] += 1;
+    }
+
+    /// Adds `n` to counter `c`.
+    #[inline]
+    pub fn count_by(&mut self, c: P::Counter, n: u64) {
+        self.counters[c.index()] += n;
+    }
+
+    /// This process's counters so far, summed over its incarnations, in [`CounterSet::DEFS`]
+    /// order.
+    pub fn counters(&self) -> &[u64] {
+        self.counters
+    }
+
+    /// Whether an observer reads notes (build costly notes only then).
+    #[inline]
+    pub fn observed(&self) -> bool {
+        self.notes.is_some()
+    }
+
+    /// Tells the observer something about this process (dropped when none is installed).
+    #[inline]
+    pub fn note(&mut self, note: P::Note) {
+        if let Some(notes) = self.notes.as_deref_mut() {
+            notes.push(note);
+        }
     }
 }

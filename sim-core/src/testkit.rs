@@ -5,6 +5,7 @@
 //! Time only moves when the test says so ([`Harness::advance`], [`Harness::pop_timer`]).
 
 use crate::clock::Clock;
+use crate::counter::CounterSet;
 use crate::disk::{Disk, DiskConfig, DiskModel};
 use crate::id::ProcId;
 use crate::process::{Ctx, Process};
@@ -23,6 +24,8 @@ pub struct Harness<P: Process> {
     timers: EventQueue<Event<P>>,
     outbox: Vec<(ProcId, P::Msg)>,
     last_service: SimDuration,
+    counters: Vec<u64>,
+    notes: Vec<P::Note>,
 }
 
 impl<P: Process> Harness<P> {
@@ -38,6 +41,8 @@ impl<P: Process> Harness<P> {
             timers: EventQueue::default(),
             outbox: Vec::new(),
             last_service: SimDuration::ZERO,
+            counters: vec![0; <P::Counter as CounterSet>::DEFS.len()],
+            notes: Vec::new(),
         }
     }
 
@@ -54,6 +59,8 @@ impl<P: Process> Harness<P> {
             queue: &mut self.timers,
             outbox: &mut self.outbox,
             service: SimDuration::ZERO,
+            counters: &mut self.counters,
+            notes: Some(&mut self.notes),
         };
         let r = f(&mut ctx);
         self.last_service = ctx.service;
@@ -63,6 +70,22 @@ impl<P: Process> Harness<P> {
     /// Takes every message sent so far, in order.
     pub fn take_sent(&mut self) -> Vec<(ProcId, P::Msg)> {
         std::mem::take(&mut self.outbox)
+    }
+
+    /// The process's counters so far, in `P::Counter::DEFS` order.
+    pub fn counters(&self) -> &[u64] {
+        &self.counters
+    }
+
+    /// The counter named `name` (panics on a name the process does not declare: a test bug).
+    pub fn counter(&self, name: &str) -> u64 {
+        let i = crate::counter::index_of::<P::Counter>(name).unwrap_or_else(|| panic!("no counter {name:?}"));
+        self.counters[i]
+    }
+
+    /// Takes every note made so far, in order.
+    pub fn take_notes(&mut self) -> Vec<P::Note> {
+        std::mem::take(&mut self.notes)
     }
 
     /// The service time the last handler charged.

@@ -10,12 +10,14 @@
 //!   older incarnation are dropped, and so are messages whose sender died before they left.
 
 use crate::chaos::{ChaosEvent, ChaosState};
+use crate::counter::CounterSet;
 use crate::clock::{Clock, ClockConfig, ClockError};
 use crate::disk::{Disk, DiskConfig, DiskConfigError, DiskModel};
 use crate::dist::{Dist, DistError, DistSpec};
 use crate::fault::{ChaosConfig, Fault};
 use crate::id::ProcId;
 use crate::net::{DropReason, NetConfig, NetError, Network, Route};
+use crate::observe::{Lifecycle, Observation, Observer};
 use crate::process::{Boot, Ctx, Message, Process};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
@@ -181,6 +183,12 @@ pub struct World<P: Process> {
     hash: TraceHash,
     sink: Option<Box<dyn TraceSink>>,
     stats: WorldStats,
+    /// Every process's counters, `P::Counter::DEFS.len()` slots per process, kept across
+    /// incarnations.
+    counters: Vec<u64>,
+    /// The observer, when one is installed, and the notes of the event being handled.
+    observer: Option<Box<dyn Observer<P>>>,
+    notes: Vec<P::Note>,
 }
 
 const TAG_MSG: u64 = 1;
@@ -224,6 +232,9 @@ impl<P: Process + 'static> World<P> {
             hash: TraceHash::default(),
             sink: None,
             stats: WorldStats::default(),
+            counters: vec![0; n * <P::Counter as CounterSet>::DEFS.len()],
+            observer: None,
+            notes: Vec::new(),
         };
         for i in 0..n {
             world.start_proc(ProcId(i as u32));
@@ -289,6 +300,56 @@ impl<P: Process + 'static> World<P> {
     /// Engine counters.
     pub fn stats(&self) -> WorldStats {
         self.stats
+    }
+
+    /// Process `id`'s counters, summed over its incarnations, in `P::Counter::DEFS` order.
+    pub fn counters(&self, id: ProcId) -> &[u64] {
+        let n = <P::Counter as CounterSet>::DEFS.len();
+        &self.counters[id.index() * n..(id.index() + 1) * n]
+    }
+
+    /// Installs an observer (see [`crate::observe`]) and turns on every disk's change journal.
+    /// Install it before the run starts: it is told about changes from then on, and first
+    /// with a [`Lifecycle::Booted`] observation of every process that is up.
+    pub fn set_observer(&mut self, observer: Box<dyn Observer<P>>) {
+        self.observer = Some(observer);
+        for i in 0..self.procs.len() {
+            self.disks[i].set_journal(true);
+            if self.states[i].up {
+                self.observe(ProcId(i as u32), Some(Lifecycle::Booted));
+            }
+        }
+    }
+
+    /// Removes and returns the observer (and turns the disk journals off).
+    pub fn take_observer(&mut self) -> Option<Box<dyn Observer<P>>> {
+        for d in &mut self.disks {
+            d.set_journal(false);
+        }
+        self.observer.take()
+    }
+
+    /// Tells the observer what the last event changed at `p`: its notes, the disk keys it
+    /// touched, and a boot or crash. Nothing is called when nothing changed.
+    fn observe(&mut self, p: ProcId, lifecycle: Option<Lifecycle>) {
+        let Some(observer) = self.observer.as_mut() else { return };
+        let i = p.index();
+        if lifecycle.is_none() && self.notes.is_empty() && self.disks[i].journal_is_empty() {
+            return;
+        }
+        let keys = self.disks[i].take_journal();
+        let ev = Observation {
+            time: self.now,
+            proc: p,
+            process: self.procs[i].as_ref(),
+            disk: &self.disks[i],
+            notes: &self.notes,
+            disk_keys: &keys,
+            lifecycle,
+        };
+        observer.observe(&ev);
+        self.notes.clear();
+        self.disks[i].return_journal(keys);
     }
 
     /// Events still pending.
@@ -462,6 +523,8 @@ impl<P: Process + 'static> World<P> {
             queue: &mut self.queue,
             outbox: &mut self.outbox,
             service: cost,
+            counters: counters_of::<P>(&mut self.counters, i),
+            notes: self.observer.is_some().then_some(&mut self.notes),
         };
         match input {
             Input::Msg { from, msg } => {
@@ -475,6 +538,9 @@ impl<P: Process + 'static> World<P> {
         }
         let service = ctx.service;
         self.finish_handler(p, service);
+        if self.observer.is_some() {
+            self.observe(p, None);
+        }
     }
 
     #[inline]
@@ -636,11 +702,14 @@ impl<P: Process + 'static> World<P> {
             queue: &mut self.queue,
             outbox: &mut self.outbox,
             service: SimDuration::ZERO,
+            counters: counters_of::<P>(&mut self.counters, i),
+            notes: self.observer.is_some().then_some(&mut self.notes),
         };
         let proc = self.boot.boot(p, &mut ctx);
         let service = ctx.service;
         self.procs[i] = Some(proc);
         self.finish_handler(p, service);
+        self.observe(p, Some(Lifecycle::Booted));
     }
 
     /// Crash: volatile state, inbox, unsynced writes and in-flight messages are lost.
@@ -668,6 +737,7 @@ impl<P: Process + 'static> World<P> {
             }
         }
         self.disks[i].crash();
+        self.observe(p, Some(Lifecycle::Crashed));
     }
 
     fn restart(&mut self, p: ProcId) {
@@ -743,6 +813,7 @@ impl<P: Process + 'static> World<P> {
             Fault::Wipe { node, restart_after_ms } => {
                 self.crash(*node);
                 self.disks[node.index()].wipe();
+                self.observe(*node, None);
                 self.schedule_restart(*node, *restart_after_ms);
             }
             Fault::Partition { name, shape } => self.net.partition(name, shape)?,
@@ -828,6 +899,13 @@ impl<P: Process + 'static> World<P> {
             self.queue.push(at, Event::Chaos(ev));
         }
     }
+}
+
+/// Process `i`'s counter slots.
+#[inline]
+fn counters_of<P: Process>(all: &mut [u64], i: usize) -> &mut [u64] {
+    let n = <P::Counter as CounterSet>::DEFS.len();
+    &mut all[i * n..(i + 1) * n]
 }
 
 fn bad(e: ClockError) -> WorldError {

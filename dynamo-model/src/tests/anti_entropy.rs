@@ -3,6 +3,7 @@
 //! resent and then abandoned, a wiped node is rebuilt, and admission control defers background
 //! work while foreground disk latency is high.
 
+use crate::counters::Counter;
 use super::*;
 use crate::config::{AdmissionConfig, AntiEntropyConfig, BufferConfig, SloppyQuorum, StorageConfig};
 use sim_core::Message;
@@ -200,8 +201,9 @@ fn replicas_that_agree_exchange_only_their_roots() {
     assert_eq!(count(&log, "merkle_request"), ranges, "one root comparison per range");
     assert_eq!(count(&log, "merkle_reply"), ranges);
     assert_eq!(count(&log, "key_exchange") + count(&log, "key_exchange_reply"), 0, "no key moves");
-    let stats = c.at(A).node().stats();
-    assert_eq!((stats.ae_exchanges, stats.ae_keys_repaired, stats.ae_keys_sent), (ranges as u64, 0, 0));
+    let a = c.at(A);
+    let got = (a.count(Counter::AeExchanges), a.count(Counter::AeKeysRepaired), a.count(Counter::AeKeysSent));
+    assert_eq!(got, (ranges as u64, 0, 0));
 }
 
 #[test]
@@ -240,10 +242,9 @@ fn an_exchange_transfers_exactly_the_differing_keys_both_ways() {
     assert_eq!(pushed, set(&[a_only, a_newer, b_newer, concurrent]), "A pushes the differing keys it holds");
     assert_eq!(wanted, set(&[b_only, a_newer, b_newer, concurrent]), "and asks for those B holds");
     assert_eq!(returned, set(&[b_only, b_newer, concurrent]), "B returns only what A's push did not cover");
-    let (sa, sb) = (c.at(A).node().stats(), c.at(B).node().stats());
-    assert_eq!(sb.ae_keys_repaired, 3, "a_only, a_newer and concurrent changed on B");
-    assert_eq!(sa.ae_keys_repaired, 3, "b_only, b_newer and concurrent changed on A");
-    assert_eq!((sa.ae_keys_sent, sb.ae_keys_sent), (4, 3));
+    assert_eq!(c.at(B).count(Counter::AeKeysRepaired), 3, "a_only, a_newer and concurrent changed on B");
+    assert_eq!(c.at(A).count(Counter::AeKeysRepaired), 3, "b_only, b_newer and concurrent changed on A");
+    assert_eq!((c.at(A).count(Counter::AeKeysSent), c.at(B).count(Counter::AeKeysSent)), (4, 3));
     // Converged: same stores, same trees.
     assert_eq!(disk_data(c.at(A)), disk_data(c.at(B)));
     assert_eq!(ids(&c.at(B).on_disk(concurrent).unwrap()), vec![1004, 1005]);
@@ -267,7 +268,7 @@ fn an_unanswered_step_is_resent_twice_then_abandoned() {
     }
     assert!(c.at(A).fire_expect(Timer::AntiEntropyRetry { session: session_of(&first[0].1) }).is_empty());
     assert!(!c.at(A).node().anti_entropy_in_flight());
-    assert_eq!(c.at(A).node().stats().ae_abandoned, 1);
+    assert_eq!(c.at(A).count(Counter::AeAbandoned), 1);
     // B's late answer to the abandoned step is ignored.
     let late = c.deliver(A, first[0].clone());
     assert!(c.deliver(B, late[0].clone()).is_empty());
@@ -302,7 +303,7 @@ fn a_wiped_node_is_rebuilt_by_anti_entropy() {
     let want = disk_data(c.at(NodeId(0)));
     assert_eq!(want.len(), keys as usize);
     assert_eq!(disk_data(c.at(wiped)), want, "every key pulled back from its peers");
-    assert_eq!(c.at(wiped).node().stats().ae_keys_repaired, keys);
+    assert_eq!(c.at(wiped).count(Counter::AeKeysRepaired), keys);
     assert_eq!(tree_keys(c.at(wiped)), keys as usize);
     assert_trees_consistent(c.at(wiped));
 }
@@ -321,7 +322,7 @@ fn max_keys_per_exchange_bounds_one_exchange() {
             assert!(push.len() + want.len() <= 3, "{m:?}");
         }
     }
-    let moved = c.at(B).node().stats().ae_keys_repaired;
+    let moved = c.at(B).count(Counter::AeKeysRepaired);
     let ranges = c.at(A).node().storage().trees().unwrap().ranges().len() as u64;
     assert!(moved <= 3 * ranges && moved > 0, "{moved}");
     assert!(disk_data(c.at(B)).len() < 200, "the rest waits for later laps");
@@ -345,13 +346,12 @@ fn slow_foreground_disk_defers_background_work() {
     let t0 = c.at(A).h.now();
     let (timer, sent) = c.at(A).fire();
     assert_eq!((timer, sent), (Timer::AntiEntropy, vec![]), "deferred: nothing sent");
-    assert_eq!(c.at(A).node().stats().background_deferred, 1);
+    assert_eq!(c.at(A).count(Counter::BackgroundDeferred), 1);
     let deferred_at = c.at(A).h.now();
     assert_eq!(c.at(A).fire().0, Timer::AntiEntropy);
     assert_eq!(c.at(A).h.now().since(deferred_at), SimDuration::from_millis(250), "asks again after min_backoff");
     assert_eq!(c.at(A).fire().0, Timer::AntiEntropy);
-    assert_eq!(c.at(A).node().stats().background_deferred, 3);
-    assert_eq!(c.at(A).node().admission_stats().unwrap().deferred, 3);
+    assert_eq!(c.at(A).count(Counter::BackgroundDeferred), 3);
     assert!(c.at(A).h.now() > t0);
     // With a generous threshold the same node is admitted at once.
     let cfg = DynamoConfig { admission: AdmissionConfig { p99_threshold_ms: 50.0, ..cfg.admission }, ..cfg };
@@ -359,7 +359,7 @@ fn slow_foreground_disk_defers_background_work() {
     assert!(c.at(A).plant(1, &next_version(&Versions::new(), NodeId(5), 1), false));
     let sent = tick(&mut c, A);
     assert!(matches!(&sent[..], [(B, Msg::MerkleRequest { .. })]));
-    assert_eq!(c.at(A).node().stats().background_deferred, 0);
+    assert_eq!(c.at(A).count(Counter::BackgroundDeferred), 0);
 }
 
 #[test]

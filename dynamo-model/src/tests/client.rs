@@ -1,6 +1,7 @@
 //! The client library: routing (load balancer, partition-aware, preferred coordinator), the
 //! client's deadline and failure detector, and client-driven coordination with membership polls.
 
+use crate::counters::Counter;
 use super::*;
 use crate::client::{Client, ClientConfig, Routing};
 use crate::config::CoordinatorMode;
@@ -137,7 +138,7 @@ fn the_client_deadline_fails_the_request_and_suspects_its_node() {
     assert_eq!(cl.h.now(), SimTime(1_000_000_000), "ClientConfig::timeout_ms");
     assert_eq!(done, Some(Completion::Get { req: 1, result: Err(OpError::ClientTimeout) }));
     assert!(sent.is_empty());
-    assert_eq!(cl.lib.stats().timeouts, 1);
+    assert_eq!(Counter::ClientTimeouts.get(cl.h.counters()), 1);
     assert_eq!(cl.lib.in_flight(), 0);
     // pl[0] is down for this client: the next request goes to pl[1].
     assert_eq!(cl.route_get(KEY), pl[1]);
@@ -227,7 +228,7 @@ fn a_client_driven_client_polls_membership_every_poll_interval() {
         members.sort_by_key(|m| m.node);
         assert_eq!(snapshot, vec![(CLIENT, Msg::MembershipSnapshot { members })], "the node's ring members");
         assert_eq!(cl.recv(node, snapshot[0].1.clone()).0, None);
-        assert_eq!(cl.lib.stats().membership_refreshes, round);
+        assert_eq!(Counter::MembershipRefreshes.get(cl.h.counters()), round);
     }
     assert!(polled.len() > 1, "a random node each time: {polled:?}");
 }

@@ -1,6 +1,7 @@
 //! The get/put state machines (replica mode, N=3 R=2 W=2 unless stated), driven through nodes,
 //! and the coordinator alone (no local store) through its own API.
 
+use crate::counters::Counter;
 use super::*;
 use crate::config::ReadRepair;
 use crate::coordinator::{Coordinator, Env, Origin};
@@ -49,7 +50,7 @@ fn put_succeeds_at_the_first_remote_ack_and_not_before() {
     assert_eq!(c.deliver(pl[1], ack1[0].clone()), vec![(CLIENT, ok_put(1))]);
     // The second ack changes nothing: one reply per request.
     assert!(c.deliver(pl[2], ack2[0].clone()).is_empty());
-    assert_eq!(c.at(pl[0]).node().coordinator_stats().puts_ok, 1);
+    assert_eq!(c.at(pl[0]).count(Counter::PutsOk), 1);
     // Its deadline, later, neither replies again nor suspects anyone: everyone answered.
     assert!(c.at(pl[0]).fire_expect(Timer::OpDeadline(1)).is_empty());
     assert!(c.at(pl[0]).node().detector().is_empty());
@@ -75,7 +76,7 @@ fn get_reads_locally_and_succeeds_at_the_first_remote_reply() {
     let ok = GetOk { versions: v1.clone(), context: v1.context(), fastest: Some(pl[0]) };
     assert_eq!(got, vec![(CLIENT, Msg::GetReply { req: 1, result: Ok(ok) })]);
     assert!(c.deliver(pl[2], replies[1][0].clone()).is_empty(), "a late reply sends nothing");
-    assert_eq!(c.at(pl[0]).node().coordinator_stats().gets_ok, 1);
+    assert_eq!(c.at(pl[0]).count(Counter::GetsOk), 1);
 }
 
 #[test]
@@ -94,7 +95,7 @@ fn put_short_of_w_at_the_deadline_fails_with_timeout_and_suspects_the_silent_tar
     let mut silent = vec![pl[1], pl[2]];
     silent.sort();
     assert_eq!(suspected, silent, "exactly the silent targets, never the coordinator itself");
-    assert_eq!(n0.node().coordinator_stats().puts_failed, 1);
+    assert_eq!(n0.count(Counter::PutsFailed), 1);
     // A late ack finds no operation: no second reply.
     assert!(n0.recv(pl[1], Msg::ReplicaWriteAck { op: 1, key: KEY, ok: true }).is_empty());
 }
@@ -172,7 +173,7 @@ fn read_repair_off_sends_no_repair_write() {
     assert_eq!(c.deliver(pl[1], r1), vec![(CLIENT, get_ok(1, &v2, pl[0]))]);
     assert!(c.deliver(pl[2], r2).is_empty());
     assert!(c.at(pl[0]).fire_expect(Timer::OpDeadline(1)).is_empty());
-    assert_eq!(c.at(pl[0]).node().coordinator_stats().read_repairs, 0);
+    assert_eq!(c.at(pl[0]).count(Counter::ReadRepairs), 0);
     assert_eq!(ids(&c.at(pl[1]).on_disk(KEY).unwrap()), vec![1], "still stale");
 }
 
@@ -190,7 +191,7 @@ fn blocking_read_repair_repairs_a_stale_responder_before_replying() {
     assert_eq!(c.at(pl[1]).on_disk(KEY), Some(v2.clone()), "repaired");
     // The repair ack releases the reply.
     assert_eq!(c.deliver(pl[1], ack[0].clone()), vec![(CLIENT, get_ok(1, &v2, pl[0]))]);
-    assert_eq!(c.at(pl[0]).node().coordinator_stats().read_repairs, 1);
+    assert_eq!(c.at(pl[0]).count(Counter::ReadRepairs), 1);
     assert!(c.at(pl[0]).fire_expect(Timer::OpDeadline(1)).is_empty());
 }
 
@@ -222,7 +223,7 @@ fn async_read_repair_replies_at_r_then_repairs_every_stale_responder_including_l
     assert_eq!(c.at(pl[2]).on_disk(KEY), Some(v2.clone()));
     // The deadline repairs nothing twice.
     assert!(c.at(pl[0]).fire_expect(Timer::OpDeadline(1)).is_empty());
-    assert_eq!(c.at(pl[0]).node().coordinator_stats().read_repairs, 2);
+    assert_eq!(c.at(pl[0]).count(Counter::ReadRepairs), 2);
 }
 
 #[test]

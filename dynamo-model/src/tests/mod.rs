@@ -15,6 +15,7 @@ use crate::NodeId;
 use crate::actor::{Actor, App, ClientApi};
 use crate::config::DynamoConfig;
 use crate::coordinator::Completion;
+use crate::counters::Counter;
 use crate::membership::RingRecipe;
 use crate::msg::{ClientOp, Host, Key, Msg, StoreKey, StoreRecord, Timer};
 use crate::node::{Node, extended_len};
@@ -30,9 +31,10 @@ use std::sync::Arc;
 pub(crate) struct NoApp;
 
 impl App for NoApp {
-    fn start<P: Host>(&mut self, _: &mut ClientApi<'_, '_, P>) {}
-    fn on_completion<P: Host>(&mut self, _: &mut ClientApi<'_, '_, P>, _: Completion) {}
-    fn on_timer<P: Host>(&mut self, _: &mut ClientApi<'_, '_, P>, _: u64) {}
+    type Record = ();
+    fn start<P: Host>(&mut self, _: &mut ClientApi<'_, '_, P, ()>) {}
+    fn on_completion<P: Host>(&mut self, _: &mut ClientApi<'_, '_, P, ()>, _: Completion) {}
+    fn on_timer<P: Host>(&mut self, _: &mut ClientApi<'_, '_, P, ()>, _: u64) {}
 }
 
 /// The process type every harness runs.
@@ -67,7 +69,7 @@ pub(crate) const RECIPE: RingRecipe = RingRecipe {
 
 /// The value of write `id`.
 pub(crate) fn value(id: u64) -> Value {
-    Value { write_id: WriteId(id), size_bytes: 100, tombstone: false }
+    Value::plain(WriteId(id), 100, false)
 }
 
 /// The version a coordinator `by` creates for write `id` on top of `prev` (vector clocks).
@@ -129,6 +131,11 @@ impl TestNode {
         let node = h.with_ctx(|ctx| Node::boot(ctx, cfg.clone(), ring.clone(), RECIPE));
         assert!(h.take_sent().is_empty(), "a booting node sends nothing");
         TestNode { h, p: Actor::Node(Box::new(node)), cfg, ring }
+    }
+
+    /// The node's counter `c` so far.
+    pub fn count(&self, c: Counter) -> u64 {
+        c.get(self.h.counters())
     }
 
     /// The node's state.

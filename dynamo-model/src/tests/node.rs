@@ -1,6 +1,7 @@
 //! A storage node: forwarding to the coordinator, the failure detector's probes, sloppy quorum
 //! with hinted handoff, and versioning modes through real puts.
 
+use crate::counters::Counter;
 use super::*;
 use crate::config::SloppyQuorum;
 
@@ -28,7 +29,7 @@ fn a_request_outside_the_top_n_is_forwarded_once_to_the_first_top_n_node() {
     let sent = c.at(fwd).recv(CLIENT, put_req(1, KEY, 1));
     assert_eq!(sent, vec![(coord, hopped(put_req(1, KEY, 1)))]);
     assert!(c.at(fwd).on_disk(KEY).is_none(), "the forwarder stores nothing");
-    assert_eq!(c.at(fwd).node().stats().forwarded, 1);
+    assert_eq!(c.at(fwd).count(Counter::Forwarded), 1);
     // The coordinator tells the forwarder it is alive, then coordinates as usual.
     let out = c.deliver(fwd, sent[0].clone());
     assert_eq!(out[0], (fwd, Msg::Pong));
@@ -143,7 +144,7 @@ fn sloppy_quorum_sends_a_suspected_nodes_replica_to_the_next_node_with_a_hint() 
     assert_eq!(ids(&v2), vec![2]);
     let write = |hint| Msg::ReplicaWrite { op: 2, key: KEY, versions: v2.clone(), hint, durable: false };
     assert_eq!(sent, vec![(pl[2], write(None)), (pl[3], write(Some(pl[1])))]);
-    assert_eq!(c.at(pl[0]).node().coordinator_stats().hinted_writes, 1);
+    assert_eq!(c.at(pl[0]).count(Counter::HintedWrites), 1);
     // The substitute keeps it in its hint store, not its main store, and acks.
     let ack = c.deliver(pl[0], sent[1].clone());
     assert_eq!(ack, vec![(pl[0], Msg::ReplicaWriteAck { op: 2, key: KEY, ok: true })]);
@@ -151,7 +152,7 @@ fn sloppy_quorum_sends_a_suspected_nodes_replica_to_the_next_node_with_a_hint() 
     assert!(sub.on_disk(KEY).is_none());
     assert_eq!(sub.hint_on_disk(KEY, pl[1]), Some(v2.clone()));
     assert_eq!(sub.node().storage().hints().collect::<Vec<_>>(), vec![(pl[1], KEY)]);
-    assert_eq!(sub.node().stats().hints_stored, 1);
+    assert_eq!(sub.count(Counter::HintsStored), 1);
     assert_eq!(sub.replica_read(KEY), v2, "a substitute serves what it holds for others");
     // The substitute's ack counts toward W.
     assert_eq!(c.deliver(pl[3], ack[0].clone()), vec![(CLIENT, Msg::PutReply { req: 2, result: Ok(()) })]);
@@ -185,12 +186,12 @@ fn hint_scan_hands_off_to_the_intended_node_which_stores_and_acks_then_the_hint_
     let ack = c.deliver(pl[3], handoff[0].clone());
     assert_eq!(ack, vec![(pl[3], Msg::HandoffAck { key: KEY, ok: true })]);
     assert_eq!(c.at(pl[1]).on_disk(KEY), Some(v2.clone()), "in the intended node's main store");
-    assert_eq!(c.at(pl[1]).node().stats().handoffs_received, 1);
+    assert_eq!(c.at(pl[1]).count(Counter::HandoffsReceived), 1);
     assert!(c.deliver(pl[1], ack[0].clone()).is_empty());
     let holder = c.at(pl[3]);
     assert_eq!(holder.node().storage().hint_count(), 0);
     assert_eq!(holder.hint_on_disk(KEY, pl[1]), None, "the disk record is gone");
-    assert_eq!(holder.node().stats().handoffs_completed, 1);
+    assert_eq!(holder.count(Counter::HandoffsCompleted), 1);
     // Nothing is left to hand off.
     assert!(holder.fire_expect(Timer::HintScan).is_empty());
     assert!(holder.node().detector().is_empty());
@@ -236,7 +237,7 @@ fn a_full_hint_store_refuses_hinted_writes_with_ok_false() {
     let h = c.at(holder);
     assert_eq!(h.node().storage().hint_count(), 1);
     assert_eq!(h.hint_on_disk(KEY + 1, intended), None);
-    assert_eq!(h.node().stats().hints_refused, 1);
+    assert_eq!(h.count(Counter::HintsRefused), 1);
     // A hint already held is merged, not refused.
     assert_eq!(h.recv(pl[0], write(KEY, v(3))), ack(KEY, true));
     assert_eq!(ids(&h.hint_on_disk(KEY, intended).unwrap()), vec![1, 3]);

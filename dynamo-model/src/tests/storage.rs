@@ -1,6 +1,7 @@
 //! The storage engine: the object buffer and its flush, durability across crashes, corrupt
 //! records, and the hint store's recovery; through the engine's API and through a node.
 
+use crate::counters::Counter;
 use super::*;
 use crate::config::{BufferConfig, SloppyQuorum, StorageConfig};
 use crate::storage::Storage;
@@ -59,7 +60,7 @@ fn buffered_writes_stay_in_memory_until_the_flush_timer() {
     assert_eq!(n.h.now(), SimTime(500_000_000));
     assert_eq!(n.on_disk(KEY), Some(v(1)));
     assert_eq!(n.node().storage().buffered_len(), 0);
-    assert_eq!(n.node().storage_stats().flushes, 1);
+    assert_eq!(n.count(Counter::Flushes), 1);
     // The flush fsynced: the write now survives a crash.
     n.crash_and_reboot();
     assert_eq!(n.replica_read(KEY), v(1));
@@ -127,7 +128,7 @@ fn a_corrupt_record_reads_as_missing_and_is_rewritten_by_the_next_apply() {
     assert!(n.plant(KEY, &v(1), false));
     n.h.disk_mut().set_faults(DiskFaults { read_corruption: 1.0, ..DiskFaults::default() }).unwrap();
     assert!(n.replica_read(KEY).is_empty(), "a record failing its checksum counts as missing");
-    assert_eq!(n.node().storage_stats().corrupt_reads, 1);
+    assert_eq!(n.count(Counter::CorruptReads), 1);
     n.h.disk_mut().set_faults(DiskFaults::default()).unwrap();
     assert!(n.replica_read(KEY).is_empty(), "it stays corrupt until rewritten");
     let v2 = next_version(&Versions::new(), NodeId(2), 2);

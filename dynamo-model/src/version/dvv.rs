@@ -81,7 +81,7 @@ mod tests {
     const VNODE: NodeId = NodeId(0);
 
     fn value(id: u64) -> Value {
-        Value { write_id: WriteId(id), size_bytes: 10, tombstone: false }
+        Value::plain(WriteId(id), 10, false)
     }
 
     fn ids(versions: &Versions) -> Vec<u64> {

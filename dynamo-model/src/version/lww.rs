@@ -49,7 +49,7 @@ mod tests {
     const B: NodeId = NodeId(2);
 
     fn value(id: u64) -> Value {
-        Value { write_id: WriteId(id), size_bytes: 10, tombstone: false }
+        Value::plain(WriteId(id), 10, false)
     }
 
     fn ids(versions: &Versions) -> Vec<u64> {

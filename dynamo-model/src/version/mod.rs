@@ -24,6 +24,8 @@ pub mod versions;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::any::Any;
+use std::sync::Arc;
 
 pub use context::Context;
 pub use dvv::{Dot, DottedVersion};
@@ -40,8 +42,36 @@ pub const DEFAULT_TRUNCATION_THRESHOLD: usize = 10;
 #[serde(transparent)]
 pub struct WriteId(pub u64);
 
+/// The application's contents of a value, opaque to Dynamo: the model stores, copies and
+/// returns it and never looks inside, as a real store treats a value's bytes. A workload keeps
+/// what it needs there (a cart's items, the write's causal past), so that what a read returns
+/// carries its own ground truth and nothing has to be remembered per write elsewhere.
+#[derive(Clone, Default)]
+pub struct AppData(Option<Arc<dyn Any + Send + Sync>>);
+
+impl AppData {
+    /// Contents of type `T`.
+    pub fn new<T: Any + Send + Sync>(contents: T) -> Self {
+        AppData(Some(Arc::new(contents)))
+    }
+
+    /// The contents, if there are any and they are a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.as_deref().and_then(|c| (c as &dyn Any).downcast_ref())
+    }
+}
+
+impl std::fmt::Debug for AppData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "AppData(..)" } else { "AppData(-)" })
+    }
+}
+
 /// The opaque object a put stores. A delete is a put of a tombstone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+///
+/// Values compare, order and hash by `(write_id, size_bytes, tombstone)`: a write id names one
+/// put, whose contents ([`AppData`]) never change.
+#[derive(Clone, Debug, Serialize)]
 pub struct Value {
     /// The put that wrote it.
     pub write_id: WriteId,
@@ -49,6 +79,46 @@ pub struct Value {
     pub size_bytes: u32,
     /// Whether this is a delete.
     pub tombstone: bool,
+    /// The application's contents (not serialized, not compared).
+    #[serde(skip)]
+    pub app: AppData,
+}
+
+impl Value {
+    /// A value with no application contents.
+    pub fn plain(write_id: WriteId, size_bytes: u32, tombstone: bool) -> Self {
+        Value { write_id, size_bytes, tombstone, app: AppData::default() }
+    }
+
+    fn identity(&self) -> (WriteId, u32, bool) {
+        (self.write_id, self.size_bytes, self.tombstone)
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for Value {}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.identity().cmp(&other.identity())
+    }
+}
+
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
 }
 
 /// How versions are stamped and reconciled: one mode for the whole run.

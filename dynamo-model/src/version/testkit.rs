@@ -114,7 +114,7 @@ impl Cluster {
             self.read(c, usize::MAX);
         }
         let id = WriteId(self.writes.len() as u64 + 1);
-        let value = Value { write_id: id, size_bytes: 64, tombstone: false };
+        let value = Value::plain(id, 64, false);
         let client = &mut self.clients[c];
         let home = client.home;
         self.node_now_ns[home] += tick_ns;

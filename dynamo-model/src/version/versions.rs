@@ -175,7 +175,7 @@ mod tests {
     const VC: VersioningMode = VersioningMode::VectorClock { truncation_threshold: 10 };
 
     fn value(id: u64) -> Value {
-        Value { write_id: WriteId(id), size_bytes: 100, tombstone: false }
+        Value::plain(WriteId(id), 100, false)
     }
 
     fn clocks(versions: &Versions) -> Vec<String> {

@@ -54,13 +54,14 @@ impl Script {
 }
 
 impl App for Script {
-    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>) {
+    type Record = ();
+    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, ()>) {
         for (i, (at_ms, _)) in self.steps.iter().enumerate() {
             api.set_timer(SimDuration::from_millis(*at_ms), i as u64);
         }
     }
 
-    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, id: u64) {
+    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, ()>, id: u64) {
         let step = self.steps[id as usize].1.clone();
         let now = api.now();
         let (req, write) = match step {
@@ -72,14 +73,14 @@ impl App for Script {
                     Step::Put(_) => self.contexts.get(&k).cloned().unwrap_or_default(),
                     _ => Default::default(),
                 };
-                let v = Value { write_id: w, size_bytes: 100, tombstone: false };
+                let v = Value::plain(w, 100, false);
                 (api.put(k, ctx, v, pref), Some(w))
             }
         };
         self.inflight.insert(req, (step, now, write));
     }
 
-    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, done: Completion) {
+    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, ()>, done: Completion) {
         let now = api.now();
         match done {
             Completion::Get { req, result } => {

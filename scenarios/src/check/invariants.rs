@@ -6,6 +6,7 @@ use crate::analysis::inspect;
 use crate::history::OpRecord;
 use crate::run::RunOutcome;
 use crate::spec::{Admin, Scenario};
+use dynamo_model::counters::Counter;
 use dynamo_model::membership::{MembershipList, Status};
 use dynamo_model::version::{VersioningMode, WriteId};
 use reports::{Verdict, Violation};
@@ -220,16 +221,10 @@ fn strict_quorum_fresh(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict
 
 /// How many reads and writes went to sloppy-quorum substitutes, over nodes and client libraries.
 fn substitutions(out: &RunOutcome) -> u64 {
-    let asm = &out.assembly;
-    let procs = (0..asm.nodes as u32).chain(asm.clients.iter().map(|(id, _)| id.0)).map(sim_core::ProcId);
-    procs
-        .filter_map(|p| asm.world.process(p))
-        .map(|a| match (a.as_node(), a.as_client()) {
-            (Some(n), _) => n.coordinator_stats(),
-            (_, Some(c)) => c.library().coordinator_stats(),
-            _ => Default::default(),
-        })
-        .map(|st| st.hinted_writes + st.substitute_reads)
+    let w = &out.assembly.world;
+    (0..w.len() as u32)
+        .map(|p| w.counters(sim_core::ProcId(p)))
+        .map(|c| Counter::HintedWrites.get(c) + Counter::SubstituteReads.get(c))
         .sum()
 }
 
@@ -291,10 +286,8 @@ fn dvv_sibling_bound(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
     if s.dynamo.versioning != VersioningMode::Dvv {
         return Verdict::not_applicable(inv, "only dotted version vectors promise this bound");
     }
-    let reforwards: u64 = (0..out.assembly.nodes as u32)
-        .filter_map(|i| out.assembly.world.process(sim_core::ProcId(i)).and_then(|a| a.as_node()))
-        .map(|n| n.stats().reforwarded)
-        .sum();
+    let reforwards: u64 =
+        (0..out.assembly.nodes as u32).map(|i| Counter::Reforwarded.get(out.assembly.world.counters(sim_core::ProcId(i)))).sum();
     let mut v = Vec::new();
     for (r, writes) in successful_reads(out) {
         let raw = r.read.as_ref().map_or(0, |x| x.siblings as usize);

@@ -1,30 +1,19 @@
 //! Cost: messages and bytes by kind per client operation, hinted handoffs, read repairs and
 //! anti-entropy repairs.
 
-use super::sampler::{NodeCounters, Samples};
+use super::sampler::NodeCounters;
 use crate::assemble::Assembly;
 use dynamo_model::msg::Msg;
 use reports::metrics::{CostSection, KindCost, round6};
 use sim_core::{Message, ProcId};
 
-/// Each node's counters: summed over its incarnations when sampled, else those of the
-/// incarnation running at the end (0 for a node that is down). Returns the label reported.
-pub fn node_counters(asm: &Assembly, samples: Option<&Samples>) -> (Vec<NodeCounters>, &'static str) {
-    match samples {
-        Some(s) if s.counters.len() == asm.nodes => (s.counters.clone(), "cumulative"),
-        _ => {
-            let now = (0..asm.nodes as u32)
-                .map(|i| {
-                    asm.world.process(ProcId(i)).and_then(|a| a.as_node()).map(NodeCounters::of).unwrap_or_default()
-                })
-                .collect();
-            (now, "since_last_restart")
-        }
-    }
+/// Each node's counters, summed over its incarnations (the world keeps them across restarts).
+pub fn node_counters(asm: &Assembly) -> Vec<NodeCounters> {
+    (0..asm.nodes as u32).map(|i| NodeCounters::of(asm.world.counters(ProcId(i)))).collect()
 }
 
 /// The cost section of a run with `client_ops` completed client operations.
-pub fn section(asm: &Assembly, client_ops: u64, samples: Option<&Samples>, anti_entropy: bool) -> CostSection {
+pub fn section(asm: &Assembly, client_ops: u64, anti_entropy: bool) -> CostSection {
     let per_op = |x: u64| (client_ops > 0).then(|| round6(x as f64 / client_ops as f64));
     let counters = asm.world.net().counters();
     let by_kind = Msg::KINDS
@@ -43,7 +32,7 @@ pub fn section(asm: &Assembly, client_ops: u64, samples: Option<&Samples>, anti_
         .collect::<std::collections::BTreeMap<_, _>>();
     let messages = by_kind.values().map(|k| k.messages).sum();
     let bytes = by_kind.values().map(|k| k.bytes).sum();
-    let (nodes, label) = node_counters(asm, samples);
+    let nodes = node_counters(asm);
     let sum = |f: fn(&NodeCounters) -> u64| nodes.iter().map(f).sum::<u64>();
     CostSection {
         client_ops,
@@ -57,6 +46,6 @@ pub fn section(asm: &Assembly, client_ops: u64, samples: Option<&Samples>, anti_
         hinted_handoffs: sum(|c| c.handoffs_completed),
         read_repairs: sum(|c| c.read_repairs),
         anti_entropy_keys_repaired: anti_entropy.then(|| sum(|c| c.ae_keys_repaired)),
-        node_counters: label.to_string(),
+        node_counters: "cumulative".to_string(),
     }
 }

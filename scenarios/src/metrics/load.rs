@@ -64,7 +64,7 @@ pub fn over_time(samples: &Samples, width: SimDuration) -> Vec<LoadWindow> {
 
 /// The load section.
 pub fn section(asm: &Assembly, samples: Option<&Samples>, window: SimDuration) -> LoadSection {
-    let (counters, label) = node_counters(asm, samples);
+    let counters = node_counters(asm);
     let nodes: Vec<NodeLoad> = counters
         .iter()
         .enumerate()
@@ -83,7 +83,7 @@ pub fn section(asm: &Assembly, samples: Option<&Samples>, window: SimDuration) -
         requests: balance(&requests),
         keys: balance(&keys),
         over_time: samples.map(|s| over_time(s, window)).unwrap_or_default(),
-        node_counters: label.to_string(),
+        node_counters: "cumulative".to_string(),
         nodes,
     }
 }

@@ -160,7 +160,7 @@ pub fn compute(s: &Scenario, out: &RunOutcome) -> Sections {
         visibility: visibility::section(history, &causality, &verdicts),
         durability: durability::section(s, asm, &causality),
         convergence: convergence::section(s, asm, &causality, samples),
-        cost: cost::section(asm, history.len() as u64, samples, s.dynamo.anti_entropy.enabled),
+        cost: cost::section(asm, history.len() as u64, s.dynamo.anti_entropy.enabled),
         load: load::section(asm, samples, spec.window()),
         activity: activity::section(samples, spec.window(), asm.end, activity::features(s)),
     }

@@ -1,6 +1,6 @@
 //! Periodic sampling of replica state during a run, for what cannot be seen afterwards: how many
-//! keys' replicas disagreed at each moment, when the world last applied a fault, and node
-//! counters banked across restarts (a node's counters start from 0 when it restarts).
+//! keys' replicas disagreed at each moment, when the world last applied a fault, and the node
+//! counters (which the world keeps across restarts) at each moment.
 //!
 //! The sampler only reads the world: no random draws, no counters, no events. The runner calls
 //! it between slices of `World::run_until`, which handles exactly the events it would have
@@ -10,7 +10,7 @@ use crate::assemble::Assembly;
 use crate::history::OpRecord;
 use dynamo_model::NodeId;
 use dynamo_model::msg::{StoreKey, StoreRecord};
-use dynamo_model::node::Node;
+use dynamo_model::counters::Counter;
 use dynamo_model::ring::{Ring, key_position};
 use dynamo_model::version::Versions;
 use sim_core::{ProcId, SimDuration, SimTime};
@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// A missing record reads as an empty set of versions.
 static EMPTY: Versions = Versions::new();
 
-/// Counters of one node, summed over its incarnations when sampled.
+/// Counters of one node, summed over its incarnations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NodeCounters {
     /// Replica reads served.
@@ -46,41 +46,29 @@ pub struct NodeCounters {
 }
 
 impl NodeCounters {
-    /// The counters of a running node (since it last started).
-    pub fn of(n: &Node) -> Self {
-        let (s, c) = (n.stats(), n.coordinator_stats());
+    /// The counters of a node, from the world's counters of its process (summed over its
+    /// incarnations).
+    pub fn of(c: &[u64]) -> Self {
         NodeCounters {
-            replica_reads: s.replica_reads,
-            replica_writes: s.replica_writes,
-            coordinated: c.gets_ok + c.gets_failed + c.puts_ok + c.puts_failed,
-            hints_stored: s.hints_stored,
-            handoffs_completed: s.handoffs_completed,
-            read_repairs: c.read_repairs,
-            hinted_writes: c.hinted_writes,
-            ae_keys_repaired: s.ae_keys_repaired,
-            ae_exchanges: s.ae_exchanges,
-            transfer_keys: n.transfer_stats().keys_received,
+            replica_reads: Counter::ReplicaReads.get(c),
+            replica_writes: Counter::ReplicaWrites.get(c),
+            coordinated: [Counter::GetsOk, Counter::GetsFailed, Counter::PutsOk, Counter::PutsFailed]
+                .iter()
+                .map(|k| k.get(c))
+                .sum(),
+            hints_stored: Counter::HintsStored.get(c),
+            handoffs_completed: Counter::HandoffsCompleted.get(c),
+            read_repairs: Counter::ReadRepairs.get(c),
+            hinted_writes: Counter::HintedWrites.get(c),
+            ae_keys_repaired: Counter::AeKeysRepaired.get(c),
+            ae_exchanges: Counter::AeExchanges.get(c),
+            transfer_keys: Counter::TransferKeysReceived.get(c),
         }
     }
 
     /// Requests handled: replica reads and writes plus operations coordinated.
     pub fn requests(&self) -> u64 {
         self.replica_reads + self.replica_writes + self.coordinated
-    }
-
-    fn fields(&self) -> [u64; 10] {
-        [
-            self.transfer_keys,
-            self.ae_exchanges,
-            self.ae_keys_repaired,
-            self.replica_reads,
-            self.replica_writes,
-            self.coordinated,
-            self.hints_stored,
-            self.handoffs_completed,
-            self.read_repairs,
-            self.hinted_writes,
-        ]
     }
 
     /// Adds another node's (or incarnation's) counters.
@@ -95,39 +83,6 @@ impl NodeCounters {
         self.ae_keys_repaired += o.ae_keys_repaired;
         self.ae_exchanges += o.ae_exchanges;
         self.transfer_keys += o.transfer_keys;
-    }
-}
-
-/// One node's counters across incarnations: what earlier incarnations counted, plus the current.
-#[derive(Clone, Copy, Debug, Default)]
-struct Bank {
-    banked: NodeCounters,
-    current: NodeCounters,
-}
-
-impl Bank {
-    /// Takes in the node's counters now (`None` while it is down). A node seen down, or whose
-    /// counters went backwards, restarted: what its previous incarnation counted is banked.
-    /// (Counts an incarnation made after the last sample before its crash are missed.)
-    fn observe(&mut self, now: Option<NodeCounters>) {
-        match now {
-            None => {
-                self.banked.add(&self.current);
-                self.current = NodeCounters::default();
-            }
-            Some(c) => {
-                if c.fields().iter().zip(self.current.fields()).any(|(new, old)| *new < old) {
-                    self.banked.add(&self.current);
-                }
-                self.current = c;
-            }
-        }
-    }
-
-    fn total(&self) -> NodeCounters {
-        let mut t = self.banked;
-        t.add(&self.current);
-        t
     }
 }
 
@@ -156,8 +111,6 @@ pub struct Samples {
     /// The first sample after the world last applied a fault (timeline or chaos) or restarted a
     /// process; `None` if it never did.
     pub last_fault_seen: Option<SimTime>,
-    /// Each node's counters summed over its incarnations, at the last sample.
-    pub counters: Vec<NodeCounters>,
 }
 
 /// Samples a running world's replica state at fixed intervals.
@@ -169,7 +122,6 @@ pub struct Sampler {
     ring: Option<Arc<Ring>>,
     /// Per client process: how much of its history was already read.
     cursors: Vec<usize>,
-    banks: Vec<Bank>,
     fault_marks: (u64, u64),
     out: Samples,
 }
@@ -182,7 +134,6 @@ impl Sampler {
             replicas: BTreeMap::new(),
             ring: None,
             cursors: Vec::new(),
-            banks: Vec::new(),
             fault_marks: (0, 0),
             out: Samples { interval, ..Samples::default() },
         }
@@ -205,13 +156,8 @@ impl Sampler {
         }
         self.learn_keys(asm);
         let divergent = self.replicas.iter().filter(|(key, list)| !live_replicas_agree(asm, **key, list)).count();
-        if self.banks.len() < asm.nodes {
-            self.banks.resize(asm.nodes, Bank::default());
-        }
-        for (i, bank) in self.banks.iter_mut().enumerate() {
-            let node = asm.world.process(ProcId(i as u32)).and_then(|a| a.as_node());
-            bank.observe(node.map(NodeCounters::of));
-        }
+        let counters: Vec<NodeCounters> =
+            (0..asm.nodes as u32).map(|i| NodeCounters::of(asm.world.counters(ProcId(i)))).collect();
         let stats = asm.world.stats();
         let marks = (stats.faults_applied, stats.restarts);
         if marks != self.fault_marks {
@@ -222,17 +168,16 @@ impl Sampler {
             t,
             keys: self.replicas.len() as u64,
             divergent: divergent as u64,
-            requests: self.banks.iter().map(|b| b.total().requests()).collect(),
-            totals: self.banks.iter().fold(NodeCounters::default(), |mut sum, b| {
-                sum.add(&b.total());
+            requests: counters.iter().map(NodeCounters::requests).collect(),
+            totals: counters.iter().fold(NodeCounters::default(), |mut sum, c| {
+                sum.add(c);
                 sum
             }),
         });
     }
 
     /// What was sampled.
-    pub fn finish(mut self) -> Samples {
-        self.out.counters = self.banks.iter().map(Bank::total).collect();
+    pub fn finish(self) -> Samples {
         self.out
     }
 
@@ -291,27 +236,4 @@ pub fn live_replicas_agree(asm: &Assembly, key: u64, replicas: &[NodeId]) -> boo
         }
     }
     true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn c(reads: u64, writes: u64) -> NodeCounters {
-        NodeCounters { replica_reads: reads, replica_writes: writes, ..NodeCounters::default() }
-    }
-
-    #[test]
-    fn banks_counters_across_restarts() {
-        let mut b = Bank::default();
-        b.observe(Some(c(5, 5)));
-        b.observe(Some(c(7, 9)));
-        assert_eq!(b.total().requests(), 16);
-        b.observe(None); // seen down
-        assert_eq!(b.total().requests(), 16);
-        b.observe(Some(c(1, 0))); // new incarnation
-        assert_eq!(b.total().requests(), 17);
-        b.observe(Some(c(0, 3))); // restarted unseen: reads went backwards
-        assert_eq!(b.total().requests(), 20);
-    }
 }

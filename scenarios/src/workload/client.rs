@@ -130,7 +130,7 @@ impl WorkloadClient {
     }
 
     /// The client started: schedule the first arrival.
-    pub fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>) {
+    pub fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>) {
         let now = api.observe_time();
         let gap = self.arrivals.next_gap(self.plan.start.as_secs_f64(), api.rng());
         let first = self.plan.start.max(now) + gap;
@@ -138,7 +138,7 @@ impl WorkloadClient {
     }
 
     /// An application timer fired (only arrivals).
-    pub fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, _id: u64) {
+    pub fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, _id: u64) {
         let now = api.observe_time();
         if now > self.plan.stop {
             return;
@@ -159,7 +159,7 @@ impl WorkloadClient {
         }
     }
 
-    fn get<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, key: Key, kind: OpKind) {
+    fn get<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, key: Key, kind: OpKind) {
         let own_write = self.session(key).and_then(|s| s.own_write);
         let invoked = api.observe_time();
         let req = api.get(key);
@@ -174,7 +174,7 @@ impl WorkloadClient {
     }
 
     /// A plain put (one new item on top of what the session knows) or a delete.
-    fn write<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, key: Key, kind: OpKind) {
+    fn write<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, key: Key, kind: OpKind) {
         let s = self.session(key).cloned().unwrap_or_default();
         let content = if kind == OpKind::Delete {
             Content::default()
@@ -191,7 +191,7 @@ impl WorkloadClient {
     #[allow(clippy::too_many_arguments)]
     fn send_write<P: Host>(
         &mut self,
-        api: &mut ClientApi<'_, '_, P>,
+        api: &mut ClientApi<'_, '_, P, OpRecord>,
         key: Key,
         kind: OpKind,
         context: Context,
@@ -202,7 +202,7 @@ impl WorkloadClient {
         self.next_write += 1;
         let write = WriteId(((self.me as u64) << 40) | self.next_write);
         let size = self.plan.value_bytes.sample(api.rng()).clamp(0.0, u32::MAX as f64) as u32;
-        let value = Value { write_id: write, size_bytes: size, tombstone: kind == OpKind::Delete };
+        let value = Value::plain(write, size, kind == OpKind::Delete);
         self.registry.borrow_mut().record(write, content);
         self.keys.note_write(key);
         let invoked = api.observe_time();
@@ -218,7 +218,7 @@ impl WorkloadClient {
     }
 
     /// A get or put finished.
-    pub fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, done: Completion) {
+    pub fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, done: Completion) {
         let now = api.observe_time();
         match done {
             Completion::Get { req, result } => {
@@ -261,7 +261,7 @@ impl WorkloadClient {
     }
 
     /// Updates the session from a read and, for a read-modify-write, writes back.
-    fn after_read<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, op: &Inflight, ok: GetOk) {
+    fn after_read<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, op: &Inflight, ok: GetOk) {
         let writes: Vec<WriteId> = live_writes(&ok.versions);
         let (items, resurrected) = self.merge(&writes);
         if self.plan.spec.sessions || op.kind == OpKind::RmwRead {

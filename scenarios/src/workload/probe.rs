@@ -77,13 +77,13 @@ impl ProbeClient {
     }
 
     /// Schedules the first probe.
-    pub fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>) {
+    pub fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>) {
         let gap = api.rng().exp(1.0 / self.rate_per_s);
         api.set_timer(SimDuration::from_secs_f64(gap), START);
     }
 
     /// Starts a probe, or reads one whose delay has passed.
-    pub fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, id: u64) {
+    pub fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, id: u64) {
         let now = api.observe_time();
         if id == START {
             if now > self.stop {
@@ -94,7 +94,7 @@ impl ProbeClient {
             self.started += 1;
             let key = self.key_base + self.started;
             let write = WriteId(((self.me as u64) << 40) | self.started);
-            let value = Value { write_id: write, size_bytes: self.value_bytes, tombstone: false };
+            let value = Value::plain(write, self.value_bytes, false);
             let req = api.put(key, Context::empty(), value, None);
             self.inflight.insert(req, Probe { key, write, invoked: now, kind: OpKind::ProbeWrite });
         } else if let Some(mut p) = self.waiting.remove(&id) {
@@ -106,7 +106,7 @@ impl ProbeClient {
     }
 
     /// A probe's write or read finished.
-    pub fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P>, done: Completion) {
+    pub fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, done: Completion) {
         let now = api.observe_time();
         let (req, result, read) = match done {
             Completion::Get { req, result } => {

@@ -253,6 +253,8 @@ impl Process for Node {
     type Timer = Timer;
     type DiskKey = u64;
     type DiskValue = u64;
+    type Counter = sim_core::NoCounters;
+    type Note = ();
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: ProcId, msg: Msg) {
         self.log(ctx, What::Msg { from, msg: msg.clone() });
