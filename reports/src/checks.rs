@@ -16,6 +16,18 @@ pub struct Violation {
     pub detail: String,
 }
 
+impl Violation {
+    /// The order examples are reported in: earliest first, then by key, operations and detail
+    /// (a total order, so examples never depend on the order violations were found in).
+    pub fn order(a: &Violation, b: &Violation) -> std::cmp::Ordering {
+        a.at_s
+            .total_cmp(&b.at_s)
+            .then(a.key.cmp(&b.key))
+            .then_with(|| a.ops.cmp(&b.ops))
+            .then_with(|| a.detail.cmp(&b.detail))
+    }
+}
+
 /// A checker's verdict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
@@ -52,13 +64,14 @@ impl Verdict {
         matches!(self.status, Status::Fail { .. })
     }
 
-    /// A verdict from a list of violations: pass when empty, else the earliest five.
+    /// A verdict from a list of violations: pass when empty, else the earliest five by
+    /// [`Violation::order`].
     pub fn from_violations(invariant: &str, mut v: Vec<Violation>) -> Verdict {
         let invariant = invariant.to_string();
         if v.is_empty() {
             return Verdict { invariant, status: Status::Pass };
         }
-        v.sort_by(|a, b| a.at_s.total_cmp(&b.at_s).then(a.key.cmp(&b.key)));
+        v.sort_by(Violation::order);
         let violations = v.len() as u64;
         v.truncate(5);
         Verdict { invariant, status: Status::Fail { violations, examples: v } }

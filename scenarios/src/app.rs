@@ -1,6 +1,6 @@
 //! The application a client process runs: a workload client or the probe client.
 
-use crate::history::OpRecord;
+use crate::history::OpEvent;
 use crate::workload::client::WorkloadClient;
 use crate::workload::probe::ProbeClient;
 use dynamo_model::actor::{App, ClientApi};
@@ -16,34 +16,24 @@ pub enum ClientApp {
     Probe(Box<ProbeClient>),
 }
 
-impl ClientApp {
-    /// The operations this client finished.
-    pub fn history(&self) -> &[OpRecord] {
-        match self {
-            ClientApp::Workload(w) => w.history(),
-            ClientApp::Probe(p) => p.history(),
-        }
-    }
-}
-
 impl App for ClientApp {
-    type Record = OpRecord;
+    type Record = OpEvent;
 
-    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>) {
+    fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpEvent>) {
         match self {
             ClientApp::Workload(w) => w.start(api),
             ClientApp::Probe(p) => p.start(api),
         }
     }
 
-    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, done: Completion) {
+    fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpEvent>, done: Completion) {
         match self {
             ClientApp::Workload(w) => w.on_completion(api, done),
             ClientApp::Probe(p) => p.on_completion(api, done),
         }
     }
 
-    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, id: u64) {
+    fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpEvent>, id: u64) {
         match self {
             ClientApp::Workload(w) => w.on_timer(api, id),
             ClientApp::Probe(p) => p.on_timer(api, id),

@@ -16,7 +16,7 @@ use crate::workload::client::{GroupPlan, WorkloadClient, secs};
 use crate::workload::keys::KeyChooser;
 use crate::workload::mix::MixSampler;
 use crate::workload::probe::ProbeClient;
-use crate::workload::registry::Registry;
+use crate::workload::provenance::KeySeqs;
 use dynamo_model::NodeId;
 use dynamo_model::actor::{Actor, ClusterBoot};
 use dynamo_model::membership::{MembershipList, RingRecipe};
@@ -89,8 +89,8 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     let mut places = node_placements(s);
     let recipe = RingRecipe { strategy: s.cluster.partitioning, seed, placement: s.dynamo.placement };
     let ring = Arc::new(build_ring(s, &places, recipe)?);
-    let registry = Rc::new(RefCell::new(Registry::default()));
-    let apps = client_apps(s, nodes, &registry)?;
+    let seqs = Rc::new(RefCell::new(KeySeqs::default()));
+    let apps = client_apps(s, nodes, &seqs)?;
     let clients: Vec<(ProcId, u16)> =
         apps.iter().enumerate().map(|(i, (g, _, _))| (ProcId((nodes + i) as u32), *g)).collect();
     places.extend(apps.iter().map(|(_, p, _)| *p));
@@ -157,7 +157,7 @@ fn build_ring(s: &Scenario, places: &[Placement], recipe: RingRecipe) -> Result<
 type AppSlot = (u16, Placement, ClientApp);
 
 /// One application per client process, in process-id order.
-fn client_apps(s: &Scenario, nodes: usize, registry: &Rc<RefCell<Registry>>) -> Result<Vec<AppSlot>, SpecError> {
+fn client_apps(s: &Scenario, nodes: usize, seqs: &Rc<RefCell<KeySeqs>>) -> Result<Vec<AppSlot>, SpecError> {
     let mut out = Vec::new();
     for (g, w) in s.workloads.iter().enumerate() {
         let under = |e: SpecError| e.under(&format!("workloads[{g}]"));
@@ -175,7 +175,7 @@ fn client_apps(s: &Scenario, nodes: usize, registry: &Rc<RefCell<Registry>>) -> 
             let arrivals = Arrivals::new(&w.arrival, w.clients).map_err(|e| under(e.under("arrival")))?;
             let keys = KeyChooser::new(&w.keys).map_err(|e| under(e.under("keys")))?;
             let mix = MixSampler::new(&w.mix).map_err(|e| under(e.under("mix")))?;
-            let client = WorkloadClient::new(plan.clone(), me, arrivals, keys, mix, registry.clone());
+            let client = WorkloadClient::new(plan.clone(), me, arrivals, keys, mix, seqs.clone());
             let place = Placement { datacenter: w.datacenter, rack };
             out.push((g as u16, place, ClientApp::Workload(Box::new(client))));
         }

@@ -1,20 +1,112 @@
-//! The client-visible history: one record per operation, in true simulated time.
+//! The client-visible history: what each operation was, in true simulated time.
 //!
-//! Every put carries a unique write id, so each read can be attributed to the writes it
-//! returned; a write records the write ids its context covered (its causal past as the client
-//! saw it). Checkers and metrics consume this plus world inspection of replica state.
+//! Clients tell the observer about every operation twice, as [`OpEvent`]s: when it starts
+//! ([`Invocation`]) and when it ends ([`OpDone`]). Measurement consumes these as they happen
+//! and keeps no list of operations; an [`OpRecord`] per operation (serializable) is built only
+//! for the opt-in history file and for the test oracle.
+//!
+//! Every put carries a unique write id and its value carries the write's [`Provenance`], so
+//! each read can be attributed to the writes it returned and judged from what came back.
 
+use crate::workload::provenance::Provenance;
 use dynamo_model::NodeId;
 use dynamo_model::msg::OpError;
-use dynamo_model::version::WriteId;
+use dynamo_model::version::{Versions, WriteId};
 use serde::Serialize;
 use sim_core::SimTime;
+use std::sync::Arc;
+
+/// What a client application tells the observer about one operation.
+#[derive(Clone, Debug)]
+pub enum OpEvent {
+    /// It started.
+    Invoked(Invocation),
+    /// It finished.
+    Done(Box<OpDone>),
+}
+
+/// An operation starting.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    /// The client process.
+    pub client: u32,
+    /// The client library's request number (with `client`, names the operation).
+    pub req: u64,
+    /// What it is.
+    pub kind: OpKind,
+    /// The key.
+    pub key: u64,
+    /// True time.
+    pub at: SimTime,
+    /// For writes: the new value's provenance.
+    pub write: Option<Arc<Provenance>>,
+}
+
+/// An operation that finished.
+#[derive(Clone, Debug)]
+pub struct OpDone {
+    /// The client process.
+    pub client: u32,
+    /// The client group (index into `workloads`; probes use the group after the last).
+    pub group: u16,
+    /// The request number it was invoked with.
+    pub req: u64,
+    /// What it was.
+    pub kind: OpKind,
+    /// The key.
+    pub key: u64,
+    /// True time it was invoked.
+    pub invoked: SimTime,
+    /// True time it completed.
+    pub completed: SimTime,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// For writes: the new value's provenance.
+    pub write: Option<Arc<Provenance>>,
+    /// For successful reads: the siblings that came back (each value carries its provenance).
+    pub read: Option<Versions>,
+    /// For reads in a session: the client's own last acknowledged write of this key.
+    pub own_write: Option<WriteId>,
+    /// For probe reads: the probe write this read looks for.
+    pub probe_of: Option<WriteId>,
+    /// For successful gets: the fastest responder.
+    pub fastest: Option<NodeId>,
+}
+
+impl OpDone {
+    /// Whether it succeeded.
+    pub fn ok(&self) -> bool {
+        self.outcome == Outcome::Ok
+    }
+
+    /// The serializable record of this operation.
+    pub fn to_record(&self) -> OpRecord {
+        let w = self.write.as_deref();
+        OpRecord {
+            client: self.client,
+            group: self.group,
+            kind: self.kind,
+            key: self.key,
+            invoked: self.invoked,
+            completed: self.completed,
+            outcome: self.outcome,
+            write: w.map(|p| p.write),
+            context: w.map(|p| p.parents.clone()).unwrap_or_default(),
+            context_versions: w.map(|p| p.context_versions.clone()).unwrap_or_default(),
+            read: self.read.as_ref().map(crate::workload::client::read_result),
+            own_write: self.own_write,
+            probe_of: self.probe_of,
+            fastest: self.fastest,
+        }
+    }
+}
 
 /// What an operation was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     /// A get.
+    #[default]
     Get,
     /// A put of a new value.
     Put,

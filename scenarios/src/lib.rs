@@ -3,11 +3,11 @@
 //! - [`spec`]: the file format; [`load`]: parsing with located errors ([`locate`], [`error`]);
 //!   [`validate`]: semantic checks.
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
-//! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw.
+//! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw;
+//!   [`measure`]: the observer that measures and checks a run as it happens.
 //! - [`report`]: the run report, with the measurements of [`metrics`] and the message
 //!   [`diagram`]; [`library`]: the shipped scenarios.
 //! - [`sweep`]: `dynsim sweep` and `dynsim merge`, grids of parameters × seeds.
-pub mod analysis;
 pub mod app;
 pub mod assemble;
 pub mod check;
@@ -18,7 +18,10 @@ pub mod history;
 pub mod library;
 pub mod load;
 pub mod locate;
+pub mod measure;
 pub mod metrics;
+#[cfg(feature = "oracle")]
+pub mod oracle;
 pub mod progress;
 pub mod report;
 pub mod run;

@@ -386,7 +386,7 @@ fn cmd_replay(arg: &str, seed: u64, trace: &Path, filter: TraceFilter) -> Result
     let tmp = temp_path(trace);
     let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let sink = JsonlTrace::new(std::io::BufWriter::new(file), filter);
-    let opts = run::RunOptions { seed: Some(seed), trace: Some(Box::new(sink)), progress: true, stop_at: None };
+    let opts = run::RunOptions { seed: Some(seed), trace: Some(Box::new(sink)), progress: true, ..Default::default() };
     let outcome = run_loaded(&l, opts).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;

@@ -1,14 +1,11 @@
 //! Building the run report from a finished run.
 
-use crate::history::{OpKind, OpRecord};
 use crate::run::RunOutcome;
 use crate::spec::Admin;
 use crate::spec::Scenario;
-use dynamo_model::msg::Msg;
 use dynamo_model::counters::Counter;
-use reports::{
-    CounterSummary, FaultInterval, LatencyCdf, LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION,
-};
+use dynamo_model::msg::Msg;
+use reports::{CounterSummary, FaultInterval, NodeSummary, RunReport, SCHEMA_VERSION};
 use sim_core::CounterSet;
 use sim_core::fault::Fault;
 use sim_core::{Message, ProcId};
@@ -37,7 +34,8 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
     effective.seed = out.seed;
     let world = &out.assembly.world;
     let sla_ms = scenario.outputs.metrics.sla_ms;
-    let m = crate::metrics::compute(scenario, out);
+    let measured = out.measured();
+    let m = measured.sections.clone();
     RunReport {
         schema_version: SCHEMA_VERSION,
         dynsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -48,7 +46,7 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         sim_end_s: world.now().as_secs_f64(),
         events: world.stats().popped,
         sla_ms,
-        ops: op_summaries(&out.history, sla_ms),
+        ops: measured.ops.clone(),
         workload: BTreeMap::from([
             ("shed_arrivals".to_string(), out.counters.shed),
             ("resurrected_items".to_string(), out.counters.resurrected_items),
@@ -65,64 +63,13 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         cost: m.cost,
         load: m.load,
         activity: m.activity,
-        latency_cdf: latency_cdf(&out.history),
+        latency_cdf: measured.latency_cdf.clone(),
         faults: fault_intervals(scenario, world.now().as_secs_f64()),
         // Captured by a second run, when wanted: see `crate::diagram::build`.
         diagram: None,
-        checks: crate::check::invariants::check_all(scenario, out),
+        checks: measured.checks.clone(),
         scenario: serde_json::to_value(&effective).unwrap_or_default(),
     }
-}
-
-fn op_summaries(history: &[OpRecord], sla_ms: f64) -> BTreeMap<String, OpSummary> {
-    let mut out = BTreeMap::new();
-    for kind in OpKind::ALL {
-        let ops: Vec<&OpRecord> = history.iter().filter(|r| r.kind == kind).collect();
-        if !ops.is_empty() {
-            out.insert(kind.name().to_string(), summarize(&ops, sla_ms));
-        }
-    }
-    let reads: Vec<&OpRecord> = history.iter().filter(|r| r.kind.is_read()).collect();
-    let writes: Vec<&OpRecord> = history.iter().filter(|r| !r.kind.is_read()).collect();
-    out.insert("all_reads".to_string(), summarize(&reads, sla_ms));
-    out.insert("all_writes".to_string(), summarize(&writes, sla_ms));
-    out
-}
-
-/// Outcome counts and latency of a set of operations, against an SLA of `sla_ms`.
-pub fn summarize(ops: &[&OpRecord], sla_ms: f64) -> OpSummary {
-    let mut h = LatencyHistogram::new();
-    let mut within = 0u64;
-    for r in ops.iter().filter(|r| r.ok()) {
-        h.record(r.latency().0);
-        within += u64::from(r.latency().as_millis_f64() <= sla_ms);
-    }
-    let completed = ops.len() as u64;
-    let ok = h.len();
-    let ratio = |x: u64| if completed == 0 { 1.0 } else { x as f64 / completed as f64 };
-    OpSummary {
-        completed,
-        ok,
-        failed: completed - ok,
-        success_ratio: ratio(ok),
-        within_sla: ratio(within),
-        latency_ms: h.summary(),
-    }
-}
-
-/// Latency at the standard quantiles per operation kind with successful operations.
-fn latency_cdf(history: &[OpRecord]) -> LatencyCdf {
-    let quantiles = LatencyCdf::standard_quantiles();
-    let mut ms = BTreeMap::new();
-    for kind in OpKind::ALL {
-        let mut h = LatencyHistogram::new();
-        history.iter().filter(|r| r.kind == kind && r.ok()).for_each(|r| h.record(r.latency().0));
-        if !h.is_empty() {
-            let points = quantiles.iter().map(|&q| reports::latency::round3(h.quantile_ms(q))).collect();
-            ms.insert(kind.name().to_string(), points);
-        }
-    }
-    LatencyCdf { quantiles, ms }
 }
 
 /// The scenario's fault timeline as intervals: a crash, wipe or pause until its delayed or
@@ -196,7 +143,8 @@ fn nodes(out: &RunOutcome) -> Vec<NodeSummary> {
     (0..out.assembly.nodes as u32)
         .map(|i| {
             let id = ProcId(i);
-            let counters = Counter::DEFS.iter().zip(world.counters(id)).map(|(d, v)| (d.name.to_string(), *v)).collect();
+            let counters =
+                Counter::DEFS.iter().zip(world.counters(id)).map(|(d, v)| (d.name.to_string(), *v)).collect();
             let mut state = BTreeMap::new();
             if let Some(n) = world.process(id).and_then(|a| a.as_node()) {
                 let on_ring = n.view().status(n.id()).is_some_and(|st| st.on_ring());

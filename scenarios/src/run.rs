@@ -1,5 +1,5 @@
-//! Running a scenario: assemble the world, run it to the end under an optional progress bar,
-//! and collect the history and the final state.
+//! Running a scenario: assemble the world, install measurement, run it to the end under an
+//! optional progress bar, and hand back what was measured with the final state.
 //!
 //! The run itself is single-threaded and reads no wall clock; the progress bar (stderr, hidden
 //! when stderr is not a terminal) is the only thing here that looks at real time, and nothing
@@ -8,13 +8,15 @@
 use crate::app::ClientApp;
 use crate::assemble::{Assembly, assemble};
 use crate::error::SpecError;
-use crate::history::OpRecord;
-use crate::metrics::{Sampler, Samples};
+use crate::measure::measured::Measured;
+use crate::measure::{HistorySink, Measure, MeasureConfig};
 use crate::spec::Scenario;
 use crate::validate::validate;
 use crate::workload::client::ClientCounters;
 use sim_core::trace::TraceSink;
 use sim_core::{SimDuration, SimTime};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Instant;
 
 /// How to run.
@@ -29,6 +31,12 @@ pub struct RunOptions {
     /// Stop at this time instead of the scenario's end (a re-run that only needs a trace of
     /// an early window); the outcome then describes the run up to that time.
     pub stop_at: Option<SimTime>,
+    /// Where every operation's record goes, if anywhere (`dynsim run --history FILE`, and the
+    /// test oracle).
+    pub history: Option<HistorySink>,
+    /// Also run the oracle's scanning sampler beside measurement (tests only).
+    #[cfg(feature = "oracle")]
+    pub oracle: bool,
 }
 
 /// What a run produced.
@@ -37,72 +45,128 @@ pub struct RunOutcome {
     pub seed: u64,
     /// The trace hash, 16 hex digits.
     pub trace_hash: String,
-    /// Every client operation, ordered by invocation time (then client).
-    pub history: Vec<OpRecord>,
     /// Workload counters summed over clients.
     pub counters: ClientCounters,
     /// The world at the end of the run, for inspection.
     pub assembly: Assembly,
     /// The trace sink, if one was installed.
     pub trace: Option<Box<dyn TraceSink>>,
-    /// Replica state sampled during the run (`None` when sampling was off).
-    pub samples: Option<Samples>,
+    /// What measurement found (`None` when measurement was off).
+    pub measured: Option<Measured>,
+    /// The oracle's samples, when asked for (tests only).
+    #[cfg(feature = "oracle")]
+    pub oracle_samples: Option<crate::metrics::Samples>,
     /// Wall-clock seconds the run took (for the console only; never in a report).
     pub wall_s: f64,
 }
 
-/// Whether a run samples replica state for the metrics (divergence over time, convergence,
-/// node counters across restarts). Sampling only reads the world: it never changes the run.
+impl RunOutcome {
+    /// What measurement found; measurement is on unless the run was started with
+    /// [`Measurement::Off`].
+    pub fn measured(&self) -> &Measured {
+        self.measured.as_ref().expect("this run was measured")
+    }
+}
+
+/// Whether a run is measured. Measurement only observes the world: it never changes the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sampling {
-    /// Sample every `outputs.metrics.sample_interval_s`.
+pub enum Measurement {
+    /// Measure and check (sampling every `outputs.metrics.sample_interval_s`).
     #[default]
     On,
-    /// Do not sample (the sections that need samples report `null` or nothing).
+    /// Install no observer (a re-run that only needs a trace).
     Off,
 }
 
-/// Validates, assembles and runs a scenario, sampling replica state for the metrics.
+/// Validates, assembles, runs and measures a scenario.
 pub fn run(s: &Scenario, opts: RunOptions) -> Result<RunOutcome, SpecError> {
-    run_with(s, opts, Sampling::On)
+    run_with(s, opts, Measurement::On)
 }
 
-/// Validates, assembles and runs a scenario, sampling or not.
-pub fn run_with(s: &Scenario, opts: RunOptions, sampling: Sampling) -> Result<RunOutcome, SpecError> {
+/// Validates, assembles and runs a scenario, measured or not.
+pub fn run_with(s: &Scenario, mut opts: RunOptions, measurement: Measurement) -> Result<RunOutcome, SpecError> {
     validate(s)?;
     s.outputs.metrics.check()?;
     s.outputs.diagram.check(s.duration_s + s.settle_s)?;
     let seed = opts.seed.unwrap_or(s.seed);
     let mut asm = assemble(s, seed)?;
-    if let Some(sink) = opts.trace {
+    if let Some(sink) = opts.trace.take() {
         asm.world.set_trace_sink(sink);
     }
+    let measure = (measurement == Measurement::On).then(|| {
+        let cfg = measure_config(s, &asm);
+        Measure::install(&mut asm, cfg, opts.history.take())
+    });
+    #[cfg(feature = "oracle")]
+    let mut oracle = opts.oracle.then(|| {
+        let interval = s.outputs.metrics.sample_interval(asm.end);
+        crate::oracle::sampler::Sampler::new(s.dynamo.n, interval)
+    });
     let started = Instant::now();
-    let mut sampler =
-        (sampling == Sampling::On).then(|| Sampler::new(s.dynamo.n, s.outputs.metrics.sample_interval(asm.end)));
     let end = opts.stop_at.map_or(asm.end, |t| t.min(asm.end));
-    drive(&mut asm, end, opts.progress, sampler.as_mut());
+    let interval = s.outputs.metrics.sample_interval(asm.end);
+    drive(&mut asm, end, opts.progress, interval, |asm| {
+        if let Some(m) = &measure {
+            m.borrow_mut().sample(asm);
+            #[cfg(feature = "oracle")]
+            if let Some(o) = oracle.as_mut() {
+                o.sample(asm, m.borrow().history_so_far().unwrap_or(&[]));
+            }
+        }
+    });
     let wall_s = started.elapsed().as_secs_f64();
-    let (history, counters) = collect(&asm);
+    let counters = workload_counters(&asm);
     let trace = asm.world.take_trace_sink();
-    let samples = sampler.map(Sampler::finish);
+    let measured = measure.map(|m| finish(&mut asm, m, s));
     let trace_hash = asm.world.trace_hash().hex();
-    Ok(RunOutcome { seed, trace_hash, history, counters, assembly: asm, trace, samples, wall_s })
+    Ok(RunOutcome {
+        seed,
+        trace_hash,
+        counters,
+        assembly: asm,
+        trace,
+        measured,
+        #[cfg(feature = "oracle")]
+        oracle_samples: oracle.map(crate::oracle::sampler::Sampler::finish),
+        wall_s,
+    })
 }
 
-/// Runs the world to `end` in slices (200, or one per sample), updating the progress bar and
-/// sampling between slices. Slicing does not change the run: `run_until` handles the same
-/// events in the same order however the time is cut.
-fn drive(asm: &mut Assembly, end: SimTime, progress: bool, mut sampler: Option<&mut Sampler>) {
+/// Measurement's settings for a run of `s`.
+fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
+    let m = &s.outputs.metrics;
+    let d = &s.outputs.diagram;
+    let at = |x: f64| SimTime::ZERO + SimDuration::from_secs_f64(x);
+    MeasureConfig {
+        n: s.dynamo.n,
+        versioning: s.dynamo.versioning,
+        nodes: asm.nodes,
+        window: m.window(),
+        end: asm.end,
+        sla_ms: m.sla_ms,
+        sample_interval: m.sample_interval(asm.end),
+        diagram_window: d.from_s.zip(d.until_s).map(|(a, b)| (at(a), at(b))),
+        diagram_key: d.key,
+    }
+}
+
+/// Takes measurement back from the world and reads the final state.
+fn finish(asm: &mut Assembly, m: Rc<RefCell<Measure>>, s: &Scenario) -> Measured {
+    drop(asm.world.take_observer());
+    let m = Rc::try_unwrap(m).ok().expect("the world held the only other handle").into_inner();
+    m.finish(s, asm)
+}
+
+/// Runs the world to `end` in slices (one per sampling interval), updating the progress bar
+/// and calling `between` after each slice. Slicing does not change the run: `run_until` handles
+/// the same events in the same order however the time is cut.
+fn drive(asm: &mut Assembly, end: SimTime, progress: bool, slice: SimDuration, mut between: impl FnMut(&Assembly)) {
     let bar = progress.then(|| crate::progress::Bar::new(end));
-    let slice = sampler.as_ref().map_or(SimDuration::from_nanos((end.0 / 200).max(1)), |s| s.interval());
     let mut t = SimTime::ZERO;
     while t < end {
         t = (t + slice).min(end);
         asm.world.run_until(t);
-        if let Some(s) = sampler.as_deref_mut() {
-            s.sample(asm);
-        }
+        between(asm);
         if let Some(b) = &bar {
             b.update(t, asm.world.stats().popped);
         }
@@ -112,18 +176,15 @@ fn drive(asm: &mut Assembly, end: SimTime, progress: bool, mut sampler: Option<&
     }
 }
 
-fn collect(asm: &Assembly) -> (Vec<OpRecord>, ClientCounters) {
-    let mut history = Vec::new();
+/// Workload counters summed over the client processes up at the end.
+fn workload_counters(asm: &Assembly) -> ClientCounters {
     let mut counters = ClientCounters::default();
     for &(id, _) in &asm.clients {
-        let Some(c) = asm.world.process(id).and_then(|a| a.as_client()) else { continue };
-        history.extend_from_slice(c.app().history());
-        if let ClientApp::Workload(w) = c.app() {
+        if let Some(ClientApp::Workload(w)) = asm.world.process(id).and_then(|a| a.as_client()).map(|c| c.app()) {
             let k = w.counters();
             counters.shed += k.shed;
             counters.resurrected_items += k.resurrected_items;
         }
     }
-    history.sort_by_key(|r| (r.invoked, r.client, r.completed));
-    (history, counters)
+    counters
 }

@@ -5,7 +5,8 @@
 use assert_cmd::Command;
 use scenarios::diagram::capture::Capture;
 use scenarios::load;
-use scenarios::run::{RunOptions, Sampling, run_with};
+use scenarios::measure::HistorySink;
+use scenarios::run::{Measurement, RunOptions, run_with};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -33,17 +34,21 @@ fn run_small(label: &str, scenario: &str, args: &[&str]) -> (TempDir, Option<i32
 #[test]
 fn capturing_the_diagram_does_not_change_the_run() {
     let s = load::load_str(SMALL, Path::new("small.json")).expect("valid");
-    let plain = run_with(&s, RunOptions::default(), Sampling::Off).expect("runs");
-    let key = plain.history[plain.history.len() / 2].key;
+    let with_history = || RunOptions { history: Some(HistorySink::Memory(vec![])), ..RunOptions::default() };
+    let plain = run_with(&s, with_history(), Measurement::On).expect("runs");
+    let history = plain.measured().history.clone().expect("kept");
+    let key = history[history.len() / 2].key;
     let completions: BTreeSet<(u32, u64)> =
-        plain.history.iter().filter(|r| r.key == key).map(|r| (r.client, r.completed.0)).collect();
-    let capture = Capture::new(key, 0.0, 4.0, completions);
-    let opts = RunOptions { trace: Some(Box::new(capture.clone())), ..RunOptions::default() };
-    let traced = run_with(&s, opts, Sampling::Off).expect("runs");
+        history.iter().filter(|r| r.key == key).map(|r| (r.client, r.completed.0)).collect();
+    let capture = Capture::new(key);
+    let opts = RunOptions { trace: Some(Box::new(capture.clone())), ..with_history() };
+    let traced = run_with(&s, opts, Measurement::On).expect("runs");
     assert_eq!(plain.trace_hash, traced.trace_hash, "a trace sink changed the run");
-    assert_eq!(plain.history, traced.history);
-    let flights = capture.flights();
-    let ops = plain.history.iter().filter(|r| r.key == key).count();
+    assert_eq!(Some(history.clone()), traced.measured().history);
+    let unmeasured = run_with(&s, RunOptions::default(), Measurement::Off).expect("runs");
+    assert_eq!(plain.trace_hash, unmeasured.trace_hash, "measurement changed the run");
+    let flights = capture.flights(0.0, 4.0, &completions);
+    let ops = history.iter().filter(|r| r.key == key).count();
     assert!(flights.len() >= 2 * ops, "{} messages for {ops} operations on key {key}", flights.len());
     let replies = flights.iter().filter(|f| f.kind.ends_with("_reply") && f.kind != "replica_read_reply").count();
     assert!(replies > 0, "the replies to the clients are captured");

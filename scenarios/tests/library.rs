@@ -1,20 +1,26 @@
-//! Every shipped scenario loads, runs to its end, and keeps every invariant it promises.
+//! Every shipped scenario loads, runs to its end, keeps every invariant it promises, and its
+//! streamed measurement equals the scanning oracle's (except where the definition changed,
+//! see `scenarios::oracle::compare`).
 
-use scenarios::check::invariants::check_all;
 use scenarios::library::EXAMPLES;
 use scenarios::load::load_str;
+use scenarios::measure::HistorySink;
+use scenarios::oracle::compare::compare;
 use scenarios::run::{RunOptions, run};
 use std::path::Path;
 
 #[test]
-fn every_shipped_scenario_runs_and_keeps_its_invariants() {
+fn every_shipped_scenario_runs_keeps_its_invariants_and_matches_the_oracle() {
     assert!(EXAMPLES.len() >= 20, "the library lost scenarios: {}", EXAMPLES.len());
     for (name, text) in EXAMPLES {
         let s = load_str(text, Path::new(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(s.name, *name, "a shipped scenario's name is its file stem");
-        let out = run(&s, RunOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(!out.history.is_empty(), "{name}: no operation completed");
-        let broken: Vec<_> = check_all(&s, &out).into_iter().filter(|v| v.failed()).collect();
+        let opts = RunOptions { history: Some(HistorySink::Memory(vec![])), oracle: true, ..RunOptions::default() };
+        let out = run(&s, opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m = out.measured();
+        assert!(m.ops["all_reads"].completed + m.ops["all_writes"].completed > 0, "{name}: nothing completed");
+        let broken: Vec<_> = m.checks.iter().filter(|v| v.failed()).collect();
         assert!(broken.is_empty(), "{name}: {broken:?}");
+        compare(&s, &out).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }

@@ -3,11 +3,12 @@
 //! less so the longer a read waits; a partition without sloppy quorum leaves replicas
 //! disagreeing while it lasts; and measurement never changes the run.
 
-use scenarios::analysis::causal::Causality;
 use scenarios::load::parse;
-use scenarios::metrics::convergence::sampler_matches_inspection;
+use scenarios::measure::HistorySink;
+use scenarios::oracle::causal::Causality;
+use scenarios::oracle::sections::sampler_matches_inspection;
 use scenarios::report;
-use scenarios::run::{RunOptions, RunOutcome, Sampling, run, run_with};
+use scenarios::run::{Measurement, RunOptions, RunOutcome, run, run_with};
 use scenarios::spec::Scenario;
 use std::path::Path;
 
@@ -16,7 +17,14 @@ fn scenario(text: &str) -> Scenario {
 }
 
 fn go(s: &Scenario) -> RunOutcome {
-    run(s, RunOptions::default()).expect("the test scenario runs")
+    run(s, RunOptions { history: Some(HistorySink::Memory(vec![])), ..RunOptions::default() })
+        .expect("the test scenario runs")
+}
+
+/// The scanning oracle agrees with the index on every key at the end of `out`.
+fn index_matches_inspection(s: &Scenario, out: &RunOutcome) -> bool {
+    let history = out.measured().history.as_ref().expect("kept");
+    sampler_matches_inspection(s, &out.assembly, &Causality::new(history))
 }
 
 /// A small cluster with a read-modify-write workload; `dynamo`, `network` and `extra` fill in.
@@ -60,7 +68,7 @@ fn strict_quorums_without_faults_are_never_stale_and_lose_nothing() {
     assert_eq!(r.convergence.divergent_keys_at_end, 0);
     assert!(r.convergence.converged_at_s.is_some(), "{:?}", r.convergence);
     assert_eq!(r.convergence.last_heal_s, None);
-    assert!(sampler_matches_inspection(&s, &out.assembly, &Causality::new(&out.history)));
+    assert!(index_matches_inspection(&s, &out));
     // Windows cover the run; the load section sees every node.
     assert_eq!(r.windows.windows.len(), 10);
     assert_eq!(r.load.nodes.len(), 5);
@@ -122,7 +130,7 @@ fn a_partition_without_sloppy_quorum_leaves_replicas_disagreeing_while_it_lasts(
     let worst_during = during.iter().map(|p| p.fraction).fold(0.0, f64::max);
     assert!(worst_during > worst_before, "{worst_during} vs {worst_before}");
     assert_eq!(r.convergence.last_heal_s, Some(4.0));
-    assert!(sampler_matches_inspection(&s, &out.assembly, &Causality::new(&out.history)));
+    assert!(index_matches_inspection(&s, &out));
 }
 
 #[test]
@@ -137,25 +145,19 @@ fn measurement_never_changes_the_run() {
                                       "duration_s": {"constant": {"value": 0.2}}}},
     "outputs": {"metrics": {"sample_interval_s": 0.01}}"#;
     let s = scenario(&text(r#"{"n": 3, "r": 2, "w": 2}"#, LAN, extra));
-    let on = run_with(&s, RunOptions::default(), Sampling::On).expect("runs");
-    let off = run_with(&s, RunOptions::default(), Sampling::Off).expect("runs");
-    assert_eq!(on.trace_hash, off.trace_hash);
-    assert_eq!(on.history, off.history);
-    let samples = on.samples.as_ref().expect("sampled");
-    assert_eq!(samples.points.len(), 1000, "10 s at 10 ms");
-    assert!(off.samples.is_none());
-    // Reports are byte-stable; without samples the sampled parts are empty or null.
+    let on = go(&s);
+    let off = run_with(&s, RunOptions::default(), Measurement::Off).expect("runs");
+    assert_eq!(on.trace_hash, off.trace_hash, "measurement changed the run");
+    assert!(off.measured.is_none());
+    let samples = &on.measured().sections.divergence.over_time;
+    assert_eq!(samples.len(), 1000, "10 s at 10 ms");
+    // Reports are byte-stable.
     let a = report::build(&s, "x.json", &on).to_json();
     assert_eq!(a, report::build(&s, "x.json", &on).to_json());
-    let r_off = report::build(&s, "x.json", &off);
-    assert!(r_off.divergence.over_time.is_empty() && r_off.divergence.sample_interval_s.is_none());
-    assert_eq!((r_off.convergence.sampled, r_off.convergence.converged_at_s), (false, None));
-    // The world keeps node counters across the crash of node 2, sampled or not.
-    let r_on = report::build(&s, "x.json", &on);
-    assert_eq!((r_on.cost.node_counters.as_str(), r_off.cost.node_counters.as_str()), ("cumulative", "cumulative"));
-    assert_eq!(r_on.load.nodes, r_off.load.nodes);
-    assert_eq!(r_on.nodes, r_off.nodes);
-    assert!(r_on.convergence.last_heal_s.is_some_and(|t| t >= 4.5), "{:?}", r_on.convergence);
+    // The world keeps node counters across the crash of node 2.
+    let r = report::build(&s, "x.json", &on);
+    assert_eq!(r.cost.node_counters, "cumulative");
+    assert!(r.convergence.last_heal_s.is_some_and(|t| t >= 4.5), "{:?}", r.convergence);
 }
 
 #[test]

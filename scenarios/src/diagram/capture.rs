@@ -1,13 +1,14 @@
 //! Capturing the messages about one key from the simulator's structured trace: a
-//! [`TraceSink`] that pairs each send with the delivery (or crash drop) of the same message and
-//! keeps those whose flight overlaps the window.
+//! [`TraceSink`] that pairs each send with the delivery (or crash drop) of the same message;
+//! [`Capture::flights`] then keeps those whose flight overlaps a window.
 //!
 //! A sink only observes: the world calls it after it has decided everything, and the trace hash
 //! does not depend on whether one is installed (tested in `scenarios/tests/diagram.rs`).
 //!
 //! Replies to clients (`get_reply`, `put_reply`) name no key in the trace; one is kept when a
 //! client that sent a request for the key handles it at the very time an operation of the key
-//! by that client completed (the client completes an operation when it handles its reply).
+//! by that client completed (the client completes an operation when it handles its reply):
+//! which operations completed when is given to [`Capture::flights`] after the run.
 //!
 //! Pairing: the trace names a message by sender, receiver, kind and contents; a delivery is
 //! paired with the earliest pending send with the same contents (else the earliest of the same
@@ -44,44 +45,47 @@ const REPLIES: [&str; 2] = ["get_reply", "put_reply"];
 /// A link and a message kind.
 type Link = (ProcId, ProcId, &'static str);
 
-/// Collects the flights of one key's messages that overlap `[from_s, until_s]`. Clones share
-/// what was collected, so a caller keeps one and gives the world another.
+/// Collects the flights of one key's messages. Clones share what was collected, so a caller
+/// keeps one and gives the world another.
 #[derive(Clone, Debug)]
 pub struct Capture(Rc<RefCell<State>>);
 
 #[derive(Debug)]
 struct State {
     key: u64,
-    from_s: f64,
-    until_s: f64,
-    /// (client process, completion time in ns) of the key's operations.
-    completions: BTreeSet<(u32, u64)>,
     /// Processes that sent a request for the key (clients, and nodes forwarding one).
     requesters: BTreeSet<ProcId>,
     /// Sends not yet delivered or dropped: (send time, contents), oldest first.
     pending: BTreeMap<Link, VecDeque<(f64, String)>>,
-    flights: Vec<Flight>,
+    /// The flights, each reply with the (client, handling time in ns) an operation of the key
+    /// must have completed at for it to be kept.
+    flights: Vec<(Flight, Option<(u32, u64)>)>,
 }
 
 impl Capture {
-    /// A capture of `key`'s messages in flight at some time in `[from_s, until_s]`;
-    /// `completions` holds (client process, completion time in ns) of the key's operations.
-    pub fn new(key: u64, from_s: f64, until_s: f64, completions: BTreeSet<(u32, u64)>) -> Self {
+    /// A capture of `key`'s messages.
+    pub fn new(key: u64) -> Self {
         Capture(Rc::new(RefCell::new(State {
             key,
-            from_s,
-            until_s,
-            completions,
             requesters: BTreeSet::new(),
             pending: BTreeMap::new(),
             flights: Vec::new(),
         })))
     }
 
-    /// The flights captured so far, ordered by send time (then handling time, sender, receiver,
-    /// kind).
-    pub fn flights(&self) -> Vec<Flight> {
-        let mut f = self.0.borrow().flights.clone();
+    /// The flights captured so far that were in flight at some time in `[from_s, until_s]`,
+    /// with the replies that completed one of the key's operations (`completions`: client
+    /// process and completion time in ns), ordered by send time (then handling time, sender,
+    /// receiver, kind).
+    pub fn flights(&self, from_s: f64, until_s: f64, completions: &BTreeSet<(u32, u64)>) -> Vec<Flight> {
+        let st = self.0.borrow();
+        let mut f: Vec<Flight> = st
+            .flights
+            .iter()
+            .filter(|(f, _)| f.at_s >= from_s && f.sent_s <= until_s)
+            .filter(|(_, done)| done.is_none_or(|d| completions.contains(&d)))
+            .map(|(f, _)| f.clone())
+            .collect();
         f.sort_by(|a, b| {
             a.sent_s
                 .total_cmp(&b.sent_s)
@@ -94,9 +98,7 @@ impl Capture {
 
 impl State {
     fn keep(&mut self, f: Flight) {
-        if f.at_s >= self.from_s && f.sent_s <= self.until_s {
-            self.flights.push(f);
-        }
+        self.flights.push((f, None));
     }
 
     /// A record naming no key: a reply to a process that requested the key is tracked, and
@@ -108,9 +110,10 @@ impl State {
             }
             TraceWhat::Deliver { from, kind, msg } if REPLIES.contains(&kind) && self.requesters.contains(&proc) => {
                 let sent = self.pair((from, proc, kind), Some(&format!("{msg:?}")));
-                if let (Some(sent_s), true) = (sent, self.completions.contains(&(proc.0, r.time.0))) {
+                if let Some(sent_s) = sent {
                     let at_s = r.time.as_secs_f64();
-                    self.keep(Flight { from, to: proc, kind, sent_s, at_s, lost: None });
+                    self.flights
+                        .push((Flight { from, to: proc, kind, sent_s, at_s, lost: None }, Some((proc.0, r.time.0))));
                 }
             }
             _ => {}
@@ -172,7 +175,7 @@ mod tests {
 
     #[test]
     fn pairs_sends_with_deliveries_and_drops_and_keeps_the_window() {
-        let mut c = Capture::new(7, 0.010, 0.020, BTreeSet::new());
+        let mut c = Capture::new(7);
         let (a, b) = ("write a", "write b");
         // Handled at t_ms, leaving 1 ms later (service time).
         let send = |msg: &'static &'static str, to, t_ms: u64| TraceWhat::Send {
@@ -194,7 +197,7 @@ mod tests {
         c.record(&rec(18, 3, 7, TraceWhat::Drop { from: ProcId(0), kind: "replica_write", reason: "partition" }));
         c.record(&rec(30, 3, 7, TraceWhat::Drop { from: ProcId(0), kind: "replica_write", reason: "loss" }));
         let got: Vec<(u32, f64, f64, Option<&str>)> =
-            c.flights().iter().map(|f| (f.to.0, f.sent_s, f.at_s, f.lost)).collect();
+            c.flights(0.010, 0.020, &BTreeSet::new()).iter().map(|f| (f.to.0, f.sent_s, f.at_s, f.lost)).collect();
         assert_eq!(
             got,
             vec![
@@ -208,7 +211,7 @@ mod tests {
 
     #[test]
     fn keeps_the_replies_that_complete_the_keys_operations() {
-        let mut c = Capture::new(7, 0.0, 1.0, BTreeSet::from([(9, 20_000_000)]));
+        let mut c = Capture::new(7);
         let (req, r1, r2): (&str, &str, &str) = ("get 7", "GetReply { req: 1 }", "GetReply { req: 2 }");
         let depart = SimTime(1_000_000);
         c.record(&rec(1, 9, 7, TraceWhat::Send { to: ProcId(0), kind: "request", msg: &req, depart }));
@@ -231,7 +234,9 @@ mod tests {
         c.record(&deliver(20, 9, &r2)); // completes client 9's operation on key 7
         c.record(&deliver(21, 9, &r1)); // another key's reply on the same link
         c.record(&deliver(20, 8, &r1));
-        let got: Vec<(&str, u32, f64, f64)> = c.flights().iter().map(|f| (f.kind, f.to.0, f.sent_s, f.at_s)).collect();
+        let done = BTreeSet::from([(9, 20_000_000)]);
+        let got: Vec<(&str, u32, f64, f64)> =
+            c.flights(0.0, 1.0, &done).iter().map(|f| (f.kind, f.to.0, f.sent_s, f.at_s)).collect();
         assert_eq!(got, vec![("request", 0, 0.001, 0.002), ("get_reply", 9, 0.015, 0.02)]);
     }
 }

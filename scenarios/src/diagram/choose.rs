@@ -1,19 +1,22 @@
 //! Choosing the diagram's key and window when the user leaves them out.
 //!
-//! The key: the key of the earliest checker violation; else of the first stale read; else the
-//! most-written key (the smallest on a tie). Only operations overlapping a window the user gave
-//! are considered.
+//! The key ([`pick`], from what the main run measured): the key of the earliest checker
+//! violation (among keys an operation touched); else of the first stale read (by invocation);
+//! else the most-written key (the smallest on a tie). With a window given, only operations
+//! overlapping it count.
 //!
-//! The window, around an anchor operation of the key: the violating operation closest to the
+//! The window ([`window`], from the key's operations as the diagram's re-run records them),
+//! around an anchor operation of the key: the operation that completed closest to the
 //! violation's time, the stale read, or the key's first operation that overlaps another
 //! operation on it (else its first operation). It spans the anchor, every operation on the key
-//! overlapping it and, for a read, the latest write of the key completed in the second before it,
-//! plus a margin of 5% (at least 1 ms) on each side.
+//! overlapping it and, for a read, the latest write of the key completed in the second before
+//! it, plus a margin of 5% (at least 1 ms) on each side.
 
 use crate::error::SpecError;
 use crate::history::OpRecord;
+use crate::measure::measured::{Measured, Operated};
 use reports::{RunReport, Status};
-use std::collections::BTreeMap;
+use sim_core::SimTime;
 
 /// A key and a window, and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,53 +29,47 @@ pub struct Choice {
     pub until_s: f64,
     /// Why these, in words.
     pub chosen_by: String,
+    /// The latest invocation among the operations that decided the window (the re-run may stop
+    /// once nothing invoked before it is still in flight).
+    pub settled_after: SimTime,
 }
 
-/// The key and window for the diagram: `key` and `window` where given, the rules above for the
-/// rest. `stale[i]` says whether `history[i]` was a stale read. `None` when nothing was operated
-/// on (within the window, if one was given).
-pub fn choose(
-    report: &RunReport,
-    history: &[OpRecord],
-    stale: &[bool],
-    key: Option<u64>,
-    window: Option<(f64, f64)>,
-) -> Result<Option<Choice>, SpecError> {
-    let in_window = |r: &OpRecord| window.is_none_or(|(a, b)| secs(r.completed) >= a && secs(r.invoked) <= b);
-    let candidates: Vec<usize> = (0..history.len()).filter(|&i| in_window(&history[i])).collect();
-    let picked = match key {
-        Some(k) => {
-            if !history.iter().any(|r| r.key == k) {
-                return Err(unknown_key(k, history));
-            }
-            let anchor = first_contended(history, &candidates, k);
-            Some((k, anchor, "given".to_string()))
+/// What anchors the window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Anchor {
+    /// The operation that completed closest to this time (a violation's).
+    Near(f64),
+    /// This client's operation invoked at this time (a stale read).
+    Op {
+        /// The client.
+        client: u32,
+        /// Its invocation.
+        invoked: SimTime,
+    },
+    /// The first operation overlapping another, else the first.
+    Contended,
+}
+
+/// The chosen key, what anchors its window, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pick {
+    /// The key.
+    pub key: u64,
+    /// The anchor.
+    pub anchor: Anchor,
+    /// Why this key, in words.
+    pub why: String,
+}
+
+/// The key for the diagram: `key` when given (it must have been operated on), else by the rules
+/// above. `None` when nothing was operated on (within the window, if one was given).
+pub fn pick(report: &RunReport, m: &Measured, key: Option<u64>) -> Result<Option<Pick>, SpecError> {
+    if let Some(k) = key {
+        if m.operated.given_key == Some(false) {
+            return Err(unknown_key(k, &m.operated));
         }
-        None => auto_key(report, history, stale, &candidates),
-    };
-    let Some((key, anchor, why)) = picked else { return Ok(None) };
-    let (from_s, until_s, why) = match (window, anchor) {
-        (Some((a, b)), _) => (a, b, format!("key {why}, window given")),
-        (None, Some(i)) => {
-            let (a, b) = window_around(history, i);
-            (a, b, format!("key {why}, window around its operation at {:.6} s", secs(history[i].invoked)))
-        }
-        (None, None) => return Ok(None),
-    };
-    Ok(Some(Choice { key, from_s, until_s, chosen_by: why }))
-}
-
-fn secs(t: sim_core::SimTime) -> f64 {
-    t.as_secs_f64()
-}
-
-/// The automatic key, an anchor operation (index into `history`) and why.
-fn auto_key(
-    report: &RunReport,
-    history: &[OpRecord],
-    stale: &[bool],
-    candidates: &[usize],
-) -> Option<(u64, Option<usize>, String)> {
+        return Ok(Some(Pick { key: k, anchor: Anchor::Contended, why: "given".to_string() }));
+    }
     let violation = report
         .checks
         .iter()
@@ -80,48 +77,78 @@ fn auto_key(
             Status::Fail { examples, .. } => examples.first().map(|e| (e, &v.invariant)),
             _ => None,
         })
-        .filter(|(e, _)| candidates.iter().any(|&i| history[i].key == e.key))
+        .filter(|(e, _)| m.touched_example_keys.contains(&e.key))
         .min_by(|a, b| a.0.at_s.total_cmp(&b.0.at_s).then(a.0.key.cmp(&b.0.key)));
     if let Some((e, invariant)) = violation {
-        let anchor = candidates.iter().copied().filter(|&i| history[i].key == e.key).min_by(|&a, &b| {
-            (secs(history[a].completed) - e.at_s).abs().total_cmp(&(secs(history[b].completed) - e.at_s).abs())
-        });
-        return Some((e.key, anchor, format!("{} (the first violation of {invariant}, at {:.6} s)", e.key, e.at_s)));
+        let why = format!("{} (the first violation of {invariant}, at {:.6} s)", e.key, e.at_s);
+        return Ok(Some(Pick { key: e.key, anchor: Anchor::Near(e.at_s), why }));
     }
-    if let Some(&i) = candidates.iter().find(|&&i| stale.get(i).copied().unwrap_or(false)) {
-        return Some((history[i].key, Some(i), format!("{} (the first stale read)", history[i].key)));
+    if let Some(r) = m.first_stale {
+        let why = format!("{} (the first stale read)", r.key);
+        return Ok(Some(Pick { key: r.key, anchor: Anchor::Op { client: r.client, invoked: r.invoked }, why }));
     }
-    let mut writes: BTreeMap<u64, u64> = BTreeMap::new();
-    for &i in candidates.iter().filter(|&&i| !history[i].kind.is_read()) {
-        *writes.entry(history[i].key).or_default() += 1;
-    }
-    let (key, n) = writes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(k, n)| (*k, *n))?;
-    Some((key, first_contended(history, candidates, key), format!("{key} (the most-written, {n} writes)")))
+    Ok(m.operated.most_written.map(|(key, n)| Pick {
+        key,
+        anchor: Anchor::Contended,
+        why: format!("{key} (the most-written, {n} writes)"),
+    }))
 }
 
-/// The first operation on `key` that overlaps another operation on it, else its first one.
-fn first_contended(history: &[OpRecord], candidates: &[usize], key: u64) -> Option<usize> {
-    let ops: Vec<usize> = candidates.iter().copied().filter(|&i| history[i].key == key).collect();
+fn secs(t: SimTime) -> f64 {
+    t.as_secs_f64()
+}
+
+/// The window for `pick` from the key's operations `ops` (sorted by invocation, client,
+/// completion): `given` when the user gave one, else around the anchor. `None` when no
+/// operation anchors it (yet).
+pub fn window(pick: &Pick, ops: &[OpRecord], given: Option<(f64, f64)>) -> Option<Choice> {
+    let in_window = |r: &OpRecord| given.is_none_or(|(a, b)| secs(r.completed) >= a && secs(r.invoked) <= b);
+    let candidates: Vec<usize> = (0..ops.len()).filter(|&i| in_window(&ops[i])).collect();
+    let anchor = match pick.anchor {
+        Anchor::Near(at) => candidates
+            .iter()
+            .copied()
+            .min_by(|&a, &b| (secs(ops[a].completed) - at).abs().total_cmp(&(secs(ops[b].completed) - at).abs())),
+        Anchor::Op { client, invoked } => {
+            candidates.iter().copied().find(|&i| ops[i].client == client && ops[i].invoked == invoked)
+        }
+        Anchor::Contended => first_contended(ops, &candidates),
+    };
+    let (from_s, until_s, chosen_by, settled_after) = match (given, anchor) {
+        (Some((a, b)), _) => (a, b, format!("key {}, window given", pick.why), SimTime::ZERO),
+        (None, Some(i)) => {
+            let (a, b) = window_around(ops, i);
+            let why = format!("key {}, window around its operation at {:.6} s", pick.why, secs(ops[i].invoked));
+            (a, b, why, ops[i].completed)
+        }
+        (None, None) => return None,
+    };
+    Some(Choice { key: pick.key, from_s, until_s, chosen_by, settled_after })
+}
+
+/// The first operation on the key that overlaps another, else its first one.
+fn first_contended(ops: &[OpRecord], candidates: &[usize]) -> Option<usize> {
     let overlaps = |a: &OpRecord, b: &OpRecord| a.invoked <= b.completed && b.invoked <= a.completed;
-    ops.iter()
+    candidates
+        .iter()
         .copied()
-        .find(|&i| ops.iter().any(|&j| j != i && overlaps(&history[i], &history[j])))
-        .or(ops.first().copied())
+        .find(|&i| candidates.iter().any(|&j| j != i && overlaps(&ops[i], &ops[j])))
+        .or(candidates.first().copied())
 }
 
-/// The window around `history[anchor]` (see the module doc).
-fn window_around(history: &[OpRecord], anchor: usize) -> (f64, f64) {
-    let a = &history[anchor];
-    let same_key = || history.iter().filter(|r| r.key == a.key);
+/// The window around `ops[anchor]` (see the module doc).
+fn window_around(ops: &[OpRecord], anchor: usize) -> (f64, f64) {
+    let a = &ops[anchor];
     let mut from = secs(a.invoked);
     let mut until = secs(a.completed);
-    for r in same_key().filter(|r| r.invoked <= a.completed && a.invoked <= r.completed) {
+    for r in ops.iter().filter(|r| r.invoked <= a.completed && a.invoked <= r.completed) {
         from = from.min(secs(r.invoked));
         until = until.max(secs(r.completed));
     }
     if a.kind.is_read() {
         let before = secs(a.invoked) - 1.0;
-        let prior = same_key()
+        let prior = ops
+            .iter()
             .filter(|r| !r.kind.is_read() && r.ok() && r.completed <= a.invoked && secs(r.completed) >= before)
             .max_by_key(|r| r.completed);
         if let Some(w) = prior {
@@ -132,14 +159,11 @@ fn window_around(history: &[OpRecord], anchor: usize) -> (f64, f64) {
     ((from - margin).max(0.0), until + margin)
 }
 
-fn unknown_key(key: u64, history: &[OpRecord]) -> SpecError {
-    let mut keys: Vec<u64> = history.iter().map(|r| r.key).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let some: Vec<String> = keys.iter().take(8).map(u64::to_string).collect();
+fn unknown_key(key: u64, o: &Operated) -> SpecError {
+    let some: Vec<String> = o.first.iter().map(u64::to_string).collect();
     SpecError::new(
         "outputs.diagram.key",
-        format!("key {key} was never read or written in this run ({} keys were, e.g. {})", keys.len(), some.join(", ")),
+        format!("key {key} was never read or written in this run ({} keys were, e.g. {})", o.keys, some.join(", ")),
         "pick a key the workload touches (see `dynsim replay --key`), or leave the key out (--diagram-key) to have \
          one chosen",
     )

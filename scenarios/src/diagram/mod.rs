@@ -3,17 +3,21 @@
 //!
 //! - [`choose`]: the automatic key and window.
 //! - [`capture`]: the trace sink that collects the key's messages.
+//! - [`record`]: the observer that records the key's operations in the re-run.
 //!
-//! The diagram is captured by re-running the scenario with the same seed, with the sink
-//! installed and sampling off, up to one second past the window (messages not handled by then
-//! are left out). The trace hash of a run does not depend on a sink, so the re-run is the same
-//! run (tested).
+//! The diagram is captured by re-running the scenario with the same seed, measurement off, the
+//! sink installed and an observer recording the key's operations ([`record`]), until the window
+//! is settled (no operation that could still change it is in flight) and one second past it
+//! (messages not handled by then are left out). The trace hash of a run does not depend on a
+//! sink or an observer, so the re-run is the same run (tested).
 
 pub mod capture;
 pub mod choose;
+pub mod record;
 
 use crate::error::SpecError;
-use crate::run::{RunOptions, RunOutcome, Sampling, run_with};
+use crate::history::OpRecord;
+use crate::run::RunOutcome;
 use crate::spec::Scenario;
 use reports::{Arrow, Lifeline, MessageDiagram, RunReport};
 use schemars::JsonSchema;
@@ -104,21 +108,45 @@ pub fn build(s: &Scenario, out: &RunOutcome, report: &RunReport) -> Result<Optio
         return Ok(None);
     }
     spec.check(out.assembly.end.as_secs_f64())?;
-    let stale = stale_reads(out);
-    let Some(c) = choose::choose(report, &out.history, &stale, spec.key, spec.window())? else { return Ok(None) };
-    let stop = SimTime::ZERO + SimDuration::from_secs_f64(c.until_s + 1.0);
-    let completions = out.history.iter().filter(|r| r.key == c.key).map(|r| (r.client, r.completed.0)).collect();
-    let sink = capture::Capture::new(c.key, c.from_s, c.until_s, completions);
-    let trace: Option<Box<dyn sim_core::trace::TraceSink>> = Some(Box::new(sink.clone()));
-    let opts = RunOptions { seed: Some(out.seed), trace, progress: false, stop_at: Some(stop) };
-    run_with(s, opts, Sampling::Off)?;
-    Ok(Some(assemble(s, out, &c, sink.flights(), spec.max_arrows)))
+    let Some(pick) = choose::pick(report, out.measured(), spec.key)? else { return Ok(None) };
+    let (ops, capture) = rerun(s, out.seed, &pick, spec.window())?;
+    let Some(c) = choose::window(&pick, &ops, spec.window()) else { return Ok(None) };
+    let completions: BTreeSet<(u32, u64)> = ops.iter().map(|r| (r.client, r.completed.0)).collect();
+    let flights = capture.flights(c.from_s, c.until_s, &completions);
+    Ok(Some(assemble(s, out, &c, flights, spec.max_arrows)))
 }
 
-/// Whether each operation of the history was a stale read.
-fn stale_reads(out: &RunOutcome) -> Vec<bool> {
-    let causality = crate::analysis::causal::Causality::new(&out.history);
-    crate::metrics::staleness::verdicts(&out.history, &causality).iter().map(|v| v.is_some_and(|v| v.stale)).collect()
+/// Re-runs the scenario with the same seed, measurement off, recording `pick`'s key's
+/// operations and capturing its messages, until its window is settled and one second past it
+/// (messages not handled by then are left out); returns the key's operations, sorted by
+/// invocation, and the capture.
+fn rerun(
+    s: &Scenario,
+    seed: u64,
+    pick: &choose::Pick,
+    given: Option<(f64, f64)>,
+) -> Result<(Vec<OpRecord>, capture::Capture), SpecError> {
+    let mut asm = crate::assemble::assemble(s, seed)?;
+    let capture = capture::Capture::new(pick.key);
+    asm.world.set_trace_sink(Box::new(capture.clone()));
+    let recorder = record::KeyOps::install(&mut asm, pick.key);
+    let step = SimDuration::from_millis(100);
+    let mut t = SimTime::ZERO;
+    while t < asm.end {
+        t = (t + step).min(asm.end);
+        asm.world.run_until(t);
+        let rec = recorder.borrow();
+        let settled = choose::window(pick, &rec.sorted(), given).is_some_and(|c| {
+            let past = t.as_secs_f64() >= c.until_s + 1.0;
+            past && (given.is_some() || !rec.in_flight_invoked_by(c.settled_after))
+        });
+        if settled {
+            break;
+        }
+    }
+    drop(asm.world.take_observer());
+    let ops = recorder.borrow().sorted();
+    Ok((ops, capture))
 }
 
 /// The diagram from the captured flights: lifelines for the processes involved (clients first,
@@ -137,7 +165,8 @@ fn assemble(
     let mut procs: Vec<ProcId> =
         kept.iter().flat_map(|f| [f.from, f.to]).collect::<BTreeSet<_>>().into_iter().collect();
     procs.sort_by_key(|p| (!is_client(*p), *p));
-    let replicas = crate::analysis::inspect::replicas_of(asm, c.key, s.dynamo.n);
+    let mut replicas = Vec::new();
+    asm.ring_now().preference_list(dynamo_model::ring::key_position(c.key), s.dynamo.n, &mut replicas);
     let lifelines = procs
         .iter()
         .map(|&p| {

@@ -3,7 +3,7 @@
 //! sampler banked (cluster totals; the work between two samples counts in the window holding
 //! the later sample, less one nanosecond, as for load windows).
 
-use super::sampler::{NodeCounters, Samples};
+use super::samples::{NodeCounters, Samples};
 use crate::spec::Admin;
 use reports::metrics::{ActivitySection, ActivityWindow, round6};
 use sim_core::{SimDuration, SimTime};
@@ -76,7 +76,7 @@ fn delta(now: &NodeCounters, before: &NodeCounters) -> NodeCounters {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::sampler::Sample;
+    use crate::metrics::samples::Sample;
 
     fn ae(anti_entropy: bool) -> Features {
         Features { anti_entropy, membership_changes: false }

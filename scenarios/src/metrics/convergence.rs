@@ -1,15 +1,12 @@
 //! Convergence: time from the last heal until every key's live replicas agree and keep
 //! agreeing to the end of the run, from the run's samples.
 
-use super::sampler::{Samples, live_replicas_agree};
-use crate::analysis::causal::Causality;
-use crate::analysis::inspect;
+use super::samples::Samples;
 use crate::assemble::Assembly;
 use crate::spec::{Admin, Scenario};
 use reports::metrics::{ConvergenceSection, round6};
+use sim_core::SimTime;
 use sim_core::fault::Fault;
-use sim_core::{ProcId, SimTime};
-use std::collections::BTreeSet;
 
 /// The last heal of the timeline that happened by `end`, in seconds: the latest heal, restart
 /// or resume entry, or the delayed restart of a crash, wipe or replacement, or the delayed
@@ -31,20 +28,15 @@ pub fn last_timeline_heal_s(s: &Scenario, end: SimTime) -> Option<f64> {
         .reduce(f64::max)
 }
 
-/// Every key known at the end: written by a completed operation or held by some replica.
-pub fn known_keys(asm: &Assembly, c: &Causality) -> BTreeSet<u64> {
-    let mut keys: BTreeSet<u64> = c.keys().collect();
-    for i in 0..asm.nodes as u32 {
-        keys.extend(asm.world.disk(ProcId(i)).keys().filter_map(|k| match k {
-            dynamo_model::msg::StoreKey::Data(key) => Some(*key),
-            _ => None,
-        }));
-    }
-    keys
-}
-
-/// The convergence section.
-pub fn section(s: &Scenario, asm: &Assembly, c: &Causality, samples: Option<&Samples>) -> ConvergenceSection {
+/// The convergence section, from the samples and what the final state says: `divergent` of
+/// the `keys` known at the end (written by a completed operation or held in a data record)
+/// have live replicas in disagreement.
+pub fn section(
+    s: &Scenario,
+    asm: &Assembly,
+    samples: Option<&Samples>,
+    (divergent, keys): (u64, u64),
+) -> ConvergenceSection {
     let chaos = s.chaos.crashes.is_some() || s.chaos.pauses.is_some() || s.chaos.partitions.is_some();
     let seen = samples.and_then(|x| x.last_fault_seen).filter(|_| chaos).map(|t| t.as_secs_f64());
     let last_heal_s = match (last_timeline_heal_s(s, asm.end), seen) {
@@ -60,9 +52,6 @@ pub fn section(s: &Scenario, asm: &Assembly, c: &Causality, samples: Option<&Sam
         _ => None,
     };
     let workload_end_s = asm.workload_end.as_secs_f64();
-    let n = s.dynamo.n;
-    let keys = known_keys(asm, c);
-    let divergent = keys.iter().filter(|k| !inspect::replicas_agree(asm, **k, n)).count() as u64;
     ConvergenceSection {
         sampled: samples.is_some(),
         last_heal_s: last_heal_s.map(round6),
@@ -71,17 +60,8 @@ pub fn section(s: &Scenario, asm: &Assembly, c: &Causality, samples: Option<&Sam
         convergence_s: since(last_heal_s),
         after_workload_end_s: since(Some(workload_end_s)),
         divergent_keys_at_end: divergent,
-        keys_at_end: keys.len() as u64,
+        keys_at_end: keys,
     }
-}
-
-/// Whether the fast sampled agreement check and [`inspect::replicas_agree`] give the same
-/// answer for every known key at the end (a consistency check for tests).
-pub fn sampler_matches_inspection(s: &Scenario, asm: &Assembly, c: &Causality) -> bool {
-    known_keys(asm, c).into_iter().all(|k| {
-        let replicas = inspect::replicas_of(asm, k, s.dynamo.n);
-        live_replicas_agree(asm, k, &replicas) == inspect::replicas_agree(asm, k, s.dynamo.n)
-    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Cost: messages and bytes by kind per client operation, hinted handoffs, read repairs and
 //! anti-entropy repairs.
 
-use super::sampler::NodeCounters;
+use super::samples::NodeCounters;
 use crate::assemble::Assembly;
 use dynamo_model::msg::Msg;
 use reports::metrics::{CostSection, KindCost, round6};

@@ -2,38 +2,52 @@
 //! paper's §6.3 buckets 1, 2, 3, 4+), and the fraction of keys whose live replicas disagreed
 //! over time (from the run's samples).
 
-use super::bucketize;
-use super::sampler::Samples;
-use crate::history::{OpKind, OpRecord, ReadResult};
+use super::BucketCounter;
+use super::samples::Samples;
+use crate::history::ReadResult;
 use reports::metrics::{DivergenceSample, DivergenceSection, ReadShapes, round6};
 use std::collections::BTreeMap;
 
 /// The shapes of a set of reads' answers.
 pub fn shapes(reads: &[&ReadResult]) -> ReadShapes {
-    let mut clock_len = BTreeMap::new();
-    for r in reads {
-        *clock_len.entry(r.max_clock_len).or_insert(0) += 1;
+    let mut c = ShapeCounter::default();
+    reads.iter().for_each(|r| c.add(r.writes.len() as u64, u64::from(r.siblings), r.max_clock_len));
+    c.finish()
+}
+
+/// Counts the shapes of reads' answers as they come: O(distinct clock lengths) memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShapeCounter {
+    versions: BucketCounter,
+    siblings: BucketCounter,
+    clock_len: BTreeMap<u32, u64>,
+}
+
+impl ShapeCounter {
+    /// Counts one answer: distinct writes, siblings, and its longest clock.
+    pub fn add(&mut self, versions: u64, siblings: u64, max_clock_len: u32) {
+        self.versions.add(versions);
+        self.siblings.add(siblings);
+        *self.clock_len.entry(max_clock_len).or_insert(0) += 1;
     }
-    ReadShapes {
-        versions: bucketize(reads.iter().map(|r| r.writes.len() as u64)),
-        siblings: bucketize(reads.iter().map(|r| u64::from(r.siblings))),
-        clock_len,
+
+    /// Whether any answer was counted.
+    pub fn is_empty(&self) -> bool {
+        self.clock_len.is_empty()
+    }
+
+    /// The shapes.
+    pub fn finish(&self) -> ReadShapes {
+        ReadShapes {
+            versions: self.versions.finish(),
+            siblings: self.siblings.finish(),
+            clock_len: self.clock_len.clone(),
+        }
     }
 }
 
-/// The divergence section.
-pub fn section(history: &[OpRecord], samples: Option<&Samples>) -> DivergenceSection {
-    let answered = |keep: &dyn Fn(OpKind) -> bool| -> Vec<&ReadResult> {
-        history.iter().filter(|r| r.ok() && keep(r.kind)).filter_map(|r| r.read.as_ref()).collect()
-    };
-    let mut reads = BTreeMap::new();
-    for kind in OpKind::ALL.into_iter().filter(|k| k.is_read()) {
-        let of_kind = answered(&|k| k == kind);
-        if !of_kind.is_empty() {
-            reads.insert(kind.name().to_string(), shapes(&of_kind));
-        }
-    }
-    reads.insert("all_reads".to_string(), shapes(&answered(&|k| k.is_read())));
+/// The divergence section: the shapes of reads' answers per read kind, and the samples.
+pub fn section(reads: BTreeMap<String, ReadShapes>, samples: Option<&Samples>) -> DivergenceSection {
     let over_time: Vec<DivergenceSample> = samples
         .map(|s| {
             s.points

@@ -1,22 +1,15 @@
-//! Durability: acknowledged writes the cluster no longer holds.
+//! Durability: what in a scenario can destroy acknowledged data.
 //!
 //! An acknowledged write w of key k is lost when nothing the cluster holds for k at the end of
 //! the run (every node's replica and buffer, and every hint, merged: the state repairs would
-//! converge to) is w or causally descends from it. Under LWW such losses are by design (LWW
-//! keeps one of concurrent writes) and are counted as `lww_overwritten` instead.
+//! converge to) is w or causally descends from it (measured in `measure::end`). Under LWW such
+//! losses are by design (LWW keeps one of concurrent writes) and are counted as
+//! `lww_overwritten` instead. Losses are excused when the scenario can destroy data.
 
-use crate::analysis::causal::{Causality, WriteInfo};
-use crate::analysis::inspect;
-use crate::assemble::Assembly;
 use crate::spec::{Admin, Scenario};
-use dynamo_model::version::VersioningMode;
-use reports::metrics::{DurabilitySection, LostWrite, round6};
 use sim_core::disk::DiskFaults;
 use sim_core::fault::Fault;
 use std::collections::BTreeSet;
-
-/// How many lost writes the report lists.
-const EXAMPLES: usize = 10;
 
 /// What in the scenario can destroy acknowledged data, by name (empty when nothing can).
 pub fn data_destroying_faults(s: &Scenario) -> Vec<String> {
@@ -59,52 +52,6 @@ pub fn data_destroying_faults(s: &Scenario) -> Vec<String> {
         why.insert("unsynced_writes_with_crashes");
     }
     why.into_iter().map(String::from).collect()
-}
-
-/// The durability section, from the final state of `asm`.
-pub fn section(s: &Scenario, asm: &Assembly, c: &Causality) -> DurabilitySection {
-    let mut lost: Vec<&WriteInfo> = Vec::new();
-    let (mut acked, mut failed, mut failed_surviving) = (0u64, 0u64, 0u64);
-    for key in c.keys() {
-        let held = inspect::surviving(asm, key).write_ids();
-        for w in c.writes_of(key) {
-            let survives = held.iter().any(|h| c.covers(*h, w.id));
-            if w.acked {
-                acked += 1;
-                if !survives {
-                    lost.push(w);
-                }
-            } else {
-                failed += 1;
-                failed_surviving += u64::from(survives);
-            }
-        }
-    }
-    lost.sort_by_key(|w| (w.completed, w.id));
-    let lww = matches!(s.dynamo.versioning, VersioningMode::Lww);
-    let why = data_destroying_faults(s);
-    let n_lost = lost.len() as u64;
-    let lost_acked = if lww { 0 } else { n_lost };
-    DurabilitySection {
-        versioning: s.dynamo.versioning.name().to_string(),
-        acked_writes: acked,
-        lost_acked_writes: lost_acked,
-        lww_overwritten: if lww { n_lost } else { 0 },
-        lost_acked_writes_unexcused: if why.is_empty() { lost_acked } else { 0 },
-        data_destroying_faults: why,
-        failed_writes: failed,
-        failed_writes_surviving: failed_surviving,
-        lost_examples: lost
-            .iter()
-            .take(EXAMPLES)
-            .map(|w| LostWrite {
-                key: w.key,
-                write: w.id.0,
-                client: w.client,
-                completed_s: round6(w.completed.as_secs_f64()),
-            })
-            .collect(),
-    }
 }
 
 #[cfg(test)]

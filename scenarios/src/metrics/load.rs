@@ -2,7 +2,7 @@
 //! nodes more than 15% off the mean, overall and per time window.
 
 use super::cost::node_counters;
-use super::sampler::Samples;
+use super::samples::Samples;
 use crate::assemble::Assembly;
 use dynamo_model::msg::StoreKey;
 use dynamo_model::ring::{load_balance_efficiency, out_of_balance_fraction};
@@ -91,7 +91,7 @@ pub fn section(asm: &Assembly, samples: Option<&Samples>, window: SimDuration) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::sampler::Sample;
+    use crate::metrics::samples::Sample;
     use sim_core::SimTime;
 
     #[test]

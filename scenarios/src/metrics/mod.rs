@@ -17,15 +17,12 @@ pub mod cost;
 pub mod divergence;
 pub mod durability;
 pub mod load;
-pub mod sampler;
+pub mod samples;
 pub mod staleness;
 pub mod visibility;
 pub mod windows;
 
-use crate::analysis::causal::Causality;
 use crate::error::SpecError;
-use crate::run::RunOutcome;
-use crate::spec::Scenario;
 use reports::metrics::{
     ActivitySection, Buckets, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection,
     StalenessSection, VisibilitySection, WindowsSection, round6,
@@ -35,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use sim_core::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 
-pub use sampler::{Sampler, Samples};
+pub use samples::Samples;
 
 /// How a run is measured (`outputs.metrics`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -103,22 +100,42 @@ impl MetricsSpec {
 
 /// Puts small counts in the buckets `0`, `1`, `2`, `3`, `4+`, with shares, mean and max.
 pub fn bucketize(values: impl Iterator<Item = u64>) -> Buckets {
-    const LABELS: [&str; 5] = ["0", "1", "2", "3", "4+"];
-    let mut counts = [0u64; 5];
-    let (mut total, mut sum, mut max) = (0u64, 0u64, 0u64);
-    for v in values {
-        counts[v.min(4) as usize] += 1;
-        total += 1;
-        sum += v;
-        max = max.max(v);
+    let mut b = BucketCounter::default();
+    values.for_each(|v| b.add(v));
+    b.finish()
+}
+
+/// Counts small values into the buckets `0`, `1`, `2`, `3`, `4+` as they come, keeping their
+/// exact sum and maximum: O(1) memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BucketCounter {
+    counts: [u64; 5],
+    total: u64,
+    sum: u64,
+    max: u64,
+}
+
+impl BucketCounter {
+    /// Counts one value.
+    pub fn add(&mut self, v: u64) {
+        self.counts[v.min(4) as usize] += 1;
+        self.total += 1;
+        self.sum += v;
+        self.max = self.max.max(v);
     }
-    let share = |c: u64| if total == 0 { 0.0 } else { round6(c as f64 / total as f64) };
-    Buckets {
-        total,
-        counts: LABELS.iter().zip(counts).map(|(l, c)| (l.to_string(), c)).collect::<BTreeMap<_, _>>(),
-        shares: LABELS.iter().zip(counts).map(|(l, c)| (l.to_string(), share(c))).collect::<BTreeMap<_, _>>(),
-        mean: (total > 0).then(|| round6(sum as f64 / total as f64)),
-        max,
+
+    /// The buckets, shares, mean and max.
+    pub fn finish(&self) -> Buckets {
+        const LABELS: [&str; 5] = ["0", "1", "2", "3", "4+"];
+        let total = self.total;
+        let share = |c: u64| if total == 0 { 0.0 } else { round6(c as f64 / total as f64) };
+        Buckets {
+            total,
+            counts: LABELS.iter().zip(self.counts).map(|(l, c)| (l.to_string(), c)).collect::<BTreeMap<_, _>>(),
+            shares: LABELS.iter().zip(self.counts).map(|(l, c)| (l.to_string(), share(c))).collect::<BTreeMap<_, _>>(),
+            mean: (total > 0).then(|| round6(self.sum as f64 / total as f64)),
+            max: self.max,
+        }
     }
 }
 
@@ -145,27 +162,6 @@ pub struct Sections {
     pub activity: ActivitySection,
 }
 
-/// Computes every section of a finished run of `s`.
-pub fn compute(s: &Scenario, out: &RunOutcome) -> Sections {
-    let spec = &s.outputs.metrics;
-    let asm = &out.assembly;
-    let history = &out.history;
-    let causality = Causality::new(history);
-    let verdicts = staleness::verdicts(history, &causality);
-    let samples = out.samples.as_ref();
-    Sections {
-        windows: windows::section(history, &verdicts, spec.window(), asm.end, spec.sla_ms),
-        divergence: divergence::section(history, samples),
-        staleness: staleness::section(history, &verdicts),
-        visibility: visibility::section(history, &causality, &verdicts),
-        durability: durability::section(s, asm, &causality),
-        convergence: convergence::section(s, asm, &causality, samples),
-        cost: cost::section(asm, history.len() as u64, s.dynamo.anti_entropy.enabled),
-        load: load::section(asm, samples, spec.window()),
-        activity: activity::section(samples, spec.window(), asm.end, activity::features(s)),
-    }
-}
-
 /// Hand-built history records for the unit tests.
 #[cfg(test)]
 pub(crate) mod testkit {
@@ -184,8 +180,10 @@ pub(crate) mod testkit {
                     "dynamo": {"n": 1, "r": 1, "w": 1},
                     "workloads": [{"arrival": {"constant": {"rate_per_s": 100}}, "keys": {"count": 1}}]}"#;
                 let s = crate::load::parse(text, std::path::Path::new("template.json")).expect("valid");
-                let out = crate::run::run(&s, crate::run::RunOptions::default()).expect("runs");
-                out.history.into_iter().next().expect("the tiny run completes an operation")
+                let history = Some(crate::measure::HistorySink::Memory(vec![]));
+                let out = crate::run::run(&s, crate::run::RunOptions { history, ..Default::default() }).expect("runs");
+                let h = out.measured.and_then(|m| m.history).unwrap_or_default();
+                h.into_iter().next().expect("the tiny run completes an operation")
             })
             .clone()
     }

@@ -6,10 +6,7 @@
 //! invoked − completion of P*, the latest write of the key acknowledged before the read began;
 //! consistent iff the read was fresh (see `staleness`).
 
-use super::staleness::Verdict;
-use crate::analysis::causal::Causality;
-use crate::history::{OpKind, OpRecord};
-use reports::metrics::{VisibilityBin, VisibilityCurve, VisibilitySection, round6};
+use reports::metrics::{VisibilityBin, VisibilityCurve, round6};
 use sim_core::SimDuration;
 
 /// The normal quantile of a two-sided 95% interval.
@@ -42,63 +39,54 @@ fn bin_of(t: SimDuration) -> usize {
 
 /// The curve of `(t, consistent)` points.
 pub fn curve(points: &[(SimDuration, bool)]) -> VisibilityCurve {
-    let mut counts = [(0u64, 0u64); EDGES_US.len()];
-    for &(t, ok) in points {
-        let c = &mut counts[bin_of(t)];
+    let mut c = CurveCounter::default();
+    points.iter().for_each(|&(t, ok)| c.add(t, ok));
+    c.finish()
+}
+
+/// Counts `(t, consistent)` points into the bins as they come: O(bins) memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CurveCounter {
+    /// Per bin: points, consistent points.
+    counts: [(u64, u64); EDGES_US.len()],
+}
+
+impl CurveCounter {
+    /// Counts one read `t` after its write committed, consistent or not.
+    pub fn add(&mut self, t: SimDuration, consistent: bool) {
+        let c = &mut self.counts[bin_of(t)];
         c.0 += 1;
-        c.1 += u64::from(ok);
+        c.1 += u64::from(consistent);
     }
-    let bins = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, (n, _))| *n > 0)
-        .map(|(i, &(n, ok))| {
-            let (lo, hi) = wilson(ok, n, Z95);
-            VisibilityBin {
-                from_ms: EDGES_US[i] as f64 / 1e3,
-                to_ms: EDGES_US.get(i + 1).map(|e| *e as f64 / 1e3),
-                reads: n,
-                consistent: ok,
-                p: round6(ok as f64 / n as f64),
-                ci_low: round6(lo),
-                ci_high: round6(hi),
-            }
-        })
-        .collect();
-    let reads = points.len() as u64;
-    let consistent = points.iter().filter(|(_, ok)| *ok).count() as u64;
-    VisibilityCurve {
-        reads,
-        consistent,
-        p_consistent: (reads > 0).then(|| round6(consistent as f64 / reads as f64)),
-        bins,
-    }
-}
 
-/// Successful probe reads: (t since the probe write completed, returned it).
-pub fn probe_points(history: &[OpRecord], c: &Causality) -> Vec<(SimDuration, bool)> {
-    history
-        .iter()
-        .filter(|r| r.kind == OpKind::ProbeRead && r.ok())
-        .filter_map(|r| {
-            let (read, target) = (r.read.as_ref()?, r.probe_of?);
-            let w = c.write(target)?;
-            Some((r.invoked - w.completed, read.writes.iter().any(|x| c.covers(*x, target))))
-        })
-        .collect()
-}
-
-/// Ordinary reads with a P*: (t since P* completed, fresh).
-pub fn read_points(verdicts: &[Option<Verdict>]) -> Vec<(SimDuration, bool)> {
-    verdicts.iter().flatten().filter_map(|v| v.since_prior.map(|t| (t, !v.stale))).collect()
-}
-
-/// The visibility section.
-pub fn section(history: &[OpRecord], c: &Causality, verdicts: &[Option<Verdict>]) -> VisibilitySection {
-    VisibilitySection {
-        confidence: 0.95,
-        probes: curve(&probe_points(history, c)),
-        reads: curve(&read_points(verdicts)),
+    /// The curve: the non-empty bins with their Wilson intervals.
+    pub fn finish(&self) -> VisibilityCurve {
+        let bins = self
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, _))| *n > 0)
+            .map(|(i, &(n, ok))| {
+                let (lo, hi) = wilson(ok, n, Z95);
+                VisibilityBin {
+                    from_ms: EDGES_US[i] as f64 / 1e3,
+                    to_ms: EDGES_US.get(i + 1).map(|e| *e as f64 / 1e3),
+                    reads: n,
+                    consistent: ok,
+                    p: round6(ok as f64 / n as f64),
+                    ci_low: round6(lo),
+                    ci_high: round6(hi),
+                }
+            })
+            .collect();
+        let reads = self.counts.iter().map(|c| c.0).sum::<u64>();
+        let consistent = self.counts.iter().map(|c| c.1).sum::<u64>();
+        VisibilityCurve {
+            reads,
+            consistent,
+            p_consistent: (reads > 0).then(|| round6(consistent as f64 / reads as f64)),
+            bins,
+        }
     }
 }
 

@@ -11,22 +11,26 @@
 use super::arrival::Arrivals;
 use super::keys::KeyChooser;
 use super::mix::{MixSampler, OpKind as MixKind};
-use super::registry::{Content, Registry};
-use crate::history::{OpKind, OpRecord, Outcome, ReadResult};
+use super::provenance::{self, Covered, KeySeqs, Provenance, union_items};
+use crate::history::{Invocation, OpDone, OpEvent, OpKind, Outcome, ReadResult};
 use crate::spec::{MergePolicy, Workload};
 use dynamo_model::NodeId;
 use dynamo_model::actor::ClientApi;
 use dynamo_model::coordinator::Completion;
-use dynamo_model::msg::{GetOk, Host, Key, OpError, ReqId};
-use dynamo_model::version::{Context, Value, Versions, WriteId};
+use dynamo_model::msg::{GetOk, Host, Key, ReqId};
+use dynamo_model::version::{Context, Versions, WriteId};
 use sim_core::dist::Dist;
 use sim_core::{SimDuration, SimTime};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Timer id of the next arrival.
 const ARRIVAL: u64 = 0;
+
+/// The API a workload client acts through.
+type Api<'a, 'c, 'x, P> = &'a mut ClientApi<'c, 'x, P, OpEvent>;
 
 /// A key's session state at one client.
 #[derive(Clone, Debug, Default)]
@@ -34,10 +38,8 @@ struct Session {
     context: Context,
     preferred: Option<NodeId>,
     items: Vec<u64>,
-    /// The writes the context covers (what the last read returned).
-    context_writes: Vec<WriteId>,
-    /// The exact versions the context covers.
-    context_versions: Vec<(WriteId, u64)>,
+    /// What the context covers (what the last read returned).
+    covered: Covered,
     own_write: Option<WriteId>,
 }
 
@@ -46,9 +48,7 @@ struct Inflight {
     kind: OpKind,
     key: Key,
     invoked: SimTime,
-    write: Option<WriteId>,
-    context: Vec<WriteId>,
-    context_versions: Vec<(WriteId, u64)>,
+    write: Option<Arc<Provenance>>,
     own_write: Option<WriteId>,
 }
 
@@ -86,22 +86,32 @@ pub struct WorkloadClient {
     mix: MixSampler,
     sessions: BTreeMap<Key, Session>,
     inflight: BTreeMap<ReqId, Inflight>,
-    registry: Rc<RefCell<Registry>>,
+    seqs: Rc<RefCell<KeySeqs>>,
     next_write: u64,
     next_item: u64,
-    history: Vec<OpRecord>,
     counters: ClientCounters,
 }
 
+/// What a new write is: its kind, the session's context and preferred coordinator, its content,
+/// and what its context covers.
+struct NewWrite {
+    kind: OpKind,
+    context: Context,
+    preferred: Option<NodeId>,
+    items: Vec<u64>,
+    removed: Vec<u64>,
+    covered: Covered,
+}
+
 impl WorkloadClient {
-    /// A client of `plan`'s group running as process `me`.
+    /// A client of `plan`'s group running as process `me`; `seqs` numbers every key's writes.
     pub fn new(
         plan: Rc<GroupPlan>,
         me: u32,
         arrivals: Arrivals,
         keys: KeyChooser,
         mix: MixSampler,
-        registry: Rc<RefCell<Registry>>,
+        seqs: Rc<RefCell<KeySeqs>>,
     ) -> Self {
         WorkloadClient {
             plan,
@@ -111,17 +121,11 @@ impl WorkloadClient {
             mix,
             sessions: BTreeMap::new(),
             inflight: BTreeMap::new(),
-            registry,
+            seqs,
             next_write: 0,
             next_item: 0,
-            history: Vec::new(),
             counters: ClientCounters::default(),
         }
-    }
-
-    /// The operations this client finished.
-    pub fn history(&self) -> &[OpRecord] {
-        &self.history
     }
 
     /// Counters.
@@ -130,7 +134,7 @@ impl WorkloadClient {
     }
 
     /// The client started: schedule the first arrival.
-    pub fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>) {
+    pub fn start<P: Host>(&mut self, api: Api<'_, '_, '_, P>) {
         let now = api.observe_time();
         let gap = self.arrivals.next_gap(self.plan.start.as_secs_f64(), api.rng());
         let first = self.plan.start.max(now) + gap;
@@ -138,7 +142,7 @@ impl WorkloadClient {
     }
 
     /// An application timer fired (only arrivals).
-    pub fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, _id: u64) {
+    pub fn on_timer<P: Host>(&mut self, api: Api<'_, '_, '_, P>, _id: u64) {
         let now = api.observe_time();
         if now > self.plan.stop {
             return;
@@ -159,14 +163,12 @@ impl WorkloadClient {
         }
     }
 
-    fn get<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, key: Key, kind: OpKind) {
+    fn get<P: Host>(&mut self, api: Api<'_, '_, '_, P>, key: Key, kind: OpKind) {
         let own_write = self.session(key).and_then(|s| s.own_write);
         let invoked = api.observe_time();
         let req = api.get(key);
-        self.inflight.insert(
-            req,
-            Inflight { kind, key, invoked, write: None, context: vec![], context_versions: vec![], own_write },
-        );
+        self.invoked(api, req, kind, key, None);
+        self.inflight.insert(req, Inflight { kind, key, invoked, write: None, own_write });
     }
 
     fn session(&self, key: Key) -> Option<&Session> {
@@ -174,42 +176,59 @@ impl WorkloadClient {
     }
 
     /// A plain put (one new item on top of what the session knows) or a delete.
-    fn write<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, key: Key, kind: OpKind) {
+    fn write<P: Host>(&mut self, api: Api<'_, '_, '_, P>, key: Key, kind: OpKind) {
         let s = self.session(key).cloned().unwrap_or_default();
-        let content = if kind == OpKind::Delete {
-            Content::default()
+        let items = if kind == OpKind::Delete {
+            vec![]
         } else {
-            let mut items = s.items.clone();
+            let mut items = s.items;
             items.push(self.fresh_item());
             items.sort_unstable();
-            Content { items, removed: vec![] }
+            items
         };
-        let covered = (s.context_writes.clone(), s.context_versions.clone());
-        self.send_write(api, key, kind, s.context, s.preferred, content, covered);
+        let w =
+            NewWrite { kind, context: s.context, preferred: s.preferred, items, removed: vec![], covered: s.covered };
+        self.send_write(api, key, w);
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn send_write<P: Host>(
-        &mut self,
-        api: &mut ClientApi<'_, '_, P, OpRecord>,
-        key: Key,
-        kind: OpKind,
-        context: Context,
-        preferred: Option<NodeId>,
-        content: Content,
-        covered: (Vec<WriteId>, Vec<(WriteId, u64)>),
-    ) {
+    fn send_write<P: Host>(&mut self, api: Api<'_, '_, '_, P>, key: Key, w: NewWrite) {
         self.next_write += 1;
         let write = WriteId(((self.me as u64) << 40) | self.next_write);
         let size = self.plan.value_bytes.sample(api.rng()).clamp(0.0, u32::MAX as f64) as u32;
-        let value = Value::plain(write, size, kind == OpKind::Delete);
-        self.registry.borrow_mut().record(write, content);
-        self.keys.note_write(key);
         let invoked = api.observe_time();
-        let req = api.put(key, context, value, preferred);
-        let (context, context_versions) = covered;
-        let inflight = Inflight { kind, key, invoked, write: Some(write), context, context_versions, own_write: None };
-        self.inflight.insert(req, inflight);
+        let prov = Arc::new(Provenance {
+            write,
+            key,
+            seq: self.seqs.borrow_mut().next(key),
+            client: self.me,
+            kind: w.kind,
+            invoked,
+            past: w.covered.past,
+            parents: w.covered.parents,
+            context_versions: w.covered.versions,
+            items: w.items,
+            removed: w.removed,
+        });
+        let value = prov.into_value(size, w.kind == OpKind::Delete);
+        self.keys.note_write(key);
+        let req = api.put(key, w.context, value, w.preferred);
+        self.invoked(api, req, w.kind, key, Some(prov.clone()));
+        self.inflight.insert(req, Inflight { kind: w.kind, key, invoked, write: Some(prov), own_write: None });
+    }
+
+    /// Tells the observer an operation started.
+    fn invoked<P: Host>(
+        &self,
+        api: Api<'_, '_, '_, P>,
+        req: ReqId,
+        kind: OpKind,
+        key: Key,
+        write: Option<Arc<Provenance>>,
+    ) {
+        if api.observed() {
+            let at = api.observe_time();
+            api.record(OpEvent::Invoked(Invocation { client: self.me, req, kind, key, at, write }));
+        }
     }
 
     fn fresh_item(&mut self) -> u64 {
@@ -218,101 +237,124 @@ impl WorkloadClient {
     }
 
     /// A get or put finished.
-    pub fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, done: Completion) {
+    pub fn on_completion<P: Host>(&mut self, api: Api<'_, '_, '_, P>, done: Completion) {
         let now = api.observe_time();
         match done {
             Completion::Get { req, result } => {
                 let Some(op) = self.inflight.remove(&req) else { return };
-                let ok = result.as_ref().ok().cloned();
-                self.record(&op, now, result.as_ref().map(|_| ()).map_err(|e| *e), ok.as_ref());
-                if let Some(ok) = ok {
-                    self.after_read(api, &op, ok);
-                }
+                let outcome = Outcome::of(result.as_ref().map(|_| ()).map_err(|e| *e));
+                let fastest = result.as_ref().ok().and_then(|g| g.fastest);
+                let read = match result {
+                    Ok(ok) => Some(self.after_read(api, &op, ok)),
+                    Err(_) => None,
+                };
+                self.done(api, req, &op, now, outcome, read, fastest);
             }
             Completion::Put { req, result } => {
                 let Some(op) = self.inflight.remove(&req) else { return };
-                self.record(&op, now, result, None);
                 if result.is_ok() && self.plan.spec.sessions {
                     let s = self.sessions.entry(op.key).or_default();
-                    s.own_write = op.write;
+                    s.own_write = op.write.as_ref().map(|p| p.write);
                 }
+                self.done(api, req, &op, now, Outcome::of(result), None, None);
             }
         }
     }
 
-    fn record(&mut self, op: &Inflight, now: SimTime, result: Result<(), OpError>, ok: Option<&GetOk>) {
-        let outcome = Outcome::of(result);
-        self.history.push(OpRecord {
+    #[allow(clippy::too_many_arguments)]
+    fn done<P: Host>(
+        &self,
+        api: Api<'_, '_, '_, P>,
+        req: ReqId,
+        op: &Inflight,
+        now: SimTime,
+        outcome: Outcome,
+        read: Option<Versions>,
+        fastest: Option<NodeId>,
+    ) {
+        if !api.observed() {
+            return;
+        }
+        api.record(OpEvent::Done(Box::new(OpDone {
             client: self.me,
             group: self.plan.group,
+            req,
             kind: op.kind,
             key: op.key,
             invoked: op.invoked,
             completed: now,
             outcome,
-            write: op.write,
-            context: op.context.clone(),
-            context_versions: op.context_versions.clone(),
-            read: ok.map(|g| read_result(&g.versions)),
+            write: op.write.clone(),
+            read,
             own_write: op.own_write,
             probe_of: None,
-            fastest: ok.and_then(|g| g.fastest),
-        });
+            fastest,
+        })));
     }
 
-    /// Updates the session from a read and, for a read-modify-write, writes back.
-    fn after_read<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, op: &Inflight, ok: GetOk) {
-        let writes: Vec<WriteId> = live_writes(&ok.versions);
-        let (items, resurrected) = self.merge(&writes);
-        if self.plan.spec.sessions || op.kind == OpKind::RmwRead {
+    /// Updates the session from a read and, for a read-modify-write, writes back; returns the
+    /// versions read.
+    fn after_read<P: Host>(&mut self, api: Api<'_, '_, '_, P>, op: &Inflight, ok: GetOk) -> Versions {
+        let (items, resurrected) = self.merge(&ok.versions);
+        if !self.plan.spec.sessions && op.kind != OpKind::RmwRead {
+            return ok.versions;
+        }
+        let covered = Covered::of(&ok.versions);
+        {
             let s = self.sessions.entry(op.key).or_default();
             s.context = ok.context.clone();
             s.preferred = ok.fastest;
             s.items = items.clone();
-            s.context_writes = ok.versions.write_ids();
-            s.context_versions = read_result(&ok.versions).versions;
+            s.covered = covered.clone();
         }
         if op.kind != OpKind::RmwRead {
-            return;
+            return ok.versions;
         }
         self.counters.resurrected_items += resurrected;
-        let mut content = Content { items, removed: vec![] };
-        if !content.items.is_empty() && api.rng().chance(0.25) {
-            let i = api.rng().index(content.items.len());
-            content.removed.push(content.items.remove(i));
+        let (mut items, mut removed) = (items, vec![]);
+        if !items.is_empty() && api.rng().chance(0.25) {
+            let i = api.rng().index(items.len());
+            removed.push(items.remove(i));
         } else {
-            content.items.push(self.fresh_item());
-            content.items.sort_unstable();
+            items.push(self.fresh_item());
+            items.sort_unstable();
         }
         let (context, covered) = match self.plan.spec.merge {
-            MergePolicy::KeepAll => (Context::empty(), (vec![], vec![])),
-            _ => (ok.context, (ok.versions.write_ids(), read_result(&ok.versions).versions)),
+            MergePolicy::KeepAll => (Context::empty(), Covered::default()),
+            _ => (ok.context, covered),
         };
         if !self.plan.spec.sessions {
             self.sessions.remove(&op.key);
         }
-        self.send_write(api, op.key, OpKind::RmwWrite, context, ok.fastest, content, covered);
+        let w = NewWrite { kind: OpKind::RmwWrite, context, preferred: ok.fastest, items, removed, covered };
+        self.send_write(api, op.key, w);
+        ok.versions
     }
 
     /// The content a merge of these siblings gives, and resurrected items.
-    fn merge(&self, writes: &[WriteId]) -> (Vec<u64>, u64) {
-        let reg = self.registry.borrow();
+    fn merge(&self, versions: &Versions) -> (Vec<u64>, u64) {
+        let live = live_provenances(versions);
         match self.plan.spec.merge {
-            MergePolicy::Union => reg.union(writes),
+            MergePolicy::Union => union_items(&live),
             MergePolicy::LastWriterWins | MergePolicy::KeepAll => {
-                let newest = writes.iter().max().and_then(|w| reg.content(*w));
-                (newest.map(|c| c.items.clone()).unwrap_or_default(), 0)
+                let newest = live.iter().max_by_key(|p| p.write);
+                (newest.map(|p| p.items.clone()).unwrap_or_default(), 0)
             }
         }
     }
 }
 
-/// The non-tombstone writes among the siblings.
-pub fn live_writes(v: &Versions) -> Vec<WriteId> {
-    let mut w: Vec<WriteId> = v.siblings().iter().filter(|s| !s.value().tombstone).map(|s| s.write_id()).collect();
-    w.sort_unstable();
-    w.dedup();
-    w
+/// The provenances of the non-tombstone siblings, one per write, by ascending write id.
+fn live_provenances(v: &Versions) -> Vec<&Provenance> {
+    let mut live: Vec<&Provenance> = v
+        .siblings()
+        .iter()
+        .filter(|s| !s.value().tombstone)
+        .filter_map(|s| provenance::of(s.value()).map(|p| &**p))
+        .collect();
+    live.sort_unstable_by_key(|p| p.write);
+    live.dedup_by_key(|p| p.write);
+    live
 }
 
 /// Summarises what a read returned.

@@ -5,4 +5,5 @@ pub mod client;
 pub mod keys;
 pub mod mix;
 pub mod probe;
-pub mod registry;
+pub mod provenance;
+pub mod seqset;

@@ -6,24 +6,28 @@
 //! probe's write. Each probe uses its own key, above every workload key, so probes never
 //! interfere with each other or with the workloads.
 
-use crate::history::{OpKind, OpRecord, Outcome};
-use crate::workload::client::read_result;
+use super::provenance::Provenance;
+use crate::history::{Invocation, OpDone, OpEvent, OpKind, Outcome};
 use dynamo_model::actor::ClientApi;
 use dynamo_model::coordinator::Completion;
-use dynamo_model::msg::{Host, Key, OpError, ReqId};
-use dynamo_model::version::{Context, Value, WriteId};
+use dynamo_model::msg::{Host, Key, ReqId};
+use dynamo_model::version::{Context, Versions, WriteId};
 use sim_core::dist::Dist;
 use sim_core::{SimDuration, SimTime};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Timer id of the next probe start; delayed reads use `READ_BASE + probe number`.
 const START: u64 = 0;
 const READ_BASE: u64 = 1;
 
+/// The API the probe client acts through.
+type Api<'a, 'c, 'x, P> = &'a mut ClientApi<'c, 'x, P, OpEvent>;
+
 #[derive(Clone, Debug)]
 struct Probe {
     key: Key,
-    write: WriteId,
+    write: Arc<Provenance>,
     invoked: SimTime,
     kind: OpKind,
 }
@@ -41,7 +45,6 @@ pub struct ProbeClient {
     started: u64,
     inflight: BTreeMap<ReqId, Probe>,
     waiting: BTreeMap<u64, Probe>,
-    history: Vec<OpRecord>,
 }
 
 impl ProbeClient {
@@ -67,23 +70,17 @@ impl ProbeClient {
             started: 0,
             inflight: BTreeMap::new(),
             waiting: BTreeMap::new(),
-            history: Vec::new(),
         }
     }
 
-    /// The probe operations finished.
-    pub fn history(&self) -> &[OpRecord] {
-        &self.history
-    }
-
     /// Schedules the first probe.
-    pub fn start<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>) {
+    pub fn start<P: Host>(&mut self, api: Api<'_, '_, '_, P>) {
         let gap = api.rng().exp(1.0 / self.rate_per_s);
         api.set_timer(SimDuration::from_secs_f64(gap), START);
     }
 
     /// Starts a probe, or reads one whose delay has passed.
-    pub fn on_timer<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, id: u64) {
+    pub fn on_timer<P: Host>(&mut self, api: Api<'_, '_, '_, P>, id: u64) {
         let now = api.observe_time();
         if id == START {
             if now > self.stop {
@@ -94,61 +91,90 @@ impl ProbeClient {
             self.started += 1;
             let key = self.key_base + self.started;
             let write = WriteId(((self.me as u64) << 40) | self.started);
-            let value = Value::plain(write, self.value_bytes, false);
-            let req = api.put(key, Context::empty(), value, None);
-            self.inflight.insert(req, Probe { key, write, invoked: now, kind: OpKind::ProbeWrite });
+            // Every probe key is written once: its write is the key's write 0, with no past.
+            let prov = Arc::new(Provenance {
+                write,
+                key,
+                seq: 0,
+                client: self.me,
+                kind: OpKind::ProbeWrite,
+                invoked: now,
+                ..Provenance::default()
+            });
+            let req = api.put(key, Context::empty(), prov.into_value(self.value_bytes, false), None);
+            self.invoked(api, req, OpKind::ProbeWrite, key, Some(prov.clone()));
+            self.inflight.insert(req, Probe { key, write: prov, invoked: now, kind: OpKind::ProbeWrite });
         } else if let Some(mut p) = self.waiting.remove(&id) {
             p.invoked = now;
             p.kind = OpKind::ProbeRead;
             let req = api.get(p.key);
+            self.invoked(api, req, OpKind::ProbeRead, p.key, None);
             self.inflight.insert(req, p);
         }
     }
 
+    /// Tells the observer an operation started.
+    fn invoked<P: Host>(
+        &self,
+        api: Api<'_, '_, '_, P>,
+        req: ReqId,
+        kind: OpKind,
+        key: Key,
+        write: Option<Arc<Provenance>>,
+    ) {
+        if api.observed() {
+            let at = api.observe_time();
+            api.record(OpEvent::Invoked(Invocation { client: self.me, req, kind, key, at, write }));
+        }
+    }
+
     /// A probe's write or read finished.
-    pub fn on_completion<P: Host>(&mut self, api: &mut ClientApi<'_, '_, P, OpRecord>, done: Completion) {
+    pub fn on_completion<P: Host>(&mut self, api: Api<'_, '_, '_, P>, done: Completion) {
         let now = api.observe_time();
         let (req, result, read) = match done {
-            Completion::Get { req, result } => {
-                let read = result.as_ref().ok().map(|g| read_result(&g.versions));
-                (req, result.map(|_| ()), read)
-            }
+            Completion::Get { req, result } => match result {
+                Ok(g) => (req, Ok(()), Some(g.versions)),
+                Err(e) => (req, Err(e), None),
+            },
             Completion::Put { req, result } => (req, result, None),
         };
         let Some(p) = self.inflight.remove(&req) else { return };
-        self.record(&p, now, result, read);
         if p.kind == OpKind::ProbeWrite && result.is_ok() {
             let delay = self.delay_ms.sample_duration_ms(api.rng());
             let id = READ_BASE + p.key - self.key_base;
             api.set_timer(delay, id);
-            self.waiting.insert(id, p);
+            self.waiting.insert(id, p.clone());
         }
+        self.record(api, req, &p, now, Outcome::of(result), read);
     }
 
-    fn record(
-        &mut self,
+    fn record<P: Host>(
+        &self,
+        api: Api<'_, '_, '_, P>,
+        req: ReqId,
         p: &Probe,
         now: SimTime,
-        result: Result<(), OpError>,
-        read: Option<crate::history::ReadResult>,
+        outcome: Outcome,
+        read: Option<Versions>,
     ) {
-        let outcome = Outcome::of(result);
+        if !api.observed() {
+            return;
+        }
         let is_read = p.kind == OpKind::ProbeRead;
-        self.history.push(OpRecord {
+        api.record(OpEvent::Done(Box::new(OpDone {
             client: self.me,
             group: self.group,
+            req,
             kind: p.kind,
             key: p.key,
             invoked: p.invoked,
             completed: now,
             outcome,
-            write: (!is_read).then_some(p.write),
-            context: vec![],
-            context_versions: vec![],
+            write: (!is_read).then(|| p.write.clone()),
             read,
             own_write: None,
-            probe_of: is_read.then_some(p.write),
+            probe_of: is_read.then_some(p.write.write),
             fastest: None,
-        });
+        })));
     }
 }

@@ -1,0 +1,167 @@
+//! The end of the run: durability, convergence and the invariants on the final state, read from
+//! the index.
+//!
+//! For each key written, the index names every node that holds a data record or a buffered
+//! version, and every hint record; only those are read (peeked, without side effects), so the
+//! cost is O(holders) per key, never O(nodes) or O(hints). What survives is merged, and each
+//! surviving value's provenance tells which writes it covers: an acknowledged write is lost
+//! when no survivor covers it.
+
+use super::violations::Violations;
+use super::writes::AckedWrite;
+use super::{KeyState, Measure};
+use crate::assemble::Assembly;
+use crate::workload::provenance;
+use crate::workload::seqset::SeqSet;
+use dynamo_model::msg::{StoreKey, StoreRecord};
+use dynamo_model::version::Versions;
+use reports::Violation;
+use reports::metrics::{DurabilitySection, LostWrite, round6};
+use sim_core::ProcId;
+
+/// How many lost writes the durability section lists.
+const LOST_EXAMPLES: usize = 10;
+
+/// What the final state says about durability and agreement.
+#[derive(Clone, Debug, Default)]
+pub struct FinalState {
+    /// Acknowledged writes.
+    pub acked: u64,
+    /// Failed writes.
+    pub failed: u64,
+    /// Failed writes some survivor covers.
+    pub failed_surviving: u64,
+    /// Acknowledged writes no survivor covers.
+    pub lost: u64,
+    /// The lost writes among each key's kept acknowledged writes, earliest first.
+    pub lost_kept: Vec<(u64, AckedWrite, Vec<u64>)>,
+    /// Keys written, or held in a data record, at the end.
+    pub keys: u64,
+    /// Of those, keys whose live top-N replicas disagree.
+    pub divergent: u64,
+    /// Keys written whose live replicas disagree (the `replicas_converge` violations).
+    pub unconverged: Vec<u64>,
+}
+
+impl Measure {
+    /// Reads the final state of `asm` through the index.
+    pub fn final_state(&mut self, asm: &Assembly) -> FinalState {
+        self.settle(asm);
+        let mut out = FinalState::default();
+        for (&key, st) in &self.keys {
+            let written = st.w.completed > 0;
+            if written || st.r.holders().any(|n| st.r.has_disk_record(n)) {
+                out.keys += 1;
+                out.divergent += u64::from(st.r.divergent);
+            }
+            if !written {
+                continue;
+            }
+            if st.r.divergent {
+                out.unconverged.push(key);
+            }
+            durability(asm, key, st, &mut out);
+        }
+        out.lost_kept.sort_by_key(|(key, w, _)| (w.completed, w.write, *key));
+        out
+    }
+}
+
+/// Adds one written key's durability figures.
+fn durability(asm: &Assembly, key: u64, st: &KeyState, out: &mut FinalState) {
+    let survivors = surviving(asm, key, st);
+    let mut covered = SeqSet::new();
+    for s in survivors.siblings() {
+        if let Some(p) = provenance::of(s.value()) {
+            covered.union(&p.past);
+            covered.insert(p.seq);
+        }
+    }
+    out.acked += st.w.acked.len();
+    out.failed += st.w.failed.len();
+    out.failed_surviving += st.w.failed.count_common(&covered);
+    let lost = st.w.acked.len() - st.w.acked.count_common(&covered);
+    out.lost += lost;
+    if lost > 0 {
+        let ids: Vec<u64> = survivors.write_ids().iter().map(|w| w.0).collect();
+        for w in st.w.recent().iter().filter(|w| !covered.contains(w.seq)) {
+            out.lost_kept.push((key, *w, ids.clone()));
+        }
+    }
+}
+
+/// Everything the cluster still holds for `key`: every holder's data (its buffer while it is
+/// up, else its disk record) and every hint on a node that is up, merged.
+fn surviving(asm: &Assembly, key: u64, st: &KeyState) -> Versions {
+    let mut all = Versions::new();
+    for node in st.r.holders() {
+        let buffered = asm.world.process(node).and_then(|a| a.as_node()).and_then(|n| n.storage().buffered(key));
+        match buffered {
+            Some(v) => all.merge(v),
+            None => {
+                if let Ok(Some(StoreRecord::Versions(v))) = asm.world.disk(node).peek(&StoreKey::Data(key)) {
+                    all.merge(v);
+                }
+            }
+        }
+    }
+    for &(holder, intended) in st.r.hint_records() {
+        let holder = ProcId(holder);
+        if asm.world.process(holder).is_none() {
+            continue;
+        }
+        let k = StoreKey::Hint { key, intended: ProcId(intended) };
+        if let Ok(Some(StoreRecord::Versions(v))) = asm.world.disk(holder).peek(&k) {
+            all.merge(v);
+        }
+    }
+    all
+}
+
+impl FinalState {
+    /// The durability section.
+    pub fn durability(&self, versioning: &str, lww: bool, excuses: Vec<String>) -> DurabilitySection {
+        let lost_acked = if lww { 0 } else { self.lost };
+        DurabilitySection {
+            versioning: versioning.to_string(),
+            acked_writes: self.acked,
+            lost_acked_writes: lost_acked,
+            lww_overwritten: if lww { self.lost } else { 0 },
+            lost_acked_writes_unexcused: if excuses.is_empty() { lost_acked } else { 0 },
+            data_destroying_faults: excuses,
+            failed_writes: self.failed,
+            failed_writes_surviving: self.failed_surviving,
+            lost_examples: self
+                .lost_kept
+                .iter()
+                .take(LOST_EXAMPLES)
+                .map(|(key, w, _)| LostWrite {
+                    key: *key,
+                    write: w.write.0,
+                    client: w.client,
+                    completed_s: round6(w.completed.as_secs_f64()),
+                })
+                .collect(),
+        }
+    }
+
+    /// The `no_lost_acked_write` violations: every lost write counted, the kept ones described.
+    pub fn lost_violations(&self) -> Violations {
+        let mut v = Violations::default();
+        for (key, w, survivors) in &self.lost_kept {
+            let op = format!(
+                "client {} {} key {key} invoked {:.6}s completed {:.6}s Ok wrote {}",
+                w.client,
+                w.kind.name(),
+                w.invoked.as_secs_f64(),
+                w.completed.as_secs_f64(),
+                w.write.0
+            );
+            let detail =
+                format!("acknowledged write {} is in no replica and superseded by none of {survivors:?}", w.write.0);
+            v.push(Violation { key: *key, ops: vec![op], at_s: w.completed.as_secs_f64(), detail });
+        }
+        v.add_uncounted(self.lost - self.lost_kept.len() as u64);
+        v
+    }
+}

@@ -1,0 +1,476 @@
+//! Measurement that scales: the engine tells, nothing scans.
+//!
+//! [`Measure`] is the world's observer. It is told, as they happen, about every operation
+//! (clients' [`OpEvent`]s), every change to what a node stores (the disk journal and the
+//! storage engine's buffer notes), every stamp a coordinator makes, and every boot and crash.
+//! From that alone it keeps:
+//! - per operation kind and time window: outcomes and latency ([`ops`]), judged staleness and
+//!   t-visibility ([`judge`]), the shapes of reads' answers, the read-by-read invariants
+//!   ([`checks`]);
+//! - per key ([`KeyState`]): what its writes look like ([`writes`]) and which node serves what
+//!   ([`replicas`]), with whether its live replicas disagree, so divergence is a running count;
+//! - at each sampling instant, the divergence count and the world's counters.
+//!
+//! When the run ends, durability, convergence and the final-state invariants read the index
+//! for each key's holders and peek only those ([`end`]). Memory is O(keys + operations in
+//! flight): nothing is kept per finished operation, except in the opt-in history.
+//!
+//! Cost: O(log keys) per observation, plus O(keys × N) once after each boot, crash or ring
+//! change (the divergence of every key is recomputed at the next sample).
+//!
+//! Measurement never changes the run: it only reads what it is shown (tested: same trace hash
+//! with and without it).
+
+pub mod checks;
+pub mod end;
+pub mod judge;
+pub mod measured;
+pub mod ops;
+pub mod replicas;
+pub mod violations;
+pub mod writes;
+
+use crate::app::ClientApp;
+use crate::assemble::Assembly;
+use crate::history::{Invocation, OpDone, OpEvent, OpKind, OpRecord};
+use crate::metrics::samples::{NodeCounters, Sample, Samples};
+use crate::workload::provenance::{self, Provenance};
+use checks::{ReadChecks, ReadSeen};
+use dynamo_model::actor::{Actor, Note};
+use dynamo_model::msg::{ModelNote, StoreKey, StoreRecord};
+use dynamo_model::ring::{Ring, key_position};
+use dynamo_model::version::VersioningMode;
+use ops::{Judged, OpCounters};
+use replicas::{KeyReplicas, Served};
+use sim_core::observe::{Lifecycle, Observation, Observer};
+use sim_core::{ProcId, SimDuration, SimTime};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::Arc;
+use writes::KeyWrites;
+
+/// The process type measured.
+type Proc = Actor<ClientApp>;
+
+/// Everything measurement keeps about one key.
+#[derive(Clone, Debug, Default)]
+pub struct KeyState {
+    /// Its writes and reads in flight.
+    pub w: KeyWrites,
+    /// Who serves what.
+    pub r: KeyReplicas,
+    /// Known to the divergence figures: a completed operation touched it, or a data record of
+    /// it was on some disk at a sampling instant.
+    pub known: bool,
+    /// Operations on it that completed.
+    pub ops: u64,
+    /// Writes on it that completed and overlap the diagram's window (all of them without one).
+    pub writes_in_window: u64,
+}
+
+/// Where the opt-in per-operation history goes.
+pub enum HistorySink {
+    /// Kept in memory, in completion order (the test oracle).
+    Memory(Vec<OpRecord>),
+    /// Written as JSON lines.
+    File(Box<dyn Write>),
+}
+
+/// What the runner tells measurement about the run.
+#[derive(Clone, Debug)]
+pub struct MeasureConfig {
+    /// Replicas per key.
+    pub n: usize,
+    /// The versioning mode.
+    pub versioning: VersioningMode,
+    /// Storage processes (`0..nodes`).
+    pub nodes: usize,
+    /// Width of the report's windows.
+    pub window: SimDuration,
+    /// When the run ends.
+    pub end: SimTime,
+    /// The SLA latency.
+    pub sla_ms: f64,
+    /// The sampling interval.
+    pub sample_interval: SimDuration,
+    /// The message diagram's window, when the scenario gives one: the diagram's key is chosen
+    /// among operations overlapping it.
+    pub diagram_window: Option<(SimTime, SimTime)>,
+    /// The message diagram's key, when the scenario gives one.
+    pub diagram_key: Option<u64>,
+}
+
+/// The first stale ordinary read, for choosing the message diagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StaleRead {
+    /// The key.
+    pub key: u64,
+    /// The reading client.
+    pub client: u32,
+    /// When it was invoked.
+    pub invoked: SimTime,
+    /// When it completed.
+    pub completed: SimTime,
+}
+
+/// The observer that measures a run.
+pub struct Measure {
+    cfg: MeasureConfig,
+    dvv: bool,
+    keys: BTreeMap<u64, KeyState>,
+    /// Whether each storage node is up.
+    up: Vec<bool>,
+    /// The ring the keys' replica lists were computed with.
+    ring: Option<Arc<Ring>>,
+    /// A boot, crash or ring change happened since divergence was last recomputed.
+    dirty: bool,
+    /// Known keys whose live replicas disagree (exact unless `dirty`).
+    divergent: u64,
+    known: u64,
+    /// Keys that got a data record while not yet known: checked at the next sample.
+    pending_known: BTreeSet<u64>,
+    /// Per node: the keys it holds a buffered version of.
+    buffered: Vec<BTreeSet<u64>>,
+    /// Reads in flight, by (client, request), with their key.
+    reads: BTreeMap<(u32, u64), u64>,
+    ops: OpCounters,
+    checks: ReadChecks,
+    history: Option<HistorySink>,
+    first_stale: Option<StaleRead>,
+    samples: Samples,
+    fault_marks: (u64, u64),
+}
+
+impl Measure {
+    /// Measurement of a run; `history` receives every operation's record when given.
+    pub fn new(cfg: MeasureConfig, history: Option<HistorySink>) -> Self {
+        Measure {
+            dvv: cfg.versioning == VersioningMode::Dvv,
+            keys: BTreeMap::new(),
+            up: vec![false; cfg.nodes],
+            ring: None,
+            dirty: true,
+            divergent: 0,
+            known: 0,
+            pending_known: BTreeSet::new(),
+            buffered: vec![BTreeSet::new(); cfg.nodes],
+            reads: BTreeMap::new(),
+            ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms),
+            checks: ReadChecks::default(),
+            history,
+            first_stale: None,
+            samples: Samples { interval: cfg.sample_interval, ..Samples::default() },
+            fault_marks: (0, 0),
+            cfg,
+        }
+    }
+
+    /// Installs measurement in `asm`'s world; the returned handle reads it during and after
+    /// the run.
+    pub fn install(asm: &mut Assembly, cfg: MeasureConfig, history: Option<HistorySink>) -> Rc<RefCell<Measure>> {
+        let mut m = Measure::new(cfg, history);
+        m.ring = Some(asm.ring_now());
+        let shared = Rc::new(RefCell::new(m));
+        asm.world.set_observer(Box::new(Shared(shared.clone())));
+        shared
+    }
+
+    fn key(&mut self, key: u64) -> &mut KeyState {
+        let (ring, n) = (&self.ring, self.cfg.n);
+        self.keys.entry(key).or_insert_with(|| {
+            let mut st = KeyState::default();
+            if let Some(ring) = ring {
+                let mut list = Vec::new();
+                ring.preference_list(key_position(key), n, &mut list);
+                st.r.replicas = list;
+            }
+            st
+        })
+    }
+
+    /// Recomputes whether `key`'s live replicas disagree, keeping the running count.
+    fn refresh(&mut self, key: u64) {
+        if self.dirty {
+            return;
+        }
+        let up = &self.up;
+        let Some(st) = self.keys.get_mut(&key) else { return };
+        let now = !st.r.live_replicas_agree(up);
+        if now != st.r.divergent && st.known {
+            if now { self.divergent += 1 } else { self.divergent -= 1 }
+        }
+        st.r.divergent = now;
+    }
+
+    fn mark_known(&mut self, key: u64) {
+        let Some(st) = self.keys.get_mut(&key) else { return };
+        if !st.known {
+            st.known = true;
+            self.known += 1;
+            self.divergent += u64::from(st.r.divergent && !self.dirty);
+        }
+    }
+
+    fn on_lifecycle(&mut self, p: ProcId, l: Lifecycle) {
+        if p.index() >= self.cfg.nodes {
+            if l == Lifecycle::Crashed {
+                self.client_crashed(p.0);
+            }
+            return;
+        }
+        self.up[p.index()] = l == Lifecycle::Booted;
+        self.dirty = true;
+        if l == Lifecycle::Crashed {
+            for key in std::mem::take(&mut self.buffered[p.index()]) {
+                self.key(key).r.set_buffer(p.0, None);
+            }
+        }
+    }
+
+    /// A crashed client's reads never complete: forget them.
+    fn client_crashed(&mut self, client: u32) {
+        let gone: Vec<((u32, u64), u64)> =
+            self.reads.range((client, 0)..=(client, u64::MAX)).map(|(k, v)| (*k, *v)).collect();
+        for ((c, req), key) in gone {
+            self.reads.remove(&(c, req));
+            let w = &mut self.key(key).w;
+            w.read_done(c, req);
+            w.trim();
+        }
+    }
+
+    fn on_disk_key(&mut self, p: ProcId, disk: &sim_core::disk::Disk<StoreKey, StoreRecord>, k: &StoreKey) {
+        match *k {
+            StoreKey::Data(key) => {
+                let served = match disk.peek(k) {
+                    Ok(Some(StoreRecord::Versions(v))) => Some(Served::Digest(v.digest())),
+                    Ok(Some(_)) => Some(Served::Digest(replicas::empty_digest())),
+                    Ok(None) => None,
+                    Err(_) => Some(Served::Corrupt),
+                };
+                let st = self.key(key);
+                st.r.set_disk(p.0, served);
+                if served.is_some() && !st.known {
+                    self.pending_known.insert(key);
+                }
+                self.refresh(key);
+            }
+            StoreKey::Hint { key, intended } => {
+                let present = matches!(disk.peek(k), Ok(Some(StoreRecord::Versions(_))));
+                self.key(key).r.set_hint(p.0, intended.0, present);
+            }
+            StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_) => {}
+        }
+    }
+
+    fn on_model_note(&mut self, p: ProcId, process: Option<&Proc>, note: &ModelNote) {
+        match note {
+            ModelNote::Buffered { key } => {
+                let held = process.and_then(Actor::as_node).and_then(|n| n.storage().buffered(*key));
+                let digest = held.map(dynamo_model::version::Versions::digest);
+                if p.index() < self.cfg.nodes {
+                    if digest.is_some() {
+                        self.buffered[p.index()].insert(*key);
+                    } else {
+                        self.buffered[p.index()].remove(key);
+                    }
+                }
+                self.key(*key).r.set_buffer(p.0, digest);
+                self.refresh(*key);
+            }
+            ModelNote::Stamped { key, value } => {
+                if self.dvv
+                    && let Some(prov) = provenance::of(value)
+                {
+                    self.key(*key).w.stamped(prov.seq);
+                }
+            }
+        }
+    }
+
+    fn on_invoked(&mut self, i: &Invocation) {
+        let dvv = self.dvv;
+        let st = self.key(i.key);
+        if i.write.is_some() {
+            st.w.write_invoked(i.at);
+        } else {
+            st.w.read_invoked(i.client, i.req, i.at, dvv);
+            self.reads.insert((i.client, i.req), i.key);
+        }
+    }
+
+    fn on_done(&mut self, d: &OpDone) {
+        let in_window = self.cfg.diagram_window.is_none_or(|(a, b)| d.completed >= a && d.invoked <= b);
+        let st = self.key(d.key);
+        st.ops += 1;
+        st.writes_in_window += u64::from(in_window && !d.kind.is_read());
+        let mut judged = Judged::default();
+        if let Some(p) = &d.write {
+            let dvv = self.dvv;
+            self.key(d.key).w.write_done(p, d.kind, d.completed, d.ok(), dvv);
+        } else if self.reads.remove(&(d.client, d.req)).is_some() {
+            let read = self.key(d.key).w.read_done(d.client, d.req);
+            if let (Some(versions), Some(read)) = (&d.read, read) {
+                judged = self.judge_read(d, versions, &read, in_window);
+            }
+            self.key(d.key).w.trim();
+        }
+        self.ops.add(d.kind, d.invoked, d.completed, d.ok(), &judged);
+        self.mark_known(d.key);
+        if let Some(h) = &mut self.history {
+            record(h, d);
+        }
+    }
+
+    fn judge_read(
+        &mut self,
+        d: &OpDone,
+        versions: &dynamo_model::version::Versions,
+        read: &writes::ReadInFlight,
+        in_window: bool,
+    ) -> Judged {
+        let mut returned: Vec<&Provenance> =
+            versions.siblings().iter().filter_map(|s| provenance::of(s.value()).map(|p| &**p)).collect();
+        returned.sort_unstable_by_key(|p| p.write);
+        returned.dedup_by_key(|p| p.write);
+        let st = self.keys.get(&d.key).expect("the key of an operation is tracked");
+        let verdict = judge::staleness(&st.w, d.invoked, &returned);
+        let stale_missed = verdict.stale.then(|| judge::prior_write(&st.w, d.invoked)).flatten();
+        let bound = self.dvv.then(|| judge::sibling_bound(&st.w, read, d.completed, versions.len(), &returned));
+        let exact: Vec<(dynamo_model::version::WriteId, u64)> =
+            versions.siblings().iter().map(|s| (s.write_id(), crate::workload::client::sibling_digest(s))).collect();
+        let seen = ReadSeen { op: d, versions, exact: &exact, returned: &returned };
+        self.checks.on_read(&seen, stale_missed, bound, &st.w.restamped);
+        let mut j = Judged {
+            shape: Some((versions.write_ids().len() as u64, versions.len() as u64, versions.max_clock_len() as u32)),
+            ..Judged::default()
+        };
+        if ops::judged_for_staleness(d.kind) {
+            j.verdict = Some(verdict);
+            let this = StaleRead { key: d.key, client: d.client, invoked: d.invoked, completed: d.completed };
+            let earlier =
+                |f: &StaleRead| (this.invoked, this.client, this.completed) < (f.invoked, f.client, f.completed);
+            if verdict.stale && in_window && self.first_stale.as_ref().is_none_or(earlier) {
+                self.first_stale = Some(this);
+            }
+        }
+        if d.kind == OpKind::ProbeRead
+            && let Some(target) = d.probe_of
+            && let Some(w) = st.w.recent().iter().find(|a| a.write == target)
+        {
+            j.probe = Some((d.invoked - w.completed, returned.iter().any(|p| p.covers(w.seq))));
+        }
+        j
+    }
+
+    /// Takes one sample: the divergence count, the keys known and the world's counters.
+    pub fn sample(&mut self, asm: &Assembly) {
+        self.settle(asm);
+        for key in std::mem::take(&mut self.pending_known) {
+            let has_record = self.keys.get(&key).is_some_and(|st| st.r.holders().any(|n| st.r.has_disk_record(n)));
+            if has_record {
+                self.mark_known(key);
+            }
+        }
+        let t = asm.world.now();
+        let counters: Vec<NodeCounters> =
+            (0..asm.nodes as u32).map(|i| NodeCounters::of(asm.world.counters(ProcId(i)))).collect();
+        let stats = asm.world.stats();
+        let marks = (stats.faults_applied, stats.restarts);
+        if marks != self.fault_marks {
+            self.fault_marks = marks;
+            self.samples.last_fault_seen = Some(t);
+        }
+        self.samples.points.push(Sample {
+            t,
+            keys: self.known,
+            divergent: self.divergent,
+            requests: counters.iter().map(NodeCounters::requests).collect(),
+            totals: counters.iter().fold(NodeCounters::default(), |mut sum, c| {
+                sum.add(c);
+                sum
+            }),
+        });
+    }
+
+    /// Brings the replica lists up to the ring the cluster uses now and, after a boot, crash or
+    /// ring change, recomputes every key's divergence.
+    pub(crate) fn settle(&mut self, asm: &Assembly) {
+        let ring = asm.ring_now();
+        if !self.ring.as_ref().is_some_and(|r| Arc::ptr_eq(r, &ring)) {
+            for (key, st) in self.keys.iter_mut() {
+                ring.preference_list(key_position(*key), self.cfg.n, &mut st.r.replicas);
+            }
+            self.ring = Some(ring);
+            self.dirty = true;
+        }
+        if self.dirty {
+            self.divergent = 0;
+            for st in self.keys.values_mut() {
+                st.r.divergent = !st.r.live_replicas_agree(&self.up);
+                self.divergent += u64::from(st.r.divergent && st.known);
+            }
+            self.dirty = false;
+        }
+    }
+
+    /// The operations recorded so far, in completion order, when the history is kept in memory.
+    pub fn history_so_far(&self) -> Option<&[OpRecord]> {
+        match &self.history {
+            Some(HistorySink::Memory(h)) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The sampling interval.
+    pub fn sample_interval(&self) -> SimDuration {
+        self.cfg.sample_interval
+    }
+
+    /// Records held per key (for the memory test): acknowledged writes kept plus reads in
+    /// flight, summed over keys; and the number of keys.
+    pub fn held_records(&self) -> (usize, usize) {
+        (self.keys.values().map(|k| k.w.held_records()).sum(), self.keys.len())
+    }
+}
+
+/// Hands one operation's record to the history sink.
+fn record(h: &mut HistorySink, d: &OpDone) {
+    match h {
+        HistorySink::Memory(v) => v.push(d.to_record()),
+        HistorySink::File(w) => {
+            let line = serde_json::to_string(&d.to_record()).expect("a record always serializes");
+            // A write error surfaces when the file is flushed at the end of the run.
+            let _ = writeln!(w, "{line}");
+        }
+    }
+}
+
+/// The world holds measurement through this handle; the runner keeps another.
+struct Shared(Rc<RefCell<Measure>>);
+
+impl Observer<Proc> for Shared {
+    fn observe(&mut self, ev: &Observation<'_, Proc>) {
+        let mut m = self.0.borrow_mut();
+        if let Some(l) = ev.lifecycle
+            && l == Lifecycle::Crashed
+        {
+            m.on_lifecycle(ev.proc, l);
+        }
+        for k in ev.disk_keys {
+            m.on_disk_key(ev.proc, ev.disk, k);
+        }
+        for note in ev.notes {
+            match note {
+                Note::Model(n) => m.on_model_note(ev.proc, ev.process, n),
+                Note::App(OpEvent::Invoked(i)) => m.on_invoked(i),
+                Note::App(OpEvent::Done(d)) => m.on_done(d),
+            }
+        }
+        if ev.lifecycle == Some(Lifecycle::Booted) {
+            m.on_lifecycle(ev.proc, Lifecycle::Booted);
+        }
+    }
+}
