@@ -7,7 +7,8 @@
 //! updates the trees on every store, buffer flush and detected corruption; a booting node
 //! rebuilds them from the disk scan it does anyway, so a wiped node starts with empty trees.
 //! Trees are allocated when their range receives its first key; an empty range answers from one
-//! shared empty tree.
+//! shared empty tree. Trees are sparse (only subtrees holding a key are stored), so a node's tree
+//! memory follows its keys, not its ranges × 2^depth ([`RangeTrees::footprint`]).
 //!
 //! [`AntiEntropy`]: the exchange driver. Every `interval_ms` (after asking admission control)
 //! the node takes its next range, round-robin, and one other replica of it that its failure
@@ -30,13 +31,14 @@ use crate::NodeId;
 use crate::config::AntiEntropyConfig;
 use crate::counters::Counter;
 use crate::detector::Detector;
-use crate::merkle::{self, Exchange, KeyDelta, MerkleConfig, MerkleTree, Step};
+use crate::merkle::{self, Exchange, Footprint, KeyDelta, MerkleConfig, MerkleTree, Step};
 use crate::msg::{Host, Key, Msg, Timer};
 use crate::ring::{KeyRange, Ring, key_position};
 use crate::storage::Storage;
 use crate::version::Versions;
 use sim_core::{Ctx, SimDuration, TimerId};
 use std::collections::BTreeMap;
+use std::ops::Add;
 
 /// How many times one exchange step is resent before the exchange is abandoned.
 const MAX_RESENDS: u8 = 2;
@@ -131,6 +133,12 @@ impl RangeTrees {
     /// Keys held over all ranges.
     pub fn key_count(&self) -> usize {
         self.trees.iter().flatten().map(MerkleTree::len).sum()
+    }
+
+    /// Node slots and entries held over all ranges' trees and the shared empty one (which holds
+    /// none); the per-range `Option<MerkleTree>` headers are not counted.
+    pub fn footprint(&self) -> Footprint {
+        self.trees.iter().flatten().chain([&self.empty]).map(MerkleTree::footprint).fold(Footprint::default(), Add::add)
     }
 
     /// Checks that these trees equal trees rebuilt from scratch out of `store` (every key the

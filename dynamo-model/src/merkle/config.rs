@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// The shallowest accepted tree: a root over two leaf buckets.
 pub const MIN_DEPTH: u8 = 1;
-/// The deepest accepted tree: 2^20 leaf buckets and 2^21 node hashes (16 MiB) per key range.
+/// The deepest accepted tree: 2^20 leaf buckets per key range. Trees are sparse, so memory
+/// grows with the keys held (at most `depth + 1` node hashes each), not with 2^depth.
 /// Cassandra's repair trees stop at depth 15 (32K leaves).
 pub const MAX_DEPTH: u8 = 20;
 /// The default depth: 1024 leaf buckets per key range.

@@ -1,7 +1,10 @@
-//! The fixed 64-bit mixing functions behind leaf placement, leaf hashes and node hashes.
+//! The fixed 64-bit mixing functions behind leaf placement, leaf hashes and node hashes, and the
+//! hashes they give an all-empty subtree of each height ([`EMPTY_SUBTREE`]).
 //!
 //! They are part of the exchange's contract: two replicas agree only if they hash alike, so a
 //! test pins their output and any change to them fails loudly.
+
+use super::config::MAX_DEPTH;
 
 /// The SplitMix64 increment (2^64 / golden ratio).
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -38,6 +41,19 @@ pub(crate) const fn node_hash(left: u64, right: u64) -> u64 {
     mix64(mix64(left ^ NODE_SALT) ^ right)
 }
 
+/// `EMPTY_SUBTREE[h]`: the hash of a subtree of height `h` (`h` levels below its root) holding no
+/// key. A leaf of nothing sums to 0; an interior node hashes its two empty children. A sparse tree
+/// answers for every node it does not store from this table.
+pub(crate) const EMPTY_SUBTREE: [u64; MAX_DEPTH as usize + 1] = {
+    let mut table = [0u64; MAX_DEPTH as usize + 1];
+    let mut h = 1;
+    while h < table.len() {
+        table[h] = node_hash(table[h - 1], table[h - 1]);
+        h += 1;
+    }
+    table
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +64,9 @@ mod tests {
         assert_eq!(entry_hash(1, 2), ENTRY_1_2);
         assert_eq!(node_hash(1, 2), NODE_1_2);
         assert_eq!(leaf_of(42, 10), LEAF_42);
+        assert_eq!(EMPTY_SUBTREE[0], 0);
+        assert_eq!(EMPTY_SUBTREE[1], node_hash(0, 0));
+        assert_eq!(EMPTY_SUBTREE[10], EMPTY_10);
     }
 
     #[test]
@@ -68,4 +87,5 @@ mod tests {
     const ENTRY_1_2: u64 = 0xBCD9_DBB4_9673_066B;
     const NODE_1_2: u64 = 0xB1F1_3598_27FA_0586;
     const LEAF_42: u32 = 215;
+    const EMPTY_10: u64 = 0x2AA2_A03C_0D27_EA97;
 }

@@ -1,6 +1,8 @@
 //! Laws of the `merkle` module: exact diffs, order-independent hashing, cost proportional to the
-//! difference, and typed errors for bad configs and malformed peer messages.
+//! difference, typed errors for bad configs and malformed peer messages, and sparse storage that
+//! hashes exactly as a dense tree and holds memory in proportion to its keys.
 
+use super::hash::{EMPTY_SUBTREE, entry_hash, leaf_of, node_hash};
 use super::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -223,4 +225,108 @@ fn malformed_buckets_are_rejected() {
     assert_eq!(problem(&[bucket(same.clone()), bucket(same)]), "leaves not strictly ascending");
     let oor = Bucket { leaf: 4, entries: vec![] };
     assert!(matches!(t.key_diff(&[oor]), Err(MerkleError::NodeOutOfRange { .. })));
+}
+
+/// The dense reference: every node hash of a tree of `depth` over `state`, as an array in heap
+/// order (index 1 is the root, index 0 unused), summed and hashed from scratch.
+fn dense_reference(depth: u8, state: &State) -> Vec<u64> {
+    let base = 1usize << depth;
+    let mut nodes = vec![0u64; 2 * base];
+    for (&key, &digest) in state {
+        let leaf = &mut nodes[base + leaf_of(key, depth) as usize];
+        *leaf = leaf.wrapping_add(entry_hash(key, digest));
+    }
+    for n in (1..base).rev() {
+        nodes[n] = node_hash(nodes[2 * n], nodes[2 * n + 1]);
+    }
+    nodes
+}
+
+/// Nodes whose subtree holds a key in `state`: what a sparse tree should store.
+fn occupied_nodes(depth: u8, state: &State) -> usize {
+    let mut nodes = std::collections::BTreeSet::new();
+    for &key in state.keys() {
+        let mut n = (1u32 << depth) + leaf_of(key, depth);
+        while n >= 1 && nodes.insert(n) {
+            n /= 2;
+        }
+    }
+    nodes.len()
+}
+
+/// Fails the case unless every node of `tree` hashes as in the dense reference.
+fn assert_matches_dense(tree: &MerkleTree, state: &State) -> Result<(), TestCaseError> {
+    let depth = tree.depth();
+    let dense = dense_reference(depth, state);
+    for level in 0..=depth {
+        let indices: Vec<u32> = (0..1u32 << level).collect();
+        let base = 1usize << level;
+        prop_assert_eq!(&tree.level_hashes(level, &indices).unwrap()[..], &dense[base..2 * base], "level {}", level);
+    }
+    prop_assert_eq!(tree.root(), dense[1]);
+    prop_assert_eq!(tree.footprint(), Footprint { node_slots: occupied_nodes(depth, state), entries: state.len() });
+    Ok(())
+}
+
+/// Depths over the whole valid range, the deep (expensive to compare densely) ones less often.
+fn any_depth() -> impl Strategy<Value = u8> {
+    prop_oneof![4 => MIN_DEPTH..=12, 1 => 13..=MAX_DEPTH]
+}
+
+/// A tree built from `base`, then changed by `ops` one at a time, checked against `state`.
+fn edited_tree(depth: u8, base: &State, ops: &[(u64, Option<u64>)]) -> Result<(MerkleTree, State), TestCaseError> {
+    let mut tree = tree_of(depth, base);
+    let mut state = base.clone();
+    for &(key, edit) in ops {
+        match edit {
+            Some(digest) => prop_assert_eq!(tree.insert_or_update(key, digest), state.insert(key, digest)),
+            None => prop_assert_eq!(tree.remove(key), state.remove(&key)),
+        }
+    }
+    Ok((tree, state))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn sparse_tree_hashes_every_node_like_a_dense_one(
+        depth in any_depth(),
+        base in prop::collection::btree_map(0u64..400, 0u64..4, 0..200),
+        ops_a in edits(500),
+        ops_b in edits(500),
+    ) {
+        let (a, state_a) = edited_tree(depth, &base, &ops_a)?;
+        assert_matches_dense(&a, &state_a)?;
+        prop_assert_eq!(&a, &tree_of(depth, &state_a));
+        let (b, state_b) = edited_tree(depth, &base, &ops_b)?;
+        let result = diff(&a, &b).unwrap();
+        prop_assert_eq!(result.keys, naive_diff(&state_a, &state_b));
+    }
+}
+
+#[test]
+fn sparse_tree_stores_at_most_depth_plus_one_slots_per_key() {
+    let depth = DEFAULT_DEPTH;
+    let empty = MerkleTree::new(config(depth)).unwrap();
+    assert_eq!(empty.footprint(), Footprint::default());
+    assert_eq!(empty.root(), EMPTY_SUBTREE[usize::from(depth)]);
+    assert_eq!(empty.root(), dense_reference(depth, &State::new())[1]);
+    let bound = |k: usize| k * (usize::from(depth) + 1);
+    for k in [1u64, 2, 10, 100, 1_000, 3_000, 20_000] {
+        let state: State = (0..k).map(|key| (key * 7919, key)).collect();
+        let built = tree_of(depth, &state);
+        let mut grown = empty.clone();
+        for (&key, &digest) in &state {
+            grown.insert_or_update(key, digest);
+            assert!(grown.footprint().node_slots <= bound(grown.len()));
+        }
+        assert_eq!(grown, built);
+        let slots = built.footprint().node_slots;
+        assert!(slots <= bound(k as usize) && slots < 2 << depth, "{k} keys: {slots} slots");
+        for &key in state.keys() {
+            grown.remove(key);
+        }
+        assert_eq!((grown.footprint(), grown.root()), (Footprint::default(), empty.root()));
+    }
 }

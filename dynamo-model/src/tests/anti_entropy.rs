@@ -1,7 +1,8 @@
 //! Anti-entropy through nodes driven by hand: the per-range Merkle trees follow the store, an
 //! exchange moves exactly the differing keys (and only roots when replicas agree), steps are
 //! resent and then abandoned, a wiped node is rebuilt, and admission control defers background
-//! work while foreground disk latency is high.
+//! work while foreground disk latency is high. One ignored test measures the trees' memory for a
+//! node of a large cluster.
 
 use super::*;
 use crate::config::{AdmissionConfig, AntiEntropyConfig, BufferConfig, SloppyQuorum, StorageConfig};
@@ -394,4 +395,34 @@ fn a_key_is_tracked_exactly_when_its_node_replicates_it_under_every_strategy() {
             }
         }
     }
+}
+
+/// What a node of a 1,000-node cluster (64 tokens each, N = 3) keeps in Merkle trees: 192 ranges
+/// and 3,000 keys at the default depth 10. A measurement: run it with
+/// `cargo test --release -p dynamo-model -- --ignored --nocapture tree_memory`.
+#[test]
+#[ignore = "a measurement; prints the figures"]
+fn tree_memory_of_a_node_with_192_ranges_and_3000_keys() {
+    use crate::merkle::{DEFAULT_DEPTH, MerkleConfig};
+    use crate::ring::KeyRange;
+    let step = u128::MAX / 192;
+    let ranges: Vec<KeyRange> =
+        (0..192u128).map(|i| KeyRange::new(i * step, ((i + 1) * step) % (192 * step))).collect();
+    let data: Vec<(Key, Versions)> =
+        (0..3_000u64).map(|k| (k, next_version(&Versions::new(), NodeId(1), k + 1))).collect();
+    let config = MerkleConfig { depth: DEFAULT_DEPTH };
+    let trees = crate::anti_entropy::RangeTrees::build(ranges, config, data.iter().map(|(k, v)| (*k, v))).unwrap();
+    assert_eq!(trees.key_count(), 3_000);
+    let allocated: BTreeSet<usize> = data.iter().filter_map(|(k, _)| trees.slot_of_key(*k)).collect();
+    let fp = trees.footprint();
+    let dense_slots = (allocated.len() + 1) << (DEFAULT_DEPTH + 1);
+    println!("ranges 192, trees allocated {}, keys {}, depth {DEFAULT_DEPTH}", allocated.len(), fp.entries);
+    println!(
+        "sparse: {} node slots = {} B as 8-byte hashes; payload {} B",
+        fp.node_slots,
+        fp.node_slots * 8,
+        fp.payload_bytes()
+    );
+    println!("dense (the same trees before): {dense_slots} node slots = {} B", dense_slots * 8);
+    assert!(fp.node_slots <= 3_000 * (usize::from(DEFAULT_DEPTH) + 1));
 }
