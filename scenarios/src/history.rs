@@ -91,7 +91,7 @@ impl OpDone {
             completed: self.completed,
             outcome: self.outcome,
             write: w.map(|p| p.write),
-            context: w.map(|p| p.parents.clone()).unwrap_or_default(),
+            context: w.map(Provenance::parents).unwrap_or_default(),
             context_versions: w.map(|p| p.context_versions.clone()).unwrap_or_default(),
             read: self.read.as_ref().map(crate::workload::client::read_result),
             own_write: self.own_write,

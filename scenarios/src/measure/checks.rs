@@ -132,6 +132,6 @@ pub fn describe_write(p: &Provenance) -> String {
         p.key,
         p.invoked.as_secs_f64(),
         p.write.0,
-        p.parents.iter().map(|c| c.0).collect::<Vec<_>>()
+        p.parents().iter().map(|c| c.0).collect::<Vec<_>>()
     )
 }

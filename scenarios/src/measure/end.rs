@@ -60,7 +60,8 @@ impl Measure {
             if st.r.divergent {
                 out.unconverged.push(key);
             }
-            durability(asm, key, st, &mut out);
+            let hints = self.hints.range((key, 0, 0)..=(key, u32::MAX, u32::MAX)).map(|&(_, h, i)| (h, i));
+            durability(asm, key, st, hints, &mut out);
         }
         out.lost_kept.sort_by_key(|(key, w, _)| (w.completed, w.write, *key));
         out
@@ -68,8 +69,8 @@ impl Measure {
 }
 
 /// Adds one written key's durability figures.
-fn durability(asm: &Assembly, key: u64, st: &KeyState, out: &mut FinalState) {
-    let survivors = surviving(asm, key, st);
+fn durability(asm: &Assembly, key: u64, st: &KeyState, hints: impl Iterator<Item = (u32, u32)>, out: &mut FinalState) {
+    let survivors = surviving(asm, key, st, hints);
     let mut covered = SeqSet::new();
     for s in survivors.siblings() {
         if let Some(p) = provenance::of(s.value()) {
@@ -92,7 +93,7 @@ fn durability(asm: &Assembly, key: u64, st: &KeyState, out: &mut FinalState) {
 
 /// Everything the cluster still holds for `key`: every holder's data (its buffer while it is
 /// up, else its disk record) and every hint on a node that is up, merged.
-fn surviving(asm: &Assembly, key: u64, st: &KeyState) -> Versions {
+fn surviving(asm: &Assembly, key: u64, st: &KeyState, hints: impl Iterator<Item = (u32, u32)>) -> Versions {
     let mut all = Versions::new();
     for node in st.r.holders() {
         let buffered = asm.world.process(node).and_then(|a| a.as_node()).and_then(|n| n.storage().buffered(key));
@@ -105,7 +106,7 @@ fn surviving(asm: &Assembly, key: u64, st: &KeyState) -> Versions {
             }
         }
     }
-    for &(holder, intended) in st.r.hint_records() {
+    for (holder, intended) in hints {
         let holder = ProcId(holder);
         if asm.world.process(holder).is_none() {
             continue;

@@ -12,7 +12,7 @@
 //!
 //! Cost per read: O(log RECENT + returned × missed) comparisons, no allocation.
 
-use super::writes::{KeyWrites, RECENT, ReadInFlight};
+use super::writes::{AckedState, KeyWrites, RECENT};
 use crate::metrics::staleness::Verdict;
 use crate::workload::provenance::Provenance;
 use sim_core::SimTime;
@@ -62,16 +62,16 @@ pub struct SiblingBound {
     pub bound: usize,
 }
 
-/// The sibling bound of a read that began as `read` and completed at `completed`, having
-/// returned `siblings` siblings of the writes `returned` (one provenance per distinct write).
+/// The sibling bound of a read that began when the key's acknowledged writes were `before` and
+/// completed at `completed`, having returned `siblings` siblings of the writes `returned` (one
+/// provenance per distinct write).
 pub fn sibling_bound(
     key: &KeyWrites,
-    read: &ReadInFlight,
+    before: &AckedState,
     completed: SimTime,
     siblings: usize,
     returned: &[&Provenance],
 ) -> SiblingBound {
-    let before = &read.before;
     let live = returned.iter().filter(|p| !before.superseded.contains(p.seq)).count();
     let others = key.invoked_before(completed).saturating_sub(before.acked);
     SiblingBound { live, copies: siblings.saturating_sub(returned.len()), bound: (before.frontier + others) as usize }

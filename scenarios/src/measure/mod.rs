@@ -133,8 +133,10 @@ pub struct Measure {
     pending_known: BTreeSet<u64>,
     /// Per node: the keys it holds a buffered version of.
     buffered: Vec<BTreeSet<u64>>,
-    /// Reads in flight, by (client, request), with their key.
-    reads: BTreeMap<(u32, u64), u64>,
+    /// Hint records present, as (key, holder, intended).
+    hints: BTreeSet<(u64, u32, u32)>,
+    /// Reads in flight, by (key, client, request).
+    reads: BTreeMap<(u64, u32, u64), writes::ReadInFlight>,
     ops: OpCounters,
     checks: ReadChecks,
     history: Option<HistorySink>,
@@ -156,6 +158,7 @@ impl Measure {
             known: 0,
             pending_known: BTreeSet::new(),
             buffered: vec![BTreeSet::new(); cfg.nodes],
+            hints: BTreeSet::new(),
             reads: BTreeMap::new(),
             ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms),
             checks: ReadChecks::default(),
@@ -178,13 +181,13 @@ impl Measure {
     }
 
     fn key(&mut self, key: u64) -> &mut KeyState {
-        let (ring, n) = (&self.ring, self.cfg.n);
+        let (ring, n, dvv) = (&self.ring, self.cfg.n, self.dvv);
         self.keys.entry(key).or_insert_with(|| {
-            let mut st = KeyState::default();
+            let mut st = KeyState { w: KeyWrites::new(dvv), ..KeyState::default() };
             if let Some(ring) = ring {
                 let mut list = Vec::new();
                 ring.preference_list(key_position(key), n, &mut list);
-                st.r.replicas = list;
+                st.r.replicas = list.into_boxed_slice();
             }
             st
         })
@@ -231,13 +234,18 @@ impl Measure {
 
     /// A crashed client's reads never complete: forget them.
     fn client_crashed(&mut self, client: u32) {
-        let gone: Vec<((u32, u64), u64)> =
-            self.reads.range((client, 0)..=(client, u64::MAX)).map(|(k, v)| (*k, *v)).collect();
-        for ((c, req), key) in gone {
-            self.reads.remove(&(c, req));
-            let w = &mut self.key(key).w;
-            w.read_done(c, req);
-            w.trim();
+        let gone: Vec<(u64, u32, u64)> = self.reads.keys().filter(|(_, c, _)| *c == client).copied().collect();
+        for id in gone {
+            self.reads.remove(&id);
+            self.trim(id.0);
+        }
+    }
+
+    /// Lets `key`'s kept writes go that no read in flight needs.
+    fn trim(&mut self, key: u64) {
+        let reads = self.reads.range((key, 0, 0)..=(key, u32::MAX, u64::MAX)).map(|(_, r)| r.invoked);
+        if let Some(st) = self.keys.get_mut(&key) {
+            st.w.trim(reads);
         }
     }
 
@@ -258,8 +266,12 @@ impl Measure {
                 self.refresh(key);
             }
             StoreKey::Hint { key, intended } => {
-                let present = matches!(disk.peek(k), Ok(Some(StoreRecord::Versions(_))));
-                self.key(key).r.set_hint(p.0, intended.0, present);
+                self.key(key);
+                if matches!(disk.peek(k), Ok(Some(StoreRecord::Versions(_)))) {
+                    self.hints.insert((key, p.0, intended.0));
+                } else {
+                    self.hints.remove(&(key, p.0, intended.0));
+                }
             }
             StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_) => {}
         }
@@ -291,13 +303,12 @@ impl Measure {
     }
 
     fn on_invoked(&mut self, i: &Invocation) {
-        let dvv = self.dvv;
         let st = self.key(i.key);
         if i.write.is_some() {
             st.w.write_invoked(i.at);
         } else {
-            st.w.read_invoked(i.client, i.req, i.at, dvv);
-            self.reads.insert((i.client, i.req), i.key);
+            let read = st.w.read_invoked(i.at);
+            self.reads.insert((i.key, i.client, i.req), read);
         }
     }
 
@@ -308,14 +319,13 @@ impl Measure {
         st.writes_in_window += u64::from(in_window && !d.kind.is_read());
         let mut judged = Judged::default();
         if let Some(p) = &d.write {
-            let dvv = self.dvv;
-            self.key(d.key).w.write_done(p, d.kind, d.completed, d.ok(), dvv);
-        } else if self.reads.remove(&(d.client, d.req)).is_some() {
-            let read = self.key(d.key).w.read_done(d.client, d.req);
-            if let (Some(versions), Some(read)) = (&d.read, read) {
+            self.key(d.key).w.write_done(p, d.kind, d.completed, d.ok());
+            self.trim(d.key);
+        } else if let Some(read) = self.reads.remove(&(d.key, d.client, d.req)) {
+            if let Some(versions) = &d.read {
                 judged = self.judge_read(d, versions, &read, in_window);
             }
-            self.key(d.key).w.trim();
+            self.trim(d.key);
         }
         self.ops.add(d.kind, d.invoked, d.completed, d.ok(), &judged);
         self.mark_known(d.key);
@@ -338,11 +348,12 @@ impl Measure {
         let st = self.keys.get(&d.key).expect("the key of an operation is tracked");
         let verdict = judge::staleness(&st.w, d.invoked, &returned);
         let stale_missed = verdict.stale.then(|| judge::prior_write(&st.w, d.invoked)).flatten();
-        let bound = self.dvv.then(|| judge::sibling_bound(&st.w, read, d.completed, versions.len(), &returned));
+        let bound =
+            read.before.as_ref().map(|b| judge::sibling_bound(&st.w, b, d.completed, versions.len(), &returned));
         let exact: Vec<(dynamo_model::version::WriteId, u64)> =
             versions.siblings().iter().map(|s| (s.write_id(), crate::workload::client::sibling_digest(s))).collect();
         let seen = ReadSeen { op: d, versions, exact: &exact, returned: &returned };
-        self.checks.on_read(&seen, stale_missed, bound, &st.w.restamped);
+        self.checks.on_read(&seen, stale_missed, bound, st.w.restamped());
         let mut j = Judged {
             shape: Some((versions.write_ids().len() as u64, versions.len() as u64, versions.max_clock_len() as u32)),
             ..Judged::default()
@@ -400,8 +411,10 @@ impl Measure {
     pub(crate) fn settle(&mut self, asm: &Assembly) {
         let ring = asm.ring_now();
         if !self.ring.as_ref().is_some_and(|r| Arc::ptr_eq(r, &ring)) {
+            let mut list = Vec::new();
             for (key, st) in self.keys.iter_mut() {
-                ring.preference_list(key_position(*key), self.cfg.n, &mut st.r.replicas);
+                ring.preference_list(key_position(*key), self.cfg.n, &mut list);
+                st.r.replicas = list.as_slice().into();
             }
             self.ring = Some(ring);
             self.dirty = true;
@@ -429,10 +442,10 @@ impl Measure {
         self.cfg.sample_interval
     }
 
-    /// Records held per key (for the memory test): acknowledged writes kept plus reads in
-    /// flight, summed over keys; and the number of keys.
+    /// Records held (for the memory test): acknowledged writes kept over every key plus reads
+    /// in flight; and the number of keys.
     pub fn held_records(&self) -> (usize, usize) {
-        (self.keys.values().map(|k| k.w.held_records()).sum(), self.keys.len())
+        (self.keys.values().map(|k| k.w.held_records()).sum::<usize>() + self.reads.len(), self.keys.len())
     }
 }
 

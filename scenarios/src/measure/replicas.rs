@@ -1,9 +1,10 @@
 //! [`KeyReplicas`]: which nodes hold what for one key, kept up to date from observations.
 //!
 //! For every node holding a data record or a buffered version of the key: the digest of what
-//! its disk record holds (or that it is corrupt) and of its buffered version; for every hint
-//! record: its holder and intended node. What a node *serves* is its buffer over its disk, as a
-//! read of it would find; a node holding nothing serves the empty set.
+//! its disk record holds (or that it is corrupt) and of its buffered version (24 bytes a node).
+//! What a node *serves* is its buffer over its disk, as a read of it would find; a node holding
+//! nothing serves the empty set. (Hint records are kept by `Measure`, per key, apart: few keys
+//! have them.)
 //!
 //! The key's live top-N replicas agree when they all serve the same thing: the same digest, or
 //! all a corrupt record (a corrupt record differs from an intact one, as inspection treats it).
@@ -29,23 +30,50 @@ pub fn empty_digest() -> u64 {
     *EMPTY.get_or_init(|| Versions::new().digest())
 }
 
-/// What one node holds for the key.
+/// What one node holds for the key, packed into 24 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Holding {
     node: u32,
-    /// Its disk record (`None`: no record).
-    disk: Option<Served>,
-    /// Its buffered version's digest (`None`: nothing buffered).
-    buffer: Option<u64>,
+    flags: u8,
+    /// The disk record's digest, when [`DISK`] is set and [`CORRUPT`] is not.
+    disk: u64,
+    /// The buffered version's digest, when [`BUFFER`] is set.
+    buffer: u64,
 }
 
+/// [`Holding::flags`]: the node has a disk record of the key.
+const DISK: u8 = 1;
+/// ... which fails its checksum.
+const CORRUPT: u8 = 2;
+/// ... the node has a buffered version of the key.
+const BUFFER: u8 = 4;
+
 impl Holding {
-    fn served(&self) -> Served {
-        match (self.buffer, self.disk) {
-            (Some(d), _) => Served::Digest(d),
-            (None, Some(s)) => s,
-            (None, None) => Served::Digest(empty_digest()),
+    fn disk(&self) -> Option<Served> {
+        match self.flags & (DISK | CORRUPT) {
+            0 => None,
+            DISK => Some(Served::Digest(self.disk)),
+            _ => Some(Served::Corrupt),
         }
+    }
+
+    fn set_disk(&mut self, disk: Option<Served>) {
+        self.flags &= BUFFER;
+        match disk {
+            None => {}
+            Some(Served::Digest(d)) => {
+                self.flags |= DISK;
+                self.disk = d;
+            }
+            Some(Served::Corrupt) => self.flags |= DISK | CORRUPT,
+        }
+    }
+
+    fn served(&self) -> Served {
+        if self.flags & BUFFER != 0 {
+            return Served::Digest(self.buffer);
+        }
+        self.disk().unwrap_or(Served::Digest(empty_digest()))
     }
 }
 
@@ -53,11 +81,9 @@ impl Holding {
 #[derive(Clone, Debug, Default)]
 pub struct KeyReplicas {
     /// The key's top-N replicas by the ring measurement uses.
-    pub replicas: Vec<ProcId>,
+    pub replicas: Box<[ProcId]>,
     /// Nodes holding a data record or a buffered version, by node.
     held: Vec<Holding>,
-    /// Hint records present: (holder, intended).
-    hints: Vec<(u32, u32)>,
     /// Whether the live top-N replicas disagreed when last computed.
     pub divergent: bool,
 }
@@ -67,7 +93,10 @@ impl KeyReplicas {
         let i = match self.held.binary_search_by_key(&node, |h| h.node) {
             Ok(i) => i,
             Err(i) => {
-                self.held.insert(i, Holding { node, disk: None, buffer: None });
+                if self.held.capacity() == 0 {
+                    self.held.reserve_exact(self.replicas.len().max(1));
+                }
+                self.held.insert(i, Holding { node, flags: 0, disk: 0, buffer: 0 });
                 i
             }
         };
@@ -75,31 +104,24 @@ impl KeyReplicas {
     }
 
     fn prune(&mut self, node: u32) {
-        self.held.retain(|h| h.node != node || h.disk.is_some() || h.buffer.is_some());
+        self.held.retain(|h| h.node != node || h.flags != 0);
     }
 
     /// Node `node`'s disk record now serves `disk` (`None`: no record).
     pub fn set_disk(&mut self, node: u32, disk: Option<Served>) {
-        self.holding(node).disk = disk;
+        self.holding(node).set_disk(disk);
         self.prune(node);
     }
 
     /// Node `node`'s buffer now holds a version with digest `buffer` (`None`: nothing).
     pub fn set_buffer(&mut self, node: u32, buffer: Option<u64>) {
-        self.holding(node).buffer = buffer;
-        self.prune(node);
-    }
-
-    /// Whether the hint record (`holder`, `intended`) is present.
-    pub fn set_hint(&mut self, holder: u32, intended: u32, present: bool) {
-        let at = self.hints.binary_search(&(holder, intended));
-        match (at, present) {
-            (Err(i), true) => self.hints.insert(i, (holder, intended)),
-            (Ok(i), false) => {
-                self.hints.remove(i);
-            }
-            _ => {}
+        let h = self.holding(node);
+        h.flags &= !BUFFER;
+        if let Some(d) = buffer {
+            h.flags |= BUFFER;
+            h.buffer = d;
         }
+        self.prune(node);
     }
 
     /// What `node` serves.
@@ -129,17 +151,12 @@ impl KeyReplicas {
 
     /// Whether `node` has a data record of the key on its disk (intact or not).
     pub fn has_disk_record(&self, node: ProcId) -> bool {
-        self.held.binary_search_by_key(&node.0, |h| h.node).is_ok_and(|i| self.held[i].disk.is_some())
+        self.held.binary_search_by_key(&node.0, |h| h.node).is_ok_and(|i| self.held[i].flags & DISK != 0)
     }
 
     /// Nodes holding a data record or a buffered version.
     pub fn holders(&self) -> impl Iterator<Item = ProcId> + '_ {
         self.held.iter().map(|h| ProcId(h.node))
-    }
-
-    /// Hint records present, as (holder, intended).
-    pub fn hint_records(&self) -> &[(u32, u32)] {
-        &self.hints
     }
 
     /// Drops every buffered version `node` held (it crashed).
@@ -154,7 +171,10 @@ mod tests {
 
     #[test]
     fn buffer_over_disk_and_agreement_of_live_replicas() {
-        let mut k = KeyReplicas { replicas: vec![ProcId(0), ProcId(1), ProcId(2)], ..KeyReplicas::default() };
+        let mut k = KeyReplicas {
+            replicas: vec![ProcId(0), ProcId(1), ProcId(2)].into_boxed_slice(),
+            ..KeyReplicas::default()
+        };
         let up = [true, true, true];
         assert!(k.live_replicas_agree(&up), "nobody holds it: all serve the empty set");
         k.set_disk(0, Some(Served::Digest(7)));
@@ -170,9 +190,9 @@ mod tests {
         k.set_disk(0, Some(Served::Corrupt));
         assert!(k.live_replicas_agree(&[true, true, false]), "two corrupt records agree, as inspection says");
         assert_eq!(k.holders().map(|p| p.0).collect::<Vec<_>>(), vec![0, 1]);
-        k.set_hint(4, 2, true);
-        k.set_hint(3, 2, true);
-        k.set_hint(4, 2, false);
-        assert_eq!(k.hint_records(), &[(3, 2)]);
+        k.set_buffer(0, Some(9));
+        k.set_disk(0, None);
+        assert_eq!(k.served(0), Served::Digest(9), "the buffer outlives the disk record");
+        assert!(!k.has_disk_record(ProcId(0)) && k.has_disk_record(ProcId(1)));
     }
 }

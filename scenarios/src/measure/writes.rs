@@ -9,8 +9,10 @@
 //!   acknowledged before the oldest one began, so every read is judged exactly up to
 //!   k = [`RECENT`] versions behind;
 //! - in DVV mode, what the acknowledged writes supersede (the union of their pasts), the size
-//!   of the acknowledged frontier, and the writes stamped more than once;
-//! - the reads in flight, with what the key looked like when each began.
+//!   of the acknowledged frontier, and the writes stamped more than once.
+//!
+//! The reads in flight (with what the key looked like when each began) are kept by
+//! `Measure`, which hands their invocation times to [`KeyWrites::trim`].
 //!
 //! A write's causal past itself travels in its value ([`Provenance`]), not here.
 
@@ -53,18 +55,25 @@ pub struct AckedState {
     pub superseded: Arc<SeqSet>,
 }
 
-/// A read in flight and the key as it was when the read began (acknowledgements strictly
-/// before its invocation).
+/// A read in flight: when it began and, in DVV mode, the key's acknowledged writes then
+/// (acknowledgements strictly before its invocation).
 #[derive(Clone, Debug)]
 pub struct ReadInFlight {
-    /// The client.
-    pub client: u32,
-    /// Its request number.
-    pub req: u64,
     /// When it began.
     pub invoked: SimTime,
-    /// The acknowledged writes before it began (DVV mode only; default otherwise).
-    pub before: AckedState,
+    /// The acknowledged writes before it began (DVV mode only).
+    pub before: Option<AckedState>,
+}
+
+/// What DVV mode also keeps per key.
+#[derive(Clone, Debug, Default)]
+struct DvvState {
+    /// The acknowledged writes now, and just before the latest acknowledgement instant.
+    now: AckedState,
+    before_now: (SimTime, AckedState),
+    /// Writes a coordinator stamped, and those it stamped more than once.
+    stamped: SeqSet,
+    restamped: SeqSet,
 }
 
 /// One key's writes, as measurement follows them.
@@ -82,18 +91,19 @@ pub struct KeyWrites {
     pub failed: SeqSet,
     /// The last acknowledged writes, in completion order.
     recent: VecDeque<AckedWrite>,
-    /// The acknowledged writes now, and just before the latest acknowledgement instant.
-    now: AckedState,
-    before_now: (SimTime, AckedState),
-    /// Reads in flight.
-    reads: Vec<ReadInFlight>,
-    /// Writes stamped by a coordinator, and those stamped more than once.
-    stamped: SeqSet,
-    /// Writes a coordinator stamped more than once (a re-forwarded put).
-    pub restamped: SeqSet,
+    /// DVV mode's state (`None` in other modes).
+    dvv: Option<Box<DvvState>>,
 }
 
+/// The writes no coordinator stamped twice: what [`KeyWrites::restamped`] gives outside DVV mode.
+static NONE_RESTAMPED: SeqSet = SeqSet::new();
+
 impl KeyWrites {
+    /// A key's writes; `dvv` keeps DVV mode's state too.
+    pub fn new(dvv: bool) -> Self {
+        KeyWrites { dvv: dvv.then(Box::default), ..KeyWrites::default() }
+    }
+
     /// A write began.
     pub fn write_invoked(&mut self, at: SimTime) {
         self.invoked += 1;
@@ -110,51 +120,40 @@ impl KeyWrites {
         if self.invoked_at.0 == t { self.invoked - self.invoked_at.1 } else { self.invoked }
     }
 
-    /// A write finished: acknowledged (`ok`) or failed. `dvv` keeps the frontier.
-    pub fn write_done(&mut self, p: &Provenance, kind: OpKind, completed: SimTime, ok: bool, dvv: bool) {
+    /// A write finished: acknowledged (`ok`) or failed.
+    pub fn write_done(&mut self, p: &Provenance, kind: OpKind, completed: SimTime, ok: bool) {
         self.completed += 1;
         if !ok {
             self.failed.insert(p.seq);
             return;
         }
-        if dvv && self.before_now.0 != completed {
-            self.before_now = (completed, self.now.clone());
+        if let Some(d) = &mut self.dvv
+            && d.before_now.0 != completed
+        {
+            d.before_now = (completed, d.now.clone());
         }
         self.acked.insert(p.seq);
-        if dvv {
-            self.track_supersession(p);
+        if let Some(d) = &mut self.dvv {
+            let now = &mut d.now;
+            if !p.past.is_empty() {
+                Arc::make_mut(&mut now.superseded).union(&p.past);
+            }
+            now.acked += 1;
+            now.frontier = self.acked.len() - self.acked.count_common(&now.superseded);
+        }
+        if self.recent.capacity() == 0 {
+            self.recent.reserve_exact(1);
         }
         let w = AckedWrite { seq: p.seq, write: p.write, client: p.client, kind, invoked: p.invoked, completed };
         self.recent.push_back(w);
-        self.trim();
     }
 
-    /// Adds acknowledged write `p` (already in `acked`) to the DVV state.
-    fn track_supersession(&mut self, p: &Provenance) {
-        let now = &mut self.now;
-        if !p.past.is_empty() {
-            Arc::make_mut(&mut now.superseded).union(&p.past);
-        }
-        now.acked += 1;
-        now.frontier = self.acked.len() - self.acked.count_common(&now.superseded);
-    }
-
-    /// The acknowledged writes strictly before `t` (DVV mode).
-    fn acked_before(&self, t: SimTime) -> AckedState {
-        if self.before_now.0 == t { self.before_now.1.clone() } else { self.now.clone() }
-    }
-
-    /// A read began at `at`.
-    pub fn read_invoked(&mut self, client: u32, req: u64, at: SimTime, dvv: bool) {
-        let before = if dvv { self.acked_before(at) } else { AckedState::default() };
-        self.reads.push(ReadInFlight { client, req, invoked: at, before });
-    }
-
-    /// A read finished (or its client crashed): forget it; returns what it began with. Judge
-    /// it before calling [`KeyWrites::trim`], which may drop writes only it needed.
-    pub fn read_done(&mut self, client: u32, req: u64) -> Option<ReadInFlight> {
-        let i = self.reads.iter().position(|r| r.client == client && r.req == req)?;
-        Some(self.reads.swap_remove(i))
+    /// A read beginning at `at`, with what DVV mode needs to judge it (acknowledgements strictly
+    /// before `at`).
+    pub fn read_invoked(&self, at: SimTime) -> ReadInFlight {
+        let before =
+            self.dvv.as_ref().map(|d| if d.before_now.0 == at { d.before_now.1.clone() } else { d.now.clone() });
+        ReadInFlight { invoked: at, before }
     }
 
     /// The acknowledged writes kept, in completion order.
@@ -162,25 +161,30 @@ impl KeyWrites {
         &self.recent
     }
 
-    /// A coordinator stamped write `seq`.
+    /// A coordinator stamped write `seq` (kept in DVV mode only).
     pub fn stamped(&mut self, seq: u32) {
-        if self.stamped.contains(seq) {
-            self.restamped.insert(seq);
-        } else {
-            self.stamped.insert(seq);
+        if let Some(d) = &mut self.dvv {
+            if d.stamped.contains(seq) {
+                d.restamped.insert(seq);
+            } else {
+                d.stamped.insert(seq);
+            }
         }
     }
 
-    /// Keeps the last [`RECENT`] acknowledged writes, and for every read in flight the last
-    /// [`RECENT`] acknowledged before it began: drops the oldest kept write while no read in
-    /// flight needs it.
-    pub fn trim(&mut self) {
+    /// The writes a coordinator stamped more than once (always empty outside DVV mode).
+    pub fn restamped(&self) -> &SeqSet {
+        self.dvv.as_ref().map_or(&NONE_RESTAMPED, |d| &d.restamped)
+    }
+
+    /// Keeps the last [`RECENT`] acknowledged writes, and for every read in flight (`reads`:
+    /// their invocation times) the last [`RECENT`] acknowledged before it began: drops the
+    /// oldest kept write while no read in flight needs it. Call it after an acknowledgement
+    /// and after judging a read.
+    pub fn trim(&mut self, reads: impl Iterator<Item = SimTime> + Clone) {
         while self.recent.len() > RECENT {
             let front = self.recent[0].completed;
-            let needed = self
-                .reads
-                .iter()
-                .any(|r| front < r.invoked && self.recent.partition_point(|a| a.completed < r.invoked) <= RECENT);
+            let needed = reads.clone().any(|t| front < t && self.recent.partition_point(|a| a.completed < t) <= RECENT);
             if needed {
                 break;
             }
@@ -188,9 +192,9 @@ impl KeyWrites {
         }
     }
 
-    /// Records held (for the memory test): kept acknowledged writes plus reads in flight.
+    /// Acknowledged writes kept (for the memory test).
     pub fn held_records(&self) -> usize {
-        self.recent.len() + self.reads.len()
+        self.recent.len()
     }
 }
 
@@ -213,47 +217,48 @@ mod tests {
 
     #[test]
     fn the_window_keeps_recent_writes_and_those_a_read_in_flight_needs() {
-        let mut k = KeyWrites::default();
-        k.read_invoked(1, 1, t(5), false);
+        let mut k = KeyWrites::new(false);
+        let early = [t(5)];
         for i in 0..200u32 {
-            k.write_done(&prov(i, &[]), OpKind::Put, t(10 + u64::from(i)), true, false);
+            k.write_done(&prov(i, &[]), OpKind::Put, t(10 + u64::from(i)), true);
+            k.trim(early.iter().copied());
         }
         // Nothing was acknowledged before the read began: the window is just the last RECENT.
         assert_eq!(k.recent().len(), RECENT);
-        let mut k = KeyWrites::default();
+        let mut k = KeyWrites::new(false);
         for i in 0..100u32 {
-            k.write_done(&prov(i, &[]), OpKind::Put, t(u64::from(i)), true, false);
+            k.write_done(&prov(i, &[]), OpKind::Put, t(u64::from(i)), true);
+            k.trim(std::iter::empty());
         }
-        k.read_invoked(1, 7, t(100), false);
+        let read = [t(100)];
         for i in 100..300u32 {
-            k.write_done(&prov(i, &[]), OpKind::Put, t(u64::from(i) + 1), true, false);
+            k.write_done(&prov(i, &[]), OpKind::Put, t(u64::from(i) + 1), true);
+            k.trim(read.iter().copied());
         }
         let before = k.recent().iter().filter(|a| a.completed < t(100)).count();
         assert_eq!(before, RECENT, "the read in flight keeps RECENT writes acknowledged before it");
         assert_eq!(k.recent().len(), RECENT + 200);
-        assert!(k.read_done(1, 7).is_some());
-        assert_eq!(k.recent().len(), RECENT + 200, "kept until the read is judged");
-        k.trim();
-        assert_eq!(k.recent().len(), RECENT, "and let go after");
+        k.trim(std::iter::empty());
+        assert_eq!(k.recent().len(), RECENT, "and lets them go once it is judged");
         assert_eq!(k.acked.len(), 300);
     }
 
     #[test]
     fn the_dvv_frontier_counts_acknowledged_writes_nothing_acknowledged_supersedes() {
-        let mut k = KeyWrites::default();
-        k.write_done(&prov(0, &[]), OpKind::Put, t(1), true, true);
-        k.write_done(&prov(1, &[]), OpKind::Put, t(2), true, true);
-        k.write_done(&prov(2, &[0]), OpKind::RmwWrite, t(3), true, true);
-        assert_eq!((k.now.acked, k.now.frontier), (3, 2), "1 and 2 are maximal");
+        let mut k = KeyWrites::new(true);
+        k.write_done(&prov(0, &[]), OpKind::Put, t(1), true);
+        k.write_done(&prov(1, &[]), OpKind::Put, t(2), true);
+        k.write_done(&prov(2, &[0]), OpKind::RmwWrite, t(3), true);
+        let now = |k: &KeyWrites| k.read_invoked(t(1000)).before.unwrap();
+        assert_eq!((now(&k).acked, now(&k).frontier), (3, 2), "1 and 2 are maximal");
         // A read invoked at the instant of an acknowledgement does not see it.
-        k.write_done(&prov(3, &[1, 2, 0]), OpKind::RmwWrite, t(4), true, true);
-        k.read_invoked(9, 1, t(4), true);
-        let r = k.read_done(9, 1).unwrap();
-        assert_eq!((r.before.acked, r.before.frontier), (3, 2));
-        k.read_invoked(9, 2, t(5), true);
-        let r = k.read_done(9, 2).unwrap();
-        assert_eq!((r.before.acked, r.before.frontier), (4, 1));
-        assert!(r.before.superseded.contains(2) && !r.before.superseded.contains(3));
+        k.write_done(&prov(3, &[1, 2, 0]), OpKind::RmwWrite, t(4), true);
+        let r = k.read_invoked(t(4)).before.unwrap();
+        assert_eq!((r.acked, r.frontier), (3, 2));
+        let r = k.read_invoked(t(5)).before.unwrap();
+        assert_eq!((r.acked, r.frontier), (4, 1));
+        assert!(r.superseded.contains(2) && !r.superseded.contains(3));
+        assert!(KeyWrites::new(false).read_invoked(t(5)).before.is_none(), "kept in DVV mode only");
     }
 
     #[test]
@@ -263,5 +268,18 @@ mod tests {
         k.write_invoked(t(2));
         k.write_invoked(t(2));
         assert_eq!((k.invoked_before(t(2)), k.invoked_before(t(3))), (1, 3));
+    }
+
+    #[test]
+    fn stamps_are_kept_in_dvv_mode_only() {
+        let mut k = KeyWrites::new(true);
+        k.stamped(3);
+        k.stamped(3);
+        k.stamped(4);
+        assert!(k.restamped().contains(3) && !k.restamped().contains(4));
+        let mut plain = KeyWrites::new(false);
+        plain.stamped(3);
+        plain.stamped(3);
+        assert!(plain.restamped().is_empty());
     }
 }

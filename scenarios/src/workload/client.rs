@@ -204,7 +204,6 @@ impl WorkloadClient {
             kind: w.kind,
             invoked,
             past: w.covered.past,
-            parents: w.covered.parents,
             context_versions: w.covered.versions,
             items: w.items,
             removed: w.removed,

@@ -38,9 +38,8 @@ pub struct Provenance {
     /// The sequence numbers of the writes it descends from (not itself): its context's writes
     /// and, transitively, their pasts.
     pub past: SeqSet,
-    /// The writes its context covered (what the client had read), ascending.
-    pub parents: Vec<WriteId>,
-    /// The exact versions its context covered, as (write, digest of causal metadata).
+    /// The exact versions its context covered (what the client had read), as (write, digest of
+    /// causal metadata).
     pub context_versions: Vec<(WriteId, u64)>,
     /// The cart items the value holds, ascending.
     pub items: Vec<u64>,
@@ -49,6 +48,14 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The writes its context covered, ascending, distinct.
+    pub fn parents(&self) -> Vec<WriteId> {
+        let mut ids: Vec<WriteId> = self.context_versions.iter().map(|(w, _)| *w).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Whether this write is `seq` or descends from it.
     pub fn covers(&self, seq: u32) -> bool {
         self.seq == seq || self.past.contains(seq)
@@ -70,12 +77,10 @@ pub fn of(v: &Value) -> Option<&Arc<Provenance>> {
     v.app.get::<Arc<Provenance>>()
 }
 
-/// What a read's siblings tell a writer that writes back with the read's context: the writes
-/// covered, the causal past they imply, and the exact versions.
+/// What a read's siblings tell a writer that writes back with the read's context: the causal
+/// past they imply, and the exact versions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Covered {
-    /// The siblings' writes, ascending, distinct.
-    pub parents: Vec<WriteId>,
     /// The siblings' sequence numbers and their pasts.
     pub past: SeqSet,
     /// Each sibling as (write, digest of its causal metadata).
@@ -94,7 +99,7 @@ impl Covered {
         }
         let versions_seen =
             versions.siblings().iter().map(|s| (s.write_id(), super::client::sibling_digest(s))).collect();
-        Covered { parents: versions.write_ids(), past, versions: versions_seen }
+        Covered { past, versions: versions_seen }
     }
 }
 
