@@ -37,6 +37,10 @@ enum Command {
         /// Print the report JSON to stdout instead of the summary.
         #[arg(long)]
         json: bool,
+        /// Also write every operation as one JSON line to this file, in completion order (the
+        /// report itself keeps no per-operation history).
+        #[arg(long)]
+        history: Option<PathBuf>,
         #[command(flatten)]
         diagram: DiagramArgs,
     },
@@ -145,10 +149,18 @@ impl DiagramArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_run =
-        Command::Run { scenario: None, seed: None, out: None, json: false, diagram: DiagramArgs::default() };
+    let default_run = Command::Run {
+        scenario: None,
+        seed: None,
+        out: None,
+        json: false,
+        history: None,
+        diagram: DiagramArgs::default(),
+    };
     let result = match cli.command.unwrap_or(default_run) {
-        Command::Run { scenario, seed, out, json, diagram } => cmd_run(scenario.as_deref(), seed, out, json, &diagram),
+        Command::Run { scenario, seed, out, json, history, diagram } => {
+            cmd_run(scenario.as_deref(), seed, RunOutputs { out, json, history }, &diagram)
+        }
         Command::Validate { scenario } => cmd_validate(&scenario),
         Command::Check { scenario, seeds, shrink, shrink_out } => cmd_check(&scenario, &seeds, shrink, shrink_out),
         Command::Sweep(args) => cmd_sweep(&args),
@@ -259,20 +271,42 @@ fn run_loaded(l: &Loaded, opts: run::RunOptions) -> Result<run::RunOutcome, Scen
     run::run(&l.scenario, opts).map_err(|p| load::locate_problem(&l.text, &l.file, p))
 }
 
-fn cmd_run(
-    arg: Option<&str>,
-    seed: Option<u64>,
+/// Where `dynsim run` writes, besides the report directory's files.
+struct RunOutputs {
     out: Option<PathBuf>,
     json: bool,
-    diagram: &DiagramArgs,
-) -> Result<(), Failure> {
+    history: Option<PathBuf>,
+}
+
+fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &DiagramArgs) -> Result<(), Failure> {
     let mut l = load_scenario(arg)?;
     let flags = diagram.apply(&mut l.scenario.outputs.diagram);
-    let progress = !json;
-    let outcome = run_loaded(&l, run::RunOptions { seed, progress, ..Default::default() })?;
+    let progress = !o.json;
+    let history_tmp = o.history.as_deref().map(temp_path);
+    let history = match &history_tmp {
+        Some(tmp) => {
+            let f = std::fs::File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
+            Some(scenarios::measure::HistorySink::File(Box::new(std::io::BufWriter::new(f))))
+        }
+        None => None,
+    };
+    let outcome =
+        run_loaded(&l, run::RunOptions { seed, progress, history, ..Default::default() }).inspect_err(|_| {
+            if let Some(tmp) = &history_tmp {
+                let _ = std::fs::remove_file(tmp);
+            }
+        })?;
+    if let (Some(tmp), Some(path)) = (&history_tmp, &o.history) {
+        if let Some(e) = &outcome.measured().history_error {
+            let _ = std::fs::remove_file(tmp);
+            return Err(anyhow::anyhow!("writing {}: {e}", tmp.display()).into());
+        }
+        std::fs::rename(tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    }
     let mut rep = report::build_with_diagram(&l.scenario, &l.source, &outcome)
         .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
     rep.replay.push_str(&flags);
+    let (out, json) = (o.out, o.json);
     let dir = out.unwrap_or_else(|| PathBuf::from(l.scenario.outputs.dir.clone().unwrap_or_else(|| "out".into())));
     write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
     for (name, bytes) in reports::derived_files(&rep) {

@@ -454,3 +454,26 @@ fn check_rejects_an_empty_seed_range_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("empty range"), "{}", stderr_of(&out));
 }
+
+#[test]
+fn run_history_writes_every_operation_as_a_json_line_and_nothing_on_failure() {
+    let (dir, file) = with_small("cli-history");
+    let out = dynsim(&dir).arg("run").arg(&file).args(["--out", "o", "--history", "ops.jsonl"]).output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let r = read_json(&dir.path().join("o/report.json"));
+    let ops =
+        r["ops"]["all_reads"]["completed"].as_u64().unwrap() + r["ops"]["all_writes"]["completed"].as_u64().unwrap();
+    let text = std::fs::read_to_string(dir.path().join("ops.jsonl")).expect("written");
+    assert_eq!(text.lines().count() as u64, ops);
+    let first: Value = serde_json::from_str(text.lines().next().expect("a line")).expect("JSON");
+    for field in ["client", "kind", "key", "invoked", "completed", "outcome"] {
+        assert!(first.get(field).is_some(), "{field} missing from {first}");
+    }
+    assert!(!dir.path().join("ops.jsonl.partial").exists());
+    // A run that fails leaves no history behind.
+    let bad = dir.write("bad.json", &with_line(SMALL, 4, r#"  "duration_s": -3,"#));
+    let failed =
+        dynsim(&dir).arg("run").arg(&bad).args(["--out", "o2", "--history", "bad.jsonl"]).output().expect("runs");
+    assert_eq!(failed.status.code(), Some(2), "{}", stderr_of(&failed));
+    assert!(!dir.path().join("bad.jsonl").exists() && !dir.path().join("bad.jsonl.partial").exists());
+}

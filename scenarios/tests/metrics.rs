@@ -166,3 +166,44 @@ fn a_bad_metrics_setting_is_refused_with_its_path() {
     let err = run(&s, RunOptions::default()).err().expect("refused");
     assert_eq!(err.path, "outputs.metrics.window_s");
 }
+
+#[test]
+fn measurement_holds_records_per_key_not_per_operation() {
+    // Ten hot keys: four times the operations must not hold more records. What is kept per
+    // key is bounded (the last RECENT acknowledged writes, plus what reads in flight need).
+    let held = |duration_s: u32| {
+        let text = format!(
+            r#"{{"duration_s": {duration_s}, "settle_s": 1, "cluster": {{"nodes": 4}},
+                "workloads": [{{"clients": 4, "arrival": {{"poisson": {{"rate_per_s": 400}}}},
+                               "keys": {{"count": 10}}, "mix": {{"get": 0.5, "read_modify_write": 0.5}}}}]}}"#
+        );
+        let out = run(&scenario(&text), RunOptions::default()).expect("runs");
+        let m = out.measured();
+        (m.ops["all_reads"].completed + m.ops["all_writes"].completed, m.held_records)
+    };
+    let (ops_short, (held_short, keys_short)) = held(5);
+    let (ops_long, (held_long, keys_long)) = held(20);
+    assert!(ops_long > 3 * ops_short, "{ops_long} vs {ops_short}");
+    assert_eq!((keys_short, keys_long), (10, 10));
+    let bound = keys_long * (scenarios::measure::writes::RECENT + 8);
+    assert!(held_long <= bound, "{held_long} records held for {keys_long} keys (bound {bound})");
+    assert!(held_long <= held_short + keys_long * 8, "{held_long} vs {held_short}: grew with operations");
+}
+
+#[test]
+fn the_history_file_is_opt_in_and_streams_every_operation() {
+    let s = scenario(&text(r#"{"n": 3, "r": 2, "w": 2}"#, LAN, ""));
+    let path = std::env::temp_dir().join(format!("dynsim-history-{}.jsonl", std::process::id()));
+    let file = std::fs::File::create(&path).expect("temp file");
+    let sink = HistorySink::File(Box::new(std::io::BufWriter::new(file)));
+    let out = run(&s, RunOptions { history: Some(sink), ..RunOptions::default() }).expect("runs");
+    let m = out.measured();
+    assert!(m.history.is_none() && m.history_error.is_none());
+    let text = std::fs::read_to_string(&path).expect("written");
+    let _ = std::fs::remove_file(&path);
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(lines.len() as u64, m.ops["all_reads"].completed + m.ops["all_writes"].completed);
+    let completed: Vec<f64> = lines.iter().map(|l| l["completed"].as_f64().expect("time")).collect();
+    assert!(completed.windows(2).all(|w| w[0] <= w[1]), "in completion order");
+    assert!(lines.iter().any(|l| l["kind"] == "rmw_write" && l["context"].as_array().is_some_and(|c| !c.is_empty())));
+}

@@ -700,3 +700,105 @@ fn chaos_crash_churn_matches_mttf_and_mttr_over_a_long_run() {
     assert_eq!(h.world.stats().crashes, s.crashes);
     assert!((0..nodes).all(|i| h.world.is_up(p(i))), "repairs still happen after stop_s");
 }
+
+#[test]
+fn counters_survive_crashes_and_restarts_exactly() {
+    let mut h = Harness::new(&fixed_cfg(1.0), Setup::echo(2));
+    // Node 1 handles 5 pings and a timer, crashes at 20 ms (back at 30 ms), then handles 3 more
+    // pings and 2 timers: its counters add up across both incarnations.
+    h.cmd(ms(1), 0, Cmd::Ping { to: p(1), first: 0, n: 5 });
+    h.cmd(ms(2), 1, Cmd::Timer { after_ms: 3, tag: 1 });
+    h.fault(ms(20), Fault::Crash { node: p(1), restart_after_ms: Some(10.0) });
+    h.cmd(ms(40), 0, Cmd::Ping { to: p(1), first: 10, n: 3 });
+    h.cmd(ms(41), 1, Cmd::Timer { after_ms: 3, tag: 2 });
+    h.cmd(ms(42), 1, Cmd::Timer { after_ms: 4, tag: 3 });
+    h.world.run_until(ms(25));
+    assert!(!h.world.is_up(p(1)));
+    assert_eq!(h.world.counters(p(1)), &[6, 1], "5 pings and 1 command, 1 timer, before the crash");
+    h.world.run();
+    // Messages: 5 + 3 pings and 3 injected commands; timers: 1 + 2.
+    assert_eq!(h.world.counters(p(1)), &[11, 3]);
+    let journal_msgs = h.of(1).iter().filter(|e| matches!(e.what, What::Msg { .. })).count() as u64;
+    let journal_timers = h.of(1).iter().filter(|e| matches!(e.what, What::Timer(_))).count() as u64;
+    assert_eq!(h.world.counters(p(1)), &[journal_msgs, journal_timers], "the journal agrees");
+    // Node 0 handled 8 pongs and 2 commands.
+    assert_eq!(h.world.counters(p(0))[Counter::Messages as usize], 10);
+}
+
+/// What an observer was told, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Told {
+    /// (process, lifecycle, notes, disk keys touched) per observation.
+    events: Vec<(u32, Option<sim_core::observe::Lifecycle>, Vec<usize>, Vec<u64>)>,
+    /// Per process, what the observer believes each disk key holds (from peeks after changes).
+    disks: BTreeMap<(u32, u64), Result<Option<u64>, DiskError>>,
+}
+
+struct Recorder(std::rc::Rc<std::cell::RefCell<Told>>);
+
+impl sim_core::observe::Observer<Node> for Recorder {
+    fn observe(&mut self, ev: &sim_core::observe::Observation<'_, Node>) {
+        let mut t = self.0.borrow_mut();
+        t.events.push((ev.proc.0, ev.lifecycle, ev.notes.to_vec(), ev.disk_keys.to_vec()));
+        for k in ev.disk_keys {
+            t.disks.insert((ev.proc.0, *k), ev.disk.peek(k).map(|v| v.copied()));
+        }
+    }
+}
+
+#[test]
+fn an_observer_follows_every_disk_change_and_never_changes_the_run() {
+    let cfg = WorldConfig {
+        disk: sim_core::disk::DiskConfig {
+            faults: DiskFaults { torn_write: 0.5, ..DiskFaults::default() },
+            ..instant_disk()
+        },
+        ..fixed_cfg(1.0)
+    };
+    let run = |observe: bool| {
+        let mut h = Harness::new(&cfg, Setup { chatty: Some(5.0), ..Setup::echo(3) });
+        let told = std::rc::Rc::new(std::cell::RefCell::new(Told::default()));
+        if observe {
+            h.world.set_observer(Box::new(Recorder(told.clone())));
+        }
+        h.cmd(us(39_990), 1, Cmd::Write { key: 100, value: 1, sync: false });
+        h.fault(ms(40), Fault::Crash { node: p(1), restart_after_ms: Some(5.0) });
+        h.fault(ms(60), Fault::Wipe { node: p(2), restart_after_ms: Some(5.0) });
+        h.fault(
+            ms(80),
+            Fault::DiskFaults { node: p(0), faults: DiskFaults { read_corruption: 0.3, ..DiskFaults::default() } },
+        );
+        h.world.run_until(ms(120));
+        h.stop.set(true);
+        h.world.run();
+        (h, told)
+    };
+    let (plain, _) = run(false);
+    let (observed, told) = run(true);
+    assert_eq!(plain.world.trace_hash(), observed.world.trace_hash(), "observing changed the run");
+    let t = told.borrow();
+    // Every disk record the observer was told about is what the disk holds at the end.
+    for (&(proc, key), seen) in &t.disks {
+        assert_eq!(observed.world.disk(p(proc)).peek(&key).map(|v| v.copied()), *seen, "p{proc} key {key}");
+    }
+    // And it was told about every record on every disk.
+    for proc in 0..3 {
+        for key in observed.world.disk(p(proc)).keys() {
+            assert!(t.disks.contains_key(&(proc, *key)), "p{proc} key {key} was never reported");
+        }
+    }
+    use sim_core::observe::Lifecycle::{Booted, Crashed};
+    let lives: Vec<(u32, _)> = t.events.iter().filter_map(|(p, l, ..)| l.map(|l| (*p, l))).collect();
+    assert_eq!(lives[..3], [(0, Booted), (1, Booted), (2, Booted)], "installing reports every process up");
+    assert!(lives.contains(&(1, Crashed)) && lives.contains(&(2, Crashed)));
+    assert_eq!(lives.iter().filter(|(_, l)| *l == Booted).count(), 5, "two restarts");
+    // The crash lost (or tore) node 1's unsynced writes: the crash's observation named them.
+    let d = observed.world.disk(p(1)).stats();
+    assert!(d.lost_unsynced + d.torn > 0, "the crash found unsynced writes: {d:?}");
+    assert!(t.events.iter().any(|(p, l, _, keys)| *p == 1 && *l == Some(Crashed) && !keys.is_empty()));
+    // Notes: one per injected command, carrying its journal position.
+    let notes: Vec<usize> = t.events.iter().flat_map(|(_, _, n, _)| n.clone()).collect();
+    assert_eq!(notes.len(), 1, "one command was injected");
+    let corrupt = t.disks.values().filter(|v| v.is_err()).count();
+    assert!(corrupt > 0, "torn writes and read corruption were reported as corrupt records");
+}

@@ -1,11 +1,16 @@
 //! Property tests over random scenarios: random topology, N/R/W, Dynamo options, workloads,
 //! faults the configuration tolerates (crashes with synced disks, partitions, pauses, clock
-//! jumps, message loss) and membership changes (a spare joins, a node leaves). Every run must keep every applicable invariant, and every run must be
-//! deterministic: run twice, compare trace hashes. `PROPTEST_CASES` scales the campaign.
+//! jumps, message loss) and membership changes (a spare joins, a node leaves). Every run must
+//! keep every applicable invariant, must be deterministic (run twice, compare trace hashes,
+//! once with the scanning oracle beside measurement), and its streamed measurement must equal
+//! the oracle's. `PROPTEST_CASES` scales the campaign.
 
 use proptest::prelude::*;
 use scenarios::check::campaign::check_seed;
 use scenarios::load::load_str;
+use scenarios::measure::HistorySink;
+use scenarios::oracle::compare::compare;
+use scenarios::run::{RunOptions, run};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -94,8 +99,12 @@ proptest! {
         let first = check_seed(&s, seed).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let failures: Vec<String> = first.failures().map(|v| format!("{v:?}")).collect();
         prop_assert!(failures.is_empty(), "invariants broken with seed {seed}:\n{}\nscenario:\n{json:#}", failures.join("\n"));
-        let second = check_seed(&s, seed).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let opts = RunOptions { seed: Some(seed), history: Some(HistorySink::Memory(vec![])), oracle: true, ..RunOptions::default() };
+        let second = run(&s, opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&first.trace_hash, &second.trace_hash, "seed {} did not replay", seed);
+        if let Err(e) = compare(&s, &second) {
+            prop_assert!(false, "seed {seed}: {e}\nscenario:\n{json:#}");
+        }
     }
 }
 

@@ -108,13 +108,17 @@ impl Measure {
             .map(|e| e.key)
             .filter(|k| self.keys.get(k).is_some_and(|st| st.ops > 0))
             .collect();
-        let (mut history, mut history_error) = (None, None);
+        let (mut history, mut history_error) = (None, self.history_error.take());
         match self.history.take() {
             Some(HistorySink::Memory(mut h)) => {
                 h.sort_by_key(|r| (r.invoked, r.client, r.completed));
                 history = Some(h);
             }
-            Some(HistorySink::File(mut w)) => history_error = w.flush().err().map(|e| e.to_string()),
+            Some(HistorySink::File(mut w)) => {
+                if let Err(e) = w.flush() {
+                    history_error.get_or_insert(e.to_string());
+                }
+            }
             None => {}
         }
         Measured {

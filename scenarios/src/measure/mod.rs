@@ -140,6 +140,8 @@ pub struct Measure {
     ops: OpCounters,
     checks: ReadChecks,
     history: Option<HistorySink>,
+    /// The first error writing the history file.
+    history_error: Option<String>,
     first_stale: Option<StaleRead>,
     samples: Samples,
     fault_marks: (u64, u64),
@@ -163,6 +165,7 @@ impl Measure {
             ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms),
             checks: ReadChecks::default(),
             history,
+            history_error: None,
             first_stale: None,
             samples: Samples { interval: cfg.sample_interval, ..Samples::default() },
             fault_marks: (0, 0),
@@ -329,8 +332,10 @@ impl Measure {
         }
         self.ops.add(d.kind, d.invoked, d.completed, d.ok(), &judged);
         self.mark_known(d.key);
-        if let Some(h) = &mut self.history {
-            record(h, d);
+        if let Some(h) = &mut self.history
+            && let Err(e) = record(h, d)
+        {
+            self.history_error.get_or_insert(e.to_string());
         }
     }
 
@@ -450,15 +455,15 @@ impl Measure {
 }
 
 /// Hands one operation's record to the history sink.
-fn record(h: &mut HistorySink, d: &OpDone) {
+fn record(h: &mut HistorySink, d: &OpDone) -> std::io::Result<()> {
     match h {
         HistorySink::Memory(v) => v.push(d.to_record()),
         HistorySink::File(w) => {
             let line = serde_json::to_string(&d.to_record()).expect("a record always serializes");
-            // A write error surfaces when the file is flushed at the end of the run.
-            let _ = writeln!(w, "{line}");
+            writeln!(w, "{line}")?;
         }
     }
+    Ok(())
 }
 
 /// The world holds measurement through this handle; the runner keeps another.

@@ -3,14 +3,19 @@
 //! `Node` answers pings with pongs (when `echo` is on), obeys injected commands (send pings,
 //! write / read its disk, set timers), and, when `chatty`, drives a random workload of its own
 //! from its random stream. Everything it sees goes to a shared journal that survives crashes, so
-//! tests can check what each incarnation of each process actually handled.
+//! tests can check what each incarnation of each process actually handled. It counts the
+//! messages and timers it handles ([`Counter`]) and notes every command it obeys (its note is
+//! the command's position in the journal).
 #![allow(dead_code)]
 
 use sim_core::disk::{DiskConfig, DiskError};
 use sim_core::dist::DistSpec;
 use sim_core::fault::Fault;
 use sim_core::net::{ClassLatency, NetConfig};
-use sim_core::{Ctx, Message, Placement, ProcId, Process, SimDuration, SimTime, TimerId, World, WorldConfig};
+use sim_core::{
+    CounterDef, CounterKind, CounterSet, Ctx, Message, Placement, ProcId, Process, SimDuration, SimTime, TimerId,
+    World, WorldConfig,
+};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -104,6 +109,25 @@ impl Message for Msg {
             Msg::Ping { seq } | Msg::Pong { seq } => Some(seq % 16),
             Msg::Cmd(_) => None,
         }
+    }
+}
+
+/// The test process's counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counter {
+    /// Messages handled.
+    Messages,
+    /// Timers handled.
+    Timers,
+}
+
+impl CounterSet for Counter {
+    const DEFS: &'static [CounterDef] = &[
+        CounterDef { name: "messages", doc: "Messages handled.", kind: CounterKind::Request },
+        CounterDef { name: "timers", doc: "Timers handled.", kind: CounterKind::Request },
+    ];
+    fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -253,10 +277,14 @@ impl Process for Node {
     type Timer = Timer;
     type DiskKey = u64;
     type DiskValue = u64;
-    type Counter = sim_core::NoCounters;
-    type Note = ();
+    type Counter = Counter;
+    type Note = usize;
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: ProcId, msg: Msg) {
+        ctx.count(Counter::Messages);
+        if matches!(msg, Msg::Cmd(_)) {
+            ctx.note(self.journal.borrow().len());
+        }
         self.log(ctx, What::Msg { from, msg: msg.clone() });
         match msg {
             Msg::Ping { seq } => {
@@ -270,6 +298,7 @@ impl Process for Node {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
+        ctx.count(Counter::Timers);
         self.log(ctx, What::Timer(timer.clone()));
         match timer {
             Timer::Tick => {
