@@ -725,11 +725,14 @@ fn counters_survive_crashes_and_restarts_exactly() {
     assert_eq!(h.world.counters(p(0))[Counter::Messages as usize], 10);
 }
 
+/// One observation: process, lifecycle, notes, disk keys touched.
+type Told1 = (u32, Option<sim_core::observe::Lifecycle>, Vec<usize>, Vec<u64>);
+
 /// What an observer was told, in order.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Told {
-    /// (process, lifecycle, notes, disk keys touched) per observation.
-    events: Vec<(u32, Option<sim_core::observe::Lifecycle>, Vec<usize>, Vec<u64>)>,
+    /// Every observation.
+    events: Vec<Told1>,
     /// Per process, what the observer believes each disk key holds (from peeks after changes).
     disks: BTreeMap<(u32, u64), Result<Option<u64>, DiskError>>,
 }
