@@ -18,8 +18,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${QC_SHARED:-$ROOT/../shared}"
-REF_SRC="$SHARED/bench/quorum-core/ref"
+TD="${CARGO_TARGET_DIR:-$ROOT/target}"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 REPS="${QC_REPS:-5}"
 SCALE="${QC_SCALE:-1}"
 SCALE_REPS="${QC_SCALE_REPS:-$REPS}"
@@ -27,34 +28,15 @@ AGREE="${QC_AGREE:-1}"
 SEEDS="${QC_SEEDS:-1 2 3 4 5}"
 STRICT="${QC_STRICT:-0}"
 TARGET_RATIO=1.5
-TD="${CARGO_TARGET_DIR:-$ROOT/target}"
-
-if [[ ! -f "$REF_SRC/Cargo.toml" ]]; then
-    echo "quorum-core.sh: reference not found at $REF_SRC (set QC_SHARED)" >&2
-    exit 2
-fi
 
 # ---------------------------------------------------------------------------------- build
-# shared/ is read-only in CI: build a copy of the reference inside the target directory.
-REF_DIR="$TD/bench/quorum-core-ref"
-rm -rf "$REF_DIR"
-mkdir -p "$REF_DIR"
-(cd "$REF_SRC" && tar --exclude=./target -cf - .) | (cd "$REF_DIR" && tar xf -)
-echo "building reference (copy in ${REF_DIR#"$ROOT"/}) ..." >&2
-# (-A warnings: the reference has an unused-method warning that is not ours to fix.)
-RUSTFLAGS="${RUSTFLAGS:-} -A warnings" \
-    cargo build --quiet --release --manifest-path "$REF_DIR/Cargo.toml" --target-dir "$REF_DIR/target"
-REF_BIN="$REF_DIR/target/release/quorum-fast"
+build_ref
 echo "building sim-core example quorum_core ..." >&2
 cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" -p sim-core --example quorum_core \
     --target-dir "$TD"
 OUR_BIN="$TD/release/examples/quorum_core"
 
 # ---------------------------------------------------------------------------------- helpers
-field() { # field NAME JSON -> value (numbers only)
-    sed -E "s/.*\"$1\":(-?[0-9.eE+-]+|null|NaN).*/\1/" <<<"$2"
-}
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 run_ref() { "$REF_BIN" --pq quad "$@"; }
 run_our() { "$OUR_BIN" "$@"; }
 
