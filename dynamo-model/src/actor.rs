@@ -14,8 +14,8 @@ use crate::NodeId;
 use crate::client::{Client, ClientConfig};
 use crate::config::DynamoConfig;
 use crate::coordinator::Completion;
-use crate::membership::RingRecipe;
 use crate::counters::Counter;
+use crate::membership::RingRecipe;
 use crate::msg::{Host, Key, ModelNote, Msg, ReqId, StoreKey, StoreRecord, Timer};
 use crate::node::Node;
 use crate::ring::Ring;
@@ -133,7 +133,11 @@ impl<A: App> ClientProc<A> {
         &self.lib
     }
 
-    fn run(&mut self, ctx: &mut Ctx<'_, Actor<A>>, first: impl FnOnce(&mut A, &mut ClientApi<'_, '_, Actor<A>, A::Record>)) {
+    fn run(
+        &mut self,
+        ctx: &mut Ctx<'_, Actor<A>>,
+        first: impl FnOnce(&mut A, &mut ClientApi<'_, '_, Actor<A>, A::Record>),
+    ) {
         let mut api = ClientApi { lib: &mut self.lib, ctx, ready: VecDeque::new(), records: &mut self.records };
         first(&mut self.app, &mut api);
         while let Some(done) = api.ready.pop_front() {

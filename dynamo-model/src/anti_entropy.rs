@@ -28,10 +28,10 @@
 
 use crate::NodeId;
 use crate::config::AntiEntropyConfig;
+use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::merkle::{self, Exchange, KeyDelta, MerkleConfig, MerkleTree, Step};
 use crate::msg::{Host, Key, Msg, Timer};
-use crate::counters::Counter;
 use crate::ring::{KeyRange, Ring, key_position};
 use crate::storage::Storage;
 use crate::version::Versions;

@@ -11,8 +11,8 @@
 
 use crate::NodeId;
 use crate::config::{CoordinatorMode, DynamoConfig};
-use crate::counters::Counter;
 use crate::coordinator::{Completion, Coordinator, Env, Origin};
+use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::membership::RingRecipe;
 use crate::msg::{ClientOp, Host, Key, Msg, OpError, ReqId, Timer};

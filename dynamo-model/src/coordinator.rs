@@ -11,8 +11,8 @@
 
 use crate::NodeId;
 use crate::config::{DynamoConfig, ReadRepair};
-use crate::detector::Detector;
 use crate::counters::Counter;
+use crate::detector::Detector;
 use crate::msg::{ClientOp, GetOk, Host, Key, ModelNote, Msg, OpError, OpId, ReqId, Timer};
 use crate::quorum::Target;
 use crate::stamp::Stamper;
@@ -116,7 +116,6 @@ impl Coordinator {
     pub fn new() -> Self {
         Coordinator { next_op: 1, ..Coordinator::default() }
     }
-
 
     /// Operations still tracked.
     pub fn in_flight(&self) -> usize {

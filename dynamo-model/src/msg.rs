@@ -527,7 +527,14 @@ pub trait Host:
 }
 
 impl<P> Host for P where
-    P: Process<Msg = Msg, Timer = Timer, DiskKey = StoreKey, DiskValue = StoreRecord, Counter = Counter, Note: From<ModelNote>>
+    P: Process<
+            Msg = Msg,
+            Timer = Timer,
+            DiskKey = StoreKey,
+            DiskValue = StoreRecord,
+            Counter = Counter,
+            Note: From<ModelNote>,
+        >
 {
 }
 

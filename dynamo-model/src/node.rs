@@ -370,12 +370,7 @@ impl Node {
 
     /// The anti-entropy driver and what it may touch, borrowed apart.
     fn ae_env(&mut self) -> (Option<&mut AntiEntropy>, AeEnv<'_>) {
-        let env = AeEnv {
-            storage: &mut self.storage,
-            detector: &self.detector,
-            ring: self.view.ring(),
-            n: self.cfg.n,
-        };
+        let env = AeEnv { storage: &mut self.storage, detector: &self.detector, ring: self.view.ring(), n: self.cfg.n };
         (self.ae.as_deref_mut(), env)
     }
 

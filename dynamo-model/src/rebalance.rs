@@ -17,9 +17,9 @@
 //! read repair and anti-entropy, as in Dynamo.
 
 use crate::NodeId;
-use crate::counters::Counter;
 use crate::admission::{Admission, AdmissionController};
 use crate::config::MembershipConfig;
+use crate::counters::Counter;
 use crate::membership::Status;
 use crate::msg::{Host, Key, Msg, TransferAnswer};
 use crate::ring::{KeyRange, Ring};

@@ -16,8 +16,8 @@
 //! command changes the ring.
 
 use crate::NodeId;
-use crate::counters::Counter;
 use crate::config::MembershipConfig;
+use crate::counters::Counter;
 use crate::membership::{Delta, Digest, ENTRY_BYTES, Membership, MembershipError, Persisted, Request, RingRecipe};
 use crate::membership::{MembershipList, Status, Version};
 use crate::msg::{AdminCommand, Host, Msg, StoreKey, StoreRecord, Timer};

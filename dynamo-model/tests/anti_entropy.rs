@@ -5,10 +5,10 @@
 mod common;
 
 use common::{DynWorld, Step, done, world};
-use dynamo_model::counters::Counter;
 use dynamo_model::NodeId;
 use dynamo_model::client::ClientConfig;
 use dynamo_model::config::{AdmissionConfig, AntiEntropyConfig, DynamoConfig, ReadRepair, SloppyQuorum};
+use dynamo_model::counters::Counter;
 use dynamo_model::msg::{Key, StoreKey, StoreRecord};
 use dynamo_model::ring::{Ring, RingMember, key_position};
 use dynamo_model::version::Versions;

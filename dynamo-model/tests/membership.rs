@@ -4,10 +4,10 @@
 mod common;
 
 use common::{DynWorld, Step, done, world_with_spares};
-use dynamo_model::counters::Counter;
 use dynamo_model::NodeId;
 use dynamo_model::client::ClientConfig;
 use dynamo_model::config::{DynamoConfig, ReadRepair};
+use dynamo_model::counters::Counter;
 use dynamo_model::membership::Status;
 use dynamo_model::msg::{AdminCommand, Key, Msg, StoreKey, StoreRecord};
 use dynamo_model::node::Node;

@@ -4,8 +4,8 @@ use crate::history::{OpKind, OpRecord};
 use crate::run::RunOutcome;
 use crate::spec::Admin;
 use crate::spec::Scenario;
-use dynamo_model::msg::Msg;
 use dynamo_model::counters::Counter;
+use dynamo_model::msg::Msg;
 use reports::{
     CounterSummary, FaultInterval, LatencyCdf, LatencyHistogram, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION,
 };
@@ -196,7 +196,8 @@ fn nodes(out: &RunOutcome) -> Vec<NodeSummary> {
     (0..out.assembly.nodes as u32)
         .map(|i| {
             let id = ProcId(i);
-            let counters = Counter::DEFS.iter().zip(world.counters(id)).map(|(d, v)| (d.name.to_string(), *v)).collect();
+            let counters =
+                Counter::DEFS.iter().zip(world.counters(id)).map(|(d, v)| (d.name.to_string(), *v)).collect();
             let mut state = BTreeMap::new();
             if let Some(n) = world.process(id).and_then(|a| a.as_node()) {
                 let on_ring = n.view().status(n.id()).is_some_and(|st| st.on_ring());

@@ -10,8 +10,8 @@
 //!   older incarnation are dropped, and so are messages whose sender died before they left.
 
 use crate::chaos::{ChaosEvent, ChaosState};
-use crate::counter::CounterSet;
 use crate::clock::{Clock, ClockConfig, ClockError};
+use crate::counter::CounterSet;
 use crate::disk::{Disk, DiskConfig, DiskConfigError, DiskModel};
 use crate::dist::{Dist, DistError, DistSpec};
 use crate::fault::{ChaosConfig, Fault};

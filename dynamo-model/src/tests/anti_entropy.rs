@@ -3,9 +3,9 @@
 //! resent and then abandoned, a wiped node is rebuilt, and admission control defers background
 //! work while foreground disk latency is high.
 
-use crate::counters::Counter;
 use super::*;
 use crate::config::{AdmissionConfig, AntiEntropyConfig, BufferConfig, SloppyQuorum, StorageConfig};
+use crate::counters::Counter;
 use sim_core::Message;
 use sim_core::disk::DiskFaults;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

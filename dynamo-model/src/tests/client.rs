@@ -1,10 +1,10 @@
 //! The client library: routing (load balancer, partition-aware, preferred coordinator), the
 //! client's deadline and failure detector, and client-driven coordination with membership polls.
 
-use crate::counters::Counter;
 use super::*;
 use crate::client::{Client, ClientConfig, Routing};
 use crate::config::CoordinatorMode;
+use crate::counters::Counter;
 use crate::msg::{GetOk, OpError, ReqId};
 use std::collections::BTreeSet;
 

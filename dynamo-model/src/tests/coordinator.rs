@@ -1,10 +1,10 @@
 //! The get/put state machines (replica mode, N=3 R=2 W=2 unless stated), driven through nodes,
 //! and the coordinator alone (no local store) through its own API.
 
-use crate::counters::Counter;
 use super::*;
 use crate::config::ReadRepair;
 use crate::coordinator::{Coordinator, Env, Origin};
+use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::msg::{GetOk, OpError};
 use crate::quorum::Target;

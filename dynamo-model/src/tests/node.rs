@@ -1,9 +1,9 @@
 //! A storage node: forwarding to the coordinator, the failure detector's probes, sloppy quorum
 //! with hinted handoff, and versioning modes through real puts.
 
-use crate::counters::Counter;
 use super::*;
 use crate::config::SloppyQuorum;
+use crate::counters::Counter;
 
 fn cluster() -> Cluster {
     Cluster::new(DynamoConfig::default(), 5)

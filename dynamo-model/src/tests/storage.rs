@@ -1,9 +1,9 @@
 //! The storage engine: the object buffer and its flush, durability across crashes, corrupt
 //! records, and the hint store's recovery; through the engine's API and through a node.
 
-use crate::counters::Counter;
 use super::*;
 use crate::config::{BufferConfig, SloppyQuorum, StorageConfig};
+use crate::counters::Counter;
 use crate::storage::Storage;
 use sim_core::disk::DiskFaults;
 

@@ -286,8 +286,9 @@ fn dvv_sibling_bound(s: &Scenario, out: &RunOutcome, c: &Causality) -> Verdict {
     if s.dynamo.versioning != VersioningMode::Dvv {
         return Verdict::not_applicable(inv, "only dotted version vectors promise this bound");
     }
-    let reforwards: u64 =
-        (0..out.assembly.nodes as u32).map(|i| Counter::Reforwarded.get(out.assembly.world.counters(sim_core::ProcId(i)))).sum();
+    let reforwards: u64 = (0..out.assembly.nodes as u32)
+        .map(|i| Counter::Reforwarded.get(out.assembly.world.counters(sim_core::ProcId(i))))
+        .sum();
     let mut v = Vec::new();
     for (r, writes) in successful_reads(out) {
         let raw = r.read.as_ref().map_or(0, |x| x.siblings as usize);

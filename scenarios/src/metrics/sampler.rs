@@ -9,8 +9,8 @@
 use crate::assemble::Assembly;
 use crate::history::OpRecord;
 use dynamo_model::NodeId;
-use dynamo_model::msg::{StoreKey, StoreRecord};
 use dynamo_model::counters::Counter;
+use dynamo_model::msg::{StoreKey, StoreRecord};
 use dynamo_model::ring::{Ring, key_position};
 use dynamo_model::version::Versions;
 use sim_core::{ProcId, SimDuration, SimTime};
