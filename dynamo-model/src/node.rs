@@ -436,7 +436,7 @@ impl Node {
     ) -> bool {
         match hint {
             Some(intended) if intended != self.id => {
-                let has = self.storage.hints().any(|h| h == (intended, key));
+                let has = self.storage.has_hint(intended, key);
                 if !has && self.storage.hint_count() >= self.cfg.sloppy_quorum.max_hints {
                     ctx.count(Counter::HintsRefused);
                     return false;

@@ -29,7 +29,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Storage {
     cfg: StorageConfig,
     buffer: BTreeMap<Key, Versions>,
+    /// The hints held, by intended node then key: the handoff scan's order.
     hints: BTreeSet<(NodeId, Key)>,
+    /// The same hints by key then intended node, so a key's hints are found without a scan.
+    /// Invariant: `hints_by_key` holds `(k, n)` exactly when `hints` holds `(n, k)`.
+    hints_by_key: BTreeSet<(Key, NodeId)>,
     /// The anti-entropy Merkle trees of the main store, when anti-entropy is on.
     trees: Option<RangeTrees>,
 }
@@ -51,7 +55,7 @@ pub fn record_bytes(v: &Versions) -> u64 {
 impl Storage {
     /// An engine with an empty buffer and hint index.
     pub fn new(cfg: StorageConfig) -> Self {
-        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), trees: None }
+        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), hints_by_key: BTreeSet::new(), trees: None }
     }
 
     /// Keeps `trees` (built from what the disk holds) up to date from now on.
@@ -87,9 +91,7 @@ impl Storage {
         let mut out = Recovered::default();
         for (k, rec) in ctx.disk_scan() {
             match (k, rec) {
-                (StoreKey::Hint { key, intended }, Ok(_)) => {
-                    self.hints.insert((intended, key));
-                }
+                (StoreKey::Hint { key, intended }, Ok(_)) => self.index_hint(intended, key),
                 (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => out.data.push((key, v)),
                 (StoreKey::Member(_), Ok(StoreRecord::Member(p))) => out.members.push(p),
                 (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_), Ok(_)) => {}
@@ -282,8 +284,20 @@ impl Storage {
         let mut merged = self.read_disk(ctx, k);
         merged.merge(incoming);
         self.write_disk(ctx, k, &merged, true)?;
-        self.hints.insert((intended, key));
+        self.index_hint(intended, key);
         Ok(())
+    }
+
+    /// Adds a hint to both indexes.
+    fn index_hint(&mut self, intended: NodeId, key: Key) {
+        self.hints.insert((intended, key));
+        self.hints_by_key.insert((key, intended));
+        debug_assert_eq!(self.hints.len(), self.hints_by_key.len());
+    }
+
+    /// Whether a hint for (`intended`, `key`) is held.
+    pub fn has_hint(&self, intended: NodeId, key: Key) -> bool {
+        self.hints.contains(&(intended, key))
     }
 
     /// The hinted versions held for (`intended`, `key`), if any.
@@ -294,9 +308,12 @@ impl Storage {
         self.read_disk(ctx, StoreKey::Hint { key, intended })
     }
 
-    /// Every hinted version held for `key`, whichever node it is meant for, merged.
+    /// Every hinted version held for `key`, whichever node it is meant for, merged (hints read
+    /// in intended-node order). O(log hints) plus one disk read per hint for `key`.
     pub fn hinted_versions<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> Versions {
-        let holders: Vec<NodeId> = self.hints.iter().filter(|(_, k)| *k == key).map(|(n, _)| *n).collect();
+        let all_nodes = (key, NodeId(0))..=(key, NodeId(u32::MAX));
+        // Empty (no allocation) unless `key` has hints.
+        let holders: Vec<NodeId> = self.hints_by_key.range(all_nodes).map(|&(_, n)| n).collect();
         let mut all = Versions::new();
         for intended in holders {
             all.merge(&self.read_hint(ctx, intended, key));
@@ -307,6 +324,8 @@ impl Storage {
     /// Deletes a delivered hint.
     pub fn delete_hint<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, intended: NodeId, key: Key) {
         if self.hints.remove(&(intended, key)) {
+            let indexed = self.hints_by_key.remove(&(key, intended));
+            debug_assert!(indexed, "both hint indexes hold the same hints");
             ctx.disk_delete(StoreKey::Hint { key, intended });
             ctx.disk_fsync();
         }
