@@ -18,7 +18,7 @@ use crate::config::StorageConfig;
 use crate::counters::Counter;
 use crate::membership::Persisted;
 use crate::msg::{Host, Key, ModelNote, StoreKey, StoreRecord};
-use crate::ring::{KeyRange, key_position};
+use crate::ring::{KeyRange, RingPos, key_position};
 use crate::version::Versions;
 use sim_core::Ctx;
 use sim_core::disk::DiskError;
@@ -36,6 +36,10 @@ pub struct Storage {
     hints_by_key: BTreeSet<(Key, NodeId)>,
     /// The anti-entropy Merkle trees of the main store, when anti-entropy is on.
     trees: Option<RangeTrees>,
+    /// The last key whose ring position [`Storage::position`] computed, with that position.
+    /// One entry: a request's routing and its local store (tree update) ask for the same key
+    /// within one handler, so one MD5 serves both; nothing older is worth keeping.
+    last_position: Option<(Key, RingPos)>,
 }
 
 /// What a node finds on its disk at boot.
@@ -55,7 +59,14 @@ pub fn record_bytes(v: &Versions) -> u64 {
 impl Storage {
     /// An engine with an empty buffer and hint index.
     pub fn new(cfg: StorageConfig) -> Self {
-        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), hints_by_key: BTreeSet::new(), trees: None }
+        Storage {
+            cfg,
+            buffer: BTreeMap::new(),
+            hints: BTreeSet::new(),
+            hints_by_key: BTreeSet::new(),
+            trees: None,
+            last_position: None,
+        }
     }
 
     /// Keeps `trees` (built from what the disk holds) up to date from now on.
@@ -78,10 +89,25 @@ impl Storage {
         trees.check(served)
     }
 
+    /// `key`'s ring position ([`key_position`], MD5), remembered for the last key asked.
+    pub fn position(&mut self, key: Key) -> RingPos {
+        match self.last_position {
+            Some((k, pos)) if k == key => pos,
+            _ => {
+                let pos = key_position(key);
+                self.last_position = Some((key, pos));
+                pos
+            }
+        }
+    }
+
     /// Records in the trees that `key` is now served as `versions`.
     fn track(&mut self, key: Key, versions: &Versions) {
-        if let Some(t) = &mut self.trees {
-            t.update(key, versions);
+        if self.trees.is_some() {
+            let pos = self.position(key);
+            if let Some(t) = &mut self.trees {
+                t.update_at(key, pos, versions);
+            }
         }
     }
 

@@ -206,3 +206,11 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn position_is_key_position_whatever_the_order_of_keys() {
+    let mut s = Storage::new(StorageConfig::default());
+    for key in [3, 3, 9, 3, 0, 0, u64::MAX, 9] {
+        assert_eq!(s.position(key), crate::ring::key_position(key), "key {key}");
+    }
+}
