@@ -321,6 +321,11 @@ impl Storage {
         debug_assert_eq!(self.hints.len(), self.hints_by_key.len());
     }
 
+    /// The intended nodes of the hints held for `key`, in node order (O(log hints) to find).
+    pub fn hints_for(&self, key: Key) -> impl Iterator<Item = NodeId> + '_ {
+        self.hints_by_key.range((key, NodeId(0))..=(key, NodeId(u32::MAX))).map(|&(_, n)| n)
+    }
+
     /// Whether a hint for (`intended`, `key`) is held.
     pub fn has_hint(&self, intended: NodeId, key: Key) -> bool {
         self.hints.contains(&(intended, key))
@@ -337,9 +342,8 @@ impl Storage {
     /// Every hinted version held for `key`, whichever node it is meant for, merged (hints read
     /// in intended-node order). O(log hints) plus one disk read per hint for `key`.
     pub fn hinted_versions<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> Versions {
-        let all_nodes = (key, NodeId(0))..=(key, NodeId(u32::MAX));
         // Empty (no allocation) unless `key` has hints.
-        let holders: Vec<NodeId> = self.hints_by_key.range(all_nodes).map(|&(_, n)| n).collect();
+        let holders: Vec<NodeId> = self.hints_for(key).collect();
         let mut all = Versions::new();
         for intended in holders {
             all.merge(&self.read_hint(ctx, intended, key));

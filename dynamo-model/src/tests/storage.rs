@@ -169,7 +169,7 @@ fn the_hint_index_is_rebuilt_from_disk_after_a_restart() {
 proptest::proptest! {
     /// The by-key hint index answers like a scan of every hint: after any sequence of hinted
     /// stores and deletions, `hinted_versions(key)` merges exactly the hints `hints()` lists for
-    /// `key` (in intended-node order), `has_hint` agrees, and `hints()` stays in (intended
+    /// `key` (in intended-node order), `has_hint` and `hints_for` agree, and `hints()` stays in (intended
     /// node, key) order, the handoff scan's order.
     #[test]
     fn hinted_versions_match_a_scan_of_all_hints(
@@ -202,6 +202,8 @@ proptest::proptest! {
                 for n in 1..6 {
                     proptest::prop_assert_eq!(s.has_hint(NodeId(n), k), listed.contains(&(NodeId(n), k)));
                 }
+                let for_key: Vec<NodeId> = listed.iter().filter(|(_, hk)| *hk == k).map(|&(n, _)| n).collect();
+                proptest::prop_assert_eq!(s.hints_for(k).collect::<Vec<_>>(), for_key);
             }
         }
     }
