@@ -33,7 +33,7 @@ use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::merkle::{self, Exchange, Footprint, KeyDelta, MerkleConfig, MerkleTree, Step};
 use crate::msg::{Host, Key, Msg, Timer};
-use crate::ring::{KeyRange, Ring, key_position};
+use crate::ring::{KeyRange, Ring, RingPos, key_position};
 use crate::storage::Storage;
 use crate::version::Versions;
 use sim_core::{Ctx, SimDuration, TimerId};
@@ -94,7 +94,11 @@ impl RangeTrees {
 
     /// The index of the range holding `key`, if this node replicates it.
     pub fn slot_of_key(&self, key: Key) -> Option<usize> {
-        let pos = key_position(key);
+        self.slot_of_position(key_position(key))
+    }
+
+    /// The index of the range holding ring position `pos`, if this node replicates it.
+    pub fn slot_of_position(&self, pos: RingPos) -> Option<usize> {
         if self.ranges.is_empty() {
             return None;
         }
@@ -118,7 +122,13 @@ impl RangeTrees {
     /// Records that the main store now serves `versions` for `key` (nothing: forget it).
     /// O(depth) hash work; a no-op for keys outside this node's ranges.
     pub fn update(&mut self, key: Key, versions: &Versions) {
-        let Some(slot) = self.slot_of_key(key) else { return };
+        self.update_at(key, key_position(key), versions);
+    }
+
+    /// [`update`](Self::update) for a caller that already knows `key`'s ring position `pos`.
+    pub fn update_at(&mut self, key: Key, pos: RingPos, versions: &Versions) {
+        debug_assert_eq!(pos, key_position(key));
+        let Some(slot) = self.slot_of_position(pos) else { return };
         if versions.is_empty() {
             if let Some(t) = &mut self.trees[slot] {
                 t.remove(key);

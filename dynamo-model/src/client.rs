@@ -250,6 +250,10 @@ impl Client {
         if partition_aware {
             return self.targets.first().map(|t| t.node);
         }
+        if self.detector.is_empty() {
+            // Every node is healthy: the pool is `nodes` itself (no copy per request).
+            return ctx.rng().choose(&self.nodes).copied();
+        }
         let healthy: Vec<NodeId> = self.nodes.iter().copied().filter(|n| !self.detector.is_suspected(*n)).collect();
         let pool = if healthy.is_empty() { &self.nodes } else { &healthy };
         ctx.rng().choose(pool).copied()

@@ -87,6 +87,20 @@ impl Pending {
     fn answered_by(&self, node: NodeId) -> bool {
         self.replies.iter().any(|(n, _)| *n == node)
     }
+
+    /// What a finished operation tells its origin, taking the reconciled versions.
+    fn into_answer(self) -> Answer {
+        Answer { origin: self.origin, is_get: self.is_get, merged: self.merged, fastest: self.fastest }
+    }
+}
+
+/// What [`Coordinator::finish`] needs of an operation: its origin, and for a get the reconciled
+/// versions and the fastest responder.
+struct Answer {
+    origin: Origin,
+    is_get: bool,
+    merged: Versions,
+    fastest: Option<NodeId>,
 }
 
 /// The coordinator's operations in flight.
@@ -153,13 +167,13 @@ impl Coordinator {
             repaired: false,
         };
         if targets.len() < needed as usize {
-            return self.finish(ctx, pending, Err(OpError::Unavailable));
+            return self.finish(ctx, pending.into_answer(), Err(OpError::Unavailable));
         }
         ctx.set_timer(SimDuration::from_millis_f64(env.cfg.request_timeout_ms), Timer::OpDeadline(id));
         self.ops.insert(id, pending);
         match op {
-            ClientOp::Get { .. } => self.send_reads(ctx, env, id),
-            ClientOp::Put { context, value, .. } => self.send_writes(ctx, env, id, &context, value),
+            ClientOp::Get { .. } => self.send_reads(ctx, env, id, key, targets),
+            ClientOp::Put { context, value, .. } => self.send_writes(ctx, env, id, (key, targets), &context, value),
         }
     }
 
@@ -168,10 +182,16 @@ impl Coordinator {
         targets.iter().copied().find(|t| t.node == me)
     }
 
-    fn send_reads<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut Env<'_>, id: OpId) -> Option<Completion> {
-        let p = &self.ops[&id];
-        let (key, targets) = (p.key, p.targets.clone());
-        let local = Self::local_target(env, ctx.me(), &targets);
+    /// Sends operation `id`'s reads of `key` to `targets` (the operation's targets).
+    fn send_reads<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        env: &mut Env<'_>,
+        id: OpId,
+        key: Key,
+        targets: &[Target],
+    ) -> Option<Completion> {
+        let local = Self::local_target(env, ctx.me(), targets);
         ctx.count_by(Counter::SubstituteReads, targets.iter().filter(|t| t.hint.is_some()).count() as u64);
         for t in targets.iter().filter(|t| Some(**t) != local) {
             ctx.send(t.node, Msg::ReplicaRead { op: id, key });
@@ -184,18 +204,18 @@ impl Coordinator {
         self.on_read_reply(ctx, env, me, id, versions)
     }
 
+    /// Stamps operation `id`'s put of `key` and sends it to `targets` (the operation's targets).
     fn send_writes<P: Host>(
         &mut self,
         ctx: &mut Ctx<'_, P>,
         env: &mut Env<'_>,
         id: OpId,
+        (key, targets): (Key, &[Target]),
         context: &Context,
         value: Value,
     ) -> Option<Completion> {
         let me = ctx.me();
-        let p = &self.ops[&id];
-        let (key, targets) = (p.key, p.targets.clone());
-        let local = Self::local_target(env, me, &targets);
+        let local = Self::local_target(env, me, targets);
         let durable_writer = targets[id as usize % targets.len()].node;
         let buffered = env.cfg.storage.buffer.is_some();
         let now = ctx.now().0;
@@ -236,9 +256,6 @@ impl Coordinator {
                 (stamp(ctx, key, stamped, Stamp { mode, context, actor: primary, now }, value), false)
             }
         };
-        if let Some(p) = self.ops.get_mut(&id) {
-            p.merged = update.clone();
-        }
         for t in targets.iter().filter(|t| Some(**t) != local) {
             if t.hint.is_some() {
                 ctx.count(Counter::HintedWrites);
@@ -246,6 +263,9 @@ impl Coordinator {
             let durable = buffered && t.node == durable_writer;
             let msg = Msg::ReplicaWrite { op: id, key, versions: update.clone(), hint: t.hint, durable };
             ctx.send(t.node, msg);
+        }
+        if let Some(p) = self.ops.get_mut(&id) {
+            p.merged = update;
         }
         if local_ok { self.on_write_ack(ctx, env, me, id, true) } else { None }
     }
@@ -338,7 +358,7 @@ impl Coordinator {
             Phase::Collecting => {
                 let err = OpError::Timeout { got: p.got, needed: p.needed };
                 let p = self.ops.remove(&id)?;
-                return self.finish(ctx, p, Err(err));
+                return self.finish(ctx, p.into_answer(), Err(err));
             }
             Phase::Repairing(_) => self.answer(ctx, id),
             Phase::Answered => None,
@@ -391,17 +411,15 @@ impl Coordinator {
     fn answer<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, id: OpId) -> Option<Completion> {
         let p = self.ops.get_mut(&id)?;
         p.phase = Phase::Answered;
-        let p = p.clone();
-        self.finish(ctx, p, Ok(()))
+        // The operation stays tracked: copy out only what the answer carries (a put's answer
+        // carries no versions).
+        let merged = if p.is_get { p.merged.clone() } else { Versions::new() };
+        let answer = Answer { origin: p.origin, is_get: p.is_get, merged, fastest: p.fastest };
+        self.finish(ctx, answer, Ok(()))
     }
 
     /// Counts the outcome and delivers it: by message to a remote client, or returned.
-    fn finish<P: Host>(
-        &mut self,
-        ctx: &mut Ctx<'_, P>,
-        p: Pending,
-        outcome: Result<(), OpError>,
-    ) -> Option<Completion> {
+    fn finish<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, p: Answer, outcome: Result<(), OpError>) -> Option<Completion> {
         ctx.count(match (p.is_get, outcome.is_ok()) {
             (true, true) => Counter::GetsOk,
             (true, false) => Counter::GetsFailed,

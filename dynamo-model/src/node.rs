@@ -27,7 +27,7 @@ use crate::membership::RingRecipe;
 use crate::msg::{AdminCommand, ClientOp, Host, Key, Msg, OpError, Timer};
 use crate::quorum::{Target, choose_targets};
 use crate::rebalance::{Rebalance, RebalanceEnv};
-use crate::ring::{Ring, key_position};
+use crate::ring::Ring;
 use crate::stamp::Stamper;
 use crate::storage::Storage;
 use crate::version::Versions;
@@ -418,10 +418,12 @@ impl Node {
     }
 
     /// The first N healthy nodes of `key`'s extended preference list, by this node's view.
+    /// The key's position comes from the storage engine, which keeps it for the local store.
     fn fill_targets<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) {
+        let pos = self.storage.position(key);
         let ring = self.view.ring();
         let len = extended_len(&self.cfg, ring.node_count());
-        ring.preference_list(key_position(key), len, &mut self.list);
+        ring.preference_list(pos, len, &mut self.list);
         let now = ctx.now();
         choose_targets(&self.list, self.cfg.n, &self.cfg.sloppy_quorum, &self.detector, now, &mut self.targets);
     }
@@ -436,7 +438,7 @@ impl Node {
     ) -> bool {
         match hint {
             Some(intended) if intended != self.id => {
-                let has = self.storage.hints().any(|h| h == (intended, key));
+                let has = self.storage.has_hint(intended, key);
                 if !has && self.storage.hint_count() >= self.cfg.sloppy_quorum.max_hints {
                     ctx.count(Counter::HintsRefused);
                     return false;

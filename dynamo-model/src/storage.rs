@@ -18,7 +18,7 @@ use crate::config::StorageConfig;
 use crate::counters::Counter;
 use crate::membership::Persisted;
 use crate::msg::{Host, Key, ModelNote, StoreKey, StoreRecord};
-use crate::ring::{KeyRange, key_position};
+use crate::ring::{KeyRange, RingPos, key_position};
 use crate::version::Versions;
 use sim_core::Ctx;
 use sim_core::disk::DiskError;
@@ -29,9 +29,17 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Storage {
     cfg: StorageConfig,
     buffer: BTreeMap<Key, Versions>,
+    /// The hints held, by intended node then key: the handoff scan's order.
     hints: BTreeSet<(NodeId, Key)>,
+    /// The same hints by key then intended node, so a key's hints are found without a scan.
+    /// Invariant: `hints_by_key` holds `(k, n)` exactly when `hints` holds `(n, k)`.
+    hints_by_key: BTreeSet<(Key, NodeId)>,
     /// The anti-entropy Merkle trees of the main store, when anti-entropy is on.
     trees: Option<RangeTrees>,
+    /// The last key whose ring position [`Storage::position`] computed, with that position.
+    /// One entry: a request's routing and its local store (tree update) ask for the same key
+    /// within one handler, so one MD5 serves both; nothing older is worth keeping.
+    last_position: Option<(Key, RingPos)>,
 }
 
 /// What a node finds on its disk at boot.
@@ -51,7 +59,14 @@ pub fn record_bytes(v: &Versions) -> u64 {
 impl Storage {
     /// An engine with an empty buffer and hint index.
     pub fn new(cfg: StorageConfig) -> Self {
-        Storage { cfg, buffer: BTreeMap::new(), hints: BTreeSet::new(), trees: None }
+        Storage {
+            cfg,
+            buffer: BTreeMap::new(),
+            hints: BTreeSet::new(),
+            hints_by_key: BTreeSet::new(),
+            trees: None,
+            last_position: None,
+        }
     }
 
     /// Keeps `trees` (built from what the disk holds) up to date from now on.
@@ -74,10 +89,25 @@ impl Storage {
         trees.check(served)
     }
 
+    /// `key`'s ring position ([`key_position`], MD5), remembered for the last key asked.
+    pub fn position(&mut self, key: Key) -> RingPos {
+        match self.last_position {
+            Some((k, pos)) if k == key => pos,
+            _ => {
+                let pos = key_position(key);
+                self.last_position = Some((key, pos));
+                pos
+            }
+        }
+    }
+
     /// Records in the trees that `key` is now served as `versions`.
     fn track(&mut self, key: Key, versions: &Versions) {
-        if let Some(t) = &mut self.trees {
-            t.update(key, versions);
+        if self.trees.is_some() {
+            let pos = self.position(key);
+            if let Some(t) = &mut self.trees {
+                t.update_at(key, pos, versions);
+            }
         }
     }
 
@@ -87,9 +117,7 @@ impl Storage {
         let mut out = Recovered::default();
         for (k, rec) in ctx.disk_scan() {
             match (k, rec) {
-                (StoreKey::Hint { key, intended }, Ok(_)) => {
-                    self.hints.insert((intended, key));
-                }
+                (StoreKey::Hint { key, intended }, Ok(_)) => self.index_hint(intended, key),
                 (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => out.data.push((key, v)),
                 (StoreKey::Member(_), Ok(StoreRecord::Member(p))) => out.members.push(p),
                 (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_), Ok(_)) => {}
@@ -282,8 +310,25 @@ impl Storage {
         let mut merged = self.read_disk(ctx, k);
         merged.merge(incoming);
         self.write_disk(ctx, k, &merged, true)?;
-        self.hints.insert((intended, key));
+        self.index_hint(intended, key);
         Ok(())
+    }
+
+    /// Adds a hint to both indexes.
+    fn index_hint(&mut self, intended: NodeId, key: Key) {
+        self.hints.insert((intended, key));
+        self.hints_by_key.insert((key, intended));
+        debug_assert_eq!(self.hints.len(), self.hints_by_key.len());
+    }
+
+    /// The intended nodes of the hints held for `key`, in node order (O(log hints) to find).
+    pub fn hints_for(&self, key: Key) -> impl Iterator<Item = NodeId> + '_ {
+        self.hints_by_key.range((key, NodeId(0))..=(key, NodeId(u32::MAX))).map(|&(_, n)| n)
+    }
+
+    /// Whether a hint for (`intended`, `key`) is held.
+    pub fn has_hint(&self, intended: NodeId, key: Key) -> bool {
+        self.hints.contains(&(intended, key))
     }
 
     /// The hinted versions held for (`intended`, `key`), if any.
@@ -294,9 +339,11 @@ impl Storage {
         self.read_disk(ctx, StoreKey::Hint { key, intended })
     }
 
-    /// Every hinted version held for `key`, whichever node it is meant for, merged.
+    /// Every hinted version held for `key`, whichever node it is meant for, merged (hints read
+    /// in intended-node order). O(log hints) plus one disk read per hint for `key`.
     pub fn hinted_versions<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> Versions {
-        let holders: Vec<NodeId> = self.hints.iter().filter(|(_, k)| *k == key).map(|(n, _)| *n).collect();
+        // Empty (no allocation) unless `key` has hints.
+        let holders: Vec<NodeId> = self.hints_for(key).collect();
         let mut all = Versions::new();
         for intended in holders {
             all.merge(&self.read_hint(ctx, intended, key));
@@ -307,6 +354,8 @@ impl Storage {
     /// Deletes a delivered hint.
     pub fn delete_hint<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, intended: NodeId, key: Key) {
         if self.hints.remove(&(intended, key)) {
+            let indexed = self.hints_by_key.remove(&(key, intended));
+            debug_assert!(indexed, "both hint indexes hold the same hints");
             ctx.disk_delete(StoreKey::Hint { key, intended });
             ctx.disk_fsync();
         }

@@ -87,7 +87,8 @@ impl Assembly {
 pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     let nodes = s.cluster.storage_nodes();
     let mut places = node_placements(s);
-    let recipe = RingRecipe { strategy: s.cluster.partitioning, seed, placement: s.dynamo.placement };
+    let list_cache = 2 * s.dynamo.n; // the extended list (`extended_len`)
+    let recipe = RingRecipe { strategy: s.cluster.partitioning, seed, placement: s.dynamo.placement, list_cache };
     let ring = Arc::new(build_ring(s, &places, recipe)?);
     let seqs = Rc::new(RefCell::new(KeySeqs::default()));
     let apps = client_apps(s, nodes, &seqs)?;

@@ -266,6 +266,10 @@ pub struct RingRecipe {
     pub seed: u64,
     /// How preference lists are drawn from the ring.
     pub placement: PlacementPolicy,
+    /// Preference lists up to this long are cached per start token in every ring built
+    /// ([`Ring::with_list_cache`]); the model asks for at most the extended list, 2N
+    /// ([`extended_len`](crate::node::extended_len)). 0 turns caching off. Never changes a list.
+    pub list_cache: usize,
 }
 
 impl RingRecipe {
@@ -274,7 +278,8 @@ impl RingRecipe {
         let mut sorted = members.to_vec();
         sorted.sort_by_key(|m| m.node);
         sorted.dedup_by_key(|m| m.node);
-        Ok(tokens_for(&sorted, self.strategy, self.seed)?.with_placement(self.placement))
+        let ring = tokens_for(&sorted, self.strategy, self.seed)?.with_placement(self.placement);
+        Ok(ring.with_list_cache(self.list_cache))
     }
 }
 

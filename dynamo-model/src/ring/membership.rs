@@ -77,7 +77,8 @@ impl Ring {
             tokens.extend(current);
             tokens
         };
-        *self = Ring::assemble(self.strategy, self.placement, members, tokens);
+        let lists = self.lists.renewed(members.len());
+        *self = Ring { lists, ..Ring::assemble(self.strategy, self.placement, members, tokens) };
         Ok(())
     }
 
@@ -97,7 +98,8 @@ impl Ring {
         } else {
             current.into_iter().filter(|t| t.1 != node).collect()
         };
-        *self = Ring::assemble(self.strategy, self.placement, members, tokens);
+        let lists = self.lists.renewed(members.len());
+        *self = Ring { lists, ..Ring::assemble(self.strategy, self.placement, members, tokens) };
         Ok(())
     }
 }

@@ -3,14 +3,19 @@
 //! A [`Ring`] maps every [`RingPos`] (MD5 of a key, see [`key_position`]) to an ordered list of
 //! distinct physical nodes. Files: `hash` (positions), `partition` (Q equal partitions), `range`
 //! (arcs), `strategy` (configuration), `quota` (token counts), `membership` (build, join, leave),
-//! `preference` (the ring walk), `balance` (§6.2 load-balancing efficiency).
+//! `preference` (the ring walk), `cache` (preference lists cached per start token), `balance`
+//! (§6.2 load-balancing efficiency).
 //!
 //! Invariants, asserted whenever a ring is assembled: token positions are distinct and sorted; every
 //! member holds at least one token; for strategy 3 the tokens are exactly the Q partition ends.
 //! Everything is deterministic: members are sorted by node id, randomness comes only from the
 //! caller's `SimRng`, and no hash-map iteration order is ever observed.
+//!
+//! A ring is a value: join, leave and a placement change make a new ring whose list cache starts
+//! empty, so a cached list always describes the tokens and placement of the ring holding it.
 
 mod balance;
+mod cache;
 mod error;
 mod hash;
 mod membership;
@@ -22,6 +27,7 @@ mod strategy;
 
 pub use crate::NodeId;
 pub use balance::{load_balance_efficiency, out_of_balance_fraction};
+use cache::ListCache;
 pub use error::RingError;
 pub use hash::{RingPos, key_position, random_token};
 pub use partition::PartitionGrid;
@@ -44,6 +50,8 @@ pub struct Ring {
     member_dc: Vec<u32>,
     /// The number of members in each dense datacenter.
     dc_sizes: Vec<u32>,
+    /// Preference lists per start token, walked on first use ([`Ring::with_list_cache`]).
+    lists: ListCache,
 }
 
 impl Ring {
@@ -60,7 +68,9 @@ impl Ring {
         let positions = tokens.iter().map(|t| t.0).collect();
         let owners: Vec<u32> = tokens.iter().map(|t| member_slot(&members, t.1)).collect();
         let (member_dc, dc_sizes) = index_datacenters(&members);
-        let ring = Ring { strategy, placement, grid: strategy.grid(), members, positions, owners, member_dc, dc_sizes };
+        let lists = ListCache::default();
+        let grid = strategy.grid();
+        let ring = Ring { strategy, placement, grid, members, positions, owners, member_dc, dc_sizes, lists };
         ring.assert_every_member_has_a_token();
         ring
     }
@@ -76,10 +86,26 @@ impl Ring {
         }
     }
 
-    /// This ring with another placement policy (tokens are unchanged).
+    /// This ring with another placement policy (tokens are unchanged; cached lists are dropped).
     pub fn with_placement(mut self, placement: PlacementPolicy) -> Ring {
         self.placement = placement;
+        self.lists = self.lists.renewed(self.members.len());
         self
+    }
+
+    /// This ring caching, per start token, preference lists up to `len` long (capped at S), so
+    /// [`Ring::preference_list`] with `len` or less is a binary search plus a copy once the
+    /// token's list has been walked. `len` = 0 turns caching off (the default). Lists are the
+    /// same with and without the cache; memory is O(tokens × len), allocated on the first
+    /// lookup (see `cache.rs`).
+    pub fn with_list_cache(mut self, len: usize) -> Ring {
+        self.lists = ListCache::new(len, self.members.len());
+        self
+    }
+
+    /// The longest preference list served from the cache (0: none), at most S.
+    pub fn cached_list_len(&self) -> usize {
+        self.lists.len()
     }
 
     /// The partitioning strategy.

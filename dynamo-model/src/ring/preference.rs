@@ -2,7 +2,8 @@
 //!
 //! The walk starts at the first token at or after the key's *origin*: the key's own position
 //! for strategy 1, the end of the key's partition for strategies 2 and 3 (§6.2). It visits each
-//! token at most once around the ring, skipping tokens of nodes already chosen.
+//! token at most once around the ring, skipping tokens of nodes already chosen. A ring with a
+//! list cache (`cache.rs`) walks every token once and then serves lists from its table.
 
 use super::hash::RingPos;
 use super::range::KeyRange;
@@ -16,8 +17,17 @@ impl Ring {
     /// `pos`, walking clockwise from its origin and ordered by the ring's placement policy.
     ///
     /// `len` = N gives the replicas; a larger `len` gives the extended list whose tail holds the
-    /// sloppy-quorum fallbacks. Allocation-free for `len <= 32` under `Clockwise` placement, once
-    /// `out` has grown; `DatacenterAware` placement allocates small per-datacenter counters.
+    /// sloppy-quorum fallbacks. The list for a shorter `len` is a prefix of the list for a longer
+    /// one: under `Clockwise` placement both are the first distinct nodes of the same walk; under
+    /// `DatacenterAware` placement a datacenter's r-th node is the r-th of its nodes met on the
+    /// walk and datacenters are ranked by their first node met, whatever `len` is, and a longer
+    /// list only adds nodes of higher rank, which sort after every node the shorter one holds.
+    /// This is what lets one cached list per start token serve every `len` up to
+    /// [`Ring::cached_list_len`]: such calls are a binary search plus a copy once the ring's
+    /// table is built (on the first of them), allocation-free once `out` has grown. Longer calls
+    /// and rings without a cache walk the ring:
+    /// allocation-free for `len <= 32` under `Clockwise` placement; `DatacenterAware` placement
+    /// allocates small per-datacenter counters.
     pub fn preference_list(&self, pos: RingPos, len: usize, out: &mut Vec<NodeId>) {
         out.clear();
         let len = len.min(self.members.len());
@@ -25,11 +35,44 @@ impl Ring {
             return;
         }
         let start = self.start_token(pos);
+        if len <= self.lists.len() {
+            out.extend_from_slice(&self.lists.list(start, |cached| self.walk_every_token(cached))[..len]);
+        } else {
+            self.walk(start, len, out);
+        }
+        debug_assert_eq!(out.len(), len, "every member holds a token, so the walk finds S nodes");
+    }
+
+    /// The preference list of `len` (at most S) nodes walked from token `start`, without the
+    /// cache: the definition the cache must agree with.
+    fn walk(&self, start: usize, len: usize, out: &mut Vec<NodeId>) {
+        out.clear();
         match self.placement {
             PlacementPolicy::Clockwise => self.walk_distinct(start, len, out, |_| true),
             PlacementPolicy::DatacenterAware => self.walk_datacenters(start, len, out),
         }
-        debug_assert_eq!(out.len(), len, "every member holds a token, so the walk finds S nodes");
+    }
+
+    /// Every token's list of `len` (at most S) nodes, token after token: the cache's table.
+    fn walk_every_token(&self, len: usize) -> Vec<NodeId> {
+        let mut table = Vec::with_capacity(self.positions.len() * len);
+        let mut list = Vec::with_capacity(len);
+        for start in 0..self.positions.len() {
+            self.walk(start, len, &mut list);
+            debug_assert_eq!(list.len(), len);
+            table.extend_from_slice(&list);
+        }
+        table
+    }
+
+    /// [`Ring::preference_list`] computed by walking the ring, never from the cache (tests and
+    /// one-pass scans such as [`Ring::ranges_of`], where caching would only cost memory).
+    pub fn preference_list_uncached(&self, pos: RingPos, len: usize, out: &mut Vec<NodeId>) {
+        out.clear();
+        let len = len.min(self.members.len());
+        if len > 0 {
+            self.walk(self.start_token(pos), len, out);
+        }
     }
 
     /// The coordinator-to-be: the first node of the preference list for `pos`.
@@ -49,7 +92,7 @@ impl Ring {
         }
         let mut list = Vec::with_capacity(n.min(self.members.len()));
         let mut holds = |range: KeyRange| {
-            self.preference_list(range.end_inclusive, n, &mut list);
+            self.preference_list_uncached(range.end_inclusive, n, &mut list);
             list.contains(&node)
         };
         match self.grid {
@@ -225,6 +268,47 @@ mod tests {
             }
         }
 
+        /// The cache changes no list: for random rings (every strategy, both placements, up to
+        /// four datacenters), cache lengths, positions (random, on tokens, next to tokens, the
+        /// ends of the ring) and lengths, cached lookups (first walk and later copies, shorter
+        /// and longer lengths in any order) equal the uncached walk, and shorter lists are
+        /// prefixes of longer ones.
+        #[test]
+        fn cached_lists_equal_uncached_walks(
+            strategy in strategy_strategy(),
+            policy in policy_strategy(),
+            s in 1u32..30,
+            dcs in 1u32..5,
+            cache in 0usize..12,
+            seed in any::<u64>(),
+            picks in proptest::collection::vec((any::<u128>(), 0u8..4, 0usize..34), 1..40),
+        ) {
+            let mut rng = SimRng::stream(seed, "ring");
+            let plain = Ring::new(&members(s, dcs), strategy, &mut rng).unwrap().with_placement(policy);
+            let cached = plain.clone().with_list_cache(cache);
+            prop_assert_eq!(cached.cached_list_len(), cache.min(s as usize));
+            let tokens: Vec<RingPos> = plain.tokens().map(|t| t.0).collect();
+            let (mut want, mut got, mut longest) = (Vec::new(), Vec::new(), Vec::new());
+            for (i, &(r, how, len)) in picks.iter().enumerate() {
+                let token = tokens[r as usize % tokens.len()];
+                let pos = match how {
+                    0 => r,
+                    1 => token,
+                    2 => token.wrapping_add(1),
+                    _ => [0, u128::MAX, token.wrapping_sub(1)][i % 3],
+                };
+                plain.preference_list_uncached(pos, len, &mut want);
+                for _ in 0..2 {
+                    cached.preference_list(pos, len, &mut got);
+                    prop_assert_eq!(&got, &want, "pos {:#x} len {}", pos, len);
+                }
+                plain.preference_list(pos, len, &mut got);
+                prop_assert_eq!(&got, &want, "a ring without a cache walks");
+                plain.preference_list_uncached(pos, s as usize, &mut longest);
+                prop_assert_eq!(&longest[..want.len()], &want[..], "prefix of the full list");
+            }
+        }
+
         /// A key's range list agrees with its preference list.
         #[test]
         fn ranges_of_matches_preference_lists(
@@ -243,6 +327,45 @@ mod tests {
                 prop_assert_eq!(in_ranges, list.contains(&m.node), "node {}", m.node);
             }
         }
+    }
+
+    /// The table is built on the first cached lookup and reused; clones keep it; placement
+    /// changes, joins and leaves start with an empty one that describes the new ring.
+    #[test]
+    fn cache_is_built_once_and_reset_with_the_ring() {
+        let ring = ring(10, PartitionStrategy::RandomTokens { tokens_per_node: 4 }, 3).with_list_cache(6);
+        assert!(!ring.lists.is_built());
+        let mut out = Vec::new();
+        ring.preference_list(key_position(0), 7, &mut out);
+        assert!(!ring.lists.is_built(), "longer than the cached length: walked");
+        ring.preference_list(key_position(0), 3, &mut out);
+        assert!(ring.lists.is_built());
+        assert!(ring.clone().lists.is_built(), "a clone is the same ring");
+        let aware = ring.clone().with_placement(PlacementPolicy::DatacenterAware);
+        assert_eq!((aware.lists.is_built(), aware.cached_list_len()), (false, 6));
+        let mut grown = ring.clone();
+        grown.join(RingMember::new(NodeId(10)), &mut SimRng::stream(1, "join")).unwrap();
+        assert_eq!((grown.lists.is_built(), grown.cached_list_len()), (false, 6));
+        let mut tiny = ring.clone();
+        for n in 2..10 {
+            tiny.leave(NodeId(n), &mut SimRng::stream(1, "leave")).unwrap();
+        }
+        assert_eq!(tiny.cached_list_len(), 2, "capped at S");
+        tiny.join(RingMember::new(NodeId(5)), &mut SimRng::stream(1, "join")).unwrap();
+        assert_eq!(tiny.cached_list_len(), 3, "the asked length survives membership changes");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for key in 0..500 {
+            grown.preference_list(key_position(key), 6, &mut a);
+            grown.preference_list_uncached(key_position(key), 6, &mut b);
+            assert_eq!(a, b);
+        }
+    }
+
+    /// Rings are shared between threads (sweeps); the cache must keep them `Send + Sync`.
+    #[test]
+    fn rings_stay_send_and_sync() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Ring>();
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub(crate) const RECIPE: RingRecipe = RingRecipe {
     strategy: PartitionStrategy::RandomTokens { tokens_per_node: 8 },
     seed: SEED,
     placement: PlacementPolicy::Clockwise,
+    list_cache: 6,
 };
 
 /// The value of write `id`.

@@ -165,3 +165,54 @@ fn the_hint_index_is_rebuilt_from_disk_after_a_restart() {
     assert_eq!(n.node().storage().hints().collect::<Vec<_>>(), vec![(intended, KEY)]);
     assert_eq!(n.fire_expect(Timer::HintScan), vec![(intended, Msg::Handoff { key: KEY, versions: v(1) })]);
 }
+
+proptest::proptest! {
+    /// The by-key hint index answers like a scan of every hint: after any sequence of hinted
+    /// stores and deletions, `hinted_versions(key)` merges exactly the hints `hints()` lists for
+    /// `key` (in intended-node order), `has_hint` and `hints_for` agree, and `hints()` stays in (intended
+    /// node, key) order, the handoff scan's order.
+    #[test]
+    fn hinted_versions_match_a_scan_of_all_hints(
+        ops in proptest::collection::vec((proptest::bool::weighted(0.7), 1u32..6, 0u64..5, 1u64..1000), 1..60),
+    ) {
+        let mut h: Harness<Proc> = Harness::new(NodeId(0), 3);
+        let mut s = Storage::new(StorageConfig::default());
+        for (store, intended, key, id) in ops {
+            let intended = NodeId(intended);
+            h.with_ctx(|ctx| {
+                if store {
+                    let incoming = next_version(&Versions::new(), NodeId(id as u32 % 4 + 1), id);
+                    s.store_hint(ctx, intended, key, &incoming).unwrap();
+                } else {
+                    s.delete_hint(ctx, intended, key);
+                }
+            });
+            let listed: Vec<(NodeId, Key)> = s.hints().collect();
+            proptest::prop_assert!(listed.windows(2).all(|w| w[0] < w[1]));
+            for k in 0..5 {
+                let (fast, scan) = h.with_ctx(|ctx| {
+                    let fast = s.hinted_versions(ctx, k);
+                    let mut scan = Versions::new();
+                    for &(n, _) in listed.iter().filter(|(_, hk)| *hk == k) {
+                        scan.merge(&s.read_hint(ctx, n, k));
+                    }
+                    (fast, scan)
+                });
+                proptest::prop_assert_eq!(fast, scan, "key {}", k);
+                for n in 1..6 {
+                    proptest::prop_assert_eq!(s.has_hint(NodeId(n), k), listed.contains(&(NodeId(n), k)));
+                }
+                let for_key: Vec<NodeId> = listed.iter().filter(|(_, hk)| *hk == k).map(|&(n, _)| n).collect();
+                proptest::prop_assert_eq!(s.hints_for(k).collect::<Vec<_>>(), for_key);
+            }
+        }
+    }
+}
+
+#[test]
+fn position_is_key_position_whatever_the_order_of_keys() {
+    let mut s = Storage::new(StorageConfig::default());
+    for key in [3, 3, 9, 3, 0, 0, u64::MAX, 9] {
+        assert_eq!(s.position(key), crate::ring::key_position(key), "key {key}");
+    }
+}

@@ -144,6 +144,7 @@ pub fn recipe(seed: u64) -> RingRecipe {
         strategy: PartitionStrategy::RandomTokens { tokens_per_node: 16 },
         seed,
         placement: PlacementPolicy::Clockwise,
+        list_cache: 6,
     }
 }
 
