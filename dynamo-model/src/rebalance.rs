@@ -284,14 +284,7 @@ impl Rebalance {
 /// The transfers this node should send now: `(receiver, range)` in a deterministic order.
 fn to_send(me: NodeId, env: &mut RebalanceEnv<'_>) -> Vec<(NodeId, KeyRange)> {
     let ring = env.view.ring().clone();
-    let joining: Vec<NodeId> = env
-        .view
-        .membership()
-        .list()
-        .iter()
-        .filter(|e| e.status == Status::Joining && e.node() != me)
-        .map(|e| e.node())
-        .collect();
+    let joining: Vec<NodeId> = env.view.membership().joining().iter().copied().filter(|&x| x != me).collect();
     let mut out = Vec::new();
     let mut list = Vec::new();
     for x in joining {

@@ -110,6 +110,11 @@ impl View {
         self.membership.entry(node).map(|e| e.status)
     }
 
+    /// The 64-bit hash of this view's membership list (equal lists hash alike).
+    pub fn list_hash(&self) -> u64 {
+        self.hash
+    }
+
     /// A gossip round: send this view's hash to one peer, and arm the next round.
     pub fn on_tick<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
         ctx.count(Counter::GossipRounds);

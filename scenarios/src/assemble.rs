@@ -50,9 +50,19 @@ pub struct Assembly {
     pub ring: Arc<Ring>,
     /// How rings are built from membership views.
     pub recipe: RingRecipe,
-    /// The ring of the nodes' merged views: when it was last asked for, the members it was
-    /// built from, and the ring (see [`Assembly::ring_now`]).
-    ring_cache: RefCell<(SimTime, Vec<RingMember>, Arc<Ring>)>,
+    /// The ring of the nodes' merged views (see [`Assembly::ring_now`]).
+    ring_cache: RefCell<RingNow>,
+}
+
+/// What [`Assembly::ring_now`] last computed.
+struct RingNow {
+    /// When it was last asked for.
+    at: SimTime,
+    /// A fingerprint of the views it merged: which nodes were up and their lists' hashes.
+    views: u64,
+    /// The ring members of the merged views, and the ring built from them.
+    members: Vec<RingMember>,
+    ring: Arc<Ring>,
 }
 
 impl Assembly {
@@ -63,23 +73,40 @@ impl Assembly {
     pub fn ring_now(&self) -> Arc<Ring> {
         let now = self.world.now();
         let mut cache = self.ring_cache.borrow_mut();
-        if cache.0 == now {
-            return cache.2.clone();
+        if cache.at == now {
+            return cache.ring.clone();
         }
+        cache.at = now;
+        let views = self.views_fingerprint();
+        if views == cache.views {
+            return cache.ring.clone();
+        }
+        cache.views = views;
         let mut merged = MembershipList::new();
-        for i in 0..self.nodes as u32 {
-            if let Some(n) = self.world.process(ProcId(i)).and_then(|a| a.as_node()) {
-                merged.merge(n.view().membership().list());
-            }
+        for n in self.live_nodes() {
+            merged.merge(n.view().membership().list());
         }
         let members: Vec<RingMember> = merged.iter().filter(|e| e.status.on_ring()).map(|e| e.member).collect();
-        cache.0 = now;
-        if members != cache.1
+        if members != cache.members
             && let Ok(ring) = self.recipe.build(&members)
         {
-            *cache = (now, members, Arc::new(ring));
+            cache.members = members;
+            cache.ring = Arc::new(ring);
         }
-        cache.2.clone()
+        cache.ring.clone()
+    }
+
+    /// The storage nodes that are up.
+    fn live_nodes(&self) -> impl Iterator<Item = &dynamo_model::node::Node> {
+        (0..self.nodes as u32).filter_map(|i| self.world.process(ProcId(i)).and_then(|a| a.as_node()))
+    }
+
+    /// Which nodes are up and their views' hashes, folded into 64 bits: equal fingerprints
+    /// mean the merged view is unchanged (O(nodes), against merging every list).
+    fn views_fingerprint(&self) -> u64 {
+        self.live_nodes().fold(0x9e37_79b9_7f4a_7c15, |h, n| {
+            (h ^ u64::from(n.id().0)).rotate_left(17).wrapping_mul(0xff51_afd7_ed55_8ccd) ^ n.view().list_hash()
+        })
     }
 }
 
@@ -128,7 +155,12 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
         workload_end: SimTime::ZERO + secs(s.duration_s),
         ring,
         recipe,
-        ring_cache: RefCell::new((SimTime::ZERO, starting_members, ring_for_cache)),
+        ring_cache: RefCell::new(RingNow {
+            at: SimTime::ZERO,
+            views: 0,
+            members: starting_members,
+            ring: ring_for_cache,
+        }),
     })
 }
 

@@ -76,6 +76,11 @@ pub struct Membership {
     /// Lamport counter for versions this node issues (persisted with every command).
     counter: u64,
     traffic: Traffic,
+    /// Derived from `list`, refreshed whenever it changes, so the per-round work is O(1)
+    /// instead of a walk of the whole list: the peers a gossip round may pick, and the nodes
+    /// joining, in node order.
+    peers: Vec<NodeId>,
+    joining: Vec<NodeId>,
 }
 
 impl Membership {
@@ -88,7 +93,30 @@ impl Membership {
             m.validate().map_err(MembershipError::InvalidMember)?;
             list.merge_entry(MemberEntry { member: *m, status: Status::Member, version: Version::genesis(m.node) });
         }
-        Ok(Membership { me, config, list, counter: 0, traffic: Traffic::default() })
+        Ok(Membership::with_list(me, config, list))
+    }
+
+    /// A view holding `list`, with its counter at 0.
+    fn with_list(me: NodeId, config: GossipConfig, list: MembershipList) -> Self {
+        let mut m =
+            Membership { me, config, list, counter: 0, traffic: Traffic::default(), peers: vec![], joining: vec![] };
+        m.refresh_derived();
+        m
+    }
+
+    /// Recomputes what is derived from the list after it changed.
+    fn refresh_derived(&mut self) {
+        let me = self.me;
+        self.peers.clear();
+        self.peers
+            .extend(self.list.iter().filter(|e| e.status != Status::Left && e.node() != me).map(MemberEntry::node));
+        self.joining.clear();
+        self.joining.extend(self.list.iter().filter(|e| e.status == Status::Joining).map(MemberEntry::node));
+    }
+
+    /// The nodes whose status is `Joining`, in node order.
+    pub fn joining(&self) -> &[NodeId] {
+        &self.joining
     }
 
     /// The view after a restart: the initial members plus the records this node persisted.
@@ -103,6 +131,7 @@ impl Membership {
             m.counter = m.counter.max(r.counter);
             m.list.merge_entry(r.entry);
         }
+        m.refresh_derived();
         Ok(m)
     }
 
@@ -181,13 +210,9 @@ impl Membership {
         let entry =
             MemberEntry { member, status, version: Version { counter: self.counter, issued_at: now, issuer: self.me } };
         let changed = self.list.merge_entry(entry);
+        self.refresh_derived();
         debug_assert!(changed, "a freshly issued version is the highest");
         Persisted { counter: self.counter, entry }
-    }
-
-    /// The peers a round may pick from the view: every known node but this one and `Left` ones.
-    fn view_peers(&self) -> Vec<NodeId> {
-        self.list.iter().filter(|e| e.status != Status::Left && e.node() != self.me).map(MemberEntry::node).collect()
     }
 
     /// The gossip target of this round, or `None` if this node knows nobody to talk to.
@@ -195,17 +220,18 @@ impl Membership {
     /// Draws: with no seed other than itself, one draw to pick a view peer; otherwise, if the
     /// view has a peer, one `chance(seed_chance)` draw, then one draw to pick the target.
     pub fn pick_peer(&self, rng: &mut SimRng) -> Option<NodeId> {
-        let peers = self.view_peers();
+        let peers = &self.peers;
+        debug_assert!(peers.iter().all(|p| *p != self.me), "a node never gossips with itself");
         let mut seeds: Vec<NodeId> = self.config.seeds.iter().copied().filter(|&s| s != self.me).collect();
         seeds.sort_unstable();
         seeds.dedup();
         if seeds.is_empty() {
-            return rng.choose(&peers).copied();
+            return rng.choose(peers).copied();
         }
         if peers.is_empty() || rng.chance(self.config.seed_chance) {
             return rng.choose(&seeds).copied();
         }
-        rng.choose(&peers).copied()
+        rng.choose(peers).copied()
     }
 
     /// Starts a gossip round: the peer to contact and the digest to send it.
@@ -236,12 +262,20 @@ impl Membership {
 
     /// Merges a peer's delta; returns whether the view changed.
     pub fn on_delta(&mut self, delta: Delta) -> bool {
-        self.list.apply(&delta)
+        let changed = self.list.apply(&delta);
+        if changed {
+            self.refresh_derived();
+        }
+        changed
     }
 
     /// Reconciles directly with another list (full-state merge); returns whether it changed.
     pub fn merge(&mut self, other: &MembershipList) -> bool {
-        self.list.merge(other)
+        let changed = self.list.merge(other);
+        if changed {
+            self.refresh_derived();
+        }
+        changed
     }
 
     /// The nodes on the ring by this view (status `Member` or `Leaving`), in node order.

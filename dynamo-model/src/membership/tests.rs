@@ -76,8 +76,8 @@ proptest! {
             Some(x) if x.version == e.version => *x,
             _ => *e,
         }).collect();
-        let mut na = Membership { me: NodeId(100), config: cfg(&[]), list: a.clone(), counter: 0, traffic: Traffic::default() };
-        let mut nb = Membership { me: NodeId(101), config: cfg(&[]), list: b.clone(), counter: 0, traffic: Traffic::default() };
+        let mut na = Membership::with_list(NodeId(100), cfg(&[]), a.clone());
+        let mut nb = Membership::with_list(NodeId(101), cfg(&[]), b.clone());
         let (delta_a, request) = nb.on_digest(NodeId(100), na.list().digest());
         let delta_b = na.on_request(&request);
         na.on_delta(delta_a);
@@ -411,4 +411,39 @@ fn ring_view_holds_members_and_leavers_and_is_deterministic() {
     assert_eq!(empty.ring_view(s1, 4), Err(MembershipError::NoRingMembers));
     let tiny = PartitionStrategy::EqualPartitions { partitions: 2 };
     assert!(matches!(a.ring_view(tiny, 4), Err(MembershipError::Ring(_))));
+}
+
+#[test]
+fn a_round_never_picks_a_node_that_left_whichever_way_the_view_learned_it() {
+    let mut rng = SimRng::stream(2, "pick-left");
+    let mut m = Membership::new(NodeId(0), cfg(&[]), &members(0..4)).unwrap();
+    m.leave(NodeId(1), t(1)).unwrap();
+    m.remove(NodeId(1), t(2)).unwrap();
+    let picks: Vec<NodeId> = (0..300).filter_map(|_| m.pick_peer(&mut rng)).collect();
+    assert!(picks.iter().all(|p| ![NodeId(0), NodeId(1)].contains(p)), "a command this node issued");
+    // Another view learns the departure by a delta, a third by a full merge.
+    let mut b = Membership::new(NodeId(2), cfg(&[]), &members(0..4)).unwrap();
+    let (_, request) = b.on_digest(NodeId(0), m.list().digest());
+    assert!(b.on_delta(m.on_request(&request)));
+    let mut c = Membership::new(NodeId(3), cfg(&[]), &members(0..4)).unwrap();
+    assert!(c.merge(m.list()));
+    for v in [&b, &c] {
+        let picks: Vec<NodeId> = (0..300).filter_map(|_| v.pick_peer(&mut rng)).collect();
+        assert!(!picks.contains(&NodeId(1)) && !picks.contains(&v.me()), "{picks:?}");
+        assert_eq!(picks.iter().collect::<std::collections::BTreeSet<_>>().len(), 2, "both other peers picked");
+    }
+}
+
+#[test]
+fn the_joining_nodes_follow_the_list() {
+    let mut m = Membership::new(NodeId(0), cfg(&[]), &members(0..3)).unwrap();
+    assert!(m.joining().is_empty());
+    m.join(RingMember::new(NodeId(7)), t(1)).unwrap();
+    m.join(RingMember::new(NodeId(5)), t(2)).unwrap();
+    assert_eq!(m.joining(), &[NodeId(5), NodeId(7)]);
+    m.activate(NodeId(7), t(3)).unwrap();
+    assert_eq!(m.joining(), &[NodeId(5)]);
+    let mut other = Membership::new(NodeId(1), cfg(&[]), &members(0..3)).unwrap();
+    assert!(other.merge(m.list()));
+    assert_eq!(other.joining(), &[NodeId(5)], "learned by gossip");
 }

@@ -24,11 +24,17 @@
 //! [`RingRecipe`]: crate::membership::RingRecipe
 //! [`Ring::preference_list`]: super::Ring::preference_list
 
-use super::NodeId;
+use super::{KeyRange, NodeId};
 use std::fmt;
 use std::sync::OnceLock;
 
-/// The per-token preference-list table of one ring (see the module docs).
+/// Every member's key ranges for one list length `n`, indexed by member index: what
+/// [`super::Ring::ranges_of`] answers, computed for all members in one walk per arc.
+pub(super) type RangesByMember = (usize, Vec<Vec<KeyRange>>);
+
+/// The per-token preference-list table of one ring (see the module docs), and the ring's key
+/// ranges per member for the first list length asked (every node of a cluster asks for its own
+/// ranges at boot, on the same shared ring: one pass over the arcs serves them all).
 #[derive(Clone, Default)]
 pub(super) struct ListCache {
     /// The length asked for (kept across join and leave, which change S).
@@ -37,12 +43,14 @@ pub(super) struct ListCache {
     len: usize,
     /// Token `i`'s list is `table[i * len..(i + 1) * len]`; built on the first lookup.
     table: OnceLock<Box<[NodeId]>>,
+    /// Every member's ranges for one `n`, computed on the first `ranges_of`.
+    ranges: OnceLock<RangesByMember>,
 }
 
 impl ListCache {
     /// An empty cache of lists `wanted` long, capped at the ring's node count `nodes`.
     pub(super) fn new(wanted: usize, nodes: usize) -> Self {
-        ListCache { wanted, len: wanted.min(nodes), table: OnceLock::new() }
+        ListCache { wanted, len: wanted.min(nodes), table: OnceLock::new(), ranges: OnceLock::new() }
     }
 
     /// The same request for a ring of `nodes` nodes, with an empty table.
@@ -65,6 +73,13 @@ impl ListCache {
             table.into_boxed_slice()
         });
         &table[start * len..(start + 1) * len]
+    }
+
+    /// Every member's ranges for list length `n`: computed with `all` on the first call;
+    /// `None` when an earlier call asked for another length (the caller then walks itself).
+    pub(super) fn ranges(&self, n: usize, all: impl FnOnce() -> Vec<Vec<KeyRange>>) -> Option<&[Vec<KeyRange>]> {
+        let (memo_n, per_member) = self.ranges.get_or_init(|| (n, all()));
+        (*memo_n == n).then_some(per_member.as_slice())
     }
 
     /// Whether the table has been built (tests).

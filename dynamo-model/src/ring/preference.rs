@@ -86,10 +86,39 @@ impl Ring {
     /// One range per token arc `(previous token, token]` for strategy 1, in increasing token
     /// order; one per partition for strategies 2 and 3, in partition order. Adjacent ranges are
     /// not merged, so strategy 2/3 ranges line up with partitions (Merkle trees, key transfer).
+    ///
+    /// The ring computes every member's ranges for the first `n` asked in one pass over its
+    /// arcs and keeps them (O(arcs × n) memory): a cluster's nodes all asking for their ranges
+    /// costs one pass, not one per node. Another `n` walks the arcs again.
     pub fn ranges_of(&self, node: NodeId, n: usize) -> Vec<KeyRange> {
-        if !self.contains(node) || n == 0 {
-            return Vec::new();
+        let Some(m) = self.member_index(node).filter(|_| n > 0) else { return Vec::new() };
+        match self.lists.ranges(n, || self.all_ranges(n)) {
+            Some(per_member) => per_member[m].clone(),
+            None => self.walk_ranges_of(node, n),
         }
+    }
+
+    /// Every arc (or partition) with the members among the first `n` of its preference list.
+    fn all_ranges(&self, n: usize) -> Vec<Vec<KeyRange>> {
+        let mut out = vec![Vec::new(); self.members.len()];
+        let mut list = Vec::with_capacity(n.min(self.members.len()));
+        let mut add = |range: KeyRange| {
+            self.preference_list_uncached(range.end_inclusive, n, &mut list);
+            for node in &list {
+                if let Some(m) = self.member_index(*node) {
+                    out[m].push(range);
+                }
+            }
+        };
+        match self.grid {
+            Some(grid) => (0..grid.count()).for_each(|p| add(grid.range(p))),
+            None => self.token_arcs().for_each(&mut add),
+        }
+        out
+    }
+
+    /// [`Ring::ranges_of`] by walking every arc for `node` alone.
+    fn walk_ranges_of(&self, node: NodeId, n: usize) -> Vec<KeyRange> {
         let mut list = Vec::with_capacity(n.min(self.members.len()));
         let mut holds = |range: KeyRange| {
             self.preference_list_uncached(range.end_inclusive, n, &mut list);
@@ -326,6 +355,25 @@ mod tests {
                 let in_ranges = ring.ranges_of(m.node, n).iter().any(|r| r.contains(pos));
                 prop_assert_eq!(in_ranges, list.contains(&m.node), "node {}", m.node);
             }
+        }
+
+        /// The ranges every member gets from the ring's one-pass memo are those a walk for that
+        /// member alone finds, for the memo's `n` and for any other.
+        #[test]
+        fn memoised_ranges_equal_walked_ranges(
+            strategy in strategy_strategy(),
+            s in 1u32..10,
+            n in 1usize..4,
+            other in 1usize..5,
+            seed in any::<u64>(),
+        ) {
+            let ring = Ring::new(&members(s, 1), strategy, &mut SimRng::stream(seed, "ring")).unwrap();
+            for k in [n, other, n] {
+                for m in ring.members() {
+                    prop_assert_eq!(ring.ranges_of(m.node, k), ring.walk_ranges_of(m.node, k), "node {} n {}", m.node, k);
+                }
+            }
+            prop_assert!(ring.ranges_of(NodeId(999), n).is_empty() && ring.ranges_of(ring.members()[0].node, 0).is_empty());
         }
     }
 
