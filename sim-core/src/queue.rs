@@ -5,8 +5,11 @@
 //! total. The heap holds only 24-byte keys; payloads sit in a slab whose slots are recycled
 //! through a free list, so a run in steady state allocates nothing per event.
 //!
-//! A scheduled event can be cancelled by its [`EventId`]: the slot is emptied and the stale heap
-//! key is skipped when it surfaces.
+//! A scheduled event can be cancelled by its [`EventId`]: its key leaves the heap at once (each
+//! live slot knows where its key sits) and its slot is recycled, so the heap holds only pending
+//! events. Coordinators cancel most of the deadlines they set; a heap that kept those keys until
+//! their time would be many times the size of the live set, and every pop would pay for it in
+//! cache misses.
 
 use crate::time::SimTime;
 
@@ -46,6 +49,9 @@ struct Slot<E> {
 pub struct EventQueue<E> {
     heap: Vec<Key>,
     slots: Vec<Slot<E>>,
+    /// `at[slot]`: the index in `heap` of the slot's key, while the slot holds an event.
+    /// Invariant: `heap[at[k.slot]] == k` for every key `k` in the heap.
+    at: Vec<u32>,
     free: Vec<u32>,
     next_seq: u64,
     live: usize,
@@ -63,6 +69,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: Vec::with_capacity(cap),
             slots: Vec::with_capacity(cap),
+            at: Vec::with_capacity(cap),
             free: Vec::with_capacity(cap),
             next_seq: 0,
             live: 0,
@@ -99,6 +106,7 @@ impl<E> EventQueue<E> {
             }
             None => {
                 self.slots.push(Slot { seq, payload: Some(payload) });
+                self.at.push(0);
                 (self.slots.len() - 1) as u32
             }
         };
@@ -116,41 +124,38 @@ impl<E> EventQueue<E> {
             return None;
         }
         let payload = cell.payload.take()?;
-        // The heap key stays and is skipped when popped; the slot is freed then.
+        let removed = self.remove_at(self.at[id.slot as usize] as usize);
+        debug_assert_eq!(removed.slot, id.slot, "the slot's heap position was stale");
+        self.free.push(id.slot);
         self.live -= 1;
         Some(payload)
     }
 
     /// The time of the earliest pending event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.skip_cancelled();
         self.heap.first().map(|k| SimTime(k.time))
     }
 
     /// Removes and returns the earliest pending event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        loop {
-            let key = self.pop_key()?;
-            let cell = &mut self.slots[key.slot as usize];
-            debug_assert_eq!(cell.seq, key.seq, "heap key and slot disagree");
-            let payload = cell.payload.take();
-            self.free.push(key.slot);
-            if let Some(p) = payload {
-                self.live -= 1;
-                return Some((SimTime(key.time), p));
-            }
+        if self.heap.is_empty() {
+            return None;
         }
+        let key = self.remove_at(0);
+        let cell = &mut self.slots[key.slot as usize];
+        debug_assert_eq!(cell.seq, key.seq, "heap key and slot disagree");
+        let payload = cell.payload.take().expect("every key in the heap is pending");
+        self.free.push(key.slot);
+        self.live -= 1;
+        Some((SimTime(key.time), payload))
     }
 
-    fn skip_cancelled(&mut self) {
-        while let Some(k) = self.heap.first() {
-            if self.slots[k.slot as usize].payload.is_some() {
-                return;
-            }
-            let k = self.pop_key().expect("heap is non-empty");
-            self.free.push(k.slot);
-        }
+    /// Places `key` at heap index `i`, keeping `at` in step.
+    #[inline(always)]
+    fn place(&mut self, i: usize, key: Key) {
+        self.heap[i] = key;
+        self.at[key.slot as usize] = i as u32;
     }
 
     #[inline(always)]
@@ -161,23 +166,23 @@ impl<E> EventQueue<E> {
             if !key.before(&pk) {
                 break;
             }
-            self.heap[i] = pk;
+            self.place(i, pk);
             i = parent;
         }
-        self.heap[i] = key;
+        self.place(i, key);
     }
 
-    /// Pops the minimum key: move the hole to a leaf along the smallest children, then sift the
-    /// last key up from there (fewer comparisons than a classic sift-down).
+    /// Removes the key at heap index `i`: move the hole to a leaf along the smallest children,
+    /// then sift the last key up from there (fewer comparisons than a classic sift-down, and
+    /// correct from any `i`: every key moved up is at least the removed one).
     #[inline(always)]
-    fn pop_key(&mut self) -> Option<Key> {
-        let last = self.heap.pop()?;
+    fn remove_at(&mut self, mut i: usize) -> Key {
+        let removed = self.heap[i];
+        let last = self.heap.pop().expect("remove_at on an empty heap");
         let n = self.heap.len();
-        if n == 0 {
-            return Some(last);
+        if i == n {
+            return removed;
         }
-        let top = self.heap[0];
-        let mut i = 0usize;
         loop {
             let c = 4 * i + 1;
             if c + 4 <= n {
@@ -186,7 +191,7 @@ impl<E> EventQueue<E> {
                 let a = usize::from(ch[1].before(&ch[0]));
                 let b = 2 + usize::from(ch[3].before(&ch[2]));
                 let m = if ch[b].before(&ch[a]) { b } else { a };
-                self.heap[i] = ch[m];
+                self.place(i, ch[m]);
                 i = c + m;
             } else {
                 // Fewer than four children (or none): this is the last level.
@@ -197,14 +202,14 @@ impl<E> EventQueue<E> {
                     }
                 }
                 if c < n {
-                    self.heap[i] = self.heap[m];
+                    self.place(i, self.heap[m]);
                     i = m;
                 }
                 break;
             }
         }
         self.sift_up(i, last);
-        Some(top)
+        removed
     }
 }
 
@@ -270,6 +275,35 @@ mod tests {
         let mut all: Vec<u64> = reference.iter().map(|r| r.2).collect();
         all.sort_unstable();
         assert_eq!(popped, all);
+    }
+
+    #[test]
+    fn pops_and_cancels_follow_a_sorted_reference_and_cancelled_keys_leave_the_heap() {
+        let mut rng = SimRng::stream(12, "queue-cancel-test");
+        let mut q = EventQueue::with_capacity(8);
+        let mut reference = std::collections::BTreeMap::new();
+        let mut ids = Vec::new();
+        let mut now = 0u64;
+        for i in 0..30_000u64 {
+            let roll = rng.below(10);
+            if roll < 5 || reference.is_empty() {
+                let t = now + rng.below(50);
+                let id = q.push(SimTime(t), i);
+                reference.insert((t, id.seq), i);
+                ids.push((id, t));
+            } else if roll < 8 {
+                let (t, e) = q.pop().unwrap();
+                let ((rt, _), re) = reference.pop_first().unwrap();
+                assert_eq!((t.0, e), (rt, re), "pop returns the reference's earliest event");
+                now = t.0;
+            } else {
+                let (id, t) = ids.swap_remove(rng.below(ids.len() as u64) as usize);
+                assert_eq!(q.cancel(id), reference.remove(&(t, id.seq)), "cancel returns a pending payload once");
+            }
+            assert_eq!(q.heap.len(), q.len(), "the heap holds only pending events");
+            assert_eq!(q.len(), reference.len());
+            assert!(q.heap.iter().enumerate().all(|(i, k)| q.at[k.slot as usize] as usize == i));
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! operations on it: a coordinator creating a version, and syntactic reconciliation.
 
 use serde::Serialize;
+use std::sync::{Arc, OnceLock};
 
 use super::digest::Fnv1a;
 use super::{Context, Sibling, Value, VersioningMode, WriteId, dvv, lww, vclock};
@@ -17,54 +18,79 @@ pub(super) enum Replicate {
 
 /// A key's siblings: mutually concurrent versions, none superseded by another, kept in a
 /// canonical order (by write id, then metadata) so equal sets compare and hash equal.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+///
+/// Copy-on-write: a clone shares the siblings (a disk read, a reply and a replication message
+/// copy a pointer, not the clocks), and a mutation copies them only while shared. The digest is
+/// computed once per distinct set and kept beside the siblings it describes.
+#[derive(Clone, Default)]
 pub struct Versions {
+    /// `None` is the empty set, so [`Versions::new`] allocates nothing.
+    shared: Option<Arc<Shared>>,
+}
+
+/// The siblings behind a [`Versions`] and their digest, once computed.
+#[derive(Clone, Default)]
+struct Shared {
     siblings: Vec<Sibling>,
+    /// [`Versions::digest`] of `siblings`; reset by every mutation (see `siblings_mut`).
+    digest: OnceLock<u64>,
 }
 
 impl Versions {
     /// The empty set: a key never written (or not yet replicated here).
     pub const fn new() -> Self {
-        Versions { siblings: Vec::new() }
+        Versions { shared: None }
+    }
+
+    fn from_siblings(siblings: Vec<Sibling>) -> Self {
+        Versions { shared: Some(Arc::new(Shared { siblings, digest: OnceLock::new() })) }
     }
 
     /// The siblings, in canonical order.
     pub fn siblings(&self) -> &[Sibling] {
-        &self.siblings
+        self.shared.as_ref().map_or(&[], |s| &s.siblings)
+    }
+
+    /// The siblings to mutate: copied first if another set shares them, with the cached digest
+    /// dropped (the caller changes what it described).
+    fn siblings_mut(&mut self) -> &mut Vec<Sibling> {
+        let shared = Arc::make_mut(self.shared.get_or_insert_with(Arc::default));
+        shared.digest.take();
+        &mut shared.siblings
     }
 
     /// The number of siblings. Under vector clocks the same write may appear twice with
     /// concurrent stamps, so count [`Versions::write_ids`] for distinct values.
     pub fn len(&self) -> usize {
-        self.siblings.len()
+        self.siblings().len()
     }
 
     /// Whether the set holds no version.
     pub fn is_empty(&self) -> bool {
-        self.siblings.is_empty()
+        self.siblings().is_empty()
     }
 
     /// The distinct writes the set holds, ascending.
     pub fn write_ids(&self) -> Vec<WriteId> {
-        let mut ids: Vec<WriteId> = self.siblings.iter().map(Sibling::write_id).collect();
+        let mut ids: Vec<WriteId> = self.siblings().iter().map(Sibling::write_id).collect();
         ids.dedup();
         ids
     }
 
     /// The bytes of value the set carries (a reply's or a replication message's payload).
     pub fn payload_bytes(&self) -> u64 {
-        self.siblings.iter().map(|s| u64::from(s.value.size_bytes)).sum()
+        self.siblings().iter().map(|s| u64::from(s.value.size_bytes)).sum()
     }
 
     /// The longest sibling metadata, in `(node, counter)` entries (see [`Sibling::clock_len`]).
     pub fn max_clock_len(&self) -> usize {
-        self.siblings.iter().map(Sibling::clock_len).max().unwrap_or(0)
+        self.siblings().iter().map(Sibling::clock_len).max().unwrap_or(0)
     }
 
     /// The context a get returns with these siblings: a version vector that subsumes all of them.
     pub fn context(&self) -> Context {
         let mut ctx = Context::empty();
-        for sibling in &self.siblings {
+        for sibling in self.siblings() {
             ctx.add_sibling(sibling);
         }
         ctx
@@ -93,18 +119,18 @@ impl Versions {
         local_now_ns: u64,
         value: Value,
     ) -> Versions {
-        debug_assert!(self.siblings.iter().all(|s| s.write_id() != value.write_id), "write id reused");
+        debug_assert!(self.siblings().iter().all(|s| s.write_id() != value.write_id), "write id reused");
         let update = match mode {
             VersioningMode::VectorClock { truncation_threshold } => {
-                vclock::coordinate(&mut self.siblings, ctx, coordinator, local_now_ns, value, truncation_threshold)
+                vclock::coordinate(self.siblings_mut(), ctx, coordinator, local_now_ns, value, truncation_threshold)
             }
-            VersioningMode::Dvv => dvv::coordinate(&mut self.siblings, ctx, coordinator, value),
-            VersioningMode::Lww => lww::coordinate(&mut self.siblings, coordinator, local_now_ns, value),
+            VersioningMode::Dvv => dvv::coordinate(self.siblings_mut(), ctx, coordinator, value),
+            VersioningMode::Lww => lww::coordinate(self.siblings_mut(), coordinator, local_now_ns, value),
         };
         self.reconcile();
         match update {
             Replicate::WholeSet => self.clone(),
-            Replicate::NewVersion(version) => Versions { siblings: vec![version] },
+            Replicate::NewVersion(version) => Versions::from_siblings(vec![version]),
         }
     }
 
@@ -113,10 +139,14 @@ impl Versions {
     /// read repair, hinted handoff and anti-entropy. Commutative, associative and idempotent, so
     /// the result does not depend on the order sets arrive in.
     pub fn merge(&mut self, other: &Versions) {
-        if other.is_empty() || self.siblings == other.siblings {
+        if other.is_empty() || self == other {
             return;
         }
-        self.siblings.extend(other.siblings.iter().cloned());
+        if self.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        self.siblings_mut().extend(other.siblings().iter().cloned());
         self.reconcile();
     }
 
@@ -124,41 +154,105 @@ impl Versions {
     /// here or superseded by one here, so merging `other` would change nothing. A replica whose
     /// reply is not covered by the reconciled set is stale (read repair).
     pub fn covers(&self, other: &Versions) -> bool {
-        other.siblings.iter().all(|theirs| {
-            self.siblings.binary_search(theirs).is_ok() || self.siblings.iter().any(|mine| mine.supersedes(theirs))
-        })
+        let mine = self.siblings();
+        other
+            .siblings()
+            .iter()
+            .all(|theirs| mine.binary_search(theirs).is_ok() || mine.iter().any(|m| m.supersedes(theirs)))
     }
 
     /// A deterministic hash of the siblings' values and causal metadata, for Merkle leaves.
     /// Equal sets have equal digests, whatever order their siblings arrived in.
     pub fn digest(&self) -> u64 {
-        let mut h = Fnv1a::new();
-        h.write_u64(self.siblings.len() as u64);
-        for sibling in &self.siblings {
-            sibling.hash_into(&mut h);
+        match &self.shared {
+            Some(shared) => *shared.digest.get_or_init(|| digest_of(&shared.siblings)),
+            None => digest_of(&[]),
         }
-        h.finish()
     }
 
     /// Restores the invariants: canonical order, no duplicate, no superseded sibling.
     fn reconcile(&mut self) {
-        self.siblings.sort_unstable();
-        self.siblings.dedup();
-        let superseded: Vec<bool> =
-            (self.siblings.iter()).map(|s| self.siblings.iter().any(|other| other.supersedes(s))).collect();
-        let mut superseded = superseded.into_iter();
-        self.siblings.retain(|_| !superseded.next().unwrap_or(false));
+        let siblings = self.siblings_mut();
+        siblings.sort_unstable();
+        siblings.dedup();
+        drop_superseded(siblings);
         self.debug_check();
     }
 
     fn debug_check(&self) {
-        debug_assert!(self.siblings.is_sorted());
-        debug_assert!(self.siblings.iter().all(|s| !self.siblings.iter().any(|o| o.supersedes(s))));
-        debug_assert!(self.siblings.iter().filter(|s| s.stamp().is_some()).count() <= 1);
+        let siblings = self.siblings();
+        debug_assert!(siblings.is_sorted());
+        debug_assert!(siblings.iter().all(|s| !siblings.iter().any(|o| o.supersedes(s))));
+        debug_assert!(siblings.iter().filter(|s| s.stamp().is_some()).count() <= 1);
         debug_assert!(
-            self.siblings.windows(2).all(|w| w[0].dot().is_none() || w[0].dot() != w[1].dot() || w[0] == w[1]),
+            siblings.windows(2).all(|w| w[0].dot().is_none() || w[0].dot() != w[1].dot() || w[0] == w[1]),
             "one dot, two versions: a coordinator reused a counter"
         );
+    }
+}
+
+fn digest_of(siblings: &[Sibling]) -> u64 {
+    let mut h = Fnv1a::new();
+    h.write_u64(siblings.len() as u64);
+    for sibling in siblings {
+        sibling.hash_into(&mut h);
+    }
+    h.finish()
+}
+
+/// Drops every sibling another one supersedes (supersession is irreflexive, so comparing a
+/// sibling with itself is harmless). No allocation for sets of up to 64 siblings.
+fn drop_superseded(siblings: &mut Vec<Sibling>) {
+    let superseded = |s: &Sibling| siblings.iter().any(|other| other.supersedes(s));
+    if siblings.len() < 2 {
+        return;
+    }
+    if siblings.len() <= 64 {
+        let mask = siblings.iter().enumerate().fold(0u64, |m, (i, s)| m | (u64::from(superseded(s)) << i));
+        let mut i = 0;
+        siblings.retain(|_| {
+            i += 1;
+            mask & (1 << (i - 1)) == 0
+        });
+    } else {
+        let flags: Vec<bool> = siblings.iter().map(superseded).collect();
+        let mut flags = flags.into_iter();
+        siblings.retain(|_| !flags.next().unwrap_or(false));
+    }
+}
+
+impl PartialEq for Versions {
+    fn eq(&self, other: &Versions) -> bool {
+        let same_allocation = match (&self.shared, &other.shared) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        same_allocation || self.siblings() == other.siblings()
+    }
+}
+
+impl Eq for Versions {}
+
+/// Hashes as the sibling list alone (as the derived hash of `{ siblings: Vec<Sibling> }` did).
+impl std::hash::Hash for Versions {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.siblings().hash(state);
+    }
+}
+
+impl std::fmt::Debug for Versions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Versions").field("siblings", &self.siblings()).finish()
+    }
+}
+
+/// Serialises as `{"siblings": [...]}`, the shape reports and traces have always had.
+impl Serialize for Versions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = serializer.serialize_struct("Versions", 1)?;
+        st.serialize_field("siblings", self.siblings())?;
+        st.end()
     }
 }
 
@@ -212,6 +306,22 @@ mod tests {
         sy.merge(&d5);
         sz.merge(&d5);
         assert_eq!((&sy, &sz), (&sx, &sx), "D5 replaces D3 and D4 everywhere");
+    }
+
+    #[test]
+    fn a_clone_shares_until_one_side_changes_and_digests_follow_the_change() {
+        let mut stored = Versions::new();
+        stored.coordinate_put(VC, &Context::empty(), SX, 1, value(1));
+        let before = stored.digest();
+        let mut read = stored.clone();
+        assert_eq!(read.digest(), before, "a clone shares the siblings and their digest");
+        let update = Versions::new().coordinate_put(VC, &Context::empty(), SY, 2, value(2));
+        read.merge(&update);
+        assert_eq!(ids(&stored), [1], "merging into a clone leaves the original alone");
+        assert_eq!(stored.digest(), before);
+        assert_eq!(ids(&read), [1, 2]);
+        assert_eq!(read.digest(), from_unsorted(read.siblings().to_vec()).digest(), "the digest was recomputed");
+        assert_ne!(read.digest(), before);
     }
 
     #[test]
@@ -276,13 +386,13 @@ mod tests {
     }
 
     fn from_unsorted(siblings: Vec<Sibling>) -> Versions {
-        let mut versions = Versions { siblings };
+        let mut versions = Versions::from_siblings(siblings);
         versions.reconcile();
         versions
     }
 
     fn is_reconciled(v: &Versions) -> bool {
-        v.siblings.is_sorted() && v.siblings.iter().all(|s| !v.siblings.iter().any(|o| o.supersedes(s)))
+        v.siblings().is_sorted() && v.siblings().iter().all(|s| !v.siblings().iter().any(|o| o.supersedes(s)))
     }
 
     /// A cluster's replica sets and in-flight messages after a random run.
