@@ -111,6 +111,10 @@ pub fn metrics_csv(r: &RunReport) -> String {
             w.push("network", kind, k, Val::U(*v));
         }
     }
+    for c in &r.counters {
+        w.push("counters", &c.name, "nodes", Val::U(c.nodes));
+        w.push("counters", &c.name, "clients", Val::U(c.clients));
+    }
     for n in &r.nodes {
         let node = format!("n{}", n.node);
         w.push("nodes", &node, "up", Val::U(u64::from(n.up)));
@@ -270,9 +274,10 @@ mod tests {
         let csv = metrics_csv(&testdata::sample());
         let l = lines(&csv);
         assert_eq!(l[0], METRICS_HEADER);
-        // run 5, ops 2×11, workload 1, network 2, nodes 3×2, divergence 2×14+2, staleness 2×7,
-        // visibility 6, durability 7, convergence 7, cost 10, load 3×5+10, checks 3×2.
-        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 6 + 30 + 14 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
+        // run 5, ops 2×11, workload 1, network 2, counters 1×2, nodes 3×2, divergence 2×14+2,
+        // staleness 2×7, visibility 6, durability 7, convergence 7, cost 10, load 3×5+10, checks 3×2.
+        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 2 + 6 + 30 + 14 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
+        assert!(l.contains(&"counters,read_repairs,nodes,3"), "{csv}");
         assert!(l.iter().all(|r| r.split(',').count() == 4), "{csv}");
         assert!(l.contains(&"ops,get,latency_p99_ms,20"), "{csv}");
         assert!(l.contains(&"cost,,anti_entropy_keys_repaired,"), "null is an empty value: {csv}");

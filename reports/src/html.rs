@@ -32,7 +32,7 @@ th:first-child,td:first-child{text-align:left}\
 th{background:#f0f0f0}\
 code{background:#f4f4f4;padding:1px 4px}\
 .pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}.na{color:#666}\
-td.text{text-align:left}\
+td.text{text-align:left}td small{color:#555}\
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
 
 /// Marks a cell as text (left-aligned); see [`text`].
@@ -106,6 +106,7 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
     staleness(&mut s, r);
     durability_and_convergence(&mut s, r);
     load(&mut s, r);
+    counters(&mut s, r);
     s.push_str("<h2>Charts</h2>\n");
     for c in charts.iter().filter(|c| c.name != DIAGRAM) {
         figure(&mut s, c);
@@ -301,6 +302,53 @@ fn load(s: &mut String, r: &RunReport) {
     table(s, &["balance", "mean", "min", "max", "efficiency", "share >15% off", "nodes off"], &rows);
 }
 
+/// Clusters up to this size get one column per node in the counters table; larger ones get the
+/// minimum and maximum over the nodes and the node with the maximum.
+const PER_NODE_COLUMNS: usize = 10;
+
+/// Every counter the model declares, with its totals and its value on each node: one table
+/// that follows the model's counter list, so a new counter appears here without a change.
+fn counters(s: &mut String, r: &RunReport) {
+    if r.counters.is_empty() {
+        return;
+    }
+    s.push_str(
+        "<h2>Counters</h2>\n<p>Every counter the model declares, summed over each process's \
+         incarnations (a restart does not reset it). <em>nodes</em> and <em>clients</em> are \
+         totals over the storage nodes and the client libraries.</p>\n",
+    );
+    let per_node = r.nodes.len() <= PER_NODE_COLUMNS;
+    let names: Vec<String> = r.nodes.iter().map(|n| format!("n{}", n.node)).collect();
+    let mut header = vec!["counter", "kind", "nodes", "clients"];
+    if per_node {
+        header.extend(names.iter().map(String::as_str));
+    } else {
+        header.extend(["min per node", "max per node", "on"]);
+    }
+    let rows: Vec<Vec<String>> = r
+        .counters
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                text(format!("<code>{}</code><br><small>{}</small>", escape(&c.name), escape(&c.doc))),
+                text(escape(&c.kind)),
+                c.nodes.to_string(),
+                c.clients.to_string(),
+            ];
+            let values = r.nodes.iter().map(|n| (n.counters.get(&c.name).copied().unwrap_or(0), n.node));
+            if per_node {
+                row.extend(values.map(|(v, _)| v.to_string()));
+            } else {
+                let min = values.clone().map(|(v, _)| v).min().unwrap_or(0);
+                let (max, on) = values.max_by_key(|&(v, node)| (v, std::cmp::Reverse(node))).unwrap_or((0, 0));
+                row.extend([min.to_string(), max.to_string(), format!("n{on}")]);
+            }
+            row
+        })
+        .collect();
+    table(s, &header, &rows);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,13 +377,39 @@ mod tests {
     }
 
     #[test]
+    fn the_counters_table_lists_every_declared_counter_with_its_doc_and_node_values() {
+        let r = testdata::sample();
+        let page = report_html(&r, &[]);
+        let at = page.find("<h2>Counters</h2>").expect("a counters section");
+        let section = &page[at..];
+        assert!(section.contains("<th>n0</th><th>n1</th><th>n2</th>"), "one column per node");
+        assert!(section.contains(
+            "<td class=\"text\"><code>read_repairs</code><br><small>Read-repair writes a coordinator \
+             sent to stale replicas.</small></td><td class=\"text\">repair</td>\
+             <td>3</td><td>0</td><td>1</td><td>1</td><td>1</td></tr>"
+        ));
+        let mut big = r.clone();
+        big.nodes = (0..20)
+            .map(|n| crate::run_report::NodeSummary {
+                node: n,
+                counters: [("read_repairs".to_string(), u64::from(n % 7))].into(),
+                ..Default::default()
+            })
+            .collect();
+        let page = report_html(&big, &[]);
+        let section = &page[page.find("<h2>Counters</h2>").unwrap()..];
+        assert!(!section.contains("<th>n19</th>"), "no column per node for more than ten nodes");
+        assert!(section.contains("<td>0</td><td>6</td><td>n6</td>"), "min, max and the first node with it");
+    }
+
+    #[test]
     fn the_page_shows_every_verdict() {
         let page = report_html(&testdata::sample(), &[]);
         assert!(page.contains("<span class=\"pass\">pass</span>"));
         assert!(page.contains("<span class=\"fail\">fail</span>"));
         assert!(page.contains("1 violations<br>at 1.250000 s, key 42: write &lt;w1&gt; lost (put w1)"));
         assert!(page.contains("not applicable</span></td><td class=\"text\">sloppy quorum"));
-        for section in ["Operations", "Staleness", "Durability", "Convergence", "Load", "Checks"] {
+        for section in ["Operations", "Staleness", "Durability", "Convergence", "Load", "Counters", "Checks"] {
             assert!(page.contains(&format!("<h2>{section}</h2>")), "{section}");
         }
     }

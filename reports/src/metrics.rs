@@ -310,8 +310,8 @@ pub struct CostSection {
     pub read_repairs: u64,
     /// Keys repaired by anti-entropy exchanges; `null` when anti-entropy is off.
     pub anti_entropy_keys_repaired: Option<u64>,
-    /// `cumulative` when node counters were banked across restarts by sampling, else
-    /// `since_last_restart` (a node's counters restart from 0 when it does).
+    /// Always `cumulative`: the world keeps each node's counters across its restarts. (Reports
+    /// of earlier versions could say `since_last_restart`.)
     pub node_counters: String,
 }
 

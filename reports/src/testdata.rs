@@ -3,7 +3,7 @@
 use crate::checks::{Verdict, Violation};
 use crate::latency::LatencySummary;
 use crate::metrics::*;
-use crate::run_report::{FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
+use crate::run_report::{CounterSummary, FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
 use std::collections::BTreeMap;
 
 /// A report with nothing in it.
@@ -77,6 +77,13 @@ pub fn sample() -> RunReport {
             state: BTreeMap::new(),
         })
         .collect();
+    r.counters = vec![CounterSummary {
+        name: "read_repairs".into(),
+        kind: "repair".into(),
+        doc: "Read-repair writes a coordinator sent to stale replicas.".into(),
+        nodes: 3,
+        clients: 0,
+    }];
     r.windows.window_s = 1.0;
     r.windows.windows = (0..3)
         .map(|i| {
