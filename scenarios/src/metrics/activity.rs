@@ -1,7 +1,7 @@
-//! Repair activity over time: hints written, stored and delivered, read repairs, and
-//! anti-entropy exchanges and keys transferred, join/leave key transfers, per time window, from the node counters the
-//! sampler banked (cluster totals; the work between two samples counts in the window holding
-//! the later sample, less one nanosecond, as for load windows).
+//! Repair activity over time: hints written, stored and delivered, read repairs, anti-entropy
+//! exchanges and keys transferred, and join/leave key transfers, per time window, from the node
+//! counters recorded at each sample (cluster totals; the work between two samples counts in the
+//! window holding the later sample, less one nanosecond, as for load windows).
 
 use super::samples::{NodeCounters, Samples};
 use crate::spec::Admin;

@@ -1,15 +1,14 @@
-//! Measurements of a run, computed when it ends (plus periodic sampling during it) and written
-//! into `report.json`: availability and latency per time window, divergence, staleness,
-//! t-visibility, durability, convergence, cost, load and repair activity over time.
+//! The report's measurement sections: availability and latency per time window, divergence,
+//! staleness, t-visibility, durability, convergence, cost, load and repair activity over time,
+//! built when the run ends from what streaming measurement (`crate::measure`) kept.
 //!
-//! - [`sampler`]: read-only sampling of replica state between slices of the run.
+//! - [`samples`]: what is recorded at each sampling instant (divergent keys, node counters).
 //! - [`staleness`]: stale reads and k-staleness; [`visibility`]: t-visibility curves.
 //! - [`divergence`], [`durability`], [`convergence`], [`cost`], [`load`], [`windows`],
 //!   [`activity`]: one report section each.
 //!
-//! Measurement never changes the simulation: the sampler draws no randomness and touches no
-//! counter, and everything else reads the finished run. A run with sampling off gives the same
-//! trace hash.
+//! Measurement never changes the simulation: it only reads what the engine tells it (no draws,
+//! no counters, no events), so a run with measurement off gives the same trace hash (tested).
 
 pub mod activity;
 pub mod convergence;
