@@ -4,13 +4,18 @@
 #
 #   bench/full-model.sh                      # every part
 #   bench/full-model.sh quorum-core probes   # some parts: quorum-core, scale, probes, checkers
+#   bench/full-model.sh | tee bench/results/full-model.txt
+#                                            # records the figures the README quotes (a test
+#                                            # checks the README's lines against that file)
 #
 # Parts:
 #   quorum-core  the shipped `quorum-core` scenario (the SPEC workload through the full model)
 #                against the reference's `--pq quad` loop, alternating, medians; prints the
 #                loop-time ratio (target <= 5).
 #   scale        the scale ladder: bench/scenarios/scale.json.in at FM_SCALE (nodes:ops points,
-#                10,000 ops/s, FM_KEYS keys, gossip and anti-entropy on); wall time, loop time,
+#                10,000 ops/s, half gets and half read-modify-writes, FM_KEYS keys, gossip and
+#                anti-entropy on; "ops" counts arrivals, and a read-modify-write is a read and
+#                a put); wall time, loop time,
 #                events/s and peak RSS (/usr/bin/time -v); cost per op at 10x the ops and at 10x
 #                the nodes as ratios. Targets: 1,000 nodes x 10M ops in < 120 s and < 4 GiB; cost
 #                per op at 10M within 1.3x of 1M; 1,000 nodes within 10x of 100 nodes.
@@ -120,6 +125,7 @@ part_checkers() {
     echo "wall $WALL s, loop $LOOP s, $EVENTS events, peak RSS $RSS_MB MB; load average $(load)"
 }
 
+echo "date: $(date -u +%F), dynsim $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "host: $(nproc) CPU(s), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
 for part in $PARTS; do
     case $part in
