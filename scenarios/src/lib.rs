@@ -1,7 +1,8 @@
 //! scenarios: scenario files, workloads, the runner and the `dynsim` CLI.
 //!
 //! - [`spec`]: the file format; [`load`]: parsing with located errors ([`locate`], [`error`]);
-//!   [`validate`]: semantic checks.
+//!   [`validate`]: semantic checks; [`checked`]: the one check every command goes through
+//!   (rules, bounds, timeline, cost budget).
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw;
 //!   [`measure`]: the observer that measures and checks a run as it happens.
@@ -11,6 +12,7 @@
 pub mod app;
 pub mod assemble;
 pub mod check;
+pub mod checked;
 pub mod diagram;
 pub mod docs;
 pub mod error;

@@ -1,15 +1,15 @@
-//! Loading a scenario file: parse it (unknown fields rejected), validate it, and locate every
+//! Loading a scenario file: parse it (unknown fields rejected), check it ([`crate::checked`]), and locate every
 //! problem by file, line, column and JSON path.
 
+use crate::checked::{self, Budget, CheckedScenario};
 use crate::error::{ScenarioError, SpecError};
 use crate::locate::{locate, locate_key};
 use crate::spec::Scenario;
-use crate::validate::validate;
 use serde_json::error::Category;
 use std::path::Path;
 
-/// Reads, parses and validates the scenario at `path`.
-pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
+/// Reads, parses and checks the scenario at `path` under the default budget.
+pub fn load_path(path: &Path) -> Result<CheckedScenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
         file: path.to_path_buf(),
         line: None,
@@ -23,11 +23,15 @@ pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
     load_str(&text, path)
 }
 
-/// Parses and validates scenario text; `file` names it in errors.
-pub fn load_str(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
+/// Parses and checks scenario text under the default budget; `file` names it in errors.
+pub fn load_str(text: &str, file: &Path) -> Result<CheckedScenario, ScenarioError> {
+    load_str_with(text, file, &Budget::default())
+}
+
+/// Parses and checks scenario text under `budget`; `file` names it in errors.
+pub fn load_str_with(text: &str, file: &Path, budget: &Budget) -> Result<CheckedScenario, ScenarioError> {
     let s = parse(text, file)?;
-    validate(&s).map_err(|problem| locate_problem(text, file, problem))?;
-    Ok(s)
+    checked::check(s, budget).map_err(|problem| locate_problem(text, file, problem))
 }
 
 /// Parses scenario text without semantic checks.

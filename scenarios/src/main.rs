@@ -221,7 +221,7 @@ impl From<anyhow::Error> for Failure {
 
 /// A loaded scenario and how to name it in a replay command.
 struct Loaded {
-    scenario: Scenario,
+    scenario: scenarios::checked::CheckedScenario,
     text: String,
     file: PathBuf,
     source: String,
@@ -280,7 +280,10 @@ struct RunOutputs {
 
 fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &DiagramArgs) -> Result<(), Failure> {
     let mut l = load_scenario(arg)?;
-    let flags = diagram.apply(&mut l.scenario.outputs.diagram);
+    let mut scenario = l.scenario.clone().into_inner();
+    let flags = diagram.apply(&mut scenario.outputs.diagram);
+    l.scenario = scenarios::checked::check(scenario, &scenarios::checked::Budget::default())
+        .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
     let progress = !o.json;
     let history_tmp = o.history.as_deref().map(temp_path);
     let history = match &history_tmp {
@@ -325,9 +328,6 @@ fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &Diagra
 
 fn cmd_validate(arg: &str) -> Result<(), Failure> {
     let l = load_scenario(Some(arg))?;
-    // Assembling the world checks what needs one (fault shapes, kinds, chaos lists).
-    let seed = l.scenario.seed;
-    scenarios::assemble::assemble(&l.scenario, seed).map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
     println!("{}: ok", l.file.display());
     Ok(())
 }

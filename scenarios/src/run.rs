@@ -7,11 +7,11 @@
 
 use crate::app::ClientApp;
 use crate::assemble::{Assembly, assemble};
+use crate::checked::CheckedScenario;
 use crate::error::SpecError;
 use crate::measure::measured::Measured;
 use crate::measure::{HistorySink, Measure, MeasureConfig};
 use crate::spec::Scenario;
-use crate::validate::validate;
 use crate::workload::client::ClientCounters;
 use sim_core::trace::TraceSink;
 use sim_core::{SimDuration, SimTime};
@@ -78,16 +78,15 @@ pub enum Measurement {
     Off,
 }
 
-/// Validates, assembles, runs and measures a scenario.
-pub fn run(s: &Scenario, opts: RunOptions) -> Result<RunOutcome, SpecError> {
+/// Assembles, runs and measures a checked scenario.
+pub fn run(s: &CheckedScenario, opts: RunOptions) -> Result<RunOutcome, SpecError> {
     run_with(s, opts, Measurement::On)
 }
 
-/// Validates, assembles and runs a scenario, measured or not.
-pub fn run_with(s: &Scenario, mut opts: RunOptions, measurement: Measurement) -> Result<RunOutcome, SpecError> {
-    validate(s)?;
-    s.outputs.metrics.check()?;
-    s.outputs.diagram.check(s.duration_s + s.settle_s)?;
+/// Assembles and runs a checked scenario, measured or not. Errors are only those a world can
+/// raise while being built for a seed other than the one [`crate::checked::check`] tried.
+pub fn run_with(s: &CheckedScenario, mut opts: RunOptions, measurement: Measurement) -> Result<RunOutcome, SpecError> {
+    let s = s.scenario();
     let seed = opts.seed.unwrap_or(s.seed);
     let mut asm = assemble(s, seed)?;
     if let Some(sink) = opts.trace.take() {

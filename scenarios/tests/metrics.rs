@@ -3,17 +3,17 @@
 //! less so the longer a read waits; a partition without sloppy quorum leaves replicas
 //! disagreeing while it lasts; and measurement never changes the run.
 
-use scenarios::load::parse;
+use scenarios::checked::CheckedScenario as Scenario;
+use scenarios::load::{self, load_str};
 use scenarios::measure::HistorySink;
 use scenarios::oracle::causal::Causality;
 use scenarios::oracle::sections::sampler_matches_inspection;
 use scenarios::report;
 use scenarios::run::{Measurement, RunOptions, RunOutcome, run, run_with};
-use scenarios::spec::Scenario;
 use std::path::Path;
 
 fn scenario(text: &str) -> Scenario {
-    parse(text, Path::new("metrics-test.json")).expect("the test scenario is valid")
+    load_str(text, Path::new("metrics-test.json")).expect("the test scenario is valid")
 }
 
 fn go(s: &Scenario) -> RunOutcome {
@@ -162,9 +162,9 @@ fn measurement_never_changes_the_run() {
 
 #[test]
 fn a_bad_metrics_setting_is_refused_with_its_path() {
-    let s = scenario(&text(r#"{"n": 3, "r": 2, "w": 2}"#, LAN, r#", "outputs": {"metrics": {"window_s": 0}}"#));
-    let err = run(&s, RunOptions::default()).err().expect("refused");
-    assert_eq!(err.path, "outputs.metrics.window_s");
+    let text = text(r#"{"n": 3, "r": 2, "w": 2}"#, LAN, r#", "outputs": {"metrics": {"window_s": 0}}"#);
+    let err = load::load_str(&text, Path::new("x.json")).expect_err("refused");
+    assert_eq!(err.problem.path, "outputs.metrics.window_s");
 }
 
 #[test]

@@ -27,6 +27,43 @@ fn fault(kind: u8, t: f64, node: u32, other: u32) -> Value {
     }
 }
 
+/// Drops the entries of a sorted timeline that contradict the ones before them (a crash of a node
+/// that is down, a pause of a node not running, a heal with nothing in force, a leave of a node
+/// that is down), which the scenario check refuses.
+fn consistent(timeline: Vec<(f64, Value)>) -> Vec<(f64, Value)> {
+    let mut busy_until: std::collections::BTreeMap<u64, f64> = Default::default();
+    let mut partitioned = false;
+    let node_of = |v: &Value, kind: &str| v.pointer(&format!("/fault/{kind}/node")).and_then(Value::as_u64);
+    let free = |busy: &std::collections::BTreeMap<u64, f64>, n: u64, t: f64| busy.get(&n).is_none_or(|&u| u <= t);
+    let occupy = |busy: &mut std::collections::BTreeMap<u64, f64>, n: u64, t: f64, for_s: f64| {
+        let ok = free(busy, n, t);
+        if ok {
+            busy.insert(n, t + for_s);
+        }
+        ok
+    };
+    timeline
+        .into_iter()
+        .filter(|(_, v)| {
+            let t = v["at_s"].as_f64().expect("every entry has a time");
+            if let Some(n) = node_of(v, "crash") {
+                occupy(&mut busy_until, n, t, 0.7)
+            } else if let Some(n) = node_of(v, "pause") {
+                occupy(&mut busy_until, n, t, 0.3)
+            } else if let Some(n) = v.pointer("/admin/leave/node").and_then(Value::as_u64) {
+                free(&busy_until, n, t)
+            } else if v.pointer("/fault/partition").is_some() {
+                partitioned = true;
+                true
+            } else if v.pointer("/fault/heal").is_some() {
+                std::mem::replace(&mut partitioned, false)
+            } else {
+                true
+            }
+        })
+        .collect()
+}
+
 prop_compose! {
     fn scenario()(
         nodes in 3usize..8,
@@ -65,6 +102,7 @@ prop_compose! {
             _ => {}
         }
         timeline.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let timeline = consistent(timeline);
         let s = json!({
             "seed": seed, "duration_s": 3, "settle_s": 3,
             "cluster": { "nodes": nodes, "spares": 1, "partitioning": { "kind": "random_tokens", "tokens_per_node": 8 } },

@@ -4,23 +4,23 @@
 
 use dynamo_model::mutation::{self, Mutation};
 use scenarios::check::campaign::check_seed;
+use scenarios::checked::{Budget, CheckedScenario, check};
 use scenarios::load::load_str;
-use scenarios::spec::Scenario;
 use std::path::Path;
 
-fn scenario(json: serde_json::Value) -> Scenario {
+fn scenario(json: serde_json::Value) -> CheckedScenario {
     load_str(&json.to_string(), Path::new("<mutant test>")).expect("test scenario is valid")
 }
 
 /// The verdict statuses of one run, as (invariant, failed).
-fn failed_invariants(s: &Scenario, seed: u64, m: Option<Mutation>) -> Vec<String> {
+fn failed_invariants(s: &CheckedScenario, seed: u64, m: Option<Mutation>) -> Vec<String> {
     mutation::set(m);
     let r = check_seed(s, seed).expect("the scenario runs");
     mutation::set(None);
     r.failures().map(|v| v.invariant.clone()).collect()
 }
 
-fn assert_caught(s: &Scenario, m: Mutation, invariant: &str) {
+fn assert_caught(s: &CheckedScenario, m: Mutation, invariant: &str) {
     let seeds = 1..=3u64;
     for seed in seeds.clone() {
         assert_eq!(failed_invariants(s, seed, None), Vec::<String>::new(), "the intact model fails seed {seed}");
@@ -104,6 +104,7 @@ fn shrinking_keeps_the_failure_and_drops_what_does_not_cause_it() {
         (1..=3).find(|&seed| check_seed(&s, seed).expect("runs").failures().any(|v| v.invariant == "hints_delivered"));
     let seed = seed.expect("the mutant fails some seed");
     let (small, runs) = scenarios::check::shrink::shrink(&s, seed, "hints_delivered");
+    let small = check(small, &Budget::default()).expect("the shrunk scenario passes the check");
     let still = check_seed(&small, seed).expect("runs").failures().any(|v| v.invariant == "hints_delivered");
     mutation::set(None);
     assert!(still, "the shrunk scenario no longer fails");

@@ -5,8 +5,8 @@
 //! `dynsim` binary writes the same bytes is checked in `scenarios/tests/cli.rs`.
 
 use reports::RunReport;
+use scenarios::checked::CheckedScenario as Scenario;
 use scenarios::run::{RunOptions, run};
-use scenarios::spec::Scenario;
 use scenarios::{load, report};
 use std::path::Path;
 use tests::{SMALL, with_line};

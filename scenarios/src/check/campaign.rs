@@ -1,8 +1,8 @@
 //! `dynsim check`: many seeds of one scenario, in parallel across cores (one run per task; a run
 //! itself stays single-threaded), each checked against every invariant.
 
+use crate::checked::CheckedScenario;
 use crate::run::{RunOptions, run};
-use crate::spec::Scenario;
 use rayon::prelude::*;
 use reports::Verdict;
 
@@ -24,8 +24,8 @@ impl SeedResult {
     }
 }
 
-/// Runs and checks one seed. The scenario must already be valid.
-pub fn check_seed(s: &Scenario, seed: u64) -> Result<SeedResult, crate::error::SpecError> {
+/// Runs and checks one seed.
+pub fn check_seed(s: &CheckedScenario, seed: u64) -> Result<SeedResult, crate::error::SpecError> {
     let out = run(s, RunOptions { seed: Some(seed), ..RunOptions::default() })?;
     let verdicts = out.measured().checks.clone();
     Ok(SeedResult { seed, trace_hash: out.trace_hash, verdicts })
@@ -34,7 +34,7 @@ pub fn check_seed(s: &Scenario, seed: u64) -> Result<SeedResult, crate::error::S
 /// Runs and checks `seeds` in parallel; results come back in seed order. `tick` is called once
 /// per finished seed (from worker threads), e.g. to move a progress bar.
 pub fn check_seeds(
-    s: &Scenario,
+    s: &CheckedScenario,
     seeds: &[u64],
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<SeedResult>, crate::error::SpecError> {

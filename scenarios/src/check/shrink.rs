@@ -4,13 +4,15 @@
 //! scenario found, written as a file the user can run.
 
 use super::campaign::check_seed;
+use crate::checked::{Budget, check};
 use crate::spec::Scenario;
-use crate::validate::validate;
 use crate::workload::arrival::ArrivalSpec;
 
-/// Whether `s` with `seed` still breaks `invariant` (invalid candidates do not).
+/// Whether `s` with `seed` still breaks `invariant` (candidates that fail the scenario check
+/// do not; shrinking only lowers costs, so the default budget holds).
 fn still_fails(s: &Scenario, seed: u64, invariant: &str) -> bool {
-    validate(s).is_ok() && check_seed(s, seed).is_ok_and(|r| r.failures().any(|v| v.invariant == invariant))
+    check(s.clone(), &Budget::default())
+        .is_ok_and(|c| check_seed(&c, seed).is_ok_and(|r| r.failures().any(|v| v.invariant == invariant)))
 }
 
 /// Shrinks `s` while `seed` keeps breaking `invariant`; returns the smallest failing scenario

@@ -178,7 +178,7 @@ pub(crate) mod testkit {
                 let text = r#"{"duration_s": 0.2, "settle_s": 0.1, "cluster": {"nodes": 1},
                     "dynamo": {"n": 1, "r": 1, "w": 1},
                     "workloads": [{"arrival": {"constant": {"rate_per_s": 100}}, "keys": {"count": 1}}]}"#;
-                let s = crate::load::parse(text, std::path::Path::new("template.json")).expect("valid");
+                let s = crate::load::load_str(text, std::path::Path::new("template.json")).expect("valid");
                 let history = Some(crate::measure::HistorySink::Memory(vec![]));
                 let out = crate::run::run(&s, crate::run::RunOptions { history, ..Default::default() }).expect("runs");
                 let h = out.measured.and_then(|m| m.history).unwrap_or_default();

@@ -84,7 +84,7 @@ pub fn plan(s: &Scenario, args: &SweepArgs) -> Result<Plan, PlanError> {
     let grid = Grid::parse(&grid_text).map_err(|e| grid_origin.error(e))?;
     let seeds = parse_seeds(&seed_text).map_err(|e| seed_origin.error(e))?;
     shard(args)?;
-    Plan::new(s, &grid, seeds).map_err(|e| grid_origin.error(e))
+    Plan::new(s, &grid, seeds, &crate::checked::Budget::default()).map_err(|e| grid_origin.error(e))
 }
 
 fn shard(args: &SweepArgs) -> Result<Shard, PlanError> {

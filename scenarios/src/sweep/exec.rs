@@ -9,8 +9,8 @@
 use super::SweepError;
 use super::plan::{Plan, Shard};
 use super::store::{self, Header, ResultsFile};
+use crate::checked::CheckedScenario;
 use crate::run::{RunOptions, run};
-use crate::spec::Scenario;
 use rayon::prelude::*;
 use reports::sweep::{METRICS, RunRow, SweepSummary, run_metrics};
 use std::io::Write as _;
@@ -56,11 +56,11 @@ pub fn sweep(plan: &Plan, opts: &Options) -> Result<Outcome, SweepError> {
     let mut summary = SweepSummary::new(plan.layout.clone());
     let mut done = vec![false; plan.runs() as usize];
     let resumed = if path.exists() { Some(resume(plan, &path, &mut summary, &mut done)?) } else { None };
-    let owned: Vec<(u64, &Scenario)> = (0..plan.runs())
+    let owned: Vec<(u64, &CheckedScenario)> = (0..plan.runs())
         .filter(|&i| opts.shard.owns(i))
         .filter_map(|i| plan.scenarios[plan.run(i).0].as_ref().map(|s| (i, s)))
         .collect();
-    let todo: Vec<(u64, &Scenario)> = owned.iter().copied().filter(|(i, _)| !done[*i as usize]).collect();
+    let todo: Vec<(u64, &CheckedScenario)> = owned.iter().copied().filter(|(i, _)| !done[*i as usize]).collect();
     let file = match resumed {
         Some(good_len) => ResultsFile::open_append(&path, good_len)?,
         None => {
@@ -106,7 +106,7 @@ fn resume(plan: &Plan, path: &Path, summary: &mut SweepSummary, done: &mut [bool
 
 fn run_all(
     plan: &Plan,
-    todo: &[(u64, &Scenario)],
+    todo: &[(u64, &CheckedScenario)],
     file: &ResultsFile,
     summary: SweepSummary,
     opts: &Options,
@@ -134,7 +134,7 @@ fn run_all(
 
 /// Runs run `i` (scenario `s`) and reduces it to its row; the run and its report are dropped
 /// here.
-fn one_run(plan: &Plan, i: u64, s: &Scenario) -> Result<RunRow, SweepError> {
+fn one_run(plan: &Plan, i: u64, s: &CheckedScenario) -> Result<RunRow, SweepError> {
     let (c, seed) = plan.run(i);
     let out = run(s, RunOptions { seed: Some(seed), ..RunOptions::default() }).map_err(|source| SweepError::Run {
         run: i,

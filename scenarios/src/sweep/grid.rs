@@ -75,7 +75,7 @@ impl Grid {
 
     /// The number of combinations.
     pub fn combinations(&self) -> usize {
-        self.axes.iter().map(|a| a.values.len()).product()
+        self.axes.iter().fold(1usize, |n, a| n.saturating_mul(a.values.len()))
     }
 
     /// The values of combination `i` (first axis outermost), one per axis.

@@ -6,10 +6,14 @@
 //! with `i mod m = k − 1`, so shards interleave over combinations and stay balanced.
 
 use super::grid::{Grid, GridError, check_path, set_path};
-use crate::error::SpecError;
+use crate::checked::{self, Budget, CheckedScenario};
 use crate::spec::Scenario;
 use reports::sweep::{Combo, SweepLayout};
 use serde_json::Value;
+
+/// Most runs (combinations × seeds) one sweep may plan: each combination is checked and kept in
+/// memory before the first run starts.
+pub const MAX_SWEEP_RUNS: usize = 1_000_000;
 
 /// Which part of the runs this process does: shard `k` of `m` (1-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,14 +58,27 @@ pub struct Plan {
     /// The axes, combinations (with skip reasons) and seeds.
     pub layout: SweepLayout,
     /// The scenario of each combination; `None` for a skipped one.
-    pub scenarios: Vec<Option<Scenario>>,
+    pub scenarios: Vec<Option<CheckedScenario>>,
     /// 16 hex digits identifying scenario, grid, seeds and dynsim version.
     pub fingerprint: String,
 }
 
 impl Plan {
-    /// Applies every combination of `grid` to `base` and checks each with the validator.
-    pub fn new(base: &Scenario, grid: &Grid, seeds: Vec<u64>) -> Result<Plan, GridError> {
+    /// Applies every combination of `grid` to `base` and checks each ([`checked::check`], under
+    /// `budget`); refuses a sweep of more than [`MAX_SWEEP_RUNS`] runs before building any.
+    pub fn new(base: &Scenario, grid: &Grid, seeds: Vec<u64>, budget: &Budget) -> Result<Plan, GridError> {
+        let runs = grid.combinations().saturating_mul(seeds.len());
+        if runs > MAX_SWEEP_RUNS {
+            return Err(GridError {
+                axis: "grid".into(),
+                message: format!(
+                    "{} combinations × {} seeds = {runs} runs; at most {MAX_SWEEP_RUNS}",
+                    grid.combinations(),
+                    seeds.len()
+                ),
+                fix: "use fewer values per axis or fewer seeds, or split the sweep into several".into(),
+            });
+        }
         let mut base_value = serde_json::to_value(base).unwrap_or_default();
         if let Value::Object(m) = &mut base_value {
             m.remove("sweep");
@@ -75,8 +92,9 @@ impl Plan {
         for c in 0..grid.combinations() {
             let values = grid.combination(c);
             let s = apply(&base_value, grid, &values)?;
-            let skipped = precheck(&s, seeds[0]).err().map(|e| e.to_string());
-            scenarios.push(skipped.is_none().then_some(s));
+            let checked = checked::check(s, budget);
+            let skipped = checked.as_ref().err().map(|e| e.to_string());
+            scenarios.push(checked.ok());
             combos.push(Combo { values, skipped });
         }
         let fingerprint = fingerprint(&base_value, grid, &seeds);
@@ -120,13 +138,6 @@ fn apply(base: &Value, grid: &Grid, values: &[Value]) -> Result<Scenario, GridEr
     })
 }
 
-/// What `dynsim validate` checks: the validator, the metrics settings, and assembling the world.
-fn precheck(s: &Scenario, seed: u64) -> Result<(), SpecError> {
-    crate::validate::validate(s)?;
-    s.outputs.metrics.check()?;
-    crate::assemble::assemble(s, seed).map(drop)
-}
-
 /// FNV-1a (64 bits) over the version, the base scenario, the grid and the seeds.
 fn fingerprint(base: &Value, grid: &Grid, seeds: &[u64]) -> String {
     let text = format!("dynsim-sweep/1\n{}\n{}\n{}\n{:?}\n", env!("CARGO_PKG_VERSION"), base, grid.canonical(), seeds);
@@ -153,11 +164,11 @@ mod tests {
 
     fn scenario() -> Scenario {
         let text = crate::library::find("quorum-322").expect("a shipped scenario");
-        crate::load::load_str(text, std::path::Path::new("quorum-322")).expect("valid")
+        crate::load::load_str(text, std::path::Path::new("quorum-322")).expect("valid").into_inner()
     }
 
     fn plan(s: &Scenario, grid: &str, seeds: Vec<u64>) -> Plan {
-        Plan::new(s, &Grid::parse(grid).unwrap(), seeds).unwrap()
+        Plan::new(s, &Grid::parse(grid).unwrap(), seeds, &Budget::default()).unwrap()
     }
 
     #[test]
