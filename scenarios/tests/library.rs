@@ -1,6 +1,7 @@
 //! Every shipped scenario loads, runs to its end, keeps every invariant it promises, and its
 //! streamed measurement equals the scanning oracle's (except where the definition changed,
-//! see `scenarios::oracle::compare`).
+//! see `scenarios::oracle::compare`); and the cost estimate of each is within 3x of the events its
+//! run handled.
 
 use scenarios::library::EXAMPLES;
 use scenarios::load::load_str;
@@ -12,6 +13,7 @@ use std::path::Path;
 #[test]
 fn every_shipped_scenario_runs_keeps_its_invariants_and_matches_the_oracle() {
     assert!(EXAMPLES.len() >= 20, "the library lost scenarios: {}", EXAMPLES.len());
+    let mut estimates = Vec::new();
     for (name, text) in EXAMPLES {
         let s = load_str(text, Path::new(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(s.name, *name, "a shipped scenario's name is its file stem");
@@ -22,5 +24,9 @@ fn every_shipped_scenario_runs_keeps_its_invariants_and_matches_the_oracle() {
         let broken: Vec<_> = m.checks.iter().filter(|v| v.failed()).collect();
         assert!(broken.is_empty(), "{name}: {broken:?}");
         compare(&s, &out).unwrap_or_else(|e| panic!("{name}: {e}"));
+        estimates.push((name, s.estimate().total_events(), out.assembly.world.stats().popped as f64));
     }
+    // The cost estimate that budgets refuse runs by is within a small factor of the truth.
+    let off: Vec<_> = estimates.iter().filter(|(_, est, got)| !(got / 3.0..=got * 3.0).contains(est)).collect();
+    assert!(off.is_empty(), "estimated vs handled events beyond 3x: {off:?}");
 }

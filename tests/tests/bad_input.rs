@@ -3,13 +3,13 @@
 //!
 //! Every case edits one line of [`tests::SMALL`] (its layout is in the constant's docs); the
 //! expected line and column were counted by hand on the edited line. A case goes through what
-//! `dynsim validate` and `dynsim run` do: `load::load_str` (parse + validate), then
-//! `assemble::assemble` (checks that need a world: fault shapes), located with
-//! `load::locate_problem`. The command line's exit code and message are spot-checked in
+//! every command does: `load::load_str`, which parses and then runs `checked::check` (rules,
+//! bounds, timeline, cost budget, and a trial assembly for what needs a world: fault shapes),
+//! located with `load::locate_problem`. The command line's exit code and message are spot-checked in
 //! `scenarios/tests/cli.rs`.
 
 use scenarios::error::ScenarioError;
-use scenarios::{assemble, load};
+use scenarios::load;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use tests::{SMALL, with_line};
@@ -42,11 +42,10 @@ fn edit(
 
 const FILE: &str = "bad.json";
 
-/// Loads, validates and assembles `text` as `dynsim validate` does.
+/// Loads and checks `text` as `dynsim validate` does (`load_str` ends in `checked::check`, which
+/// also assembles the world once).
 fn check_scenario(text: &str) -> Result<(), ScenarioError> {
-    let file = Path::new(FILE);
-    let s = load::load_str(text, file)?;
-    assemble::assemble(&s, s.seed).map(|_| ()).map_err(|p| load::locate_problem(text, file, p))
+    load::load_str(text, Path::new(FILE)).map(drop)
 }
 
 /// Runs every case (each under `catch_unwind`, so one panic does not hide the others) and fails
@@ -441,5 +440,209 @@ fn deleting_any_line_never_panics_and_errors_are_located() {
         if let Err(e) = outcome {
             assert_in_text(&text, &e, &what);
         }
+    }
+}
+
+#[test]
+fn settings_that_would_make_a_run_unbounded_are_refused_before_it_starts() {
+    run_table(&[
+        edit("a trillion seconds", 4, r#"  "duration_s": 1e12,"#, (4, 17), "duration_s", "at most 1e6"),
+        edit("the largest double", 4, r#"  "duration_s": 1e308,"#, (4, 17), "duration_s", "at most 1e6"),
+        edit("a trillion seconds to settle", 5, r#"  "settle_s": 1e12,"#, (5, 15), "settle_s", "at most 1e6"),
+        edit(
+            "nanosecond report windows",
+            16,
+            r#"  ], "outputs": { "metrics": { "window_s": 1e-9 } }"#,
+            (16, 44),
+            "outputs.metrics.window_s",
+            "4000000000 windows of 0.000000001 s over a 4 s run; at most 100000",
+        ),
+        edit(
+            "nanosecond samples",
+            16,
+            r#"  ], "outputs": { "metrics": { "sample_interval_s": 1e-9 } }"#,
+            (16, 53),
+            "outputs.metrics.sample_interval_s",
+            "at most 100000",
+        ),
+        edit(
+            "gossip every picosecond",
+            7,
+            r#"  "dynamo": { "n": 3, "r": 2, "w": 2, "membership": { "gossip": { "interval_ms": 1e-9 } } },"#,
+            (7, 82),
+            "dynamo.membership.gossip.interval_ms",
+            "a background period must be at least 1 ms, got 0.000000001",
+        ),
+        edit(
+            "hint scans every picosecond",
+            7,
+            r#"  "dynamo": { "n": 3, "r": 2, "w": 2, "sloppy_quorum": { "scan_interval_ms": 1e-9 } },"#,
+            (7, 78),
+            "dynamo.sloppy_quorum.scan_interval_ms",
+            "at least 1 ms",
+        ),
+        edit(
+            "a trillion probes per second",
+            16,
+            r#"  ], "probes": { "rate_per_s": 1e12, "delay_ms": { "constant": { "value": 1 } } }"#,
+            (16, 32),
+            "probes.rate_per_s",
+            "at most 1e9 probes per second",
+        ),
+        edit(
+            "a billion clients",
+            11,
+            r#"    { "clients": 1000000000, "arrival": { "poisson": { "rate_per_s": 50 } }, "keys": { "count": 50 } }"#,
+            (11, 18),
+            "workloads[0].clients",
+            "1000000000 client processes over all workloads; at most 100000",
+        ),
+        edit(
+            "4096 nodes of 65536 tokens",
+            6,
+            r#"  "cluster": { "nodes": 4096, "partitioning": { "kind": "random_tokens", "tokens_per_node": 65536 } },"#,
+            (6, 47),
+            "cluster.partitioning",
+            "the ring would hold 268435456 positions",
+        ),
+        edit(
+            "pauses of no length every no time",
+            16,
+            r#"  ], "chaos": { "pauses": { "nodes": [1], "interval_s": { "constant": { "value": 0 } }, "duration_s": { "constant": { "value": 0 } } } }"#,
+            (16, 27),
+            "chaos.pauses",
+            "a fault and its repair take 0 s on average",
+        ),
+        edit(
+            "a workload over the event budget",
+            11,
+            r#"    { "clients": 2, "arrival": { "poisson": { "rate_per_s": 1e9 } }, "keys": { "count": 50 } }"#,
+            (11, 32),
+            "workloads[0].arrival",
+            "events, over the budget of 1.00e9; most come from operations",
+        ),
+    ]);
+}
+
+#[test]
+fn output_settings_that_a_run_would_refuse_are_refused_by_validate() {
+    run_table(&[
+        edit(
+            "zero-width windows",
+            16,
+            r#"  ], "outputs": { "metrics": { "window_s": 0 } }"#,
+            (16, 44),
+            "outputs.metrics.window_s",
+            "must be a positive number, got 0",
+        ),
+        edit(
+            "a negative SLA",
+            16,
+            r#"  ], "outputs": { "metrics": { "sla_ms": -300 } }"#,
+            (16, 42),
+            "outputs.metrics.sla_ms",
+            "must be a positive number, got -300",
+        ),
+        edit(
+            "a diagram window with one end",
+            16,
+            r#"  ], "outputs": { "diagram": { "from_s": 1 } }"#,
+            (16, 30),
+            "outputs.diagram.until_s",
+            "the window needs both ends",
+        ),
+        edit(
+            "a diagram window running backwards",
+            16,
+            r#"  ], "outputs": { "diagram": { "from_s": 2, "until_s": 1 } }"#,
+            (16, 56),
+            "outputs.diagram.until_s",
+            "must be after from_s (2); got 1",
+        ),
+        edit(
+            "a quintillion arrows",
+            16,
+            r#"  ], "outputs": { "diagram": { "max_arrows": 1000000000000000000 } }"#,
+            (16, 46),
+            "outputs.diagram.max_arrows",
+            "must be between 1 and 2000",
+        ),
+    ]);
+}
+
+#[test]
+fn timeline_entries_that_contradict_the_ones_before_are_refused() {
+    let spare = |rest: &str| with_line(&with_line(SMALL, 6, r#"  "cluster": { "nodes": 5, "spares": 1 },"#), 15, rest);
+    let mut cases = vec![
+        edit(
+            "a crash of a node already down",
+            15,
+            r#"    { "at_s": 1.2, "fault": { "crash": { "node": 2 } } }"#,
+            (15, 50),
+            "faults[1].fault.crash.node",
+            "node 2 is down at 1.2 s, so it cannot crash",
+        ),
+        edit(
+            "a restart of a running node",
+            15,
+            r#"    { "at_s": 2, "fault": { "restart": { "node": 3 } } }"#,
+            (15, 50),
+            "faults[1].fault.restart.node",
+            "node 3 is running at 2 s, so it cannot restart",
+        ),
+        edit(
+            "a restart after the scheduled one",
+            15,
+            r#"    { "at_s": 1.5, "fault": { "restart": { "node": 2 } } }"#,
+            (15, 52),
+            "faults[1].fault.restart.node",
+            "node 2 is running at 1.5 s, so it cannot restart",
+        ),
+        edit(
+            "a heal of a partition that does not exist",
+            15,
+            r#"    { "at_s": 2, "fault": { "heal": { "name": "nope" } } }"#,
+            (15, 47),
+            "faults[1].fault.heal.name",
+            "no partition, clog or slowdown named \"nope\" is in force at this time",
+        ),
+        edit(
+            "a heal of everything with nothing in force",
+            15,
+            r#"    { "at_s": 2, "fault": { "heal": {} } }"#,
+            (15, 37),
+            "faults[1].fault.heal",
+            "nothing to heal",
+        ),
+        edit(
+            "a resume of a node that is not paused",
+            15,
+            r#"    { "at_s": 2, "fault": { "resume": { "node": 3 } } }"#,
+            (15, 49),
+            "faults[1].fault.resume.node",
+            "node 3 is running at 2 s, so it cannot resume",
+        ),
+    ];
+    cases.push(Case {
+        name: "a crash of a spare, then its join",
+        text: spare(r#"    { "at_s": 1.2, "fault": { "crash": { "node": 5 } } }, { "at_s": 2, "admin": { "join": { "node": 5 } } }"#),
+        at: (15, 101),
+        path: "faults[2].admin.join.node",
+        message: "node 5 is down at 2 s, so it cannot join",
+    });
+    run_table(&cases);
+}
+
+#[test]
+fn consistent_timelines_pass_the_contradiction_check() {
+    let ok = [
+        // Node 2 restarts at 1.5 s (restart_after_ms), so it may crash again at 1.6 s.
+        r#"    { "at_s": 1.6, "fault": { "crash": { "node": 2, "restart_after_ms": 100 } } },"#,
+        // A crash without a restart, then an explicit restart.
+        r#"    { "at_s": 1.2, "fault": { "pause": { "node": 3 } } }, { "at_s": 1.4, "fault": { "resume": { "node": 3 } } },"#,
+    ];
+    for line in ok {
+        let text = with_line(SMALL, 15, &format!("{line}\n{}", SMALL.lines().nth(14).expect("line 15")));
+        check_scenario(&text).unwrap_or_else(|e| panic!("{line} must be accepted: {e}"));
     }
 }

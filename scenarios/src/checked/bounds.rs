@@ -83,12 +83,12 @@ fn measurement(s: &Scenario) -> Result<(), SpecError> {
     let m = &s.outputs.metrics;
     if span / m.window_s > MAX_WINDOWS {
         let msg =
-            format!("{} windows of {} s over a {span} s run; at most {MAX_WINDOWS}", span / m.window_s, m.window_s);
+            format!("{:.0} windows of {} s over a {span} s run; at most {MAX_WINDOWS}", span / m.window_s, m.window_s);
         let fix = format!("widen window_s to at least {} s", span / MAX_WINDOWS);
         return Err(SpecError::new("outputs.metrics.window_s", msg, fix));
     }
     if let Some(i) = m.sample_interval_s.filter(|i| span / i > MAX_SAMPLES) {
-        let msg = format!("{} samples of {i} s over a {span} s run; at most {MAX_SAMPLES}", span / i);
+        let msg = format!("{:.0} samples of {i} s over a {span} s run; at most {MAX_SAMPLES}", span / i);
         let fix = format!("widen sample_interval_s to at least {} s, or leave it out", span / MAX_SAMPLES);
         return Err(SpecError::new("outputs.metrics.sample_interval_s", msg, fix));
     }
