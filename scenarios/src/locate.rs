@@ -8,7 +8,7 @@
 //! Columns count Unicode scalar values (a tab counts as one); a leading UTF-8 byte order mark is
 //! ignored. When a path's key is missing the enclosing object's `{` is reported, and when an
 //! index is out of range the enclosing array's `[`. Duplicate keys resolve to the last one, as
-//! `serde_json` does.
+//! `serde_json` does (loading refuses them first, see [`strict`](crate::strict)).
 
 /// One step of a JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,16 @@ pub fn locate_key(text: &str, path: &str) -> Option<(usize, usize)> {
     let text = strip_bom(text);
     let hit = walk(text, &parse_path(path))?;
     Some(position(text, hit.key.unwrap_or(hit.value)))
+}
+
+/// The 1-based `(line, column)` of byte offset `offset` of `text`, counted as [`locate`] counts:
+/// columns in Unicode scalar values, a leading byte order mark not counted. An offset past the
+/// end is the position just after the text. Never panics.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => position(rest, offset.saturating_sub(text.len() - rest.len())),
+        None => position(text, offset),
+    }
 }
 
 /// The text without a leading UTF-8 byte order mark.
