@@ -66,9 +66,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed: Result<Scenario, _> = serde_path_to_error::deserialize(&mut de);
     let s = parsed.map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        parse_error(text, file, path, e.into_inner())
+        let path = known_path(&e.path().to_string());
+        let e = e.into_inner();
+        let array = (e.classify() == Category::Data).then(|| strict::array_for_object::<Scenario>(text, &path));
+        match array.flatten() {
+            Some(problem) => strict_error(file, problem),
+            None => parse_error(text, file, path, e),
+        }
     })?;
     de.end().map_err(|e| parse_error(text, file, String::new(), e))?;
     strict::check_objects(text, &s).map_err(|p| strict_error(file, p))?;
@@ -118,6 +122,13 @@ pub fn locate_problem(text: &str, file: &Path, problem: SpecError) -> ScenarioEr
     }
 }
 
+/// A `serde_path_to_error` path as the errors write it: `""` for the top level (it prints `.`),
+/// and only the known part when it names a segment it cannot know (between keys, say) `?`.
+fn known_path(path: &str) -> String {
+    let path = if path == "." { "" } else { path };
+    path.split('.').take_while(|seg| *seg != "?").collect::<Vec<_>>().join(".")
+}
+
 fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> ScenarioError {
     let full = e.to_string();
     let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_string();
@@ -135,9 +146,6 @@ fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> S
         Category::Data if message.starts_with("unknown variant") => "use one of the variants the message lists",
         Category::Data => "give this field a value of the type the message names",
     };
-    // `serde_path_to_error` names a segment it cannot know (between keys, say) `?`: keep the
-    // known part of the path.
-    let path = path.split('.').take_while(|seg| *seg != "?").collect::<Vec<_>>().join(".");
     let unknown_key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
     let (path, (line, column)) = match unknown_key {
         Some(key) => {

@@ -103,6 +103,29 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     }
 }
 
+/// The byte range in `text` of the JSON value at `path`, only when every step of the path
+/// exists (unlike [`locate`], no fallback to an enclosing value). `None` otherwise, or when the
+/// value is malformed or truncated. Never panics.
+pub fn value_span(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+    let body = strip_bom(text);
+    let bom = text.len() - body.len();
+    let bytes = body.as_bytes();
+    let mut at = skip_ws(bytes, 0);
+    bytes.get(at)?;
+    for segment in parse_path(path) {
+        let step = match &segment {
+            Segment::Key(key) => find_member(body, at, key)?,
+            Segment::Index(index) => find_element(bytes, at, *index)?,
+        };
+        match step {
+            Step::Found(hit) => at = hit.value,
+            Step::Missing(_) => return None,
+        }
+    }
+    let end = skip_value(bytes, at)?;
+    Some(bom + at..bom + end)
+}
+
 /// The text without a leading UTF-8 byte order mark.
 fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
@@ -470,6 +493,28 @@ mod tests {
         assert_eq!(locate(text, "a"), Some((2, 7)));
         assert_eq!(locate(text, "a.b"), Some((2, 13)));
         assert_eq!(locate_key(text, "a"), Some((2, 2)));
+    }
+
+    #[test]
+    fn line_column_counts_like_locate() {
+        assert_eq!(line_column(DOC, 0), (1, 1));
+        assert_eq!(line_column(DOC, DOC.find("\"r\"").unwrap()), locate_key(DOC, "dynamo.r").unwrap());
+        assert_eq!(line_column("\u{feff}{\n \"é\": 1}", 10), (2, 5));
+        assert_eq!(line_column("ab", 99), (1, 3));
+    }
+
+    #[test]
+    fn value_span_covers_exactly_the_value_and_only_when_present() {
+        let span = |path: &str| value_span(DOC, path).map(|r| &DOC[r]);
+        assert_eq!(span("dynamo"), Some(r#"{ "n": 3, "r": 2, "w": 2 }"#));
+        assert_eq!(span("workloads[0].keys.count"), Some("10"));
+        assert_eq!(span("name"), Some("\"demo\""));
+        assert_eq!(span(""), Some(DOC));
+        for missing in ["dynamo.x", "workloads[2]", "name.first", "nope"] {
+            assert_eq!(span(missing), None, "{missing}");
+        }
+        let bom = "\u{feff}{\"a\": [1]}";
+        assert_eq!(value_span(bom, "a").map(|r| &bom[r]), Some("[1]"));
     }
 
     #[test]

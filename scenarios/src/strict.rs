@@ -18,14 +18,19 @@
 //!   every spec type serializing the shape it reads, which derived impls without `alias`,
 //!   `untagged`, `flatten` or custom (de)serializers do: the spec types use none of these, and a
 //!   test loads every shipped scenario through this check.
+//! - [`array_for_object`]: the same mistake when parsing failed inside or at such an array
+//!   (`"cluster": []` is "invalid length 0", `"cluster": ["a"]` a wrong type at `cluster[0]`).
+//!   For each array on the error's path it asks the parser whether an empty object would be
+//!   read there; if so, the array stood for an object.
 //!
 //! The scans are one pass over the text with an explicit stack (no recursion, so no depth can
 //! overflow it); memory is the stack plus the keys of the objects open at a time. A scan that
 //! meets malformed JSON stops quietly there: reporting syntax errors is `serde_json`'s job.
 
 use crate::error::SpecError;
-use crate::locate::line_column;
+use crate::locate::{line_column, value_span};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -43,6 +48,13 @@ pub struct Problem {
     /// What is wrong, at which JSON path, and how to fix it.
     pub error: SpecError,
 }
+
+/// The message for an array where an object belongs.
+const ARRAY_FOR_OBJECT: &str = "expected an object, got an array";
+
+/// The fix for an array where an object belongs.
+const ARRAY_FOR_OBJECT_FIX: &str = "write the fields by name, as { \"field\": value, ... }, not as a list of values; \
+                                    `dynsim schema` lists them";
 
 /// How to re-save a file as UTF-8, for the encoding errors.
 const SAVE_AS_UTF8: &str = "save the file as UTF-8 (in most editors: Save As, or Save with Encoding, then UTF-8; \
@@ -116,6 +128,51 @@ pub fn check_objects<T: Serialize>(text: &str, parsed: &T) -> Result<(), Problem
     match serde_json::to_value(parsed) {
         Ok(shape) => Scanner::new(text).run(Some(&shape)),
         Err(_) => Ok(()),
+    }
+}
+
+/// When `T` failed to parse from `text` with an error at `error_path`, and that path runs through
+/// (or ends at) an array where `T` wants an object, that problem, located at the outermost such
+/// array; `None` otherwise.
+///
+/// Each array on the path is replaced by `{}` and the text parsed again: an object is wanted
+/// there when that parse succeeds, fails outside that value, or fails in it only for a missing
+/// field; it is not when the parser refuses the map itself (a list, a string, a number, a
+/// variant name is wanted).
+/// Costs one parse per array on the path, and runs only when parsing has already failed.
+pub fn array_for_object<T: DeserializeOwned>(text: &str, error_path: &str) -> Option<Problem> {
+    // Every prefix of the path that ends a segment, the top level first.
+    let ends = error_path.char_indices().filter(|&(i, c)| i > 0 && (c == '.' || c == '[')).map(|(i, _)| i);
+    let prefixes = std::iter::once(0).chain(ends).chain(std::iter::once(error_path.len()));
+    let mut seen = None;
+    for end in prefixes {
+        let path = &error_path[..end];
+        if seen == Some(end) {
+            continue;
+        }
+        seen = Some(end);
+        let Some(span) = value_span(text, path) else { continue };
+        if text.as_bytes().get(span.start) != Some(&b'[') || !wants_object::<T>(text, span.clone(), path) {
+            continue;
+        }
+        return Some(problem_at(text, span.start, path.to_string(), ARRAY_FOR_OBJECT, ARRAY_FOR_OBJECT_FIX));
+    }
+    None
+}
+
+/// Whether `T` reads an empty object in place of the value at `span` (JSON path `path`).
+fn wants_object<T: DeserializeOwned>(text: &str, span: std::ops::Range<usize>, path: &str) -> bool {
+    let probe = format!("{}{{}}{}", &text[..span.start], &text[span.end..]);
+    let mut de = serde_json::Deserializer::from_str(&probe);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => true,
+        Err(e) => {
+            let at = e.path().to_string();
+            let at = if at == "." { "" } else { at.as_str() };
+            let within = path.is_empty()
+                || at.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']));
+            !within || e.inner().to_string().starts_with("missing field")
+        }
     }
 }
 
@@ -264,12 +321,7 @@ impl<'a> Scanner<'a> {
             ));
         }
         if bracket == b'[' && shape.and_then(|s| self.parsed_at(s)).is_some_and(Value::is_object) {
-            return Err(self.problem_here(
-                self.path(),
-                "expected an object, got an array",
-                "write the fields by name, as { \"field\": value, ... }, not as a list of values; \
-                 `dynsim schema` lists them",
-            ));
+            return Err(self.problem_here(self.path(), ARRAY_FOR_OBJECT, ARRAY_FOR_OBJECT_FIX));
         }
         self.frames.push(if bracket == b'{' {
             Frame::Object { keys: HashMap::new(), current: None }
