@@ -473,7 +473,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn key_problem(text: &str) -> Option<(Option<(usize, usize)>, String, String)> {
+    /// Where `check_keys` refuses `text`, its path and message.
+    type Refusal = (Option<(usize, usize)>, String, String);
+
+    fn key_problem(text: &str) -> Option<Refusal> {
         check_keys(text).err().map(|p| (p.at, p.error.path, p.error.message))
     }
 
