@@ -583,6 +583,8 @@ mod tests {
         fn never_panics_on_random_text(text in any::<String>(), path in any::<String>()) {
             let _ = locate(&text, &path);
             let _ = locate_key(&text, &path);
+            let _ = value_span(&text, &path).map(|r| &text[r]);
+            let _ = line_column(&text, path.len());
         }
 
         #[test]
@@ -592,6 +594,8 @@ mod tests {
         ) {
             let _ = locate(&text, &path);
             let _ = locate_key(&text, &path);
+            let _ = value_span(&text, &path).map(|r| &text[r]);
+            let _ = line_column(&text, path.len());
         }
 
         #[test]
