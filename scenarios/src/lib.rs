@@ -1,8 +1,8 @@
 //! scenarios: scenario files, workloads, the runner and the `dynsim` CLI.
 //!
-//! - [`spec`]: the file format; [`load`]: parsing with located errors ([`locate`], [`error`]);
-//!   [`validate`]: semantic checks; [`checked`]: the one check every command goes through
-//!   (rules, bounds, timeline, cost budget).
+//! - [`spec`]: the file format; [`load`]: parsing with located errors ([`locate`], [`error`],
+//!   [`strict`]); [`validate`]: semantic checks; [`checked`]: the one check every command goes
+//!   through (rules, bounds, timeline, cost budget).
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw;
 //!   [`measure`]: the observer that measures and checks a run as it happens.
@@ -28,6 +28,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod spec;
+pub mod strict;
 pub mod summary;
 pub mod sweep;
 pub mod validate;

@@ -1,25 +1,45 @@
-//! Loading a scenario file: parse it (unknown fields rejected), check it ([`crate::checked`]), and locate every
-//! problem by file, line, column and JSON path.
+//! Loading a scenario file: read it (at most [`MAX_SCENARIO_BYTES`], UTF-8 only), parse it
+//! strictly (unknown fields, duplicate keys and arrays in place of objects rejected), check it
+//! ([`crate::checked`]), and locate every problem by file, line, column and JSON path.
 
 use crate::checked::{self, Budget, CheckedScenario};
 use crate::error::{ScenarioError, SpecError};
 use crate::locate::{locate, locate_key};
 use crate::spec::Scenario;
+use crate::strict;
 use serde_json::error::Category;
+use std::io::Read;
 use std::path::Path;
+
+/// The largest scenario dynsim reads, in bytes: 4 MiB. The shipped scenarios are a few
+/// kilobytes, so a bigger file is the wrong file (or a device such as `/dev/zero`); it is
+/// refused before parsing, after reading at most one byte more than this.
+pub const MAX_SCENARIO_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads the scenario file at `path` as text: at most [`MAX_SCENARIO_BYTES`] (plus the one byte
+/// that shows a file is too large), which must be UTF-8 (a byte order mark is kept; parsing
+/// skips it). A UTF-16 or UTF-32 file, invalid UTF-8 and NUL bytes are refused with where they
+/// are (see [`strict::decode`]).
+pub fn read_source(path: &Path) -> Result<String, ScenarioError> {
+    let unreadable = |e: std::io::Error| {
+        whole_file_error(
+            path,
+            format!("cannot read the file: {e}"),
+            "give a scenario file path, or a shipped name from `dynsim list`",
+        )
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(path));
+    }
+    strict::decode(bytes).map_err(|p| strict_error(path, p))
+}
 
 /// Reads, parses and checks the scenario at `path` under the default budget.
 pub fn load_path(path: &Path) -> Result<CheckedScenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: path.to_path_buf(),
-        line: None,
-        column: None,
-        problem: Box::new(SpecError::new(
-            "",
-            format!("cannot read the file: {e}"),
-            "check the path; `dynsim list` shows the shipped scenarios",
-        )),
-    })?;
+    let text = read_source(path)?;
     load_str(&text, path)
 }
 
@@ -35,19 +55,64 @@ pub fn load_str_with(text: &str, file: &Path, budget: &Budget) -> Result<Checked
 }
 
 /// Parses scenario text without semantic checks.
+///
+/// Beyond what `serde_json` checks, the text must hold at most [`MAX_SCENARIO_BYTES`], no
+/// object may repeat a key, nesting is capped at [`strict::MAX_DEPTH`], and no array may stand
+/// where an object belongs (see [`strict`]).
 pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
     // A UTF-8 byte order mark (some editors write one) is not JSON; `locate` skips it too, so
     // positions agree.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(file));
+    }
+    strict::check_keys(text).map_err(|p| strict_error(file, p))?;
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed: Result<Scenario, _> = serde_path_to_error::deserialize(&mut de);
     let s = parsed.map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        parse_error(text, file, path, e.into_inner())
+        let path = known_path(&e.path().to_string());
+        let e = e.into_inner();
+        let array = (e.classify() == Category::Data).then(|| strict::array_for_object::<Scenario>(text, &path));
+        match array.flatten() {
+            Some(problem) => strict_error(file, problem),
+            None => parse_error(text, file, path, e),
+        }
     })?;
     de.end().map_err(|e| parse_error(text, file, String::new(), e))?;
+    strict::check_objects(text, &s).map_err(|p| strict_error(file, p))?;
     Ok(s)
+}
+
+/// A problem with the file as a whole (no line or column).
+fn whole_file_error(file: &Path, message: String, fix: &str) -> ScenarioError {
+    ScenarioError {
+        file: file.to_path_buf(),
+        line: None,
+        column: None,
+        problem: Box::new(SpecError::new("", message, fix)),
+    }
+}
+
+/// The error for a file over [`MAX_SCENARIO_BYTES`].
+fn too_large(file: &Path) -> ScenarioError {
+    whole_file_error(
+        file,
+        format!(
+            "the file is larger than {} MiB ({MAX_SCENARIO_BYTES} bytes), the most a scenario may hold",
+            MAX_SCENARIO_BYTES / (1024 * 1024)
+        ),
+        "a scenario is a few kilobytes of JSON: check that this is the right file",
+    )
+}
+
+/// A [`strict::Problem`] placed in `file`.
+fn strict_error(file: &Path, p: strict::Problem) -> ScenarioError {
+    ScenarioError {
+        file: file.to_path_buf(),
+        line: p.at.map(|at| at.0),
+        column: p.at.map(|at| at.1),
+        problem: Box::new(p.error),
+    }
 }
 
 /// Places a semantic problem in the file.
@@ -59,6 +124,13 @@ pub fn locate_problem(text: &str, file: &Path, problem: SpecError) -> ScenarioEr
         column: pos.map(|p| p.1),
         problem: Box::new(problem),
     }
+}
+
+/// A `serde_path_to_error` path as the errors write it: `""` for the top level (it prints `.`),
+/// and only the known part when it names a segment it cannot know (between keys, say) `?`.
+fn known_path(path: &str) -> String {
+    let path = if path == "." { "" } else { path };
+    path.split('.').take_while(|seg| *seg != "?").collect::<Vec<_>>().join(".")
 }
 
 fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> ScenarioError {
@@ -78,9 +150,6 @@ fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> S
         Category::Data if message.starts_with("unknown variant") => "use one of the variants the message lists",
         Category::Data => "give this field a value of the type the message names",
     };
-    // `serde_path_to_error` names a segment it cannot know (between keys, say) `?`: keep the
-    // known part of the path.
-    let path = path.split('.').take_while(|seg| *seg != "?").collect::<Vec<_>>().join(".");
     let unknown_key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
     let (path, (line, column)) = match unknown_key {
         Some(key) => {

@@ -8,7 +8,7 @@
 //! Columns count Unicode scalar values (a tab counts as one); a leading UTF-8 byte order mark is
 //! ignored. When a path's key is missing the enclosing object's `{` is reported, and when an
 //! index is out of range the enclosing array's `[`. Duplicate keys resolve to the last one, as
-//! `serde_json` does.
+//! `serde_json` does (loading refuses them first, see [`strict`](crate::strict)).
 
 /// One step of a JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,39 @@ pub fn locate_key(text: &str, path: &str) -> Option<(usize, usize)> {
     let text = strip_bom(text);
     let hit = walk(text, &parse_path(path))?;
     Some(position(text, hit.key.unwrap_or(hit.value)))
+}
+
+/// The 1-based `(line, column)` of byte offset `offset` of `text`, counted as [`locate`] counts:
+/// columns in Unicode scalar values, a leading byte order mark not counted. An offset past the
+/// end is the position just after the text. Never panics.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => position(rest, offset.saturating_sub(text.len() - rest.len())),
+        None => position(text, offset),
+    }
+}
+
+/// The byte range in `text` of the JSON value at `path`, only when every step of the path
+/// exists (unlike [`locate`], no fallback to an enclosing value). `None` otherwise, or when the
+/// value is malformed or truncated. Never panics.
+pub fn value_span(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+    let body = strip_bom(text);
+    let bom = text.len() - body.len();
+    let bytes = body.as_bytes();
+    let mut at = skip_ws(bytes, 0);
+    bytes.get(at)?;
+    for segment in parse_path(path) {
+        let step = match &segment {
+            Segment::Key(key) => find_member(body, at, key)?,
+            Segment::Index(index) => find_element(bytes, at, *index)?,
+        };
+        match step {
+            Step::Found(hit) => at = hit.value,
+            Step::Missing(_) => return None,
+        }
+    }
+    let end = skip_value(bytes, at)?;
+    Some(bom + at..bom + end)
 }
 
 /// The text without a leading UTF-8 byte order mark.
@@ -463,6 +496,28 @@ mod tests {
     }
 
     #[test]
+    fn line_column_counts_like_locate() {
+        assert_eq!(line_column(DOC, 0), (1, 1));
+        assert_eq!(line_column(DOC, DOC.find("\"r\"").unwrap()), locate_key(DOC, "dynamo.r").unwrap());
+        assert_eq!(line_column("\u{feff}{\n \"é\": 1}", 10), (2, 5));
+        assert_eq!(line_column("ab", 99), (1, 3));
+    }
+
+    #[test]
+    fn value_span_covers_exactly_the_value_and_only_when_present() {
+        let span = |path: &str| value_span(DOC, path).map(|r| &DOC[r]);
+        assert_eq!(span("dynamo"), Some(r#"{ "n": 3, "r": 2, "w": 2 }"#));
+        assert_eq!(span("workloads[0].keys.count"), Some("10"));
+        assert_eq!(span("name"), Some("\"demo\""));
+        assert_eq!(span(""), Some(DOC));
+        for missing in ["dynamo.x", "workloads[2]", "name.first", "nope"] {
+            assert_eq!(span(missing), None, "{missing}");
+        }
+        let bom = "\u{feff}{\"a\": [1]}";
+        assert_eq!(value_span(bom, "a").map(|r| &bom[r]), Some("[1]"));
+    }
+
+    #[test]
     fn columns_count_chars_not_bytes() {
         let text = "{\"naïve\": \"日本語\", \"k\": 1}";
         assert_eq!(locate(text, "k"), Some((1, 23)));
@@ -528,6 +583,8 @@ mod tests {
         fn never_panics_on_random_text(text in any::<String>(), path in any::<String>()) {
             let _ = locate(&text, &path);
             let _ = locate_key(&text, &path);
+            let _ = value_span(&text, &path).map(|r| &text[r]);
+            let _ = line_column(&text, path.len());
         }
 
         #[test]
@@ -537,6 +594,8 @@ mod tests {
         ) {
             let _ = locate(&text, &path);
             let _ = locate_key(&text, &path);
+            let _ = value_span(&text, &path).map(|r| &text[r]);
+            let _ = line_column(&text, path.len());
         }
 
         #[test]

@@ -233,19 +233,7 @@ fn load_scenario(arg: Option<&str>) -> Result<Loaded, ScenarioError> {
     let path = Path::new(arg);
     let (text, file) = match (path.exists(), library::find(arg)) {
         (false, Some(text)) => (text.to_string(), PathBuf::from(format!("<shipped scenario {arg}>"))),
-        _ => {
-            let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-                file: path.to_path_buf(),
-                line: None,
-                column: None,
-                problem: Box::new(scenarios::error::SpecError::new(
-                    "",
-                    format!("cannot read the file: {e}"),
-                    "give a scenario file path, or a shipped name from `dynsim list`",
-                )),
-            })?;
-            (text, path.to_path_buf())
-        }
+        _ => (load::read_source(path)?, path.to_path_buf()),
     };
     let scenario = load::load_str(&text, &file)?;
     Ok(Loaded { scenario, text, file, source: arg.to_string() })
