@@ -161,9 +161,14 @@ fn existing_ancestor(path: &Path) -> io::Result<(PathBuf, bool)> {
 /// Whether a file can be created in `dir`, tried by creating and removing an empty one
 /// (permission bits do not tell: root ignores them, a read-only mount does not show in them).
 fn writable(dir: &Path) -> io::Result<()> {
-    let probe = dir.join(format!(".dynsim-write-check-{}", std::process::id()));
+    // Unique per process and call, also across machines sharing the directory (shards).
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let probe = dir.join(format!(".dynsim-write-check-{}-{nonce}", std::process::id()));
     match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
-        Ok(_) => std::fs::remove_file(&probe),
+        Ok(_) => match std::fs::remove_file(&probe) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
     }

@@ -475,11 +475,9 @@ fn cmd_replay(arg: &str, seed: u64, trace: &Path, f: &ReplayFilter) -> Result<()
     let outcome = run_loaded(&l, opts).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;
-    if let Some(mut sink) = outcome.trace {
-        if let Err(e) = sink.flush() {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(anyhow::Error::new(e).context(format!("writing {}", tmp.display())).into());
-        }
+    if let Some(Err(e)) = outcome.trace.map(|mut sink| sink.flush()) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::Error::new(e).context(format!("writing {}", tmp.display())).into());
     }
     rename(&tmp, trace)?;
     outln!("trace of seed {seed} written to {} (trace hash {})", trace.display(), outcome.trace_hash)?;
