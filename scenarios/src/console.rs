@@ -1,7 +1,7 @@
 //! Writing the commands' output to standard output when the reader may go away early.
 //!
 //! `print!` panics when stdout is closed (`dynsim schema | head -1`). Every `dynsim` command
-//! prints through [`print`] instead, which tells a closed pipe ([`PrintError::Closed`]: the
+//! prints through [`print()`] instead, which tells a closed pipe ([`PrintError::Closed`]: the
 //! command stops quietly, as `ripgrep` does) from any other failure to write.
 
 use std::fmt;
@@ -29,7 +29,7 @@ pub fn print(args: fmt::Arguments<'_>) -> Result<(), PrintError> {
     write_to(&mut io::stdout().lock(), args)
 }
 
-/// Writes `args` to `w` and flushes it (what [`print`] does with stdout).
+/// Writes `args` to `w` and flushes it (what [`print()`] does with stdout).
 pub fn write_to(w: &mut dyn io::Write, args: fmt::Arguments<'_>) -> Result<(), PrintError> {
     w.write_fmt(args)?;
     w.flush()?;
