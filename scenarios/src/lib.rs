@@ -9,10 +9,14 @@
 //! - [`report`]: the run report, with the measurements of [`metrics`] and the message
 //!   [`diagram`]; [`library`]: the shipped scenarios.
 //! - [`sweep`]: `dynsim sweep` and `dynsim merge`, grids of parameters × seeds.
+//! - The command line's shared parts: [`seeds`] (seed sets), [`cli_args`] (argument checks),
+//!   [`console`] (stdout that may be closed).
 pub mod app;
 pub mod assemble;
 pub mod check;
 pub mod checked;
+pub mod cli_args;
+pub mod console;
 pub mod diagram;
 pub mod docs;
 pub mod error;
@@ -27,6 +31,7 @@ pub mod oracle;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod seeds;
 pub mod spec;
 pub mod strict;
 pub mod summary;

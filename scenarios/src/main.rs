@@ -1,12 +1,18 @@
 //! `dynsim`: run, validate and replay Dynamo scenarios; print the schema; list the library.
 //!
-//! Exit codes: 0 success; 2 bad input (a scenario or argument error, reported with file, line,
-//! column and JSON path; nothing is written); 1 anything else (a seed broke an invariant under
-//! `check`, or an output file could not be written).
+//! Exit codes: 0 success, also when the reader closes stdout early (`dynsim list | head -1`
+//! ends quietly); 2 bad input, found before anything runs or is written: a scenario error
+//! (file, line, column and JSON path), or a bad argument (the flag, its value and the fix;
+//! checked by clap and [`scenarios::cli_args`]); 1 anything else (a seed broke an invariant
+//! under `check`, even if stdout was closed; an output file could not be written).
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use scenarios::cli_args::{self, ArgError, DiagramArgs};
+use scenarios::console::{self, PrintError};
 use scenarios::error::ScenarioError;
+use scenarios::outln;
+use scenarios::seeds::SeedSet;
 use scenarios::spec::Scenario;
 use scenarios::{library, load, report, run};
 use sim_core::trace::{JsonlTrace, TraceFilter};
@@ -31,14 +37,15 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output directory (default: the scenario's outputs.dir, else `out`).
+        /// Output directory, created if missing (default: the scenario's outputs.dir, else
+        /// `out`).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print the report JSON to stdout instead of the summary.
         #[arg(long)]
         json: bool,
-        /// Also write every operation as one JSON line to this file, in completion order (the
-        /// report itself keeps no per-operation history).
+        /// Also write every operation as one JSON line to this file (in an existing
+        /// directory), in completion order (the report itself keeps no per-operation history).
         #[arg(long)]
         history: Option<PathBuf>,
         #[command(flatten)]
@@ -48,21 +55,24 @@ enum Command {
     Check {
         /// Scenario file or shipped scenario name.
         scenario: String,
-        /// Seeds: `A..B` (B excluded), `A..=B`, or one number.
-        #[arg(long, default_value = "1..11", value_parser = parse_seeds)]
-        seeds: SeedRange,
+        /// Seeds: an inclusive range A..B (the same as A..=B), a list a,b,c, or one number; at
+        /// most 1,000,000.
+        #[arg(long, default_value = "1..10", value_parser = scenarios::seeds::parse_arg)]
+        seeds: SeedSet,
         /// Shrink the first failing seed's scenario by delta debugging and write it out.
         #[arg(long)]
         shrink: bool,
-        /// Where to write the shrunk scenario (default `shrunk-seed<S>.json`).
-        #[arg(long)]
+        /// Where to write the shrunk scenario, in an existing directory (default
+        /// `shrunk-seed<S>.json`).
+        #[arg(long, requires = "shrink")]
         shrink_out: Option<PathBuf>,
     },
     /// Run a scenario over a grid of parameters × seeds, in parallel; resumable; shardable.
     Sweep(scenarios::sweep::cli::SweepArgs),
     /// Combine the results files of a sharded sweep into the whole sweep's outputs.
     Merge {
-        /// Where to write summary.csv, skipped.csv, charts/ and sweep.html.
+        /// Where to write summary.csv, skipped.csv, charts/ and sweep.html (a directory,
+        /// created if missing).
         out: PathBuf,
         /// Shard results files (runs-shard-K-of-M.jsonl), or directories holding them.
         #[arg(required = true)]
@@ -88,63 +98,29 @@ enum Command {
         /// The seed to replay.
         #[arg(long)]
         seed: u64,
-        /// Where to write the trace (JSON lines).
+        /// Where to write the trace (JSON lines), in an existing directory.
         #[arg(long)]
         trace: PathBuf,
-        /// Keep only events about this key.
-        #[arg(long)]
-        key: Option<u64>,
-        /// Keep only events about these processes (repeatable).
-        #[arg(long = "node")]
-        nodes: Vec<u32>,
-        /// Keep only events at or after this time, in seconds.
-        #[arg(long)]
-        from_s: Option<f64>,
-        /// Keep only events at or before this time, in seconds.
-        #[arg(long)]
-        until_s: Option<f64>,
+        #[command(flatten)]
+        filter: ReplayFilter,
     },
 }
 
-/// `dynsim run`'s message diagram flags (override `outputs.diagram`).
-#[derive(clap::Args, Clone, Debug, Default)]
-struct DiagramArgs {
-    /// Message diagram: the key to draw (default: chosen automatically, see README).
+/// `dynsim replay`'s filters.
+#[derive(clap::Args)]
+struct ReplayFilter {
+    /// Keep only events about this key.
     #[arg(long)]
-    diagram_key: Option<u64>,
-    /// Message diagram: start of the window, in seconds (give --diagram-until-s too).
-    #[arg(long)]
-    diagram_from_s: Option<f64>,
-    /// Message diagram: end of the window, in seconds.
-    #[arg(long)]
-    diagram_until_s: Option<f64>,
-    /// Do not draw the message diagram (saves the second run that captures it).
-    #[arg(long)]
-    no_diagram: bool,
-}
-
-impl DiagramArgs {
-    /// Applies the flags to the scenario; returns them as they appear on a command line.
-    fn apply(&self, spec: &mut scenarios::diagram::DiagramSpec) -> String {
-        let mut flags = String::new();
-        if let Some(k) = self.diagram_key {
-            spec.key = Some(k);
-            flags += &format!(" --diagram-key {k}");
-        }
-        if let Some(a) = self.diagram_from_s {
-            spec.from_s = Some(a);
-            flags += &format!(" --diagram-from-s {a}");
-        }
-        if let Some(b) = self.diagram_until_s {
-            spec.until_s = Some(b);
-            flags += &format!(" --diagram-until-s {b}");
-        }
-        if self.no_diagram {
-            spec.enabled = false;
-            flags += " --no-diagram";
-        }
-        flags
-    }
+    key: Option<u64>,
+    /// Keep only events about these processes (repeatable): storage nodes first, then clients.
+    #[arg(long = "node")]
+    nodes: Vec<u32>,
+    /// Keep only events at or after this time, in seconds (>= 0).
+    #[arg(long, value_parser = cli_args::parse_time_s)]
+    from_s: Option<f64>,
+    /// Keep only events at or before this time, in seconds (not before --from-s).
+    #[arg(long, value_parser = cli_args::parse_time_s)]
+    until_s: Option<f64>,
 }
 
 fn main() -> ExitCode {
@@ -164,22 +140,18 @@ fn main() -> ExitCode {
         Command::Validate { scenario } => cmd_validate(&scenario),
         Command::Check { scenario, seeds, shrink, shrink_out } => cmd_check(&scenario, &seeds, shrink, shrink_out),
         Command::Sweep(args) => cmd_sweep(&args),
-        Command::Merge { out, inputs } => scenarios::sweep::cli::merge(&out, &inputs).map_err(Failure::from),
+        Command::Merge { out, inputs } => cmd_merge(&out, &inputs),
         Command::Schema { markdown } => cmd_schema(markdown),
         Command::List => cmd_list(),
-        Command::Replay { scenario, seed, trace, key, nodes, from_s, until_s } => {
-            let filter = TraceFilter {
-                procs: (!nodes.is_empty()).then(|| nodes.into_iter().map(ProcId).collect()),
-                key,
-                from: from_s.map(|s| SimTime::ZERO + SimDuration::from_secs_f64(s)),
-                until: until_s.map(|s| SimTime::ZERO + SimDuration::from_secs_f64(s)),
-            };
-            cmd_replay(&scenario, seed, &trace, filter)
-        }
+        Command::Replay { scenario, seed, trace, filter } => cmd_replay(&scenario, seed, &trace, &filter),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Arg(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
@@ -199,12 +171,18 @@ fn main() -> ExitCode {
 }
 
 enum Failure {
+    /// A scenario that cannot be loaded or run, located in its file.
     Input(ScenarioError),
-    Other(anyhow::Error),
-    /// Bad arguments or input other than a scenario file (a sweep's grid, shard files).
+    /// A bad command-line argument.
+    Arg(ArgError),
+    /// Bad input other than a scenario file or an argument (a sweep's grid, shard files).
     Usage(String),
+    /// Anything else: a failed write, a bug.
+    Other(anyhow::Error),
     /// Some seeds broke an invariant (already printed).
     Checks(usize),
+    /// The reader closed stdout: stop quietly.
+    Closed,
 }
 
 impl From<ScenarioError> for Failure {
@@ -213,9 +191,35 @@ impl From<ScenarioError> for Failure {
     }
 }
 
+impl From<ArgError> for Failure {
+    fn from(e: ArgError) -> Self {
+        Failure::Arg(e)
+    }
+}
+
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         Failure::Other(e)
+    }
+}
+
+impl From<PrintError> for Failure {
+    fn from(e: PrintError) -> Self {
+        match e {
+            PrintError::Closed => Failure::Closed,
+            PrintError::Failed(e) => Failure::Other(anyhow::Error::new(e).context("writing to standard output")),
+        }
+    }
+}
+
+impl From<scenarios::sweep::SweepError> for Failure {
+    fn from(e: scenarios::sweep::SweepError) -> Self {
+        match e {
+            scenarios::sweep::SweepError::Stdout(p) => p.into(),
+            // The message already holds its cause: `{:#}` would repeat it.
+            e if e.is_input() => Failure::Usage(e.to_string()),
+            e => Failure::Other(anyhow::Error::msg(e.to_string())),
+        }
     }
 }
 
@@ -239,19 +243,33 @@ fn load_scenario(arg: Option<&str>) -> Result<Loaded, ScenarioError> {
     Ok(Loaded { scenario, text, file, source: arg.to_string() })
 }
 
-impl From<scenarios::sweep::SweepError> for Failure {
-    fn from(e: scenarios::sweep::SweepError) -> Self {
-        if e.is_input() { Failure::Usage(e.to_string()) } else { Failure::Other(e.into()) }
-    }
+/// Checks an output directory that came from a flag or, when the flag is absent, from the
+/// scenario's `outputs.dir` or the default `default`.
+fn check_out_dir(flag: &str, given: Option<&Path>, from_file: Option<&Path>, default: &Path) -> Result<(), ArgError> {
+    let (path, value) = match (given, from_file) {
+        (Some(p), _) => (p, p.display().to_string()),
+        (None, Some(p)) => (p, format!("{} (the scenario's outputs.dir)", p.display())),
+        (None, None) => (default, format!("{} (the default)", default.display())),
+    };
+    cli_args::output_dir(flag, &value, path)
 }
 
 fn cmd_sweep(args: &scenarios::sweep::cli::SweepArgs) -> Result<(), Failure> {
     let l = load_scenario(Some(&args.scenario))?;
+    let out = scenarios::sweep::cli::out_dir(&l.scenario, args);
+    let from_file = l.scenario.outputs.dir.as_ref().map(|d| Path::new(d).join("sweep"));
+    check_out_dir("--out", args.out.as_deref(), from_file.as_deref(), &out)?;
     let plan = scenarios::sweep::cli::plan(&l.scenario, args).map_err(|e| match e {
         scenarios::sweep::cli::PlanError::InFile(p) => Failure::Input(load::locate_problem(&l.text, &l.file, p)),
         scenarios::sweep::cli::PlanError::Arg(e) => Failure::from(e),
     })?;
     scenarios::sweep::cli::sweep(&l.scenario, &plan, args)?;
+    Ok(())
+}
+
+fn cmd_merge(out: &Path, inputs: &[PathBuf]) -> Result<(), Failure> {
+    cli_args::output_dir("OUT", &out.display().to_string(), out)?;
+    scenarios::sweep::cli::merge(out, inputs)?;
     Ok(())
 }
 
@@ -267,7 +285,18 @@ struct RunOutputs {
 }
 
 fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &DiagramArgs) -> Result<(), Failure> {
+    diagram.check()?;
+    if let Some(out) = &o.out {
+        cli_args::output_dir("--out", &out.display().to_string(), out)?;
+    }
+    if let Some(h) = &o.history {
+        cli_args::output_file("--history", h)?;
+    }
     let mut l = load_scenario(arg)?;
+    diagram.check_with(&l.scenario.outputs.diagram, cli_args::run_end_s(&l.scenario))?;
+    let from_file = l.scenario.outputs.dir.as_ref().map(PathBuf::from);
+    let dir = o.out.clone().or_else(|| from_file.clone()).unwrap_or_else(|| PathBuf::from("out"));
+    check_out_dir("--out", o.out.as_deref(), from_file.as_deref(), &dir)?;
     let mut scenario = l.scenario.clone().into_inner();
     let flags = diagram.apply(&mut scenario.outputs.diagram);
     l.scenario = scenarios::checked::check(scenario, &scenarios::checked::Budget::default())
@@ -292,21 +321,22 @@ fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &Diagra
             let _ = std::fs::remove_file(tmp);
             return Err(anyhow::anyhow!("writing {}: {e}", tmp.display()).into());
         }
-        std::fs::rename(tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        rename(tmp, path)?;
     }
-    let mut rep = report::build_with_diagram(&l.scenario, &l.source, &outcome)
-        .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+    let mut rep =
+        report::build_with_diagram(&l.scenario, &l.source, &outcome).map_err(|p| match diagram.blame(&p) {
+            Some(flag) => Failure::Arg(flag),
+            None => Failure::Input(load::locate_problem(&l.text, &l.file, p)),
+        })?;
     rep.replay.push_str(&flags);
-    let (out, json) = (o.out, o.json);
-    let dir = out.unwrap_or_else(|| PathBuf::from(l.scenario.outputs.dir.clone().unwrap_or_else(|| "out".into())));
     write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
     for (name, bytes) in reports::derived_files(&rep) {
         write_atomic(&dir.join(name), &bytes)?;
     }
-    if json {
-        print!("{}", rep.to_json());
+    if o.json {
+        console::print(format_args!("{}", rep.to_json()))?;
     } else {
-        print!("{}", scenarios::summary::render(&rep, outcome.wall_s, &dir));
+        console::print(format_args!("{}", scenarios::summary::render(&rep, outcome.wall_s, &dir)))?;
     }
     // The process exits next, and every output is written and closed: freeing a world of a
     // million keys one record at a time would only add seconds to the wall time.
@@ -316,61 +346,69 @@ fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &Diagra
 
 fn cmd_validate(arg: &str) -> Result<(), Failure> {
     let l = load_scenario(Some(arg))?;
-    println!("{}: ok", l.file.display());
+    outln!("{}: ok", l.file.display())?;
     Ok(())
 }
 
-/// A list of seeds from the command line.
-#[derive(Clone, Debug)]
-struct SeedRange(Vec<u64>);
+/// Seeds checked per batch: results are kept only for failing seeds, so memory does not grow
+/// with the number of seeds.
+const CHECK_BATCH: usize = 1024;
 
-fn parse_seeds(arg: &str) -> Result<SeedRange, String> {
-    let num = |x: &str| x.trim().parse::<u64>().map_err(|e| format!("`{x}` is not a seed: {e}"));
-    let seeds: Vec<u64> = if let Some((a, b)) = arg.split_once("..=") {
-        (num(a)?..=num(b)?).collect()
-    } else if let Some((a, b)) = arg.split_once("..") {
-        (num(a)?..num(b)?).collect()
-    } else {
-        vec![num(arg)?]
-    };
-    if seeds.is_empty() {
-        return Err(format!("`{arg}` is an empty range; write A..B with A < B, or A..=B"));
+fn cmd_check(arg: &str, seeds: &SeedSet, shrink: bool, shrink_out: Option<PathBuf>) -> Result<(), Failure> {
+    if let Some(p) = &shrink_out {
+        cli_args::output_file("--shrink-out", p)?;
     }
-    Ok(SeedRange(seeds))
-}
-
-fn cmd_check(arg: &str, seeds: &SeedRange, shrink: bool, shrink_out: Option<PathBuf>) -> Result<(), Failure> {
     let l = load_scenario(Some(arg))?;
-    let bar =
-        indicatif::ProgressBar::with_draw_target(Some(seeds.0.len() as u64), indicatif::ProgressDrawTarget::stderr());
+    let bar = indicatif::ProgressBar::with_draw_target(Some(seeds.len()), indicatif::ProgressDrawTarget::stderr());
     let tick = || bar.inc(1);
-    let results = scenarios::check::campaign::check_seeds(&l.scenario, &seeds.0, &tick)
-        .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
-    bar.finish_and_clear();
-    let failed: Vec<_> = results.iter().filter(|r| r.failures().next().is_some()).collect();
-    println!(
-        "checked {} seeds of {}: {} passed, {} failed",
-        results.len(),
-        l.source,
-        results.len() - failed.len(),
-        failed.len()
-    );
-    for r in &failed {
-        for v in r.failures() {
-            println!("seed {}: {} broken: {}", r.seed, v.invariant, first_violation(v));
+    let (mut checked, mut failed) = (0u64, Vec::new());
+    let mut next = seeds.iter();
+    loop {
+        let batch: Vec<u64> = next.by_ref().take(CHECK_BATCH).collect();
+        if batch.is_empty() {
+            break;
         }
-        println!("  replay: dynsim run {} --seed {}", l.source, r.seed);
+        let results = scenarios::check::campaign::check_seeds(&l.scenario, &batch, &tick)
+            .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+        checked += results.len() as u64;
+        failed.extend(results.into_iter().filter(|r| r.failures().next().is_some()));
     }
+    bar.finish_and_clear();
+    // Stdout closed early: the verdict still decides the exit code.
+    let verdict = |e: PrintError| match e {
+        PrintError::Closed if !failed.is_empty() => Failure::Checks(failed.len()),
+        e => Failure::from(e),
+    };
+    print_check(&l.source, checked, &failed).map_err(verdict)?;
     if let (true, Some(first)) = (shrink, failed.first()) {
         let invariant = first.failures().next().map(|v| v.invariant.clone()).unwrap_or_default();
         let (small, runs) = scenarios::check::shrink::shrink(&l.scenario, first.seed, &invariant);
         let path = shrink_out.unwrap_or_else(|| PathBuf::from(format!("shrunk-seed{}.json", first.seed)));
         let text = serde_json::to_string_pretty(&small).context("rendering the shrunk scenario")? + "\n";
         write_atomic(&path, text.as_bytes())?;
-        println!("shrunk in {runs} runs: {} still breaks {invariant} with seed {}", path.display(), first.seed);
-        println!("  replay: dynsim run {} --seed {}", path.display(), first.seed);
+        let (shown, seed) = (path.display(), first.seed);
+        outln!("shrunk in {runs} runs: {shown} still breaks {invariant} with seed {seed}")
+            .and_then(|()| outln!("  replay: dynsim run {shown} --seed {seed}"))
+            .map_err(verdict)?;
     }
     if failed.is_empty() { Ok(()) } else { Err(Failure::Checks(failed.len())) }
+}
+
+/// Prints what `dynsim check` found.
+fn print_check(
+    source: &str,
+    checked: u64,
+    failed: &[scenarios::check::campaign::SeedResult],
+) -> Result<(), PrintError> {
+    let passed = checked - failed.len() as u64;
+    outln!("checked {checked} seeds of {source}: {passed} passed, {} failed", failed.len())?;
+    for r in failed {
+        for v in r.failures() {
+            outln!("seed {}: {} broken: {}", r.seed, v.invariant, first_violation(v))?;
+        }
+        outln!("  replay: dynsim run {source} --seed {}", r.seed)?;
+    }
+    Ok(())
 }
 
 fn first_violation(v: &reports::Verdict) -> String {
@@ -386,12 +424,12 @@ fn first_violation(v: &reports::Verdict) -> String {
 
 fn cmd_schema(markdown: bool) -> Result<(), Failure> {
     if markdown {
-        print!("{}", scenarios::docs::reference_markdown());
+        console::print(format_args!("{}", scenarios::docs::reference_markdown()))?;
         return Ok(());
     }
     let schema = schemars::schema_for!(Scenario);
     let text = serde_json::to_string_pretty(&schema).context("rendering the schema")?;
-    println!("{text}");
+    outln!("{text}")?;
     Ok(())
 }
 
@@ -401,13 +439,23 @@ fn cmd_list() -> Result<(), Failure> {
             .ok()
             .and_then(|v| v.get("description").and_then(|d| d.as_str()).map(str::to_string))
             .unwrap_or_default();
-        println!("{name:<28} {about}");
+        outln!("{name:<28} {about}")?;
     }
     Ok(())
 }
 
-fn cmd_replay(arg: &str, seed: u64, trace: &Path, filter: TraceFilter) -> Result<(), Failure> {
+fn cmd_replay(arg: &str, seed: u64, trace: &Path, f: &ReplayFilter) -> Result<(), Failure> {
+    cli_args::window(("--from-s", f.from_s), ("--until-s", f.until_s), true)?;
+    cli_args::output_file("--trace", trace)?;
     let l = load_scenario(Some(arg))?;
+    cli_args::starts_in_run("--from-s", f.from_s, cli_args::run_end_s(&l.scenario))?;
+    cli_args::processes("--node", &f.nodes, &l.scenario, &l.source)?;
+    let filter = TraceFilter {
+        procs: (!f.nodes.is_empty()).then(|| f.nodes.iter().copied().map(ProcId).collect()),
+        key: f.key,
+        from: f.from_s.map(|s| SimTime::ZERO + SimDuration::from_secs_f64(s)),
+        until: f.until_s.map(|s| SimTime::ZERO + SimDuration::from_secs_f64(s)),
+    };
     let tmp = temp_path(trace);
     let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let sink = JsonlTrace::new(std::io::BufWriter::new(file), filter);
@@ -415,11 +463,12 @@ fn cmd_replay(arg: &str, seed: u64, trace: &Path, filter: TraceFilter) -> Result
     let outcome = run_loaded(&l, opts).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;
-    if let Some(mut sink) = outcome.trace {
-        sink.flush().with_context(|| format!("writing {}", tmp.display()))?;
+    if let Some(Err(e)) = outcome.trace.map(|mut sink| sink.flush()) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::Error::new(e).context(format!("writing {}", tmp.display())).into());
     }
-    std::fs::rename(&tmp, trace).with_context(|| format!("writing {}", trace.display()))?;
-    println!("trace of seed {seed} written to {} (trace hash {})", trace.display(), outcome.trace_hash);
+    rename(&tmp, trace)?;
+    outln!("trace of seed {seed} written to {} (trace hash {})", trace.display(), outcome.trace_hash)?;
     Ok(())
 }
 
@@ -429,6 +478,15 @@ fn temp_path(p: &Path) -> PathBuf {
     p.with_file_name(name)
 }
 
+/// Moves a finished temporary file into place; on failure, removes it.
+fn rename(tmp: &Path, path: &Path) -> anyhow::Result<()> {
+    std::fs::rename(tmp, path)
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(tmp);
+        })
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 /// Writes a file via a temporary name, so a failed run never leaves a partial file.
 fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -436,7 +494,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
     let tmp = temp_path(path);
     let mut f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    f.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    if let Err(e) = f.write_all(bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::Error::new(e).context(format!("writing {}", tmp.display())));
+    }
+    rename(&tmp, path)
 }

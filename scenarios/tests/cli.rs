@@ -452,7 +452,7 @@ fn check_rejects_an_empty_seed_range_with_exit_2() {
     let (dir, file) = with_small("check-bad-seeds");
     let out = dynsim(&dir).args(["check"]).arg(&file).args(["--seeds", "5..3"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("empty range"), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("the range `5..3` is empty"), "{}", stderr_of(&out));
 }
 
 #[test]

@@ -6,6 +6,7 @@ use super::exec::{self, Options};
 use super::grid::{Grid, GridError, parse_seeds};
 use super::plan::{Plan, Shard};
 use crate::error::SpecError;
+use crate::outln;
 use crate::spec::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -18,8 +19,8 @@ pub struct SweepArgs {
     /// axis is a JSON path into the scenario, e.g. chaos.crashes.mttf_s.exponential.mean=30,60.
     #[arg(long)]
     pub grid: Option<String>,
-    /// Seeds for every combination: an inclusive range A..B, a list a,b,c, or one number
-    /// (default: the scenario's sweep.seeds, else 1..10).
+    /// Seeds for every combination: an inclusive range A..B (the same as A..=B), a list a,b,c,
+    /// or one number; at most 1,000,000 (default: the scenario's sweep.seeds, else 1..10).
     #[arg(long)]
     pub seeds: Option<String>,
     /// Output directory (default: the scenario's outputs.dir, else `out`, plus `/sweep`).
@@ -29,8 +30,8 @@ pub struct SweepArgs {
     /// its results file; `dynsim merge` combines the shards.
     #[arg(long)]
     pub shard: Option<String>,
-    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long, value_parser = crate::cli_args::parse_jobs)]
     pub jobs: Option<usize>,
 }
 
@@ -91,16 +92,21 @@ fn shard(args: &SweepArgs) -> Result<Shard, PlanError> {
     args.shard.as_deref().map_or(Ok(Shard::ALL), |t| Shard::parse(t).map_err(|e| Origin::Arg("--shard").error(e)))
 }
 
+/// The output directory: `--out`, else the scenario's `outputs.dir` (else `out`) plus `/sweep`.
+pub fn out_dir(s: &Scenario, args: &SweepArgs) -> PathBuf {
+    args.out.clone().unwrap_or_else(|| Path::new(s.outputs.dir.as_deref().unwrap_or("out")).join("sweep"))
+}
+
 /// Runs a planned sweep and prints what it did.
 pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs) -> Result<(), SweepError> {
     let shard = shard(args).map_err(|e| match e {
         PlanError::Arg(e) => e,
         PlanError::InFile(p) => SweepError::Merge { message: p.to_string(), fix: p.fix },
     })?;
-    let out = args.out.clone().unwrap_or_else(|| Path::new(s.outputs.dir.as_deref().unwrap_or("out")).join("sweep"));
+    let out = out_dir(s, args);
     let l = &plan.layout;
     let skipped = l.combos.iter().filter(|c| c.skipped.is_some()).count();
-    println!(
+    outln!(
         "sweep of {}: {} combinations ({skipped} skipped) × {} seeds = {} runs; shard {}/{}",
         l.scenario,
         l.combos.len(),
@@ -108,20 +114,22 @@ pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs) -> Result<(), SweepErr
         plan.runs(),
         shard.k,
         shard.m
-    );
+    )?;
     for c in l.combos.iter().filter(|c| c.skipped.is_some()) {
-        println!("  skipped {}: {}", c.label(&l.axes), c.skipped.as_deref().unwrap_or_default());
+        outln!("  skipped {}: {}", c.label(&l.axes), c.skipped.as_deref().unwrap_or_default())?;
     }
     let outcome = exec::sweep(plan, &Options { out, shard, jobs: args.jobs, progress: true })?;
-    println!(
+    outln!(
         "ran {} runs ({} were already in the results file; this shard owns {})",
-        outcome.ran, outcome.resumed, outcome.owned
-    );
-    println!("results: {}", outcome.results.display());
+        outcome.ran,
+        outcome.resumed,
+        outcome.owned
+    )?;
+    outln!("results: {}", outcome.results.display())?;
     match outcome.written.first() {
-        Some(first) => println!("wrote {} and {} more files", first.display(), outcome.written.len() - 1),
+        Some(first) => outln!("wrote {} and {} more files", first.display(), outcome.written.len() - 1)?,
         None => {
-            println!("a shard writes only its results file: combine the shards with `dynsim merge OUT_DIR FILES...`")
+            outln!("a shard writes only its results file: combine the shards with `dynsim merge OUT_DIR FILES...`")?
         }
     }
     Ok(())
@@ -130,10 +138,10 @@ pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs) -> Result<(), SweepErr
 /// `dynsim merge`: combines shard results files into the whole sweep's outputs.
 pub fn merge(out: &Path, inputs: &[PathBuf]) -> Result<(), SweepError> {
     let m = exec::merge(inputs, out)?;
-    println!("merged {} runs from {} files", m.runs, m.files.len());
+    outln!("merged {} runs from {} files", m.runs, m.files.len())?;
     match m.written.first() {
-        Some(first) => println!("wrote {} and {} more files", first.display(), m.written.len() - 1),
-        None => println!("wrote nothing"),
+        Some(first) => outln!("wrote {} and {} more files", first.display(), m.written.len() - 1)?,
+        None => outln!("wrote nothing")?,
     }
     Ok(())
 }

@@ -164,8 +164,12 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("partial");
-    std::fs::File::create(&tmp)?.write_all(bytes)?;
-    std::fs::rename(&tmp, path)
+    let written =
+        std::fs::File::create(&tmp).and_then(|mut f| f.write_all(bytes)).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// What a merge did.
@@ -254,11 +258,20 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, SweepError> {
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| {
-                    f.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("runs") && n.ends_with(".jsonl"))
+                    f.is_file()
+                        && f.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("runs") && n.ends_with(".jsonl"))
                 })
                 .collect();
+            if found.is_empty() {
+                return Err(SweepError::Merge {
+                    message: format!("{}: the directory holds no results files (runs*.jsonl)", p.display()),
+                    fix: "give the directories the shards wrote into (their --out), or their runs-shard-K-of-M.jsonl \
+                          files"
+                        .into(),
+                });
+            }
             found.sort();
             files.extend(found);
         } else {
@@ -267,7 +280,7 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, SweepError> {
     }
     if files.is_empty() {
         return Err(SweepError::Merge {
-            message: "no results files found in the given directories".into(),
+            message: "no results files were given".into(),
             fix: "give the shards' runs-shard-K-of-M.jsonl files or the directories holding them".into(),
         });
     }

@@ -7,12 +7,14 @@
 //! effective scenario (`chaos.crashes.mttf_s.exponential.mean`, `workloads[0].clients`).
 //! VALUES is an inclusive range `A..B`, a stepped range `A..B:STEP` (integers or decimals), or
 //! a comma list whose items are JSON (`1`, `0.5`, `true`, `"x"`) or bare strings (`lww`).
-//! Seeds are an inclusive range `A..B` (or `A..=B`), a comma list, or one number.
+//! Seeds are an inclusive range `A..B` (or `A..=B`), a comma list, or one number, parsed by
+//! [`crate::seeds`] as for `dynsim check`.
 
 use crate::locate::{Segment, parse_path};
 use serde_json::Value;
 
-/// The most values one axis (or the seed list) may have: a guard against typos like `1..1e9`.
+/// The most values one axis may have: a guard against typos like `1..1e9` (seeds have their own
+/// limit, [`crate::seeds::MAX_SEEDS`]).
 pub const MAX_VALUES: usize = 100_000;
 
 /// A grid or seed list that cannot be used, naming the axis, what is wrong and how to fix it.
@@ -189,33 +191,11 @@ fn round_to(x: f64, decimals: i32) -> f64 {
     (x * p).round() / p
 }
 
-/// Parses a seed list: `A..B` or `A..=B` (both inclusive), `a,b,c`, or one number.
+/// Parses a seed list with the shared syntax of [`crate::seeds`] (`A..B` and `A..=B` both
+/// inclusive, `a,b,c`, or one number; at most [`crate::seeds::MAX_SEEDS`]) and lists the seeds.
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>, GridError> {
-    let fix = "write seeds as an inclusive range A..B (e.g. 1..20), a list 1,5,9, or one number";
-    let num = |s: &str| {
-        s.trim()
-            .parse::<u64>()
-            .map_err(|_| GridError::new("seeds", format!("`{}` is not a seed (a whole number)", s.trim()), fix))
-    };
-    let seeds: Vec<u64> = match text.split_once("..") {
-        Some((a, b)) => {
-            let (lo, hi) = (num(a)?, num(b.strip_prefix('=').unwrap_or(b))?);
-            if lo > hi {
-                return Err(GridError::new("seeds", format!("the range `{text}` is empty"), fix));
-            }
-            if hi - lo >= MAX_VALUES as u64 {
-                return Err(GridError::new("seeds", format!("more than {MAX_VALUES} seeds"), "use fewer seeds"));
-            }
-            (lo..=hi).collect()
-        }
-        None => text.split(',').map(num).collect::<Result<_, _>>()?,
-    };
-    let mut sorted = seeds.clone();
-    sorted.sort_unstable();
-    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-        return Err(GridError::new("seeds", format!("seed {} is listed twice", w[0]), "list each seed once"));
-    }
-    Ok(seeds)
+    let set = crate::seeds::SeedSet::parse(text).map_err(|e| GridError::new("seeds", e.message, e.fix))?;
+    Ok(set.iter().collect())
 }
 
 /// Checks that `path` leads to an existing field of the effective scenario `base`.
@@ -342,6 +322,7 @@ mod tests {
         assert_eq!(parse_seeds("5").unwrap(), [5]);
         assert!(parse_seeds("3..1").unwrap_err().message.contains("empty"));
         assert!(parse_seeds("1,1").unwrap_err().message.contains("twice"));
+        assert!(parse_seeds("0..1000000").unwrap_err().message.contains("more than the 1000000"));
         assert!(parse_seeds("a").unwrap_err().message.contains("not a seed"));
     }
 

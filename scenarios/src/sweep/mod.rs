@@ -62,6 +62,9 @@ pub enum SweepError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The command's output could not be printed (or the reader closed stdout).
+    #[error(transparent)]
+    Stdout(#[from] crate::console::PrintError),
     /// A run failed after its combination passed the validator (a bug).
     #[error("run {run} (seed {seed}) failed: {source}")]
     Run {
@@ -80,7 +83,7 @@ impl SweepError {
         match self {
             SweepError::Grid { .. } | SweepError::Mismatch { .. } | SweepError::Merge { .. } => true,
             SweepError::Store(e) => matches!(e, store::StoreError::Damaged { .. }),
-            SweepError::Write { .. } | SweepError::Run { .. } => false,
+            SweepError::Write { .. } | SweepError::Run { .. } | SweepError::Stdout(_) => false,
         }
     }
 }
