@@ -293,7 +293,7 @@ fn versions_bytes(v: &Versions) -> u32 {
 }
 
 fn context_bytes(c: &Context) -> u32 {
-    (c.clock().len() * 24) as u32
+    (c.clock().len() * 24).min(u32::MAX as usize) as u32
 }
 
 /// A range's two bounds plus an exchange number.
@@ -385,12 +385,14 @@ impl Message for Msg {
         Msg::HEADER
             + match self {
                 Msg::Request { op: ClientOp::Put { context, value, .. }, .. } => {
-                    context_bytes(context) + value.size_bytes
+                    clamp(u64::from(context_bytes(context)) + u64::from(value.size_bytes))
                 }
-                Msg::GetReply { result: Ok(ok), .. } => versions_bytes(&ok.versions) + context_bytes(&ok.context),
+                Msg::GetReply { result: Ok(ok), .. } => {
+                    clamp(u64::from(versions_bytes(&ok.versions)) + u64::from(context_bytes(&ok.context)))
+                }
                 Msg::ReplicaReadReply { versions, .. }
                 | Msg::ReplicaWrite { versions, .. }
-                | Msg::Handoff { versions, .. } => versions_bytes(versions),
+                | Msg::Handoff { versions, .. } => clamp(u64::from(versions_bytes(versions))),
                 Msg::MerkleRequest { request, .. } => clamp(RANGE_SESSION_BYTES + merkle_request_bytes(request)),
                 Msg::MerkleReply { reply, .. } => clamp(RANGE_SESSION_BYTES + merkle_reply_bytes(reply)),
                 Msg::KeyExchange { push, want, .. } => {
@@ -549,4 +551,18 @@ pub fn note<P: Host>(ctx: &mut sim_core::Ctx<'_, P>, note: ModelNote) {
 /// A byte count as a message size, saturating.
 fn clamp(bytes: u64) -> u32 {
     bytes.min(u64::from(u32::MAX - Msg::HEADER)) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::version::WriteId;
+
+    #[test]
+    fn a_put_of_the_largest_value_costs_the_most_a_message_can_not_an_overflow() {
+        let value = Value::plain(WriteId(1), u32::MAX, false);
+        let op = ClientOp::Put { key: 1, context: Context::empty(), value };
+        let put = Msg::Request { client: NodeId(0), req: 0, op, hops: 0 };
+        assert_eq!(put.size_bytes(), u32::MAX);
+    }
 }

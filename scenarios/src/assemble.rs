@@ -216,7 +216,8 @@ fn client_apps(s: &Scenario, nodes: usize, seqs: &Rc<RefCell<KeySeqs>>) -> Resul
     if let Some(p) = &s.probes {
         let me = (nodes + out.len()) as u32;
         let delay = Dist::new(&p.delay_ms).map_err(|e| split("probes.delay_ms", &e.to_string(), ""))?;
-        let key_base = s.workloads.iter().map(|w| w.keys.count).max().unwrap_or(0) + 1;
+        // Probe keys sit above every workload's (bounds.rs keeps room for them below u64::MAX).
+        let key_base = s.workloads.iter().map(|w| w.keys.count).max().unwrap_or(0).saturating_add(1);
         let stop = SimTime::ZERO + secs(s.duration_s);
         let probe =
             ProbeClient::new(me, s.workloads.len() as u16, p.rate_per_s, delay, p.value_bytes as u32, key_base, stop);

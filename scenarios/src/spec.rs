@@ -140,8 +140,10 @@ pub struct Cluster {
 
 impl Cluster {
     /// Every storage process: the starting ring's nodes and the spares.
+    /// Saturates: validation refuses a total over the node limit, so a huge `spares` is an
+    /// error, not an overflow.
     pub fn storage_nodes(&self) -> usize {
-        self.nodes + self.spares
+        self.nodes.saturating_add(self.spares)
     }
 }
 
@@ -182,7 +184,8 @@ pub struct Workload {
     pub arrival: ArrivalSpec,
     /// Which keys operations touch.
     pub keys: KeysSpec,
-    /// Value sizes in bytes. Default: constant 1024.
+    /// Value sizes in bytes. Default: constant 1024. Each draw is clamped to
+    /// `[0, 4 GiB - 1]` (a value's size is a `u32` on the wire).
     #[serde(default = "default_value_bytes")]
     pub value_bytes: DistSpec,
     /// The operation mix (weights). Default: half gets, half puts.
@@ -230,7 +233,7 @@ pub struct Probes {
     /// The datacenter of the probe clients. Default 0.
     #[serde(default)]
     pub datacenter: u32,
-    /// Value size of probe writes in bytes. Default 1.
+    /// Value size of probe writes in bytes. Default 1; at most `4 GiB - 1`.
     #[serde(default = "one_f64")]
     pub value_bytes: f64,
 }

@@ -49,11 +49,13 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
     }
     if c.storage_nodes() > dynamo_model::stamp::MAX_NODES {
         let msg = format!(
-            "at most {} storage nodes are supported (actor ids pack the node in 12 bits), got {}",
+            "at most {} storage nodes are supported (actor ids pack the node in 12 bits), got {} nodes and {} spares",
             dynamo_model::stamp::MAX_NODES,
-            c.storage_nodes()
+            c.nodes,
+            c.spares
         );
-        return Err(SpecError::new("cluster.nodes", msg, "use fewer nodes or spares"));
+        let path = if c.spares > c.nodes { "cluster.spares" } else { "cluster.nodes" };
+        return Err(SpecError::new(path, msg, "use fewer nodes or spares"));
     }
     if c.datacenters == 0 || c.datacenters > c.nodes {
         return Err(SpecError::new(
@@ -145,10 +147,10 @@ fn probes(s: &Scenario, p: &Probes) -> Result<(), SpecError> {
             "use a datacenter number below cluster.datacenters",
         ));
     }
-    if !(p.value_bytes.is_finite() && p.value_bytes >= 0.0) {
+    if !(p.value_bytes.is_finite() && (0.0..=u32::MAX as f64).contains(&p.value_bytes)) {
         return Err(SpecError::new(
             "value_bytes",
-            format!("must be a number of bytes >= 0, got {}", p.value_bytes),
+            format!("must be a number of bytes from 0 to {} (4 GiB - 1), got {}", u32::MAX, p.value_bytes),
             "e.g. 1",
         ));
     }

@@ -14,21 +14,39 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct ClockConfig {
     /// Offset of the local clock from true time at the start of the run, in milliseconds
-    /// (positive: ahead). Default 0.
+    /// (positive: ahead). Default 0; at most [`MAX_OFFSET_MS`] either way.
     pub offset_ms: f64,
-    /// Drift in parts per million (positive: runs fast). Default 0.
+    /// Drift in parts per million (positive: runs fast). Default 0; greater than -1,000,000
+    /// (a clock that stops) and at most [`MAX_DRIFT_PPM`] (a clock that runs twice as fast).
     pub drift_ppm: f64,
 }
+
+/// The largest clock offset or jump, in milliseconds either way: 10^12 ms, about 31 years.
+pub const MAX_OFFSET_MS: f64 = 1e12;
+/// The fastest drift, in parts per million: 10^6, a clock running at twice true speed. A
+/// faster clock would fire a node's timers faster than its configured periods allow.
+pub const MAX_DRIFT_PPM: f64 = 1e6;
 
 /// Error for clock parameters that are not finite or would stop or reverse time.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ClockError {
-    /// The offset is NaN or infinite.
-    #[error("offset_ms must be a finite number of milliseconds, got {0}")]
+    /// The offset is NaN, infinite, or beyond [`MAX_OFFSET_MS`].
+    #[error("must be a number of milliseconds from -1e12 to 1e12, got {0:e}")]
     BadOffset(f64),
-    /// The drift is NaN, infinite, or so negative the clock would stop or run backwards.
-    #[error("drift_ppm must be finite and greater than -1000000, got {0}")]
+    /// The drift is NaN, so negative the clock would stop or run backwards, or beyond
+    /// [`MAX_DRIFT_PPM`].
+    #[error("must be greater than -1e6 and at most 1e6 parts per million, got {0:e}")]
     BadDrift(f64),
+}
+
+impl ClockError {
+    /// The [`ClockConfig`] field at fault (a jump is checked as an offset).
+    pub fn field(&self) -> &'static str {
+        match self {
+            ClockError::BadOffset(_) => "offset_ms",
+            ClockError::BadDrift(_) => "drift_ppm",
+        }
+    }
 }
 
 /// A process's local clock.
@@ -108,11 +126,11 @@ fn ms_to_ns(ms: f64) -> i128 {
 }
 
 fn check_offset(ms: f64) -> Result<(), ClockError> {
-    if ms.is_finite() { Ok(()) } else { Err(ClockError::BadOffset(ms)) }
+    if ms.abs() <= MAX_OFFSET_MS { Ok(()) } else { Err(ClockError::BadOffset(ms)) }
 }
 
 fn check_drift(ppm: f64) -> Result<(), ClockError> {
-    if ppm.is_finite() && ppm > -1e6 { Ok(()) } else { Err(ClockError::BadDrift(ppm)) }
+    if ppm > -1e6 && ppm <= MAX_DRIFT_PPM { Ok(()) } else { Err(ClockError::BadDrift(ppm)) }
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub enum WorldError {
     #[error("disk.{0}")]
     Disk(#[from] DiskConfigError),
     /// Bad clock settings.
-    #[error("clocks.{proc}: {source}")]
+    #[error("clocks.{proc}.{}: {source}", source.field())]
     Clock {
         /// The process.
         proc: u32,

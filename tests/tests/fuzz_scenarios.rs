@@ -58,11 +58,11 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
+use scenarios::checked::CheckedScenario;
 use scenarios::error::ScenarioError;
 use scenarios::library::EXAMPLES;
+use scenarios::load;
 use scenarios::run::{RunOptions, run};
-use scenarios::spec::Scenario;
-use scenarios::{assemble, load};
 use serde_json::{Map, Number, Value, json};
 use sim_core::{SimDuration, SimTime};
 use std::collections::BTreeMap;
@@ -108,20 +108,16 @@ const FILE: &str = "fuzzed.json";
 // ---------------------------------------------------------------------------------------------
 // What `dynsim validate` does.
 
-/// Loads, validates and assembles `text` as `dynsim validate` does (`cmd_validate` in
-/// scenarios/src/main.rs): `load::load_str`, then `assemble::assemble` with the scenario's seed,
-/// problems located with `load::locate_problem`. When the checks move into one shared place,
-/// this is the one function to change.
-fn validate_like_cli(text: &str) -> Result<Scenario, ScenarioError> {
-    let file = Path::new(FILE);
-    let s = load::load_str(text, file)?;
-    assemble::assemble(&s, s.seed).map_err(|p| load::locate_problem(text, file, p))?;
-    Ok(s)
+/// Loads and checks `text` as `dynsim validate` does (`cmd_validate` in scenarios/src/main.rs):
+/// `load::load_str`, which parses, checks every rule, bound and the cost budget, and assembles
+/// a trial world ([`scenarios::checked::check`]).
+fn validate_like_cli(text: &str) -> Result<CheckedScenario, ScenarioError> {
+    load::load_str(text, Path::new(FILE))
 }
 
 /// Runs `s` (which validated from `text`) for [`RUN_WINDOW_S`] simulated seconds, as
 /// `dynsim run` runs it (`run::run`, problems located in `text`).
-fn run_like_cli(s: &Scenario, text: &str) -> Result<(), ScenarioError> {
+fn run_like_cli(s: &CheckedScenario, text: &str) -> Result<(), ScenarioError> {
     let stop = SimTime::ZERO + SimDuration::from_secs_f64(RUN_WINDOW_S);
     let opts = RunOptions { stop_at: Some(stop), ..RunOptions::default() };
     run(s, opts).map(drop).map_err(|p| load::locate_problem(text, Path::new(FILE), p))
@@ -1142,9 +1138,6 @@ fn collect(mode: &str, judge: Judge, cfg: Config) {
 /// Property 1: any mutation of a shipped scenario is refused with a line, column, message and
 /// fix, or accepted; never a panic; validation stays within its memory budget and finishes.
 #[test]
-#[ignore = "fails until issue 13 lands: validate of workloads[0].clients = 8000000 (or u64::MAX) grows memory \
-            past 256 MiB (one client app each, assemble.rs:213); cluster.spares = u64::MAX panics (spec.rs:144); \
-            the largest keys.count with probes panics (assemble.rs:219)"]
 fn mutated_shipped_scenarios_are_refused_with_a_location_or_accepted_within_budget() {
     campaign("validate", judge_validate);
 }
@@ -1152,10 +1145,6 @@ fn mutated_shipped_scenarios_are_refused_with_a_location_or_accepted_within_budg
 /// Property 2: a mutated scenario that validation accepts, a run accepts too (no `Err`, no
 /// panic in its first [`RUN_WINDOW_S`] seconds).
 #[test]
-#[ignore = "fails until issue 13 lands: validate accepts outputs.metrics and outputs.diagram settings the run \
-            refuses, 1e-9 ms intervals that hang a run or exhaust its memory, a duration_s or settle_s whose \
-            per-window metrics allocate for the whole run (activity.rs:21), value sizes that overflow msg.rs:385 and \
-            clock drifts that overflow clock.rs:63"]
 fn what_validate_accepts_a_run_accepts() {
     campaign("run", judge_run);
 }
@@ -1231,7 +1220,6 @@ fn assert_refused_by_validate(text: &str, path: Option<&str>) {
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_billion_clients_validate_is_bounded() {
     // As a float literal serde refuses it for a count; as an integer it is a real request.
     let float = tests::with_line(
@@ -1244,7 +1232,6 @@ fn a_billion_clients_validate_is_bounded() {
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn nodes_4096_with_65536_tokens_each_validate_is_bounded() {
     assert_bounded(&small_with(|v| {
         v["cluster"] = json!({ "nodes": 4096, "partitioning": { "kind": "random_tokens", "tokens_per_node": 65536 } });
@@ -1252,60 +1239,51 @@ fn nodes_4096_with_65536_tokens_each_validate_is_bounded() {
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_nanosecond_metrics_window_is_refused_by_validate() {
     let text = small_with(|v| v["outputs"] = json!({ "metrics": { "window_s": 1e-9 } }));
     assert_refused_by_validate(&text, Some("outputs.metrics.window_s"));
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_nanosecond_sample_interval_is_refused_by_validate() {
     let text = small_with(|v| v["outputs"] = json!({ "metrics": { "sample_interval_s": 1e-9 } }));
     assert_refused_by_validate(&text, Some("outputs.metrics.sample_interval_s"));
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_gossip_interval_of_1e_9_ms_is_refused_by_validate() {
     let text = small_with(|v| v["dynamo"]["membership"] = json!({ "gossip": { "interval_ms": 1e-9 } }));
     assert_refused_by_validate(&text, Some("dynamo.membership.gossip.interval_ms"));
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_hint_scan_interval_of_1e_9_ms_is_refused_by_validate() {
     let text = small_with(|v| v["dynamo"]["sloppy_quorum"] = json!({ "scan_interval_ms": 1e-9 }));
     assert_refused_by_validate(&text, Some("dynamo.sloppy_quorum.scan_interval_ms"));
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_probe_rate_of_1e12_per_s_is_refused_by_validate() {
     let text = small_with(|v| v["probes"] = json!({ "rate_per_s": 1e12, "delay_ms": { "constant": { "value": 10 } } }));
     assert_refused_by_validate(&text, None);
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_duration_of_1e12_s_is_refused_by_validate() {
     assert_refused_by_validate(&small_with(|v| v["duration_s"] = json!(1e12)), None);
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_duration_of_1e308_s_is_refused_by_validate() {
     assert_refused_by_validate(&small_with(|v| v["duration_s"] = json!(1e308)), None);
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn a_settle_time_of_1e12_s_is_refused_by_validate() {
     assert_refused_by_validate(&small_with(|v| v["settle_s"] = json!(1e12)), None);
 }
 
 #[test]
-#[ignore = "fixed by issue 13 work in progress"]
 fn pause_chaos_with_zero_interval_and_zero_duration_is_refused_by_validate() {
     let text = small_with(|v| {
         v["chaos"] = json!({ "pauses": {

@@ -33,6 +33,11 @@ pub const MIN_CHAOS_CYCLE_S: f64 = 0.001;
 /// `max_outstanding`).
 pub const MAX_SIZE: usize = 1 << 24;
 
+/// Most keys a workload may name when the scenario has probes: probe keys are numbered from
+/// one past the largest workload key, and need room below `u64::MAX` (2^62 leaves room for
+/// more probes than any bounded run can start).
+pub const MAX_KEYS_WITH_PROBES: u64 = 1 << 62;
+
 /// Checks every bound above; the first one broken is returned.
 pub fn check(s: &Scenario) -> Result<(), SpecError> {
     sim_time(s)?;
@@ -107,6 +112,9 @@ fn counts(s: &Scenario) -> Result<(), SpecError> {
         let msg = format!("at most {MAX_RATE_PER_S:e} probes per second (as workload rates), got {}", p.rate_per_s);
         return Err(SpecError::new("probes.rate_per_s", msg, "probes per second, e.g. 10"));
     }
+    if s.probes.is_some() {
+        keys_below_probes(s)?;
+    }
     let positions = ring_positions(s);
     if positions > MAX_RING_POSITIONS {
         let msg = format!(
@@ -130,6 +138,17 @@ fn counts(s: &Scenario) -> Result<(), SpecError> {
         return Err(SpecError::new(path, format!("at most {MAX_SIZE}, got {got}"), "use a smaller size"));
     }
     Ok(())
+}
+
+fn keys_below_probes(s: &Scenario) -> Result<(), SpecError> {
+    match s.workloads.iter().position(|w| w.keys.count > MAX_KEYS_WITH_PROBES) {
+        Some(i) => Err(SpecError::new(
+            format!("workloads[{i}].keys.count"),
+            format!("with probes, a workload may name at most 2^62 keys, got {}", s.workloads[i].keys.count),
+            "use fewer keys (probe keys are numbered above the workloads' keys)",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Ring positions the starting cluster needs: every storage node's `round(T · capacity)` tokens
