@@ -1,6 +1,6 @@
 //! Checks of `dynsim`'s command-line arguments that clap cannot make alone, done before
 //! anything runs or is written: output paths, times and windows, process numbers, the message
-//! diagram flags, worker threads.
+//! diagram flags, worker threads, the cost budget.
 //!
 //! Every failed check is an [`ArgError`] naming the flag, its value, what is wrong and how to
 //! fix it; the binary prints it as `error: --out out.txt: is a file, not a directory` plus a
@@ -201,6 +201,51 @@ pub fn parse_jobs(text: &str) -> Result<usize, String> {
         return Err(format!("must be from 1 to {MAX_JOBS}{fix}"));
     }
     Ok(n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cost budget
+
+/// The flags that lift (or lower) the cost budget a scenario is checked under
+/// ([`crate::checked::Budget`]); every command that checks a scenario takes them.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct BudgetArgs {
+    /// Most events a run may handle, by the estimate made before it starts (default 1e9,
+    /// about 25 minutes of a 1,000-node run): raise it to run a bigger scenario on purpose.
+    #[arg(long, value_name = "N", value_parser = parse_budget_events)]
+    pub budget_events: Option<f64>,
+    /// Most memory a run may take, in MiB, by the same estimate (default 8192).
+    #[arg(long, value_name = "MB", value_parser = parse_budget_memory_mb)]
+    pub budget_memory_mb: Option<f64>,
+}
+
+impl BudgetArgs {
+    /// The budget: the defaults, with what the flags give in their place.
+    pub fn budget(&self) -> crate::checked::Budget {
+        let d = crate::checked::Budget::default();
+        crate::checked::Budget {
+            events: self.budget_events.unwrap_or(d.events),
+            memory_bytes: self.budget_memory_mb.map_or(d.memory_bytes, |mb| mb * 1024.0 * 1024.0),
+        }
+    }
+}
+
+/// `--budget-events`: a positive number of events (`1e10` or `10000000000`).
+pub fn parse_budget_events(text: &str) -> Result<f64, String> {
+    positive(text, "give a number of events, e.g. 1e10 (the default is 1e9)")
+}
+
+/// `--budget-memory-mb`: a positive number of MiB.
+pub fn parse_budget_memory_mb(text: &str) -> Result<f64, String> {
+    positive(text, "give a number of MiB, e.g. 16384 (the default is 8192)")
+}
+
+fn positive(text: &str, fix: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err(format!("must be a positive finite number\n  fix: {fix}")),
+        Err(_) => Err(format!("not a number\n  fix: {fix}")),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use scenarios::cli_args::{self, ArgError, DiagramArgs};
+use scenarios::checked::Budget;
+use scenarios::cli_args::{self, ArgError, BudgetArgs, DiagramArgs};
 use scenarios::console::{self, PrintError};
 use scenarios::error::ScenarioError;
 use scenarios::outln;
@@ -50,6 +51,8 @@ enum Command {
         history: Option<PathBuf>,
         #[command(flatten)]
         diagram: DiagramArgs,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Run many seeds in parallel and check every invariant; exit 1 if any seed fails.
     Check {
@@ -66,6 +69,8 @@ enum Command {
         /// `shrunk-seed<S>.json`).
         #[arg(long, requires = "shrink")]
         shrink_out: Option<PathBuf>,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Run a scenario over a grid of parameters × seeds, in parallel; resumable; shardable.
     Sweep(scenarios::sweep::cli::SweepArgs),
@@ -82,6 +87,8 @@ enum Command {
     Validate {
         /// Scenario file or shipped scenario name.
         scenario: String,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Print the scenario JSON Schema.
     Schema {
@@ -103,6 +110,8 @@ enum Command {
         trace: PathBuf,
         #[command(flatten)]
         filter: ReplayFilter,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
 }
 
@@ -132,18 +141,23 @@ fn main() -> ExitCode {
         json: false,
         history: None,
         diagram: DiagramArgs::default(),
+        budget: BudgetArgs::default(),
     };
     let result = match cli.command.unwrap_or(default_run) {
-        Command::Run { scenario, seed, out, json, history, diagram } => {
-            cmd_run(scenario.as_deref(), seed, RunOutputs { out, json, history }, &diagram)
+        Command::Run { scenario, seed, out, json, history, diagram, budget } => {
+            cmd_run(scenario.as_deref(), seed, RunOutputs { out, json, history }, &diagram, &budget.budget())
         }
-        Command::Validate { scenario } => cmd_validate(&scenario),
-        Command::Check { scenario, seeds, shrink, shrink_out } => cmd_check(&scenario, &seeds, shrink, shrink_out),
+        Command::Validate { scenario, budget } => cmd_validate(&scenario, &budget.budget()),
+        Command::Check { scenario, seeds, shrink, shrink_out, budget } => {
+            cmd_check(&scenario, &seeds, Shrink { on: shrink, out: shrink_out }, &budget.budget())
+        }
         Command::Sweep(args) => cmd_sweep(&args),
         Command::Merge { out, inputs } => cmd_merge(&out, &inputs),
         Command::Schema { markdown } => cmd_schema(markdown),
         Command::List => cmd_list(),
-        Command::Replay { scenario, seed, trace, filter } => cmd_replay(&scenario, seed, &trace, &filter),
+        Command::Replay { scenario, seed, trace, filter, budget } => {
+            cmd_replay(&scenario, seed, &trace, &filter, &budget.budget())
+        }
     };
     match result {
         Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
@@ -231,15 +245,16 @@ struct Loaded {
     source: String,
 }
 
-/// Loads a scenario from a file path, or a shipped name when no such file exists.
-fn load_scenario(arg: Option<&str>) -> Result<Loaded, ScenarioError> {
+/// Loads a scenario from a file path, or a shipped name when no such file exists, and checks
+/// it under `budget`.
+fn load_scenario(arg: Option<&str>, budget: &Budget) -> Result<Loaded, ScenarioError> {
     let arg = arg.unwrap_or("default");
     let path = Path::new(arg);
     let (text, file) = match (path.exists(), library::find(arg)) {
         (false, Some(text)) => (text.to_string(), PathBuf::from(format!("<shipped scenario {arg}>"))),
         _ => (load::read_source(path)?, path.to_path_buf()),
     };
-    let scenario = load::load_str(&text, &file)?;
+    let scenario = load::load_str_with(&text, &file, budget)?;
     Ok(Loaded { scenario, text, file, source: arg.to_string() })
 }
 
@@ -255,7 +270,7 @@ fn check_out_dir(flag: &str, given: Option<&Path>, from_file: Option<&Path>, def
 }
 
 fn cmd_sweep(args: &scenarios::sweep::cli::SweepArgs) -> Result<(), Failure> {
-    let l = load_scenario(Some(&args.scenario))?;
+    let l = load_scenario(Some(&args.scenario), &args.budget.budget())?;
     let out = scenarios::sweep::cli::out_dir(&l.scenario, args);
     let from_file = l.scenario.outputs.dir.as_ref().map(|d| Path::new(d).join("sweep"));
     check_out_dir("--out", args.out.as_deref(), from_file.as_deref(), &out)?;
@@ -284,7 +299,13 @@ struct RunOutputs {
     history: Option<PathBuf>,
 }
 
-fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &DiagramArgs) -> Result<(), Failure> {
+fn cmd_run(
+    arg: Option<&str>,
+    seed: Option<u64>,
+    o: RunOutputs,
+    diagram: &DiagramArgs,
+    budget: &Budget,
+) -> Result<(), Failure> {
     diagram.check()?;
     if let Some(out) = &o.out {
         cli_args::output_dir("--out", &out.display().to_string(), out)?;
@@ -292,15 +313,14 @@ fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &Diagra
     if let Some(h) = &o.history {
         cli_args::output_file("--history", h)?;
     }
-    let mut l = load_scenario(arg)?;
+    let mut l = load_scenario(arg, budget)?;
     diagram.check_with(&l.scenario.outputs.diagram, cli_args::run_end_s(&l.scenario))?;
     let from_file = l.scenario.outputs.dir.as_ref().map(PathBuf::from);
     let dir = o.out.clone().or_else(|| from_file.clone()).unwrap_or_else(|| PathBuf::from("out"));
     check_out_dir("--out", o.out.as_deref(), from_file.as_deref(), &dir)?;
     let mut scenario = l.scenario.clone().into_inner();
     let flags = diagram.apply(&mut scenario.outputs.diagram);
-    l.scenario = scenarios::checked::check(scenario, &scenarios::checked::Budget::default())
-        .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+    l.scenario = scenarios::checked::check(scenario, budget).map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
     let progress = !o.json;
     let history_tmp = o.history.as_deref().map(temp_path);
     let history = match &history_tmp {
@@ -344,8 +364,8 @@ fn cmd_run(arg: Option<&str>, seed: Option<u64>, o: RunOutputs, diagram: &Diagra
     Ok(())
 }
 
-fn cmd_validate(arg: &str) -> Result<(), Failure> {
-    let l = load_scenario(Some(arg))?;
+fn cmd_validate(arg: &str, budget: &Budget) -> Result<(), Failure> {
+    let l = load_scenario(Some(arg), budget)?;
     outln!("{}: ok", l.file.display())?;
     Ok(())
 }
@@ -354,11 +374,17 @@ fn cmd_validate(arg: &str) -> Result<(), Failure> {
 /// with the number of seeds.
 const CHECK_BATCH: usize = 1024;
 
-fn cmd_check(arg: &str, seeds: &SeedSet, shrink: bool, shrink_out: Option<PathBuf>) -> Result<(), Failure> {
-    if let Some(p) = &shrink_out {
+/// `dynsim check --shrink [--shrink-out PATH]`.
+struct Shrink {
+    on: bool,
+    out: Option<PathBuf>,
+}
+
+fn cmd_check(arg: &str, seeds: &SeedSet, shrink: Shrink, budget: &Budget) -> Result<(), Failure> {
+    if let Some(p) = &shrink.out {
         cli_args::output_file("--shrink-out", p)?;
     }
-    let l = load_scenario(Some(arg))?;
+    let l = load_scenario(Some(arg), budget)?;
     let bar = indicatif::ProgressBar::with_draw_target(Some(seeds.len()), indicatif::ProgressDrawTarget::stderr());
     let tick = || bar.inc(1);
     let (mut checked, mut failed) = (0u64, Vec::new());
@@ -380,10 +406,10 @@ fn cmd_check(arg: &str, seeds: &SeedSet, shrink: bool, shrink_out: Option<PathBu
         e => Failure::from(e),
     };
     print_check(&l.source, checked, &failed).map_err(verdict)?;
-    if let (true, Some(first)) = (shrink, failed.first()) {
+    if let (true, Some(first)) = (shrink.on, failed.first()) {
         let invariant = first.failures().next().map(|v| v.invariant.clone()).unwrap_or_default();
         let (small, runs) = scenarios::check::shrink::shrink(&l.scenario, first.seed, &invariant);
-        let path = shrink_out.unwrap_or_else(|| PathBuf::from(format!("shrunk-seed{}.json", first.seed)));
+        let path = shrink.out.unwrap_or_else(|| PathBuf::from(format!("shrunk-seed{}.json", first.seed)));
         let text = serde_json::to_string_pretty(&small).context("rendering the shrunk scenario")? + "\n";
         write_atomic(&path, text.as_bytes())?;
         let (shown, seed) = (path.display(), first.seed);
@@ -444,10 +470,10 @@ fn cmd_list() -> Result<(), Failure> {
     Ok(())
 }
 
-fn cmd_replay(arg: &str, seed: u64, trace: &Path, f: &ReplayFilter) -> Result<(), Failure> {
+fn cmd_replay(arg: &str, seed: u64, trace: &Path, f: &ReplayFilter, budget: &Budget) -> Result<(), Failure> {
     cli_args::window(("--from-s", f.from_s), ("--until-s", f.until_s), true)?;
     cli_args::output_file("--trace", trace)?;
-    let l = load_scenario(Some(arg))?;
+    let l = load_scenario(Some(arg), budget)?;
     cli_args::starts_in_run("--from-s", f.from_s, cli_args::run_end_s(&l.scenario))?;
     cli_args::processes("--node", &f.nodes, &l.scenario, &l.source)?;
     let filter = TraceFilter {

@@ -4,25 +4,25 @@
 //! scenario found, written as a file the user can run.
 
 use super::campaign::check_seed;
-use crate::checked::{Budget, check};
+use crate::checked::{Budget, CheckedScenario, check};
 use crate::spec::Scenario;
 use crate::workload::arrival::ArrivalSpec;
 
 /// Whether `s` with `seed` still breaks `invariant` (candidates that fail the scenario check
-/// do not; shrinking only lowers costs, so the default budget holds).
-fn still_fails(s: &Scenario, seed: u64, invariant: &str) -> bool {
-    check(s.clone(), &Budget::default())
+/// under `budget`, the original's, do not).
+fn still_fails(s: &Scenario, budget: &Budget, seed: u64, invariant: &str) -> bool {
+    check(s.clone(), budget)
         .is_ok_and(|c| check_seed(&c, seed).is_ok_and(|r| r.failures().any(|v| v.invariant == invariant)))
 }
 
 /// Shrinks `s` while `seed` keeps breaking `invariant`; returns the smallest failing scenario
 /// and how many runs it took.
-pub fn shrink(s: &Scenario, seed: u64, invariant: &str) -> (Scenario, usize) {
-    let mut best = s.clone();
+pub fn shrink(s: &CheckedScenario, seed: u64, invariant: &str) -> (Scenario, usize) {
+    let mut best = s.scenario().clone();
     let mut runs = 0usize;
     let mut test = |c: &Scenario| {
         runs += 1;
-        still_fails(c, seed, invariant)
+        still_fails(c, s.budget(), seed, invariant)
     };
     best = ddmin_faults(best, &mut test);
     // Take the first reduction that still fails, then recompute the candidates from it, until

@@ -25,6 +25,7 @@ use std::ops::Deref;
 pub struct CheckedScenario {
     scenario: Scenario,
     estimate: Estimate,
+    budget: Budget,
 }
 
 impl CheckedScenario {
@@ -36,6 +37,11 @@ impl CheckedScenario {
     /// What a run of it was estimated to cost.
     pub fn estimate(&self) -> &Estimate {
         &self.estimate
+    }
+
+    /// The budget it was checked under: check a changed copy under the same one.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// The scenario, to change it (check the result again before running it).
@@ -62,7 +68,7 @@ pub fn check(s: Scenario, budget: &Budget) -> Result<CheckedScenario, SpecError>
     let estimate = cost::estimate(&s);
     within(&estimate, budget)?;
     crate::assemble::assemble(&s, s.seed)?;
-    Ok(CheckedScenario { scenario: s, estimate })
+    Ok(CheckedScenario { scenario: s, estimate, budget: *budget })
 }
 
 /// Refuses an estimate over the budget, naming the largest contributor and the flag.
@@ -74,7 +80,10 @@ fn within(e: &Estimate, budget: &Budget) -> Result<(), SpecError> {
             "the run would handle about {events:.2e} events, over the budget of {:.2e}; most come from {} ({:.2e})",
             budget.events, main.what, main.amount
         );
-        let fix = "shorten the run or lower that setting, or lift the budget on purpose with --budget-events N";
+        let fix = format!(
+            "shorten the run or lower that setting, or lift the budget on purpose, e.g. --budget-events {:e}",
+            round_up(events)
+        );
         return Err(SpecError::new(main.path.clone(), msg, fix));
     }
     let bytes = e.total_memory();
@@ -82,14 +91,24 @@ fn within(e: &Estimate, budget: &Budget) -> Result<(), SpecError> {
         let main = e.main_memory_holder().expect("a positive total has a part");
         let mb = |b: f64| b / (1024.0 * 1024.0);
         let msg = format!(
-            "the run would need about {:.0} MB, over the budget of {:.0} MB; most is {} ({:.0} MB)",
+            "the run would need about {:.0} MiB, over the budget of {:.0} MiB; most is {} ({:.0} MiB)",
             mb(bytes),
             mb(budget.memory_bytes),
             main.what,
             mb(main.amount)
         );
-        let fix = "lower that setting, or lift the budget on purpose with --budget-memory-mb N";
+        let fix = format!(
+            "lower that setting, or lift the budget on purpose, e.g. --budget-memory-mb {:e}",
+            round_up(mb(bytes))
+        );
         return Err(SpecError::new(main.path.clone(), msg, fix));
     }
     Ok(())
+}
+
+/// The next number at or above `x` with one significant digit (`3.4e10` → `4e10`): a budget
+/// to suggest.
+fn round_up(x: f64) -> f64 {
+    let scale = 10f64.powi(x.log10().floor() as i32);
+    (x / scale).ceil() * scale
 }

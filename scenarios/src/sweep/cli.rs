@@ -33,6 +33,9 @@ pub struct SweepArgs {
     /// Worker threads, 1 to 1024 (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long, value_parser = crate::cli_args::parse_jobs)]
     pub jobs: Option<usize>,
+    /// The cost budget every combination is checked under.
+    #[command(flatten)]
+    pub budget: crate::cli_args::BudgetArgs,
 }
 
 /// A sweep that cannot be planned: a problem in the scenario file's `sweep` block (to be
@@ -85,7 +88,7 @@ pub fn plan(s: &Scenario, args: &SweepArgs) -> Result<Plan, PlanError> {
     let grid = Grid::parse(&grid_text).map_err(|e| grid_origin.error(e))?;
     let seeds = parse_seeds(&seed_text).map_err(|e| seed_origin.error(e))?;
     shard(args)?;
-    Plan::new(s, &grid, seeds, &crate::checked::Budget::default()).map_err(|e| grid_origin.error(e))
+    Plan::new(s, &grid, seeds, &args.budget.budget()).map_err(|e| grid_origin.error(e))
 }
 
 fn shard(args: &SweepArgs) -> Result<Shard, PlanError> {
