@@ -1,6 +1,6 @@
 //! The scenario reference page (`docs/scenario-reference.md`), generated from the JSON Schema
-//! so it can never drift from the types: `dynsim schema --markdown` prints it, and a test checks
-//! the committed page equals the output.
+//! so it can never drift from the types, followed by the limits table ([`crate::limits`]):
+//! `dynsim schema --markdown` prints it, and a test checks the committed page equals the output.
 
 use crate::spec::Scenario;
 use serde_json::{Map, Value};
@@ -19,6 +19,7 @@ pub fn reference_markdown() -> String {
             section(&mut out, name, def);
         }
     }
+    out.push_str(&crate::limits::limits_markdown());
     out
 }
 

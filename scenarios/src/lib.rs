@@ -2,7 +2,8 @@
 //!
 //! - [`spec`]: the file format; [`load`]: parsing with located errors ([`locate`], [`error`],
 //!   [`strict`]); [`validate`]: semantic checks; [`checked`]: the one check every command goes
-//!   through (rules, bounds, timeline, cost budget).
+//!   through (rules, bounds, timeline, cost budget); [`limits`]: every documented limit, as
+//!   the reference page's table.
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw;
 //!   [`measure`]: the observer that measures and checks a run as it happens.
@@ -22,6 +23,7 @@ pub mod docs;
 pub mod error;
 pub mod history;
 pub mod library;
+pub mod limits;
 pub mod load;
 pub mod locate;
 pub mod measure;

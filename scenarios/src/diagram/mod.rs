@@ -52,7 +52,7 @@ impl Default for DiagramSpec {
 }
 
 /// Most arrows a diagram may be asked for.
-const MAX_ARROWS_LIMIT: u64 = 2000;
+pub const MAX_ARROWS_LIMIT: u64 = 2000;
 
 impl DiagramSpec {
     /// Checks the settings against a run that ends at `end_s` seconds.
