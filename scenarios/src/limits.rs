@@ -40,7 +40,11 @@ fn file_limits() -> Vec<Limit> {
             format!("{} MiB", crate::load::MAX_SCENARIO_BYTES >> 20),
             "read no further: a larger file is the wrong file",
         ),
-        limit("encoding", "UTF-8 (a BOM is skipped)".into(), "UTF-16, UTF-32, invalid bytes and NUL are refused with their line and column"),
+        limit(
+            "encoding",
+            "UTF-8 (a BOM is skipped)".into(),
+            "UTF-16, UTF-32, invalid bytes and NUL are refused with their line and column",
+        ),
         limit(
             "JSON nesting",
             format!("{} levels", crate::strict::MAX_DEPTH),
@@ -56,11 +60,7 @@ fn file_limits() -> Vec<Limit> {
 
 fn scenario_limits() -> Vec<Limit> {
     let mut v = vec![
-        limit(
-            "`duration_s + settle_s`",
-            format!("{:e} s", bounds::MAX_SIM_SECONDS),
-            "about 11.6 simulated days",
-        ),
+        limit("`duration_s + settle_s`", format!("{:e} s", bounds::MAX_SIM_SECONDS), "about 11.6 simulated days"),
         limit(
             "storage nodes (`cluster.nodes + cluster.spares`)",
             dynamo_model::stamp::MAX_NODES.to_string(),
@@ -76,7 +76,11 @@ fn scenario_limits() -> Vec<Limit> {
             format!("{}", bounds::MAX_RING_POSITIONS),
             "preference-list tables stay bounded",
         ),
-        limit("client processes over all workloads", bounds::MAX_CLIENTS.to_string(), "rates are per group: use fewer, faster clients"),
+        limit(
+            "client processes over all workloads",
+            bounds::MAX_CLIENTS.to_string(),
+            "rates are per group: use fewer, faster clients",
+        ),
         limit(
             "arrival and probe rates",
             format!("{:e} per s", crate::workload::arrival::MAX_RATE_PER_S),
@@ -87,12 +91,12 @@ fn scenario_limits() -> Vec<Limit> {
             format!("{:e}", crate::workload::arrival::MAX_PERIODS_PER_ARRIVAL),
             "the simulation would walk periods instead of running",
         ),
+        limit("workload keys when probes are on", "2^62".into(), "probe keys are numbered above the workloads' keys"),
         limit(
-            "workload keys when probes are on",
-            "2^62".into(),
-            "probe keys are numbered above the workloads' keys",
+            "value sizes",
+            format!("{} bytes (4 GiB - 1)", u32::MAX),
+            "a size is a `u32` on the wire; workload draws are clamped",
         ),
-        limit("value sizes", format!("{} bytes (4 GiB - 1)", u32::MAX), "a size is a `u32` on the wire; workload draws are clamped"),
         limit(
             "background periods (gossip, membership poll, hint scan, anti-entropy, detector retry, buffer flush, admission window)",
             format!("at least {} ms", bounds::MIN_PERIOD_MS),
@@ -128,7 +132,11 @@ fn scenario_limits() -> Vec<Limit> {
             format!("{} to {}", dynamo_model::merkle::MIN_DEPTH, dynamo_model::merkle::MAX_DEPTH),
             "a tree has 2^depth leaves per range",
         ),
-        limit("diagram arrows (`outputs.diagram.max_arrows`)", crate::diagram::MAX_ARROWS_LIMIT.to_string(), "the chart stays readable and small"),
+        limit(
+            "diagram arrows (`outputs.diagram.max_arrows`)",
+            crate::diagram::MAX_ARROWS_LIMIT.to_string(),
+            "the chart stays readable and small",
+        ),
     ];
     v.push(limit(
         "estimated events per run (default budget)",
@@ -145,8 +153,16 @@ fn scenario_limits() -> Vec<Limit> {
 
 fn command_limits() -> Vec<Limit> {
     vec![
-        limit("seeds per command (`--seeds`, `sweep.seeds`)", crate::seeds::MAX_SEEDS.to_string(), "split a larger campaign"),
-        limit("values per sweep axis", crate::sweep::grid::MAX_VALUES.to_string(), "a guard against typos like `1..1e9`"),
+        limit(
+            "seeds per command (`--seeds`, `sweep.seeds`)",
+            crate::seeds::MAX_SEEDS.to_string(),
+            "split a larger campaign",
+        ),
+        limit(
+            "values per sweep axis",
+            crate::sweep::grid::MAX_VALUES.to_string(),
+            "a guard against typos like `1..1e9`",
+        ),
         limit(
             "runs per sweep (combinations × seeds)",
             crate::sweep::plan::MAX_SWEEP_RUNS.to_string(),

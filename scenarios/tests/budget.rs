@@ -71,6 +71,9 @@ fn the_default_budget_refuses_a_heavy_scenario_and_the_flag_lifts_it_on_purpose(
     assert_eq!(refused.status.code(), Some(2), "{err}");
     assert!(err.contains("over the budget of 1.00e9"), "{err}");
     assert!(err.contains("about 4.80e9 events") && err.contains("e.g. --budget-events 5e9"), "{err}");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let quoted = err.replace("heavy.json", "big.json").replace("error: big.json", "\nerror: big.json");
+    assert!(readme.contains(quoted.trim_end()), "README quotes this refusal word for word:\n{quoted}");
     let lifted = dynsim(&dir).args(["validate", "heavy.json", "--budget-events", "5e9"]).output().expect("runs");
     assert!(lifted.status.success(), "{}", stderr_of(&lifted));
 }
