@@ -496,9 +496,10 @@ pub enum StoreRecord {
         next_substitute: u32,
     },
     /// Substitute actors that must never stamp this key again (its versions were forgotten).
-    Retired(Vec<NodeId>),
-    /// A membership entry and the node's Lamport counter when it was written.
-    Member(Persisted),
+    Retired(Box<[NodeId]>),
+    /// A membership entry and the node's Lamport counter when it was written (boxed: a disk
+    /// holds a record per key, and the common one, `Versions`, is a pointer).
+    Member(Box<Persisted>),
 }
 
 /// What a node or client library tells an observer (measurement) about state the world cannot

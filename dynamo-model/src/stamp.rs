@@ -111,7 +111,7 @@ impl Stamper {
     /// The actors retired for `key`, read from disk on first use.
     fn retired_for<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, key: Key) -> &mut BTreeSet<NodeId> {
         self.retired.entry(key).or_insert_with(|| match ctx.disk_read(&StoreKey::Retired(key)) {
-            Ok(Some(StoreRecord::Retired(v))) => v.into_iter().collect(),
+            Ok(Some(StoreRecord::Retired(v))) => v.iter().copied().collect(),
             _ => BTreeSet::new(),
         })
     }

@@ -119,7 +119,7 @@ impl Storage {
             match (k, rec) {
                 (StoreKey::Hint { key, intended }, Ok(_)) => self.index_hint(intended, key),
                 (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => out.data.push((key, v)),
-                (StoreKey::Member(_), Ok(StoreRecord::Member(p))) => out.members.push(p),
+                (StoreKey::Member(_), Ok(StoreRecord::Member(p))) => out.members.push(*p),
                 (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_), Ok(_)) => {}
                 (_, Err(_)) => ctx.count(Counter::CorruptReads),
             }

@@ -257,7 +257,7 @@ impl View {
             if self.persisted.get(&e.node()) == Some(&e.version) {
                 continue;
             }
-            let rec = StoreRecord::Member(Persisted { counter, entry: *e });
+            let rec = StoreRecord::Member(Box::new(Persisted { counter, entry: *e }));
             if ctx.disk_write(StoreKey::Member(e.node()), rec, ENTRY_BYTES + 8).is_ok() {
                 self.persisted.insert(e.node(), e.version);
                 ctx.count(Counter::MembershipEntriesPersisted);

@@ -226,6 +226,8 @@ fn new_clock(siblings: &[Sibling], ctx: &Context, coordinator: NodeId, now_ns: u
     }
     clock.increment(coordinator, now_ns);
     clock.truncate_keeping(threshold, coordinator);
+    // The clock is stored with the version for as long as the key lives: no spare room.
+    clock.entries.shrink_to_fit();
     clock
 }
 

@@ -176,6 +176,9 @@ impl Versions {
         siblings.sort_unstable();
         siblings.dedup();
         drop_superseded(siblings);
+        // A stored set lives as long as its key, and usually holds one sibling: keep no spare
+        // room (a push leaves room for four).
+        siblings.shrink_to_fit();
         self.debug_check();
     }
 
