@@ -4,7 +4,7 @@
 //! Checks that need a built world (fault shapes, network kind names, chaos node lists) happen
 //! when the world is assembled, with the same kind of error.
 
-use crate::error::SpecError;
+use crate::error::{JsonPath, SpecError};
 use crate::spec::{Admin, Cluster, Probes, Scenario, TimedAction, Workload};
 use sim_core::dist::Dist;
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
     positive("duration_s", s.duration_s, "set duration_s to the simulated seconds the workloads run, e.g. 60")?;
     non_negative("settle_s", s.settle_s)?;
     cluster(&s.cluster)?;
-    s.dynamo.validate(s.cluster.nodes).map_err(|e| split("dynamo", &e.to_string(), "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes"))?;
+    s.dynamo.validate(s.cluster.nodes).map_err(|e| config_error(&e.to_string()))?;
     if let Some(seed) = s.dynamo.membership.gossip.seeds.iter().find(|n| n.index() >= s.cluster.storage_nodes()) {
         let msg = format!("seed node {} does not exist", seed.0);
         return Err(SpecError::new("dynamo.membership.gossip.seeds", msg, node_fix(s)));
@@ -31,7 +31,7 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
         ));
     }
     for (i, w) in s.workloads.iter().enumerate() {
-        workload(s, w).map_err(|e| e.under(&format!("workloads[{i}]")))?;
+        workload(s, w).map_err(|e| e.under(JsonPath::root().field("workloads").index(i)))?;
     }
     if let Some(p) = &s.probes {
         probes(s, p).map_err(|e| e.under("probes"))?;
@@ -68,9 +68,11 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
         return Err(SpecError::new("cluster.racks_per_datacenter", "must be at least 1", "set it to 1 or more"));
     }
     c.partitioning.validate().map_err(|e| {
-        // Ring errors name their field `strategy.x`; in a scenario it is `partitioning.x`.
-        let msg = e.to_string().replacen("strategy.", "", 1);
-        split("cluster.partitioning", &msg, "see `dynsim schema` for the partitioning strategies")
+        // Ring errors name the strategy `strategy`; in a scenario it is `cluster.partitioning`.
+        let path = e.path();
+        let field = path.strip_prefix(&JsonPath::root().field("strategy")).unwrap_or(path);
+        let fix = "see `dynsim schema` for the partitioning strategies";
+        SpecError::new(JsonPath::from("cluster.partitioning").join(&field), e.message(), fix)
     })?;
     if let Some(q) = c.partitioning.partitions()
         && matches!(c.partitioning, dynamo_model::ring::PartitionStrategy::EqualPartitions { .. })
@@ -83,14 +85,15 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
         ));
     }
     for (&node, &cap) in &c.capacities {
+        let path = JsonPath::from("cluster.capacities").field(node.to_string());
         if node as usize >= c.storage_nodes() {
             return Err(SpecError::new(
-                format!("cluster.capacities.{node}"),
+                path,
                 format!("node {node} does not exist (nodes are 0..{})", c.storage_nodes()),
                 "use a node number below cluster.nodes + cluster.spares",
             ));
         }
-        positive(&format!("cluster.capacities.{node}"), cap, "capacities are positive weights, 1 by default")?;
+        positive(path, cap, "capacities are positive weights, 1 by default")?;
     }
     Ok(())
 }
@@ -110,9 +113,9 @@ fn workload(s: &Scenario, w: &Workload) -> Result<(), SpecError> {
     w.keys.validate().map_err(|e| e.under("keys"))?;
     w.mix.validate().map_err(|e| e.under("mix"))?;
     Dist::new(&w.value_bytes).map_err(|e| {
-        split(
-            "value_bytes",
-            &e.to_string(),
+        SpecError::new(
+            JsonPath::from("value_bytes").join(&e.path),
+            e.problem.to_string(),
             "value sizes are a distribution of bytes, e.g. {\"constant\": {\"value\": 1024}}",
         )
     })?;
@@ -134,9 +137,9 @@ fn workload(s: &Scenario, w: &Workload) -> Result<(), SpecError> {
 fn probes(s: &Scenario, p: &Probes) -> Result<(), SpecError> {
     positive("rate_per_s", p.rate_per_s, "probes per second, e.g. 10")?;
     Dist::new(&p.delay_ms).map_err(|e| {
-        split(
-            "delay_ms",
-            &e.to_string(),
+        SpecError::new(
+            JsonPath::from("delay_ms").join(&e.path),
+            e.problem.to_string(),
             "the delay is a distribution of milliseconds, e.g. {\"uniform\": {\"low\": 0, \"high\": 100}}",
         )
     })?;
@@ -164,8 +167,8 @@ fn timeline(s: &Scenario) -> Result<(), SpecError> {
     // following seconds; validation tracks what was commanded).
     let mut on_ring: BTreeSet<u32> = (0..s.cluster.nodes as u32).collect();
     for (i, a) in s.faults.iter().enumerate() {
-        let path = format!("faults[{i}]");
-        action(s, a, end, last, &mut on_ring).map_err(|e| e.under(&path))?;
+        let path = JsonPath::root().field("faults").index(i);
+        action(s, a, end, last, &mut on_ring).map_err(|e| e.under(path))?;
         last = a.at_s;
     }
     Ok(())
@@ -269,7 +272,7 @@ fn node_fix(s: &Scenario) -> String {
     }
 }
 
-fn positive(path: &str, v: f64, fix: &str) -> Result<(), SpecError> {
+fn positive(path: impl Into<JsonPath>, v: f64, fix: &str) -> Result<(), SpecError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
@@ -285,10 +288,16 @@ fn non_negative(path: &str, v: f64) -> Result<(), SpecError> {
     }
 }
 
-/// Turns a library error rendered as `path: message` into a [`SpecError`] under `prefix`.
-pub fn split(prefix: &str, rendered: &str, fix: &str) -> SpecError {
+/// A `dynamo` settings error, rendered `path: message`, under `dynamo`.
+// TODO(model-types): once the config types live in scenarios, give `ConfigError` a path and a
+// message, as the other libraries' errors have, and stop taking its rendering apart here.
+fn config_error(rendered: &str) -> SpecError {
+    let fix =
+        "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes";
     match rendered.split_once(": ") {
-        Some((path, msg)) if !path.contains(' ') => SpecError::new(crate::error::join_path(prefix, path), msg, fix),
-        _ => SpecError::new(prefix, rendered, fix),
+        Some((path, msg)) if !path.contains(' ') => {
+            SpecError::new(JsonPath::from("dynamo").join(&path.into()), msg, fix)
+        }
+        _ => SpecError::new("dynamo", rendered, fix),
     }
 }
