@@ -10,6 +10,7 @@
 use crate::app::ClientApp;
 use crate::error::{JsonPath, SpecError};
 use crate::spec::{Admin, Scenario};
+use crate::validate::procs;
 use crate::workload::arrival::Arrivals;
 use crate::workload::client::{GroupPlan, WorkloadClient, secs};
 use crate::workload::keys::KeyChooser;
@@ -240,7 +241,7 @@ fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld, members: &[RingMembe
         let command = match &a.admin {
             Some(Admin::Join { node }) => {
                 let member = members.get(*node as usize).ok_or_else(|| {
-                    let msg = format!("node {node} does not exist (nodes are 0..{})", members.len());
+                    let msg = format!("node {node} does not exist (nodes are {})", procs(0, members.len()));
                     SpecError::new("admin.join.node", msg, "join a spare (cluster.spares)").under(&entry)
                 })?;
                 Some((*node, AdminCommand::Join(*member)))
@@ -276,11 +277,11 @@ fn fault_error(e: &WorldError, path: &JsonPath, nodes: usize) -> SpecError {
 
 /// What a shape may list: the storage nodes, and the clients when it named a process beyond them.
 fn shape_fix(shape: &PartitionError, nodes: usize) -> String {
-    let procs = match shape {
-        PartitionError::UnknownProc(_, procs) => format!(", then the clients {nodes}..{procs}"),
+    let clients = match shape {
+        PartitionError::UnknownProc(_, all) => format!(", then the clients {}", procs(nodes, *all)),
         _ => String::new(),
     };
-    format!("a shape lists process numbers: the storage nodes 0..{nodes}{procs}")
+    format!("a shape lists process numbers: the storage nodes {}{clients}", procs(0, nodes))
 }
 
 fn check_chaos_nodes(s: &Scenario) -> Result<(), SpecError> {
@@ -292,7 +293,7 @@ fn check_chaos_nodes(s: &Scenario) -> Result<(), SpecError> {
     ];
     for (path, nodes) in lists {
         if let Some(bad) = nodes.into_iter().flatten().find(|n| n.index() >= s.cluster.storage_nodes()) {
-            let msg = format!("node {} does not exist (nodes are 0..{})", bad.0, s.cluster.storage_nodes());
+            let msg = format!("node {} does not exist (nodes are {})", bad.0, procs(0, s.cluster.storage_nodes()));
             return Err(SpecError::new(path, msg, "chaos only acts on storage nodes"));
         }
     }

@@ -89,7 +89,7 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
         if node as usize >= c.storage_nodes() {
             return Err(SpecError::new(
                 path,
-                format!("node {node} does not exist (nodes are 0..{})", c.storage_nodes()),
+                format!("node {node} does not exist (nodes are {})", procs(0, c.storage_nodes())),
                 "use a node number below cluster.nodes + cluster.spares",
             ));
         }
@@ -198,7 +198,7 @@ fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64, on_ring: &mut BTre
         (Some(f), None) => match f.node() {
             Some(n) if n.index() >= s.cluster.storage_nodes() => Err(SpecError::new(
                 format!("fault.{}.node", f.label()),
-                format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.storage_nodes()),
+                format!("node {} does not exist (nodes are {})", n.0, procs(0, s.cluster.storage_nodes())),
                 node_fix(s),
             )),
             _ => Ok(()),
@@ -264,12 +264,18 @@ fn membership_command(s: &Scenario, kind: &str, node: u32) -> Result<(), SpecErr
 }
 
 fn node_fix(s: &Scenario) -> String {
-    let all = s.cluster.storage_nodes();
+    let all = procs(0, s.cluster.storage_nodes());
     if s.cluster.spares == 0 {
-        format!("nodes are numbered 0..{all}; use one of those (cluster.spares adds nodes that can join)")
+        format!("nodes are numbered {all}; use one of those (cluster.spares adds nodes that can join)")
     } else {
-        format!("nodes are numbered 0..{all} (spares from {}); use one of those", s.cluster.nodes)
+        format!("nodes are numbered {all} (spares from {}); use one of those", s.cluster.nodes)
     }
+}
+
+/// The process numbers from `first` up to `end` (not included) as messages write ranges:
+/// inclusive, as seed ranges are (`procs(0, 5)` is `0..=4`).
+pub(crate) fn procs(first: usize, end: usize) -> String {
+    format!("{first}..={}", end.saturating_sub(1))
 }
 
 fn positive(path: impl Into<JsonPath>, v: f64, fix: &str) -> Result<(), SpecError> {
