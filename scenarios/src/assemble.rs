@@ -8,9 +8,9 @@
 //! rack of their own.
 
 use crate::app::ClientApp;
-use crate::error::SpecError;
+use crate::error::{JsonPath, SpecError};
 use crate::spec::{Admin, Scenario};
-use crate::validate::split;
+use crate::validate::procs;
 use crate::workload::arrival::Arrivals;
 use crate::workload::client::{GroupPlan, WorkloadClient, secs};
 use crate::workload::keys::KeyChooser;
@@ -19,12 +19,11 @@ use crate::workload::probe::ProbeClient;
 use crate::workload::provenance::KeySeqs;
 use dynamo_model::NodeId;
 use dynamo_model::actor::{Actor, ClusterBoot};
-use dynamo_model::membership::{MembershipList, RingRecipe};
+use dynamo_model::membership::{MembershipError, MembershipList, RingRecipe};
 use dynamo_model::msg::{AdminCommand, Msg};
 use dynamo_model::ring::{Ring, RingMember};
-use sim_core::dist::Dist;
-use sim_core::fault::Fault;
-use sim_core::net::NetError;
+use sim_core::dist::{Dist, DistError};
+use sim_core::fault::{Fault, FaultError};
 use sim_core::partition::PartitionError;
 use sim_core::{Placement, ProcId, SimTime, World, WorldConfig, WorldError};
 use std::cell::RefCell;
@@ -141,12 +140,13 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     let members: Vec<RingMember> = places.iter().take(nodes).enumerate().map(|(i, p)| member(s, i, p)).collect();
     let starting_members = members[..s.cluster.nodes].to_vec();
     let ring_for_cache = ring.clone();
-    let mut world = World::new(&wcfg, places, boot).map_err(|e| world_error(&e.to_string()))?;
+    let mut world = World::new(&wcfg, places, boot).map_err(|e| world_error(&e))?;
     schedule_timeline(s, &mut world, &members)?;
     check_chaos_nodes(s)?;
-    world.set_chaos(&s.chaos).map_err(|e| {
-        split("chaos", &e.to_string().replacen("chaos.", "", 1), "see `dynsim schema` for the chaos generators")
-    })?;
+    // Chaos errors are under `chaos`, the scenario's name for the chaos settings too.
+    world
+        .set_chaos(&s.chaos)
+        .map_err(|e| SpecError::new(e.path(), e.message(), "see `dynsim schema` for the chaos generators"))?;
     Ok(Assembly {
         world,
         nodes,
@@ -182,8 +182,12 @@ fn build_ring(s: &Scenario, places: &[Placement], recipe: RingRecipe) -> Result<
     let members: Vec<RingMember> =
         places.iter().take(s.cluster.nodes).enumerate().map(|(i, p)| member(s, i, p)).collect();
     recipe.build(&members).map_err(|e| {
-        let rendered = e.to_string().replacen("ring view: ", "", 1);
-        split("cluster", &rendered, "check cluster.partitioning and cluster.capacities")
+        let fix = "check cluster.partitioning and cluster.capacities";
+        match e {
+            MembershipError::Ring(r) => SpecError::new(JsonPath::from("cluster").join(&r.path()), r.message(), fix),
+            // No ring members: validation has made sure there is a node.
+            other => SpecError::new("cluster", other.to_string(), fix),
+        }
     })
 }
 
@@ -193,8 +197,9 @@ type AppSlot = (u16, Placement, ClientApp);
 fn client_apps(s: &Scenario, nodes: usize, seqs: &Rc<RefCell<KeySeqs>>) -> Result<Vec<AppSlot>, SpecError> {
     let mut out = Vec::new();
     for (g, w) in s.workloads.iter().enumerate() {
-        let under = |e: SpecError| e.under(&format!("workloads[{g}]"));
-        let value_bytes = Dist::new(&w.value_bytes).map_err(|e| under(split("value_bytes", &e.to_string(), "")))?;
+        let group = JsonPath::root().field("workloads").index(g);
+        let under = |e: SpecError| e.under(&group);
+        let value_bytes = Dist::new(&w.value_bytes).map_err(|e| under(dist_error("value_bytes", &e)))?;
         let plan = Rc::new(GroupPlan {
             group: g as u16,
             spec: w.clone(),
@@ -215,7 +220,7 @@ fn client_apps(s: &Scenario, nodes: usize, seqs: &Rc<RefCell<KeySeqs>>) -> Resul
     }
     if let Some(p) = &s.probes {
         let me = (nodes + out.len()) as u32;
-        let delay = Dist::new(&p.delay_ms).map_err(|e| split("probes.delay_ms", &e.to_string(), ""))?;
+        let delay = Dist::new(&p.delay_ms).map_err(|e| dist_error("probes.delay_ms", &e))?;
         // Probe keys sit above every workload's (bounds.rs keeps room for them below u64::MAX).
         let key_base = s.workloads.iter().map(|w| w.keys.count).max().unwrap_or(0).saturating_add(1);
         let stop = SimTime::ZERO + secs(s.duration_s);
@@ -231,13 +236,13 @@ fn client_apps(s: &Scenario, nodes: usize, seqs: &Rc<RefCell<KeySeqs>>) -> Resul
 /// node they concern (`members` holds every storage node's placement record).
 fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld, members: &[RingMember]) -> Result<(), SpecError> {
     for (i, a) in s.faults.iter().enumerate() {
+        let entry = JsonPath::root().field("faults").index(i);
         let at = SimTime::ZERO + secs(a.at_s);
         let command = match &a.admin {
             Some(Admin::Join { node }) => {
                 let member = members.get(*node as usize).ok_or_else(|| {
-                    let msg = format!("node {node} does not exist (nodes are 0..{})", members.len());
-                    SpecError::new("admin.join.node", msg, "join a spare (cluster.spares)")
-                        .under(&format!("faults[{i}]"))
+                    let msg = format!("node {node} does not exist (nodes are {})", procs(0, members.len()));
+                    SpecError::new("admin.join.node", msg, "join a spare (cluster.spares)").under(&entry)
                 })?;
                 Some((*node, AdminCommand::Join(*member)))
             }
@@ -245,47 +250,38 @@ fn schedule_timeline(s: &Scenario, world: &mut DynamoWorld, members: &[RingMembe
             _ => None,
         };
         if let Some((node, cmd)) = command {
-            world.inject(at, ProcId(node), Msg::Admin(cmd)).map_err(|e| world_error(&e.to_string()))?;
+            world.inject(at, ProcId(node), Msg::Admin(cmd)).map_err(|e| world_error(&e))?;
             continue;
         }
         let (fault, path) = match (&a.fault, &a.admin) {
-            (Some(f), _) => (f.clone(), format!("fault.{}", f.label())),
-            (None, Some(Admin::Replace { node, after_ms })) => {
-                (Fault::Wipe { node: ProcId(*node), restart_after_ms: Some(*after_ms) }, "admin.replace".to_string())
-            }
+            (Some(f), _) => (f.clone(), JsonPath::root().field("fault").field(f.label())),
+            (None, Some(Admin::Replace { node, after_ms })) => (
+                Fault::Wipe { node: ProcId(*node), restart_after_ms: Some(*after_ms) },
+                JsonPath::from("admin.replace"),
+            ),
             _ => continue, // refused by validation
         };
-        world
-            .schedule_fault(at, fault)
-            .map_err(|e| fault_error(&e, &path, s.cluster.storage_nodes()).under(&format!("faults[{i}]")))?;
+        world.schedule_fault(at, fault).map_err(|e| fault_error(&e, &path, s.cluster.storage_nodes()).under(&entry))?;
     }
     Ok(())
 }
 
 /// Maps a fault the world refused to the JSON path of the fault (`fault.<kind>...`).
-fn fault_error(e: &WorldError, path: &str, nodes: usize) -> SpecError {
-    const FIX: &str = "see `dynsim schema` for the fault parameters";
-    match e {
-        // Shape errors name no field, and render with the world's `net.` prefix.
-        WorldError::Net(NetError::Shape(shape)) => {
-            let procs = match shape {
-                PartitionError::UnknownProc(_, procs) => format!(", then the clients {nodes}..{procs}"),
-                _ => String::new(),
-            };
-            let fix = format!("a shape lists process numbers: the storage nodes 0..{nodes}{procs}");
-            SpecError::new(format!("{path}.shape"), shape.to_string(), fix)
-        }
-        // `x must be ...`: the fault's field `x`.
-        WorldError::BadFault(msg) => match msg.split_once(" must ") {
-            Some((field, _)) if field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => {
-                SpecError::new(format!("{path}.{field}"), msg.clone(), FIX)
-            }
-            _ => split(path, msg, FIX),
-        },
-        // `faults.x: ...`: the fault's own `faults.x`.
-        WorldError::Disk(d) => split(path, &d.to_string(), FIX),
-        _ => split(path, &e.to_string(), FIX),
-    }
+fn fault_error(e: &WorldError, path: &JsonPath, nodes: usize) -> SpecError {
+    let fix = match e {
+        WorldError::Fault(FaultError::Shape(shape)) => shape_fix(shape, nodes),
+        _ => "see `dynsim schema` for the fault parameters".to_string(),
+    };
+    SpecError::new(path.join(&e.path()), e.message(), fix)
+}
+
+/// What a shape may list: the storage nodes, and the clients when it named a process beyond them.
+fn shape_fix(shape: &PartitionError, nodes: usize) -> String {
+    let clients = match shape {
+        PartitionError::UnknownProc(_, all) => format!(", then the clients {}", procs(nodes, *all)),
+        _ => String::new(),
+    };
+    format!("a shape lists process numbers: the storage nodes {}{clients}", procs(0, nodes))
 }
 
 fn check_chaos_nodes(s: &Scenario) -> Result<(), SpecError> {
@@ -297,15 +293,25 @@ fn check_chaos_nodes(s: &Scenario) -> Result<(), SpecError> {
     ];
     for (path, nodes) in lists {
         if let Some(bad) = nodes.into_iter().flatten().find(|n| n.index() >= s.cluster.storage_nodes()) {
-            let msg = format!("node {} does not exist (nodes are 0..{})", bad.0, s.cluster.storage_nodes());
+            let msg = format!("node {} does not exist (nodes are {})", bad.0, procs(0, s.cluster.storage_nodes()));
             return Err(SpecError::new(path, msg, "chaos only acts on storage nodes"));
         }
     }
     Ok(())
 }
 
-/// Maps a world construction error (`net.x: ...`, `disk.x: ...`) to the scenario's paths.
-fn world_error(rendered: &str) -> SpecError {
-    let renamed = rendered.strip_prefix("net.").map(|r| format!("network.{r}")).unwrap_or_else(|| rendered.to_string());
-    split("", &renamed, "see `dynsim schema` for the allowed values")
+/// Maps a world construction error to the scenario's paths: the world's `net` settings are
+/// the scenario's `network`, the others have the same names.
+fn world_error(e: &WorldError) -> SpecError {
+    let path = e.path();
+    let path = match path.strip_prefix(&JsonPath::root().field("net")) {
+        Some(rest) => JsonPath::root().field("network").join(&rest),
+        None => path,
+    };
+    SpecError::new(path, e.message(), "see `dynsim schema` for the allowed values")
+}
+
+/// A distribution error under `prefix` (no fix: validation has checked these already).
+fn dist_error(prefix: &str, e: &DistError) -> SpecError {
+    SpecError::new(JsonPath::from(prefix).join(&e.path), e.problem.to_string(), "")
 }

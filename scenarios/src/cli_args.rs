@@ -11,7 +11,7 @@
 //! Ranges of numbers in messages are written inclusively, `0..=4`, like `--seeds` ranges.
 
 use crate::diagram::DiagramSpec;
-use crate::error::SpecError;
+use crate::error::{JsonPath, Segment, SpecError};
 use crate::spec::Scenario;
 use std::fmt;
 use std::io;
@@ -425,8 +425,9 @@ impl DiagramArgs {
     /// The flag to blame for a problem found with the diagram after the run (a key never
     /// operated on), if the flag set what the problem is about.
     pub fn blame(&self, e: &SpecError) -> Option<ArgError> {
-        let field = e.path.strip_prefix("outputs.diagram.")?;
-        let (flag, value) = match field {
+        let rest = e.path.strip_prefix(&JsonPath::root().field("outputs").field("diagram"))?;
+        let [Segment::Field(field)] = rest.segments() else { return None };
+        let (flag, value) = match field.as_str() {
             "key" => ("--diagram-key", self.diagram_key.map(|k| k.to_string())),
             "from_s" => ("--diagram-from-s", self.diagram_from_s.map(|a| a.to_string())),
             "until_s" => ("--diagram-until-s", self.diagram_until_s.map(|b| b.to_string())),

@@ -3,7 +3,11 @@
 //! A [`SpecError`] is what validation finds: a JSON path (`workloads[0].arrival.rate_per_s`),
 //! what is wrong, and how to fix it. [`ScenarioError`] adds the file and the line and column the
 //! path points at, and renders as one readable block for the CLI.
+//!
+//! Paths are [`JsonPath`]s (field and index segments, shared with the libraries' errors), so an
+//! error from deeper down is placed under its prefix without taking rendered text apart.
 
+pub use sim_core::json_path::{JsonPath, Segment};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -12,7 +16,7 @@ use std::path::PathBuf;
 #[error("{path}: {message}")]
 pub struct SpecError {
     /// Where: a JSON path such as `dynamo.r` or `workloads[2].keys.count`.
-    pub path: String,
+    pub path: JsonPath,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -20,26 +24,28 @@ pub struct SpecError {
 }
 
 impl SpecError {
-    /// A problem at `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    /// A problem at `path`: a [`JsonPath`], or a path written in code such as
+    /// `"cluster.nodes"` (parsed, see [`JsonPath::parse`]).
+    pub fn new(path: impl Into<JsonPath>, message: impl Into<String>, fix: impl Into<String>) -> Self {
         SpecError { path: path.into(), message: message.into(), fix: fix.into() }
     }
 
     /// The same problem one level deeper: `prefix` is prepended to the path.
-    pub fn under(mut self, prefix: &str) -> Self {
-        self.path = join_path(prefix, &self.path);
+    pub fn under(mut self, prefix: impl Into<JsonPath>) -> Self {
+        self.path = prefix.into().join(&self.path);
         self
     }
 }
 
-/// Joins a prefix and a relative JSON path (`a.b` + `c[0]` → `a.b.c[0]`).
-pub fn join_path(prefix: &str, rest: &str) -> String {
-    match (prefix.is_empty(), rest.is_empty()) {
-        (true, _) => rest.to_string(),
-        (_, true) => prefix.to_string(),
-        _ if rest.starts_with('[') => format!("{prefix}{rest}"),
-        _ => format!("{prefix}.{rest}"),
-    }
+/// A `serde_path_to_error` path as a [`JsonPath`]: its segments up to the first one it cannot
+/// know (a map key that is not a string).
+pub fn serde_path(path: &serde_path_to_error::Path) -> JsonPath {
+    use serde_path_to_error::Segment as S;
+    JsonPath::from_segments(path.iter().map_while(|seg| match seg {
+        S::Seq { index } => Some(Segment::Index(*index)),
+        S::Map { key } | S::Enum { variant: key } => Some(Segment::Field(key.clone())),
+        S::Unknown => None,
+    }))
 }
 
 /// A scenario that cannot be loaded or run, located in its file.

@@ -3,7 +3,7 @@
 //! ([`crate::checked`]), and locate every problem by file, line, column and JSON path.
 
 use crate::checked::{self, Budget, CheckedScenario};
-use crate::error::{ScenarioError, SpecError};
+use crate::error::{JsonPath, ScenarioError, Segment, SpecError, serde_path};
 use crate::locate::{locate, locate_key};
 use crate::spec::Scenario;
 use crate::strict;
@@ -70,7 +70,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed: Result<Scenario, _> = serde_path_to_error::deserialize(&mut de);
     let s = parsed.map_err(|e| {
-        let path = known_path(&e.path().to_string());
+        let path = serde_path(e.path());
         let e = e.into_inner();
         let array = (e.classify() == Category::Data).then(|| strict::array_for_object::<Scenario>(text, &path));
         match array.flatten() {
@@ -78,7 +78,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
             None => parse_error(text, file, path, e),
         }
     })?;
-    de.end().map_err(|e| parse_error(text, file, String::new(), e))?;
+    de.end().map_err(|e| parse_error(text, file, JsonPath::root(), e))?;
     strict::check_objects(text, &s).map_err(|p| strict_error(file, p))?;
     Ok(s)
 }
@@ -126,14 +126,7 @@ pub fn locate_problem(text: &str, file: &Path, problem: SpecError) -> ScenarioEr
     }
 }
 
-/// A `serde_path_to_error` path as the errors write it: `""` for the top level (it prints `.`),
-/// and only the known part when it names a segment it cannot know (between keys, say) `?`.
-fn known_path(path: &str) -> String {
-    let path = if path == "." { "" } else { path };
-    path.split('.').take_while(|seg| *seg != "?").collect::<Vec<_>>().join(".")
-}
-
-fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> ScenarioError {
+fn parse_error(text: &str, file: &Path, path: JsonPath, e: serde_json::Error) -> ScenarioError {
     let full = e.to_string();
     let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_string();
     let fix = match e.classify() {
@@ -154,10 +147,9 @@ fn parse_error(text: &str, file: &Path, path: String, e: serde_json::Error) -> S
     let (path, (line, column)) = match unknown_key {
         Some(key) => {
             // The path usually ends with the unknown key already; point at the key itself.
-            let key_path = if path == key || path.ends_with(&format!(".{key}")) {
-                path
-            } else {
-                crate::error::join_path(&path, key)
+            let key_path = match path.segments().last() {
+                Some(Segment::Field(last)) if last == key => path,
+                _ => path.field(key),
             };
             let pos = locate_key(text, &key_path).unwrap_or((e.line(), e.column()));
             (key_path, pos)

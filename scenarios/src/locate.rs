@@ -3,81 +3,24 @@
 //! Validation reports problems by JSON path (`workloads[2].keys.count`, see
 //! [`SpecError`](crate::error::SpecError)); this module turns such a path back into a 1-based
 //! `(line, column)` in the raw text, so errors can name where in the file to look. It walks the
-//! text with a small hand-written tokenizer that skips every value it does not need.
+//! text segment by segment ([`JsonPath::segments`]) with a small hand-written tokenizer that
+//! skips every value it does not need.
 //!
 //! Columns count Unicode scalar values (a tab counts as one); a leading UTF-8 byte order mark is
 //! ignored. When a path's key is missing the enclosing object's `{` is reported, and when an
 //! index is out of range the enclosing array's `[`. Duplicate keys resolve to the last one, as
 //! `serde_json` does (loading refuses them first, see [`strict`](crate::strict)).
 
-/// One step of a JSON path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Segment {
-    /// An object member, by key.
-    Key(String),
-    /// An array element, by 0-based index.
-    Index(usize),
-}
-
-/// Splits a JSON path such as `workloads[2].keys.count` into its segments.
-///
-/// Keys are separated by `.` and may contain any character except `.` and `[`; `[i]` is an
-/// array index. The empty path and `.` (what `serde_path_to_error` prints for the root) are
-/// the document root. A bracket that does not hold a valid index is kept as a literal key.
-pub fn parse_path(path: &str) -> Vec<Segment> {
-    let rest = path.strip_prefix('.').unwrap_or(path);
-    let mut out = Vec::new();
-    let mut key = String::new();
-    let mut key_due = false;
-    let mut chars = rest.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => {
-                flush_key(&mut out, &mut key, key_due);
-                key_due = true;
-            }
-            '[' => {
-                flush_key(&mut out, &mut key, key_due);
-                key_due = false;
-                out.push(read_index(&mut chars));
-            }
-            _ => key.push(c),
-        }
-    }
-    flush_key(&mut out, &mut key, key_due);
-    out
-}
-
-/// Pushes the key read so far; an empty key only when a `.` announced it.
-fn flush_key(out: &mut Vec<Segment>, key: &mut String, key_due: bool) {
-    if key_due || !key.is_empty() {
-        out.push(Segment::Key(std::mem::take(key)));
-    }
-}
-
-/// Reads `i]` after a `[`; anything else becomes a literal key.
-fn read_index(chars: &mut std::str::Chars<'_>) -> Segment {
-    let mut inner = String::new();
-    for c in chars.by_ref() {
-        if c == ']' {
-            return match inner.parse() {
-                Ok(i) if inner.bytes().all(|b| b.is_ascii_digit()) => Segment::Index(i),
-                _ => Segment::Key(format!("[{inner}]")),
-            };
-        }
-        inner.push(c);
-    }
-    Segment::Key(format!("[{inner}"))
-}
+use crate::error::{JsonPath, Segment};
 
 /// The 1-based `(line, column)` of the JSON value at `path` in `text`.
 ///
 /// When a key on the path is missing, this is the enclosing object's `{`; when an index is out
 /// of range, the enclosing array's `[`; when a step needs an object or array but finds another
 /// value, that value. `None` only when the text is too malformed to walk. Never panics.
-pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+pub fn locate(text: &str, path: &JsonPath) -> Option<(usize, usize)> {
     let text = strip_bom(text);
-    let hit = walk(text, &parse_path(path))?;
+    let hit = walk(text, path.segments())?;
     Some(position(text, hit.value))
 }
 
@@ -87,9 +30,9 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
 /// When the last segment is an index, or the root, this is the value's position; when the key is
 /// missing, it falls back to what [`locate`] reports. `None` only when the text is too malformed
 /// to walk. Never panics.
-pub fn locate_key(text: &str, path: &str) -> Option<(usize, usize)> {
+pub fn locate_key(text: &str, path: &JsonPath) -> Option<(usize, usize)> {
     let text = strip_bom(text);
-    let hit = walk(text, &parse_path(path))?;
+    let hit = walk(text, path.segments())?;
     Some(position(text, hit.key.unwrap_or(hit.value)))
 }
 
@@ -106,15 +49,15 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// The byte range in `text` of the JSON value at `path`, only when every step of the path
 /// exists (unlike [`locate`], no fallback to an enclosing value). `None` otherwise, or when the
 /// value is malformed or truncated. Never panics.
-pub fn value_span(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+pub fn value_span(text: &str, path: &JsonPath) -> Option<std::ops::Range<usize>> {
     let body = strip_bom(text);
     let bom = text.len() - body.len();
     let bytes = body.as_bytes();
     let mut at = skip_ws(bytes, 0);
     bytes.get(at)?;
-    for segment in parse_path(path) {
-        let step = match &segment {
-            Segment::Key(key) => find_member(body, at, key)?,
+    for segment in path.segments() {
+        let step = match segment {
+            Segment::Field(key) => find_member(body, at, key)?,
             Segment::Index(index) => find_element(bytes, at, *index)?,
         };
         match step {
@@ -168,7 +111,7 @@ fn walk(text: &str, segments: &[Segment]) -> Option<Hit> {
     let mut hit = Hit { value: root, key: None };
     for segment in segments {
         let step = match segment {
-            Segment::Key(key) => find_member(text, hit.value, key)?,
+            Segment::Field(key) => find_member(text, hit.value, key)?,
             Segment::Index(index) => find_element(text.as_bytes(), hit.value, *index)?,
         };
         match step {
@@ -397,18 +340,25 @@ mod tests {
   ]
 }"#;
 
+    // The tests write paths as text; `JsonPath::parse` turns them into segments.
+    fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+        super::locate(text, &JsonPath::parse(path))
+    }
+
+    fn locate_key(text: &str, path: &str) -> Option<(usize, usize)> {
+        super::locate_key(text, &JsonPath::parse(path))
+    }
+
+    fn value_span(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+        super::value_span(text, &JsonPath::parse(path))
+    }
+
     #[test]
-    fn parse_path_splits_keys_and_indices() {
-        use Segment::{Index, Key};
-        let k = |s: &str| Key(s.to_string());
-        assert_eq!(parse_path("workloads[2].keys.count"), vec![k("workloads"), Index(2), k("keys"), k("count")]);
-        assert_eq!(parse_path("a[0][1]"), vec![k("a"), Index(0), Index(1)]);
-        assert_eq!(parse_path("[3].x"), vec![Index(3), k("x")]);
-        assert_eq!(parse_path("a]b.c-d e"), vec![k("a]b"), k("c-d e")]);
-        assert_eq!(parse_path("a[x]"), vec![k("a"), k("[x]")]);
-        assert_eq!(parse_path("a[1"), vec![k("a"), k("[1")]);
-        assert!(parse_path("").is_empty());
-        assert!(parse_path(".").is_empty());
+    fn a_key_holding_dots_or_brackets_is_one_segment() {
+        let text = r#"{"a.b": {"[0]": 7}, "a": {"b": 8}}"#;
+        let odd = JsonPath::root().field("a.b").field("[0]");
+        assert_eq!(super::locate(text, &odd), Some((1, 17)));
+        assert_eq!(locate(text, "a.b"), Some((1, 32)));
     }
 
     #[test]

@@ -27,14 +27,13 @@
 //! overflow it); memory is the stack plus the keys of the objects open at a time. A scan that
 //! meets malformed JSON stops quietly there: reporting syntax errors is `serde_json`'s job.
 
-use crate::error::SpecError;
+use crate::error::{JsonPath, Segment, SpecError, serde_path};
 use crate::locate::{line_column, value_span};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::fmt::Write as _;
 
 /// The deepest nesting of objects and arrays a scenario may have. The schema needs fewer than
 /// ten levels; 64 leaves room and stays well under `serde_json`'s own limit of 128.
@@ -140,45 +139,34 @@ pub fn check_objects<T: Serialize>(text: &str, parsed: &T) -> Result<(), Problem
 /// field; it is not when the parser refuses the map itself (a list, a string, a number, a
 /// variant name is wanted).
 /// Costs one parse per array on the path, and runs only when parsing has already failed.
-pub fn array_for_object<T: DeserializeOwned>(text: &str, error_path: &str) -> Option<Problem> {
-    // Every prefix of the path that ends a segment, the top level first.
-    let ends = error_path.char_indices().filter(|&(i, c)| i > 0 && (c == '.' || c == '[')).map(|(i, _)| i);
-    let prefixes = std::iter::once(0).chain(ends).chain(std::iter::once(error_path.len()));
-    let mut seen = None;
-    for end in prefixes {
-        let path = &error_path[..end];
-        if seen == Some(end) {
+pub fn array_for_object<T: DeserializeOwned>(text: &str, error_path: &JsonPath) -> Option<Problem> {
+    // Every prefix of the path, the top level first.
+    for path in error_path.prefixes() {
+        let Some(span) = value_span(text, &path) else { continue };
+        if text.as_bytes().get(span.start) != Some(&b'[') || !wants_object::<T>(text, span.clone(), &path) {
             continue;
         }
-        seen = Some(end);
-        let Some(span) = value_span(text, path) else { continue };
-        if text.as_bytes().get(span.start) != Some(&b'[') || !wants_object::<T>(text, span.clone(), path) {
-            continue;
-        }
-        return Some(problem_at(text, span.start, path.to_string(), ARRAY_FOR_OBJECT, ARRAY_FOR_OBJECT_FIX));
+        return Some(problem_at(text, span.start, path, ARRAY_FOR_OBJECT, ARRAY_FOR_OBJECT_FIX));
     }
     None
 }
 
 /// Whether `T` reads an empty object in place of the value at `span` (JSON path `path`).
-fn wants_object<T: DeserializeOwned>(text: &str, span: std::ops::Range<usize>, path: &str) -> bool {
+fn wants_object<T: DeserializeOwned>(text: &str, span: std::ops::Range<usize>, path: &JsonPath) -> bool {
     let probe = format!("{}{{}}{}", &text[..span.start], &text[span.end..]);
     let mut de = serde_json::Deserializer::from_str(&probe);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(_) => true,
         Err(e) => {
-            let at = e.path().to_string();
-            let at = if at == "." { "" } else { at.as_str() };
-            let within = path.is_empty()
-                || at.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']));
+            let within = serde_path(e.path()).strip_prefix(path).is_some();
             !within || e.inner().to_string().starts_with("missing field")
         }
     }
 }
 
-/// The JSON path of the value the end of `prefix` lies in (`""` at the top level), as far as
+/// The JSON path of the value the end of `prefix` lies in (empty at the top level), as far as
 /// `prefix` can be read; used to say where an encoding error sits.
-fn path_at_end(prefix: &str) -> String {
+fn path_at_end(prefix: &str) -> JsonPath {
     let mut scanner = Scanner::new(prefix.strip_prefix('\u{feff}').unwrap_or(prefix));
     match scanner.run(None) {
         Ok(()) => scanner.path(),
@@ -188,7 +176,7 @@ fn path_at_end(prefix: &str) -> String {
 }
 
 /// A problem at byte `offset` of `text`.
-fn problem_at(text: &str, offset: usize, path: String, message: impl Into<String>, fix: &str) -> Problem {
+fn problem_at(text: &str, offset: usize, path: JsonPath, message: impl Into<String>, fix: &str) -> Problem {
     Problem { at: Some(line_column(text, offset)), error: SpecError::new(path, message, fix) }
 }
 
@@ -343,7 +331,7 @@ impl<'a> Scanner<'a> {
             Entry::Occupied(first) => {
                 let (line, column) = line_column(self.text, *first.get());
                 let key = first.key();
-                let path = crate::error::join_path(&object_path, key);
+                let path = object_path.field(key.as_str());
                 return Err(problem_at(
                     self.text,
                     at,
@@ -371,29 +359,17 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// The JSON path of where the scanner is, as `serde_path_to_error` writes it
-    /// (`workloads[0].keys`, `""` at the top level).
-    fn path(&self) -> String {
-        let mut out = String::new();
-        for frame in &self.frames {
-            match frame {
-                Frame::Object { current: Some(key), .. } => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(key);
-                }
-                Frame::Array { current: Some(i) } => {
-                    let _ = write!(out, "[{i}]");
-                }
-                _ => {}
-            }
-        }
-        out
+    /// The JSON path of where the scanner is (`workloads[0].keys`, empty at the top level).
+    fn path(&self) -> JsonPath {
+        JsonPath::from_segments(self.frames.iter().filter_map(|frame| match frame {
+            Frame::Object { current: Some(key), .. } => Some(Segment::Field(key.clone())),
+            Frame::Array { current: Some(i) } => Some(Segment::Index(*i)),
+            _ => None,
+        }))
     }
 
     /// A problem at the scanner's position.
-    fn problem_here(&self, path: String, message: impl Into<String>, fix: &str) -> Problem {
+    fn problem_here(&self, path: JsonPath, message: impl Into<String>, fix: &str) -> Problem {
         problem_at(self.text, self.pos, path, message, fix)
     }
 
@@ -477,7 +453,7 @@ mod tests {
     type Refusal = (Option<(usize, usize)>, String, String);
 
     fn key_problem(text: &str) -> Option<Refusal> {
-        check_keys(text).err().map(|p| (p.at, p.error.path, p.error.message))
+        check_keys(text).err().map(|p| (p.at, p.error.path.to_string(), p.error.message))
     }
 
     #[test]
@@ -523,8 +499,8 @@ mod tests {
     fn arrays_are_refused_where_the_parse_has_objects() {
         let shape = serde_json::json!({ "c": { "n": 4 }, "l": [[1], { "x": 1 }] });
         let refused = |text: &str| Scanner::new(text).run(Some(&shape)).err().map(|p| (p.at, p.error.path));
-        assert_eq!(refused(r#"{"c": [4], "l": [[1], {"x": 1}]}"#), Some((Some((1, 7)), "c".to_string())));
-        assert_eq!(refused(r#"{"c": {"n": 4}, "l": [[1], [1]]}"#), Some((Some((1, 28)), "l[1]".to_string())));
+        assert_eq!(refused(r#"{"c": [4], "l": [[1], {"x": 1}]}"#), Some((Some((1, 7)), "c".into())));
+        assert_eq!(refused(r#"{"c": {"n": 4}, "l": [[1], [1]]}"#), Some((Some((1, 28)), "l[1]".into())));
         assert_eq!(refused(r#"{"c": {"n": 4}, "l": [[1], {"x": 1}]}"#), None);
     }
 

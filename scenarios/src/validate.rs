@@ -4,7 +4,7 @@
 //! Checks that need a built world (fault shapes, network kind names, chaos node lists) happen
 //! when the world is assembled, with the same kind of error.
 
-use crate::error::SpecError;
+use crate::error::{JsonPath, SpecError};
 use crate::spec::{Admin, Cluster, Probes, Scenario, TimedAction, Workload};
 use sim_core::dist::Dist;
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
     positive("duration_s", s.duration_s, "set duration_s to the simulated seconds the workloads run, e.g. 60")?;
     non_negative("settle_s", s.settle_s)?;
     cluster(&s.cluster)?;
-    s.dynamo.validate(s.cluster.nodes).map_err(|e| split("dynamo", &e.to_string(), "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes"))?;
+    s.dynamo.validate(s.cluster.nodes).map_err(|e| config_error(&e.to_string()))?;
     if let Some(seed) = s.dynamo.membership.gossip.seeds.iter().find(|n| n.index() >= s.cluster.storage_nodes()) {
         let msg = format!("seed node {} does not exist", seed.0);
         return Err(SpecError::new("dynamo.membership.gossip.seeds", msg, node_fix(s)));
@@ -31,7 +31,7 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
         ));
     }
     for (i, w) in s.workloads.iter().enumerate() {
-        workload(s, w).map_err(|e| e.under(&format!("workloads[{i}]")))?;
+        workload(s, w).map_err(|e| e.under(JsonPath::root().field("workloads").index(i)))?;
     }
     if let Some(p) = &s.probes {
         probes(s, p).map_err(|e| e.under("probes"))?;
@@ -68,9 +68,11 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
         return Err(SpecError::new("cluster.racks_per_datacenter", "must be at least 1", "set it to 1 or more"));
     }
     c.partitioning.validate().map_err(|e| {
-        // Ring errors name their field `strategy.x`; in a scenario it is `partitioning.x`.
-        let msg = e.to_string().replacen("strategy.", "", 1);
-        split("cluster.partitioning", &msg, "see `dynsim schema` for the partitioning strategies")
+        // Ring errors name the strategy `strategy`; in a scenario it is `cluster.partitioning`.
+        let path = e.path();
+        let field = path.strip_prefix(&JsonPath::root().field("strategy")).unwrap_or(path);
+        let fix = "see `dynsim schema` for the partitioning strategies";
+        SpecError::new(JsonPath::from("cluster.partitioning").join(&field), e.message(), fix)
     })?;
     if let Some(q) = c.partitioning.partitions()
         && matches!(c.partitioning, dynamo_model::ring::PartitionStrategy::EqualPartitions { .. })
@@ -83,14 +85,15 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
         ));
     }
     for (&node, &cap) in &c.capacities {
+        let path = JsonPath::from("cluster.capacities").field(node.to_string());
         if node as usize >= c.storage_nodes() {
             return Err(SpecError::new(
-                format!("cluster.capacities.{node}"),
-                format!("node {node} does not exist (nodes are 0..{})", c.storage_nodes()),
+                path,
+                format!("node {node} does not exist (nodes are {})", procs(0, c.storage_nodes())),
                 "use a node number below cluster.nodes + cluster.spares",
             ));
         }
-        positive(&format!("cluster.capacities.{node}"), cap, "capacities are positive weights, 1 by default")?;
+        positive(path, cap, "capacities are positive weights, 1 by default")?;
     }
     Ok(())
 }
@@ -110,9 +113,9 @@ fn workload(s: &Scenario, w: &Workload) -> Result<(), SpecError> {
     w.keys.validate().map_err(|e| e.under("keys"))?;
     w.mix.validate().map_err(|e| e.under("mix"))?;
     Dist::new(&w.value_bytes).map_err(|e| {
-        split(
-            "value_bytes",
-            &e.to_string(),
+        SpecError::new(
+            JsonPath::from("value_bytes").join(&e.path),
+            e.problem.to_string(),
             "value sizes are a distribution of bytes, e.g. {\"constant\": {\"value\": 1024}}",
         )
     })?;
@@ -134,9 +137,9 @@ fn workload(s: &Scenario, w: &Workload) -> Result<(), SpecError> {
 fn probes(s: &Scenario, p: &Probes) -> Result<(), SpecError> {
     positive("rate_per_s", p.rate_per_s, "probes per second, e.g. 10")?;
     Dist::new(&p.delay_ms).map_err(|e| {
-        split(
-            "delay_ms",
-            &e.to_string(),
+        SpecError::new(
+            JsonPath::from("delay_ms").join(&e.path),
+            e.problem.to_string(),
             "the delay is a distribution of milliseconds, e.g. {\"uniform\": {\"low\": 0, \"high\": 100}}",
         )
     })?;
@@ -164,8 +167,8 @@ fn timeline(s: &Scenario) -> Result<(), SpecError> {
     // following seconds; validation tracks what was commanded).
     let mut on_ring: BTreeSet<u32> = (0..s.cluster.nodes as u32).collect();
     for (i, a) in s.faults.iter().enumerate() {
-        let path = format!("faults[{i}]");
-        action(s, a, end, last, &mut on_ring).map_err(|e| e.under(&path))?;
+        let path = JsonPath::root().field("faults").index(i);
+        action(s, a, end, last, &mut on_ring).map_err(|e| e.under(path))?;
         last = a.at_s;
     }
     Ok(())
@@ -195,7 +198,7 @@ fn action(s: &Scenario, a: &TimedAction, end: f64, last: f64, on_ring: &mut BTre
         (Some(f), None) => match f.node() {
             Some(n) if n.index() >= s.cluster.storage_nodes() => Err(SpecError::new(
                 format!("fault.{}.node", f.label()),
-                format!("node {} does not exist (nodes are 0..{})", n.0, s.cluster.storage_nodes()),
+                format!("node {} does not exist (nodes are {})", n.0, procs(0, s.cluster.storage_nodes())),
                 node_fix(s),
             )),
             _ => Ok(()),
@@ -261,15 +264,21 @@ fn membership_command(s: &Scenario, kind: &str, node: u32) -> Result<(), SpecErr
 }
 
 fn node_fix(s: &Scenario) -> String {
-    let all = s.cluster.storage_nodes();
+    let all = procs(0, s.cluster.storage_nodes());
     if s.cluster.spares == 0 {
-        format!("nodes are numbered 0..{all}; use one of those (cluster.spares adds nodes that can join)")
+        format!("nodes are numbered {all}; use one of those (cluster.spares adds nodes that can join)")
     } else {
-        format!("nodes are numbered 0..{all} (spares from {}); use one of those", s.cluster.nodes)
+        format!("nodes are numbered {all} (spares from {}); use one of those", s.cluster.nodes)
     }
 }
 
-fn positive(path: &str, v: f64, fix: &str) -> Result<(), SpecError> {
+/// The process numbers from `first` up to `end` (not included) as messages write ranges:
+/// inclusive, as seed ranges are (`procs(0, 5)` is `0..=4`).
+pub(crate) fn procs(first: usize, end: usize) -> String {
+    format!("{first}..={}", end.saturating_sub(1))
+}
+
+fn positive(path: impl Into<JsonPath>, v: f64, fix: &str) -> Result<(), SpecError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
@@ -285,10 +294,16 @@ fn non_negative(path: &str, v: f64) -> Result<(), SpecError> {
     }
 }
 
-/// Turns a library error rendered as `path: message` into a [`SpecError`] under `prefix`.
-pub fn split(prefix: &str, rendered: &str, fix: &str) -> SpecError {
+/// A `dynamo` settings error, rendered `path: message`, under `dynamo`.
+// TODO(model-types): once the config types live in scenarios, give `ConfigError` a path and a
+// message, as the other libraries' errors have, and stop taking its rendering apart here.
+fn config_error(rendered: &str) -> SpecError {
+    let fix =
+        "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes";
     match rendered.split_once(": ") {
-        Some((path, msg)) if !path.contains(' ') => SpecError::new(crate::error::join_path(prefix, path), msg, fix),
-        _ => SpecError::new(prefix, rendered, fix),
+        Some((path, msg)) if !path.contains(' ') => {
+            SpecError::new(JsonPath::from("dynamo").join(&path.into()), msg, fix)
+        }
+        _ => SpecError::new("dynamo", rendered, fix),
     }
 }

@@ -21,6 +21,7 @@
 //! without scanning it. The journal draws nothing and changes nothing.
 
 use crate::dist::{Dist, DistError, DistSpec};
+use crate::json_path::JsonPath;
 use crate::rng::SimRng;
 use crate::time::SimDuration;
 use schemars::JsonSchema;
@@ -83,13 +84,31 @@ pub enum DiskConfigError {
         source: DistError,
     },
     /// A fault probability is outside `[0, 1]` or not a number.
-    #[error("faults.{field}: probability must be in [0, 1], got {value}")]
+    #[error("{}: {}", self.path(), self.message())]
     Probability {
         /// Which fault field.
         field: &'static str,
         /// The bad value.
         value: f64,
     },
+}
+
+impl DiskConfigError {
+    /// Where the problem is, relative to the [`DiskConfig`].
+    pub fn path(&self) -> JsonPath {
+        match self {
+            DiskConfigError::Latency { field, source } => JsonPath::root().field(*field).join(&source.path),
+            DiskConfigError::Probability { field, .. } => JsonPath::root().field("faults").field(*field),
+        }
+    }
+
+    /// What is wrong, without the path.
+    pub fn message(&self) -> String {
+        match self {
+            DiskConfigError::Latency { source, .. } => source.problem.to_string(),
+            DiskConfigError::Probability { value, .. } => format!("probability must be in [0, 1], got {value}"),
+        }
+    }
 }
 
 /// Why a disk operation failed.
@@ -571,6 +590,13 @@ mod tests {
             DiskConfig { faults: DiskFaults { torn_write: 1.5, ..DiskFaults::default() }, ..DiskConfig::default() };
         let err = DiskModel::new(&cfg).unwrap_err();
         assert_eq!(err.to_string(), "faults.torn_write: probability must be in [0, 1], got 1.5");
+        assert_eq!(err.path().as_str(), "faults.torn_write");
+        let slow = DiskConfig { read_ms: DistSpec::Exponential { mean: -1.0 }, ..DiskConfig::default() };
+        let err = DiskModel::new(&slow).unwrap_err();
+        assert_eq!(
+            (err.path().as_str(), err.message().as_str()),
+            ("read_ms.exponential.mean", "mean must be a finite number >= 0, got -1")
+        );
         let nan = DiskFaults { write_error: f64::NAN, ..DiskFaults::default() };
         assert!(check_faults(&nan).is_err());
     }

@@ -23,6 +23,7 @@
 //! The number of draws each variant takes from the stream is part of its contract (changing it
 //! changes every run that uses it) and is documented on each [`DistSpec`] variant.
 
+use crate::json_path::JsonPath;
 use crate::rng::SimRng;
 use crate::time::SimDuration;
 use schemars::JsonSchema;
@@ -187,9 +188,9 @@ impl DistSpec {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{path}: {problem}")]
 pub struct DistError {
-    /// Where the problem is, as a JSON-like path from the spec's root
+    /// Where the problem is, as a path from the spec's root
     /// (e.g. `shift.dist.mixture.components[0].weight`).
-    pub path: String,
+    pub path: JsonPath,
     /// What is wrong.
     pub problem: DistProblem,
 }
@@ -330,7 +331,7 @@ impl Dist {
     /// Validates and compiles `spec`. Never panics; every invalid input (including nesting
     /// deeper than [`MAX_NESTING`]) is a [`DistError`].
     pub fn new(spec: &DistSpec) -> Result<Dist, DistError> {
-        Ok(Dist { node: compile(spec, "", 0)? })
+        Ok(Dist { node: compile(spec, &JsonPath::root(), 0)? })
     }
 
     /// Always `value` (finite, >= 0).
@@ -426,36 +427,36 @@ impl TryFrom<DistSpec> for Dist {
 // Validation and compilation.
 
 /// `parent.child`, or `child` at the root.
-fn join(parent: &str, child: &str) -> String {
-    if parent.is_empty() { child.to_string() } else { format!("{parent}.{child}") }
+fn join(parent: &JsonPath, child: &str) -> JsonPath {
+    parent.clone().field(child)
 }
 
-fn fail<T>(path: String, problem: DistProblem) -> Result<T, DistError> {
+fn fail<T>(path: JsonPath, problem: DistProblem) -> Result<T, DistError> {
     Err(DistError { path, problem })
 }
 
 /// `x` if finite.
-fn finite(at: &str, field: &'static str, x: f64) -> Result<f64, DistError> {
+fn finite(at: &JsonPath, field: &'static str, x: f64) -> Result<f64, DistError> {
     if x.is_finite() { Ok(x) } else { fail(join(at, field), DistProblem::NotFinite { field, got: x }) }
 }
 
 /// `x` if finite and >= 0.
-fn non_negative(at: &str, field: &'static str, x: f64) -> Result<f64, DistError> {
+fn non_negative(at: &JsonPath, field: &'static str, x: f64) -> Result<f64, DistError> {
     if x.is_finite() && x >= 0.0 { Ok(x) } else { fail(join(at, field), DistProblem::Negative { field, got: x }) }
 }
 
 /// `x` if finite and > 0.
-fn positive(at: &str, field: &'static str, x: f64) -> Result<f64, DistError> {
+fn positive(at: &JsonPath, field: &'static str, x: f64) -> Result<f64, DistError> {
     if x.is_finite() && x > 0.0 { Ok(x) } else { fail(join(at, field), DistProblem::NotPositive { field, got: x }) }
 }
 
 /// Compiles the spec found at path `at` (empty at the root), `depth` levels down.
-fn compile(spec: &DistSpec, at: &str, depth: usize) -> Result<Node, DistError> {
+fn compile(spec: &DistSpec, at: &JsonPath, depth: usize) -> Result<Node, DistError> {
     if depth > MAX_NESTING {
-        return fail(at.to_string(), DistProblem::TooDeep { max: MAX_NESTING });
+        return fail(at.clone(), DistProblem::TooDeep { max: MAX_NESTING });
     }
     let here = join(at, spec.name());
-    let h = here.as_str();
+    let h = &here;
     match spec {
         DistSpec::Constant { value } => Ok(Node::Constant(non_negative(h, "value", *value)?)),
         DistSpec::Uniform { low, high } => compile_uniform(h, *low, *high),
@@ -482,7 +483,7 @@ fn compile(spec: &DistSpec, at: &str, depth: usize) -> Result<Node, DistError> {
     }
 }
 
-fn compile_uniform(h: &str, low: f64, high: f64) -> Result<Node, DistError> {
+fn compile_uniform(h: &JsonPath, low: f64, high: f64) -> Result<Node, DistError> {
     let low = non_negative(h, "low", low)?;
     let high = finite(h, "high", high)?;
     if high < low {
@@ -491,7 +492,7 @@ fn compile_uniform(h: &str, low: f64, high: f64) -> Result<Node, DistError> {
     Ok(Node::Uniform { low, high })
 }
 
-fn compile_lognormal_median(h: &str, median: f64, p99: f64) -> Result<Node, DistError> {
+fn compile_lognormal_median(h: &JsonPath, median: f64, p99: f64) -> Result<Node, DistError> {
     let median = positive(h, "median", median)?;
     let p99 = finite(h, "p99", p99)?;
     if p99 < median {
@@ -501,7 +502,7 @@ fn compile_lognormal_median(h: &str, median: f64, p99: f64) -> Result<Node, Dist
     Ok(Node::Lognormal { mu, sigma: (p99.ln() - mu) / Z99 })
 }
 
-fn compile_mixture(h: &str, components: &[MixtureComponent], depth: usize) -> Result<Node, DistError> {
+fn compile_mixture(h: &JsonPath, components: &[MixtureComponent], depth: usize) -> Result<Node, DistError> {
     let at = join(h, "components");
     if components.is_empty() {
         return fail(at, DistProblem::EmptyMixture);
@@ -509,7 +510,7 @@ fn compile_mixture(h: &str, components: &[MixtureComponent], depth: usize) -> Re
     let mut raw = Vec::with_capacity(components.len());
     let mut parts = Vec::with_capacity(components.len());
     for (i, c) in components.iter().enumerate() {
-        let ci = format!("{at}[{i}]");
+        let ci = at.clone().index(i);
         raw.push(non_negative(&ci, "weight", c.weight)?);
         parts.push(compile(&c.dist, &join(&ci, "dist"), depth + 1)?);
     }
@@ -531,17 +532,17 @@ fn compile_mixture(h: &str, components: &[MixtureComponent], depth: usize) -> Re
     Ok(Node::Mixture(Mixture { weights, cum, parts: parts.into() }))
 }
 
-fn compile_empirical(h: &str, points: &[EmpiricalPoint]) -> Result<Node, DistError> {
+fn compile_empirical(h: &JsonPath, points: &[EmpiricalPoint]) -> Result<Node, DistError> {
     let at = join(h, "points");
     if points.len() < 2 {
         return fail(at, DistProblem::TooFewPoints { got: points.len() });
     }
     for (i, pt) in points.iter().enumerate() {
-        check_empirical_point(&format!("{at}[{i}]"), pt, i.checked_sub(1).map(|j| &points[j]))?;
+        check_empirical_point(&at.clone().index(i), pt, i.checked_sub(1).map(|j| &points[j]))?;
     }
     let last = points.len() - 1;
     if points[last].p != 1.0 {
-        return fail(format!("{at}[{last}].p"), DistProblem::LastPNotOne { got: points[last].p });
+        return fail(at.clone().index(last).field("p"), DistProblem::LastPNotOne { got: points[last].p });
     }
     Ok(Node::Empirical {
         ps: points.iter().map(|pt| pt.p).collect(),
@@ -550,7 +551,7 @@ fn compile_empirical(h: &str, points: &[EmpiricalPoint]) -> Result<Node, DistErr
 }
 
 /// Checks one point at path `at` against its predecessor (`None` for the first point).
-fn check_empirical_point(at: &str, pt: &EmpiricalPoint, prev: Option<&EmpiricalPoint>) -> Result<(), DistError> {
+fn check_empirical_point(at: &JsonPath, pt: &EmpiricalPoint, prev: Option<&EmpiricalPoint>) -> Result<(), DistError> {
     if !(0.0..=1.0).contains(&pt.p) {
         return fail(join(at, "p"), DistProblem::ProbabilityOutOfRange { got: pt.p });
     }
@@ -1285,7 +1286,7 @@ mod tests {
         }
         let err = Dist::new(&s).unwrap_err();
         assert_eq!(err.problem, DistProblem::TooDeep { max: MAX_NESTING });
-        assert!(err.path.ends_with("scale.dist"), "{}", err.path);
+        assert!(err.path.as_str().ends_with("scale.dist"), "{}", err.path);
         if let DistSpec::Scale { dist, .. } = s {
             assert!(Dist::new(&dist).is_ok(), "exactly MAX_NESTING levels are allowed");
         }

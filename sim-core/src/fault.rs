@@ -3,12 +3,15 @@
 //! A [`Fault`] is one action at one instant (crash a node, start a partition, skew a clock...).
 //! A timeline is a list of [`TimedFault`]s. [`ChaosConfig`] describes seeded generators that
 //! produce faults at random: crash/restart churn with MTTF/MTTR distributions, pauses, and
-//! partitions of random shapes. The world applies both (see `world.rs` and `chaos.rs`).
+//! partitions of random shapes. The world applies both (see `world.rs` and `chaos.rs`), after
+//! [`Fault::check`] has accepted a fault's parameters.
 
-use crate::disk::DiskFaults;
+use crate::clock::{Clock, ClockError};
+use crate::disk::{DiskConfigError, DiskFaults, check_faults};
 use crate::dist::DistSpec;
 use crate::id::ProcId;
-use crate::partition::PartitionShape;
+use crate::json_path::JsonPath;
+use crate::partition::{PartitionError, PartitionShape};
 use crate::time::SimTime;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -177,6 +180,113 @@ impl Fault {
             Fault::SetDuplicate { .. } => "set_duplicate",
         }
     }
+
+    /// Checks the parameters for a world of `procs` processes (whether the node exists is the
+    /// world's own check).
+    pub fn check(&self, procs: usize) -> Result<(), FaultError> {
+        let shape_ok = |s: &PartitionShape| s.cut_links(procs).map(drop).map_err(FaultError::Shape);
+        match self {
+            Fault::Crash { restart_after_ms, .. } | Fault::Wipe { restart_after_ms, .. } => {
+                non_negative("restart_after_ms", *restart_after_ms)
+            }
+            Fault::Pause { resume_after_ms, .. } => non_negative("resume_after_ms", *resume_after_ms),
+            Fault::Partition { shape, .. } | Fault::Clog { shape, .. } => shape_ok(shape),
+            Fault::Slow { shape, factor, extra_ms, .. } => {
+                shape_ok(shape)?;
+                non_negative("factor", Some(*factor))?;
+                non_negative("extra_ms", Some(*extra_ms))
+            }
+            Fault::DiskFaults { faults, .. } => check_faults(faults).map_err(FaultError::Disk),
+            Fault::ClockOffset { offset_ms, .. } => finite("offset_ms", *offset_ms),
+            Fault::ClockJump { delta_ms, .. } => finite("delta_ms", *delta_ms),
+            Fault::ClockDrift { ppm, .. } => Clock::perfect().set_drift(SimTime::ZERO, *ppm).map_err(FaultError::Clock),
+            Fault::SetLoss { loss } => probability("loss", *loss),
+            Fault::SetDuplicate { duplicate } => probability("duplicate", *duplicate),
+            Fault::Restart { .. } | Fault::Resume { .. } | Fault::Heal { .. } => Ok(()),
+        }
+    }
+}
+
+/// `Ok` when `got` is finite.
+fn finite(field: &'static str, got: f64) -> Result<(), FaultError> {
+    if got.is_finite() { Ok(()) } else { Err(FaultError::NotFinite { field, got }) }
+}
+
+/// `Ok` when `v` is absent, or finite and >= 0.
+fn non_negative(field: &'static str, v: Option<f64>) -> Result<(), FaultError> {
+    match v {
+        Some(got) if !(got.is_finite() && got >= 0.0) => Err(FaultError::Negative { field, got }),
+        _ => Ok(()),
+    }
+}
+
+/// `Ok` when `got` is a probability.
+fn probability(field: &'static str, got: f64) -> Result<(), FaultError> {
+    if (0.0..=1.0).contains(&got) { Ok(()) } else { Err(FaultError::Probability { field, got }) }
+}
+
+/// Why a fault's parameters are invalid (see [`Fault::check`]).
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum FaultError {
+    /// A number that must be finite is not.
+    #[error("{field} must be finite, got {got}")]
+    NotFinite {
+        /// The fault's field.
+        field: &'static str,
+        /// Its value.
+        got: f64,
+    },
+    /// A duration or factor that must be a finite number >= 0 is not.
+    #[error("{field} must be a finite number >= 0, got {got}")]
+    Negative {
+        /// The fault's field.
+        field: &'static str,
+        /// Its value.
+        got: f64,
+    },
+    /// A probability outside `[0, 1]`.
+    #[error("{}: {}", self.path(), self.message())]
+    Probability {
+        /// The fault's field.
+        field: &'static str,
+        /// Its value.
+        got: f64,
+    },
+    /// The shape names a process that does not exist, or one twice, or too few.
+    #[error("{}: {}", self.path(), self.message())]
+    Shape(PartitionError),
+    /// The new disk fault probabilities.
+    #[error(transparent)]
+    Disk(DiskConfigError),
+    /// A clock change out of range.
+    #[error(transparent)]
+    Clock(ClockError),
+}
+
+impl FaultError {
+    /// Where the problem is, relative to the fault's parameters: the field, or the top level
+    /// for a clock change (the clock's limits apply to the fault as a whole).
+    pub fn path(&self) -> JsonPath {
+        match self {
+            FaultError::NotFinite { field, .. }
+            | FaultError::Negative { field, .. }
+            | FaultError::Probability { field, .. } => JsonPath::root().field(*field),
+            FaultError::Shape(_) => JsonPath::root().field("shape"),
+            FaultError::Disk(e) => e.path(),
+            FaultError::Clock(_) => JsonPath::root(),
+        }
+    }
+
+    /// What is wrong, without the path. A number's message names its field as well
+    /// (`restart_after_ms must be a finite number >= 0, got -1`).
+    pub fn message(&self) -> String {
+        match self {
+            FaultError::Probability { got, .. } => format!("probability must be in [0, 1], got {got}"),
+            FaultError::Shape(e) => e.to_string(),
+            FaultError::Disk(e) => e.message(),
+            FaultError::NotFinite { .. } | FaultError::Negative { .. } | FaultError::Clock(_) => self.to_string(),
+        }
+    }
 }
 
 /// A fault at a simulated instant.
@@ -263,4 +373,45 @@ pub struct ChaosConfig {
     pub pauses: Option<PauseChaos>,
     /// Partitions. Default: off.
     pub partitions: Option<PartitionChaos>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The path, message and rendering of the error `f` gets among three processes.
+    fn refusal(f: Fault) -> (String, String, String) {
+        let e = f.check(3).unwrap_err();
+        (e.path().to_string(), e.message(), e.to_string())
+    }
+
+    #[test]
+    fn refusals_name_the_parameter_at_fault() {
+        let node = ProcId(0);
+        let negative = "restart_after_ms must be a finite number >= 0, got -1";
+        let shape = PartitionShape::IsolateOne { node: ProcId(9) };
+        let shape_msg = "process p9 does not exist (there are 3 processes)";
+        let drift = "must be greater than -1e6 and at most 1e6 parts per million, got 1e18";
+        let disk = DiskFaults { torn_write: 2.0, ..DiskFaults::default() };
+        let cases = [
+            (Fault::Crash { node, restart_after_ms: Some(-1.0) }, ("restart_after_ms", negative, negative)),
+            (
+                Fault::ClockJump { node, delta_ms: f64::NAN },
+                ("delta_ms", "delta_ms must be finite, got NaN", "delta_ms must be finite, got NaN"),
+            ),
+            (Fault::SetLoss { loss: 1.5 }, ("loss", "probability must be in [0, 1], got 1.5", "")),
+            (Fault::Partition { name: "p".into(), shape }, ("shape", shape_msg, "")),
+            (
+                Fault::DiskFaults { node, faults: disk },
+                ("faults.torn_write", "probability must be in [0, 1], got 2", ""),
+            ),
+            (Fault::ClockDrift { node, ppm: 1e18 }, ("", drift, drift)),
+        ];
+        for (fault, (path, message, shown)) in cases {
+            let (p, m, s) = refusal(fault);
+            assert_eq!((p.as_str(), m.as_str()), (path, message));
+            let shown = if shown.is_empty() { format!("{path}: {message}") } else { shown.to_string() };
+            assert_eq!(s, shown);
+        }
+    }
 }

@@ -11,6 +11,7 @@
 //! - [`counter`]: counters the world keeps per process, declared once by the model;
 //!   [`observe`]: the observer the engine tells what changed.
 //! - [`world`]: the event loop and process lifecycle; [`trace`]: the trace hash and JSONL trace.
+//! - [`json_path`]: the JSON paths configuration errors name the value at fault with.
 pub mod chaos;
 pub mod clock;
 pub mod counter;
@@ -19,6 +20,7 @@ pub mod dist;
 pub mod fault;
 mod fxhash;
 pub mod id;
+pub mod json_path;
 pub mod net;
 pub mod observe;
 pub mod partition;
@@ -33,6 +35,7 @@ pub mod world;
 
 pub use counter::{CounterDef, CounterKind, CounterSet, NoCounters};
 pub use id::ProcId;
+pub use json_path::JsonPath;
 pub use process::{Boot, Ctx, Message, Process, TimerId};
 pub use rng::SimRng;
 pub use time::{SimDuration, SimTime};

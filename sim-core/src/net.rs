@@ -9,6 +9,7 @@
 use crate::dist::{Dist, DistError, DistSpec};
 use crate::fxhash::FxHashMap;
 use crate::id::ProcId;
+use crate::json_path::JsonPath;
 use crate::partition::{PartitionError, PartitionShape};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
@@ -97,13 +98,13 @@ pub enum NetError {
     /// A latency distribution is invalid.
     #[error("{field}.{source}")]
     Latency {
-        /// The JSON-like path of the field.
-        field: String,
+        /// The path of the field.
+        field: JsonPath,
         /// What is wrong.
         source: DistError,
     },
     /// A probability is outside `[0, 1]` or not a number.
-    #[error("{field}: probability must be in [0, 1], got {value}")]
+    #[error("{}: {}", self.path(), self.message())]
     Probability {
         /// Which field.
         field: &'static str,
@@ -111,7 +112,7 @@ pub enum NetError {
         value: f64,
     },
     /// An override names a message kind the process does not have.
-    #[error("by_kind[{index}].kind: unknown message kind {name:?}; known kinds: {known}")]
+    #[error("{}: {}", self.path(), self.message())]
     UnknownKind {
         /// Index of the override.
         index: usize,
@@ -121,7 +122,7 @@ pub enum NetError {
         known: String,
     },
     /// An override names a process that does not exist.
-    #[error("by_link[{index}]: process {proc} does not exist (there are {procs})")]
+    #[error("{}: {}", self.path(), self.message())]
     UnknownProc {
         /// Index of the override.
         index: usize,
@@ -136,6 +137,31 @@ pub enum NetError {
     /// A partition or impairment shape is invalid.
     #[error(transparent)]
     Shape(#[from] PartitionError),
+}
+
+impl NetError {
+    /// Where the problem is, relative to the [`NetConfig`] (the top level for the errors of a
+    /// fault request, which name no field).
+    pub fn path(&self) -> JsonPath {
+        match self {
+            NetError::Latency { field, source } => field.join(&source.path),
+            NetError::Probability { field, .. } => JsonPath::root().field(*field),
+            NetError::UnknownKind { index, .. } => JsonPath::root().field("by_kind").index(*index).field("kind"),
+            NetError::UnknownProc { index, .. } => JsonPath::root().field("by_link").index(*index),
+            NetError::BadFactor(_) | NetError::Shape(_) => JsonPath::root(),
+        }
+    }
+
+    /// What is wrong, without the path.
+    pub fn message(&self) -> String {
+        match self {
+            NetError::Latency { source, .. } => source.problem.to_string(),
+            NetError::Probability { value, .. } => format!("probability must be in [0, 1], got {value}"),
+            NetError::UnknownKind { name, known, .. } => format!("unknown message kind {name:?}; known kinds: {known}"),
+            NetError::UnknownProc { proc, procs, .. } => format!("process {proc} does not exist (there are {procs})"),
+            NetError::BadFactor(_) | NetError::Shape(_) => self.to_string(),
+        }
+    }
 }
 
 /// Why a message was not delivered.
@@ -235,16 +261,17 @@ impl Network {
         check_probability("duplicate", cfg.duplicate)?;
         let kinds = kind_names.len().max(1);
         let mut dists = Vec::new();
-        let mut add = |field: String, spec: &DistSpec| -> Result<u16, NetError> {
+        let mut add = |field: JsonPath, spec: &DistSpec| -> Result<u16, NetError> {
             dists.push(Dist::new(spec).map_err(|source| NetError::Latency { field, source })?);
             Ok((dists.len() - 1) as u16)
         };
         let l = &cfg.latency_ms;
+        let latency = |class: &str| JsonPath::root().field("latency_ms").field(class);
         let class_dist = [
-            add("latency_ms.loopback".into(), &l.loopback)?,
-            add("latency_ms.same_rack".into(), &l.same_rack)?,
-            add("latency_ms.same_datacenter".into(), &l.same_datacenter)?,
-            add("latency_ms.cross_datacenter".into(), &l.cross_datacenter)?,
+            add(latency("loopback"), &l.loopback)?,
+            add(latency("same_rack"), &l.same_rack)?,
+            add(latency("same_datacenter"), &l.same_datacenter)?,
+            add(latency("cross_datacenter"), &l.cross_datacenter)?,
         ];
         let mut table: Vec<u16> = class_dist.iter().flat_map(|&d| std::iter::repeat_n(d, kinds)).collect();
         for (index, o) in cfg.by_kind.iter().enumerate() {
@@ -253,7 +280,7 @@ impl Network {
                 name: o.kind.clone(),
                 known: kind_names.join(", "),
             })?;
-            let d = add(format!("by_kind[{index}].latency_ms"), &o.latency_ms)?;
+            let d = add(JsonPath::root().field("by_kind").index(index).field("latency_ms"), &o.latency_ms)?;
             for class in LinkClass::ALL {
                 if o.class.is_none_or(|c| c == class) {
                     table[class as usize * kinds + kind] = d;
@@ -267,7 +294,7 @@ impl Network {
                     return Err(NetError::UnknownProc { index, proc: p, procs: topo.len() });
                 }
             }
-            let d = add(format!("by_link[{index}].latency_ms"), &o.latency_ms)?;
+            let d = add(JsonPath::root().field("by_link").index(index).field("latency_ms"), &o.latency_ms)?;
             by_link.insert((o.from.0, o.to.0), d);
             if o.both_ways {
                 by_link.insert((o.to.0, o.from.0), d);
@@ -626,6 +653,7 @@ mod tests {
         let rng = || SimRng::stream(1, "n");
         let e = Network::new(&NetConfig { loss: 1.5, ..NetConfig::default() }, topo(), &KINDS, rng()).err().unwrap();
         assert_eq!(e.to_string(), "loss: probability must be in [0, 1], got 1.5");
+        assert_eq!((e.path().as_str(), e.message().as_str()), ("loss", "probability must be in [0, 1], got 1.5"));
         let cfg = NetConfig {
             by_kind: vec![KindLatency {
                 kind: "nope".into(),
@@ -636,5 +664,18 @@ mod tests {
         };
         let e = Network::new(&cfg, topo(), &KINDS, rng()).err().unwrap();
         assert!(e.to_string().contains("unknown message kind \"nope\"; known kinds: ping, pong"), "{e}");
+        assert_eq!(e.path().as_str(), "by_kind[0].kind");
+        let cfg = NetConfig {
+            by_link: vec![LinkLatency {
+                from: ProcId(0),
+                to: ProcId(1),
+                both_ways: true,
+                latency_ms: DistSpec::Uniform { low: 2.0, high: 1.0 },
+            }],
+            ..NetConfig::default()
+        };
+        let e = Network::new(&cfg, topo(), &KINDS, rng()).err().unwrap();
+        assert_eq!(e.path().as_str(), "by_link[0].latency_ms.uniform.high");
+        assert_eq!(e.to_string(), format!("{}: {}", e.path(), e.message()));
     }
 }

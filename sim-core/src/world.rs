@@ -9,13 +9,14 @@
 //! - a crash bumps the process's incarnation; timers and in-flight messages addressed to an
 //!   older incarnation are dropped, and so are messages whose sender died before they left.
 
-use crate::chaos::{ChaosEvent, ChaosState};
+use crate::chaos::{ChaosError, ChaosEvent, ChaosState};
 use crate::clock::{Clock, ClockConfig, ClockError};
 use crate::counter::CounterSet;
 use crate::disk::{Disk, DiskConfig, DiskConfigError, DiskModel};
 use crate::dist::{Dist, DistError, DistSpec};
-use crate::fault::{ChaosConfig, Fault};
+use crate::fault::{ChaosConfig, Fault, FaultError};
 use crate::id::ProcId;
+use crate::json_path::JsonPath;
 use crate::net::{DropReason, NetConfig, NetError, Network, Route};
 use crate::observe::{Lifecycle, Observation, Observer};
 use crate::process::{Boot, Ctx, Message, Process};
@@ -76,13 +77,13 @@ pub enum WorldError {
     /// Bad CPU cost settings.
     #[error("cpu.{field}.{source}")]
     Cpu {
-        /// The field.
-        field: String,
+        /// The field, relative to the [`CpuConfig`].
+        field: JsonPath,
         /// What is wrong.
         source: DistError,
     },
     /// A setting names a message kind the process type does not have.
-    #[error("cpu.by_kind_ms: unknown message kind {name:?}; known kinds: {known}")]
+    #[error("{}: {}", self.path(), self.message())]
     UnknownKind {
         /// The name given.
         name: String,
@@ -98,8 +99,45 @@ pub enum WorldError {
         procs: usize,
     },
     /// A fault's parameters are invalid.
-    #[error("{0}")]
-    BadFault(String),
+    #[error(transparent)]
+    Fault(#[from] FaultError),
+    /// The chaos generators' settings are invalid.
+    #[error("chaos.{0}")]
+    Chaos(#[from] ChaosError),
+}
+
+impl WorldError {
+    /// Where the problem is: a path into the [`WorldConfig`] for [`World::new`] (`net.loss`,
+    /// `clocks.3.drift_ppm`), under `chaos` for [`World::set_chaos`], into the fault's own
+    /// parameters for [`World::schedule_fault`]; the top level for a process that does not
+    /// exist.
+    pub fn path(&self) -> JsonPath {
+        let root = JsonPath::root;
+        match self {
+            WorldError::Net(e) => root().field("net").join(&e.path()),
+            WorldError::Disk(e) => root().field("disk").join(&e.path()),
+            WorldError::Clock { proc, source } => root().field("clocks").field(proc.to_string()).field(source.field()),
+            WorldError::Cpu { field, source } => root().field("cpu").join(field).join(&source.path),
+            WorldError::UnknownKind { .. } => root().field("cpu").field("by_kind_ms"),
+            WorldError::UnknownProc { .. } => root(),
+            WorldError::Fault(e) => e.path(),
+            WorldError::Chaos(e) => root().field("chaos").join(&e.path()),
+        }
+    }
+
+    /// What is wrong, without the path.
+    pub fn message(&self) -> String {
+        match self {
+            WorldError::Net(e) => e.message(),
+            WorldError::Disk(e) => e.message(),
+            WorldError::Clock { source, .. } => source.to_string(),
+            WorldError::Cpu { source, .. } => source.problem.to_string(),
+            WorldError::UnknownKind { name, known } => format!("unknown message kind {name:?}; known kinds: {known}"),
+            WorldError::UnknownProc { .. } => self.to_string(),
+            WorldError::Fault(e) => e.message(),
+            WorldError::Chaos(e) => e.message(),
+        }
+    }
 }
 
 /// Counters of what the engine did.
@@ -827,9 +865,11 @@ impl<P: Process + 'static> World<P> {
                 self.net.slow(name, shape, *factor, SimDuration::from_millis_f64(*extra_ms))?
             }
             Fault::DiskFaults { node, faults } => self.disks[node.index()].set_faults(faults.clone())?,
-            Fault::ClockOffset { node, offset_ms } => self.clock(*node).set_offset(now, *offset_ms).map_err(bad)?,
-            Fault::ClockJump { node, delta_ms } => self.clock(*node).jump(now, *delta_ms).map_err(bad)?,
-            Fault::ClockDrift { node, ppm } => self.clock(*node).set_drift(now, *ppm).map_err(bad)?,
+            Fault::ClockOffset { node, offset_ms } => {
+                self.clock(*node).set_offset(now, *offset_ms).map_err(FaultError::Clock)?
+            }
+            Fault::ClockJump { node, delta_ms } => self.clock(*node).jump(now, *delta_ms).map_err(FaultError::Clock)?,
+            Fault::ClockDrift { node, ppm } => self.clock(*node).set_drift(now, *ppm).map_err(FaultError::Clock)?,
             Fault::SetLoss { loss } => self.net.set_loss(*loss)?,
             Fault::SetDuplicate { duplicate } => self.net.set_duplicate(*duplicate)?,
         }
@@ -845,47 +885,7 @@ impl<P: Process + 'static> World<P> {
         if let Some(n) = fault.node() {
             self.check_proc(n)?;
         }
-        let n = self.procs.len();
-        let finite = |what: &str, v: f64| {
-            if v.is_finite() { Ok(()) } else { Err(WorldError::BadFault(format!("{what} must be finite, got {v}"))) }
-        };
-        let non_negative = |what: &str, v: Option<f64>| match v {
-            Some(x) if !(x.is_finite() && x >= 0.0) => {
-                Err(WorldError::BadFault(format!("{what} must be a finite number >= 0, got {x}")))
-            }
-            _ => Ok(()),
-        };
-        let shape_ok = |s: &crate::partition::PartitionShape| {
-            s.cut_links(n).map(|_| ()).map_err(|e| WorldError::Net(NetError::Shape(e)))
-        };
-        let probability = |what: &str, p: f64| {
-            if (0.0..=1.0).contains(&p) {
-                Ok(())
-            } else {
-                Err(WorldError::BadFault(format!("{what}: probability must be in [0, 1], got {p}")))
-            }
-        };
-        match fault {
-            Fault::Crash { restart_after_ms, .. } | Fault::Wipe { restart_after_ms, .. } => {
-                non_negative("restart_after_ms", *restart_after_ms)
-            }
-            Fault::Pause { resume_after_ms, .. } => non_negative("resume_after_ms", *resume_after_ms),
-            Fault::Partition { shape, .. } | Fault::Clog { shape, .. } => shape_ok(shape),
-            Fault::Slow { shape, factor, extra_ms, .. } => {
-                shape_ok(shape)?;
-                non_negative("factor", Some(*factor))?;
-                non_negative("extra_ms", Some(*extra_ms))
-            }
-            Fault::DiskFaults { faults, .. } => Ok(crate::disk::check_faults(faults)?),
-            Fault::ClockOffset { offset_ms, .. } => finite("offset_ms", *offset_ms),
-            Fault::ClockJump { delta_ms, .. } => finite("delta_ms", *delta_ms),
-            Fault::ClockDrift { ppm, .. } => {
-                Clock::perfect().set_drift(SimTime::ZERO, *ppm).map_err(|e| WorldError::BadFault(e.to_string()))
-            }
-            Fault::SetLoss { loss } => probability("loss", *loss),
-            Fault::SetDuplicate { duplicate } => probability("duplicate", *duplicate),
-            Fault::Restart { .. } | Fault::Resume { .. } | Fault::Heal { .. } => Ok(()),
-        }
+        Ok(fault.check(self.procs.len())?)
     }
 
     fn on_chaos(&mut self, ev: ChaosEvent) {
@@ -908,10 +908,6 @@ fn counters_of<P: Process>(all: &mut [u64], i: usize) -> &mut [u64] {
     &mut all[i * n..(i + 1) * n]
 }
 
-fn bad(e: ClockError) -> WorldError {
-    WorldError::BadFault(e.to_string())
-}
-
 fn build_clocks(cfg: &WorldConfig, n: usize) -> Result<Vec<Clock>, WorldError> {
     let mut clocks = vec![Clock::perfect(); n];
     for (&proc, c) in &cfg.clocks {
@@ -926,16 +922,54 @@ fn build_clocks(cfg: &WorldConfig, n: usize) -> Result<Vec<Clock>, WorldError> {
 type CpuDists = (Vec<Option<Dist>>, Option<Dist>);
 
 fn build_cpu(cfg: &CpuConfig, kinds: &[&str]) -> Result<CpuDists, WorldError> {
-    let dist = |field: String, spec: &DistSpec| Dist::new(spec).map_err(|source| WorldError::Cpu { field, source });
-    let default = cfg.message_ms.as_ref().map(|s| dist("message_ms".into(), s)).transpose()?;
+    let dist = |field: JsonPath, spec: &DistSpec| Dist::new(spec).map_err(|source| WorldError::Cpu { field, source });
+    let default = cfg.message_ms.as_ref().map(|s| dist(JsonPath::root().field("message_ms"), s)).transpose()?;
     let mut per_kind = vec![default; kinds.len().max(1)];
     for (name, spec) in &cfg.by_kind_ms {
         let k = kinds
             .iter()
             .position(|k| k == name)
             .ok_or_else(|| WorldError::UnknownKind { name: name.clone(), known: kinds.join(", ") })?;
-        per_kind[k] = Some(dist(format!("by_kind_ms.{name}"), spec)?);
+        per_kind[k] = Some(dist(JsonPath::root().field("by_kind_ms").field(name), spec)?);
     }
-    let timer = cfg.timer_ms.as_ref().map(|s| dist("timer_ms".into(), s)).transpose()?;
+    let timer = cfg.timer_ms.as_ref().map(|s| dist(JsonPath::root().field("timer_ms"), s)).transpose()?;
     Ok((per_kind, timer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::ChaosError;
+
+    #[test]
+    fn errors_are_placed_in_the_world_config() {
+        let cpu_dist = DistError {
+            path: JsonPath::from("constant.value"),
+            problem: crate::dist::DistProblem::Negative { field: "value", got: -1.0 },
+        };
+        let cases = [
+            (WorldError::Net(NetError::Probability { field: "loss", value: 2.0 }), "net.loss"),
+            (
+                WorldError::Disk(DiskConfigError::Probability { field: "torn_write", value: 2.0 }),
+                "disk.faults.torn_write",
+            ),
+            (WorldError::Clock { proc: 3, source: ClockError::BadDrift(2e6) }, "clocks.3.drift_ppm"),
+            (
+                WorldError::Cpu { field: JsonPath::from("by_kind_ms.ping"), source: cpu_dist },
+                "cpu.by_kind_ms.ping.constant.value",
+            ),
+            (WorldError::UnknownKind { name: "x".into(), known: "ping".into() }, "cpu.by_kind_ms"),
+            (WorldError::UnknownProc { proc: ProcId(9), procs: 3 }, ""),
+            (WorldError::Fault(FaultError::Probability { field: "loss", got: 2.0 }), "loss"),
+            (WorldError::Chaos(ChaosError::StartBeforeZero(-1.0)), "chaos"),
+        ];
+        for (e, path) in cases {
+            assert_eq!(e.path().as_str(), path, "{e}");
+            assert!(e.to_string().ends_with(&e.message()), "{e}");
+        }
+        assert_eq!(
+            WorldError::Chaos(ChaosError::StartBeforeZero(-1.0)).to_string(),
+            "chaos.start_s must be >= 0, got -1"
+        );
+    }
 }

@@ -298,7 +298,7 @@ fn timeline_errors_name_the_entry_and_field() {
             r#"    { "at_s": 1, "fault": { "crash": { "node": 99, "restart_after_ms": 500 } } },"#,
             (14, 48),
             "faults[0].fault.crash.node",
-            "node 99 does not exist (nodes are 0..5)",
+            "node 99 does not exist (nodes are 0..=4)",
         ),
         edit(
             "negative restart delay",

@@ -7,7 +7,7 @@
 //! chaos cycles and queue sizes. The cost budget (`cost.rs`) then bounds their products.
 
 use super::cost::mean_sum;
-use crate::error::SpecError;
+use crate::error::{JsonPath, SpecError};
 use crate::spec::Scenario;
 use crate::workload::arrival::MAX_RATE_PER_S;
 use dynamo_model::ring::PartitionStrategy;
@@ -106,7 +106,7 @@ fn counts(s: &Scenario) -> Result<(), SpecError> {
         let msg = format!("{clients} client processes over all workloads; at most {MAX_CLIENTS}");
         let fix = "use fewer clients with a higher rate each (rates are per group, not per client)";
         let i = s.workloads.iter().enumerate().max_by_key(|(_, w)| w.clients).map_or(0, |(i, _)| i);
-        return Err(SpecError::new(format!("workloads[{i}].clients"), msg, fix));
+        return Err(SpecError::new(JsonPath::root().field("workloads").index(i).field("clients"), msg, fix));
     }
     if let Some(p) = s.probes.as_ref().filter(|p| p.rate_per_s > MAX_RATE_PER_S) {
         let msg = format!("at most {MAX_RATE_PER_S:e} probes per second (as workload rates), got {}", p.rate_per_s);
@@ -124,7 +124,7 @@ fn counts(s: &Scenario) -> Result<(), SpecError> {
     }
     let d = &s.dynamo;
     let mut sizes = vec![
-        ("dynamo.sloppy_quorum.max_hints".to_string(), d.sloppy_quorum.max_hints),
+        (JsonPath::from("dynamo.sloppy_quorum.max_hints"), d.sloppy_quorum.max_hints),
         ("dynamo.anti_entropy.max_keys_per_exchange".into(), d.anti_entropy.max_keys_per_exchange),
         ("dynamo.membership.transfer_batch_keys".into(), d.membership.transfer_batch_keys),
     ];
@@ -132,7 +132,7 @@ fn counts(s: &Scenario) -> Result<(), SpecError> {
         sizes.push(("dynamo.storage.buffer.max_objects".into(), b.max_objects));
     }
     for (i, w) in s.workloads.iter().enumerate() {
-        sizes.push((format!("workloads[{i}].max_outstanding"), w.max_outstanding));
+        sizes.push((JsonPath::root().field("workloads").index(i).field("max_outstanding"), w.max_outstanding));
     }
     if let Some((path, got)) = sizes.into_iter().find(|(_, v)| *v > MAX_SIZE) {
         return Err(SpecError::new(path, format!("at most {MAX_SIZE}, got {got}"), "use a smaller size"));
@@ -143,7 +143,7 @@ fn counts(s: &Scenario) -> Result<(), SpecError> {
 fn keys_below_probes(s: &Scenario) -> Result<(), SpecError> {
     match s.workloads.iter().position(|w| w.keys.count > MAX_KEYS_WITH_PROBES) {
         Some(i) => Err(SpecError::new(
-            format!("workloads[{i}].keys.count"),
+            JsonPath::root().field("workloads").index(i).field("keys").field("count"),
             format!("with probes, a workload may name at most 2^62 keys, got {}", s.workloads[i].keys.count),
             "use fewer keys (probe keys are numbered above the workloads' keys)",
         )),

@@ -9,7 +9,7 @@
 //! with partition chaos on a heal of everything is always allowed: the generators' faults are
 //! only known once the run draws them.
 
-use crate::error::SpecError;
+use crate::error::{JsonPath, SpecError};
 use crate::spec::{Admin, Scenario};
 use sim_core::fault::Fault;
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,7 +68,7 @@ pub fn check(s: &Scenario) -> Result<(), SpecError> {
             (None, Some(adm)) => r.admin(adm, a.at_s),
             _ => Ok(()), // validation refuses these
         };
-        step.map_err(|e| e.under(&format!("faults[{i}]")))?;
+        step.map_err(|e| e.under(JsonPath::root().field("faults").index(i)))?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! Seeds are an inclusive range `A..B` (or `A..=B`), a comma list, or one number, parsed by
 //! [`crate::seeds`] as for `dynsim check`.
 
-use crate::locate::{Segment, parse_path};
+use crate::error::{JsonPath, Segment};
 use serde_json::Value;
 
 /// The most values one axis may have: a guard against typos like `1..1e9` (seeds have their own
@@ -201,21 +201,18 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, GridError> {
 /// Checks that `path` leads to an existing field of the effective scenario `base`.
 pub fn check_path(axis: &Axis, base: &Value) -> Result<(), GridError> {
     let mut here = base;
-    let mut walked = String::new();
-    for seg in parse_path(&axis.path) {
-        here = step(axis, here, &seg, &walked)?;
-        walked = match seg {
-            Segment::Key(k) => crate::error::join_path(&walked, &k),
-            Segment::Index(i) => format!("{walked}[{i}]"),
-        };
+    let mut walked = JsonPath::root();
+    for seg in JsonPath::parse(&axis.path).segments() {
+        here = step(axis, here, seg, &walked)?;
+        walked.push(seg.clone());
     }
     Ok(())
 }
 
-fn step<'a>(axis: &Axis, here: &'a Value, seg: &Segment, walked: &str) -> Result<&'a Value, GridError> {
+fn step<'a>(axis: &Axis, here: &'a Value, seg: &Segment, walked: &JsonPath) -> Result<&'a Value, GridError> {
     let at = if walked.is_empty() { "the scenario".to_string() } else { format!("`{walked}`") };
     match (here, seg) {
-        (Value::Object(m), Segment::Key(k)) => m.get(k).ok_or_else(|| {
+        (Value::Object(m), Segment::Field(k)) => m.get(k).ok_or_else(|| {
             let keys: Vec<&str> = m.keys().map(String::as_str).collect();
             GridError::new(
                 &axis.name,
@@ -257,10 +254,10 @@ fn kind(v: &Value) -> &'static str {
 /// Sets the value at `path` (which [`check_path`] accepted) inside `v`.
 pub fn set_path(v: &mut Value, path: &str, value: Value) {
     let mut here = v;
-    for seg in parse_path(path) {
+    for seg in JsonPath::parse(path).segments() {
         here = match seg {
-            Segment::Key(k) => &mut here[k.as_str()],
-            Segment::Index(i) => &mut here[i],
+            Segment::Field(k) => &mut here[k.as_str()],
+            Segment::Index(i) => &mut here[*i],
         };
     }
     *here = value;

@@ -19,7 +19,7 @@
 //! Gaps are returned as whole nanoseconds; the fraction that truncation drops is carried into
 //! the next gap, so long-run rates are exact.
 
-use crate::error::{SpecError, join_path};
+use crate::error::{JsonPath, SpecError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sim_core::SimRng;
@@ -172,10 +172,10 @@ fn check_diurnal(mean: f64, amplitude: f64, period: f64) -> Result<(), SpecError
 
 /// Compiles an ON or OFF period distribution; the ON one must have a positive mean.
 fn compile_period(field: &str, spec: &DistSpec) -> Result<Dist, SpecError> {
-    let path = format!("on_off.{field}");
+    let path = JsonPath::root().field("on_off").field(field);
     let dist = Dist::new(spec).map_err(|e| {
         SpecError::new(
-            join_path(&path, &e.path),
+            path.join(&e.path),
             e.problem.to_string(),
             format!(
                 "give {field} as a distribution of period lengths in seconds, e.g. {{\"exponential\": {{\"mean\": 2}}}}"
@@ -184,7 +184,7 @@ fn compile_period(field: &str, spec: &DistSpec) -> Result<Dist, SpecError> {
     })?;
     if let Some(inner) = negative_shift(spec) {
         return Err(SpecError::new(
-            join_path(&path, &inner),
+            path.join(&inner),
             format!("{field} could yield negative period lengths (a shift by a negative amount)"),
             "shift by a non-negative amount, or describe the period lengths directly, e.g. {\"uniform\": {\"low\": 1, \"high\": 3}}",
         ));
@@ -202,13 +202,14 @@ fn compile_period(field: &str, spec: &DistSpec) -> Result<Dist, SpecError> {
 
 /// The path (relative to `spec`) of a `shift` by a negative amount inside it, if any: the only
 /// way a valid distribution yields negative samples.
-fn negative_shift(spec: &DistSpec) -> Option<String> {
+fn negative_shift(spec: &DistSpec) -> Option<JsonPath> {
+    let at = |kind: &str| JsonPath::root().field(kind);
     match spec {
-        DistSpec::Shift { by, .. } if *by < 0.0 => Some("shift.by".to_string()),
-        DistSpec::Shift { dist, .. } => negative_shift(dist).map(|p| join_path("shift.dist", &p)),
-        DistSpec::Scale { dist, .. } => negative_shift(dist).map(|p| join_path("scale.dist", &p)),
+        DistSpec::Shift { by, .. } if *by < 0.0 => Some(at("shift").field("by")),
+        DistSpec::Shift { dist, .. } => negative_shift(dist).map(|p| at("shift").field("dist").join(&p)),
+        DistSpec::Scale { dist, .. } => negative_shift(dist).map(|p| at("scale").field("dist").join(&p)),
         DistSpec::Mixture { components } => components.iter().enumerate().find_map(|(i, c)| {
-            negative_shift(&c.dist).map(|p| join_path(&format!("mixture.components[{i}].dist"), &p))
+            negative_shift(&c.dist).map(|p| at("mixture").field("components").index(i).field("dist").join(&p))
         }),
         _ => None,
     }
