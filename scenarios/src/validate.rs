@@ -5,6 +5,7 @@
 //! when the world is assembled, with the same kind of error.
 
 use crate::error::SpecError;
+use crate::spec::partitioning::PartitionStrategy;
 use crate::spec::{Admin, Cluster, Probes, Scenario, TimedAction, Workload};
 use sim_core::dist::Dist;
 use std::collections::BTreeSet;
@@ -67,13 +68,12 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
     if c.racks_per_datacenter == 0 {
         return Err(SpecError::new("cluster.racks_per_datacenter", "must be at least 1", "set it to 1 or more"));
     }
-    c.partitioning.validate().map_err(|e| {
+    c.partitioning.to_model().validate().map_err(|e| {
         // Ring errors name their field `strategy.x`; in a scenario it is `partitioning.x`.
         let msg = e.to_string().replacen("strategy.", "", 1);
         split("cluster.partitioning", &msg, "see `dynsim schema` for the partitioning strategies")
     })?;
-    if let Some(q) = c.partitioning.partitions()
-        && matches!(c.partitioning, dynamo_model::ring::PartitionStrategy::EqualPartitions { .. })
+    if let PartitionStrategy::EqualPartitions { partitions: q } = c.partitioning
         && (q as usize) < c.nodes
     {
         return Err(SpecError::new(
