@@ -22,7 +22,7 @@ mod testkit;
 pub mod vclock;
 pub mod versions;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::any::Any;
 use std::sync::Arc;
 
@@ -37,7 +37,8 @@ pub use versions::Versions;
 pub const DEFAULT_TRUNCATION_THRESHOLD: usize = 10;
 
 /// The identity of one client put, unique per run: the ground truth checkers compare with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Serializes as its number: operation records (`dynsim run --history`) name writes by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct WriteId(pub u64);
 
@@ -70,7 +71,7 @@ impl std::fmt::Debug for AppData {
 ///
 /// Values compare, order and hash by `(write_id, size_bytes, tombstone)`: a write id names one
 /// put, whose contents ([`AppData`]) never change.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Value {
     /// The put that wrote it.
     pub write_id: WriteId,
@@ -78,8 +79,7 @@ pub struct Value {
     pub size_bytes: u32,
     /// Whether this is a delete.
     pub tombstone: bool,
-    /// The application's contents (not serialized, not compared).
-    #[serde(skip)]
+    /// The application's contents (not compared).
     pub app: AppData,
 }
 
