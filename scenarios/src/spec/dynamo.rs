@@ -364,8 +364,8 @@ pub enum DynamoConfigError {
 }
 
 /// A span of `ms` milliseconds as the model counts time (truncated to whole nanoseconds).
-fn ms(ms: f64) -> SimDuration {
-    SimDuration::from_millis_f64(ms)
+fn ms(v: f64) -> SimDuration {
+    SimDuration::from_millis_f64(v)
 }
 
 impl DynamoConfig {
