@@ -5,7 +5,7 @@
 //! foreground disk latency: every foreground handler (a replica read or write, a coordinator's
 //! local read or write) reports the disk service time it charged, and the controller keeps those
 //! samples over a sliding window. While the window's 99th percentile exceeds the threshold, a
-//! background task is deferred, the delay doubling from `min_backoff_ms` up to `max_backoff_ms`
+//! background task is deferred, the delay doubling from `min_backoff` up to `max_backoff`
 //! with each consecutive deferral; the first request made while the percentile is back under the
 //! threshold is admitted and resets the delay.
 //!
@@ -48,12 +48,11 @@ pub struct AdmissionController {
 impl AdmissionController {
     /// A controller with no samples (everything is admitted until foreground work is measured).
     pub fn new(cfg: &AdmissionConfig) -> Self {
-        let ms = SimDuration::from_millis_f64;
         AdmissionController {
-            window: ms(cfg.window_ms),
-            threshold: ms(cfg.p99_threshold_ms),
-            min_backoff: ms(cfg.min_backoff_ms),
-            max_backoff: ms(cfg.max_backoff_ms),
+            window: cfg.window,
+            threshold: cfg.p99_threshold,
+            min_backoff: cfg.min_backoff,
+            max_backoff: cfg.max_backoff,
             samples: VecDeque::new(),
             scratch: Vec::new(),
             backoff: SimDuration::ZERO,
@@ -121,10 +120,10 @@ mod tests {
     fn controller() -> AdmissionController {
         AdmissionController::new(&AdmissionConfig {
             enabled: true,
-            window_ms: 1000.0,
-            p99_threshold_ms: 50.0,
-            min_backoff_ms: 100.0,
-            max_backoff_ms: 700.0,
+            window: ms(1000),
+            p99_threshold: ms(50),
+            min_backoff: ms(100),
+            max_backoff: ms(700),
         })
     }
 

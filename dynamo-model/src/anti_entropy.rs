@@ -10,7 +10,7 @@
 //! shared empty tree. Trees are sparse (only subtrees holding a key are stored), so a node's tree
 //! memory follows its keys, not its ranges × 2^depth ([`RangeTrees::footprint`]).
 //!
-//! [`AntiEntropy`]: the exchange driver. Every `interval_ms` (after asking admission control)
+//! [`AntiEntropy`]: the exchange driver. Every `interval` (after asking admission control)
 //! the node takes its next range, round-robin, and one other replica of it that its failure
 //! detector does not suspect, chosen at random, and runs a [`merkle::Exchange`] over messages:
 //!
@@ -22,7 +22,7 @@
 //!    merges the push (syntactic reconciliation) and its `KeyExchangeReply` returns its versions
 //!    of the listed keys that the push did not already cover; the initiator merges those.
 //!
-//! Each step is resent after `reply_timeout_ms` without an answer, twice at most, then the
+//! Each step is resent after `reply_timeout` without an answer, twice at most, then the
 //! exchange is abandoned. One exchange runs at a time per node. Every key read to build a
 //! transfer and every merge is a charged disk operation; merges that change nothing write
 //! nothing.
@@ -226,7 +226,8 @@ impl AntiEntropy {
     /// A driver with nothing in flight; arms the first tick after between one and two intervals
     /// (spreading the nodes' exchanges apart).
     pub fn boot<P: Host>(ctx: &mut Ctx<'_, P>, cfg: &AntiEntropyConfig) -> Self {
-        let first = cfg.interval_ms * (1.0 + ctx.rng().u01());
+        // Scaled in milliseconds, not nanoseconds: the same rounding as every recorded trace.
+        let first = cfg.interval.as_millis_f64() * (1.0 + ctx.rng().u01());
         ctx.set_timer(SimDuration::from_millis_f64(first), Timer::AntiEntropy);
         // Step numbers start at the boot time, so an earlier incarnation's late replies never
         // match a new exchange.
@@ -244,7 +245,7 @@ impl AntiEntropy {
     /// The tick: the next exchange's time has come (admission control already said yes).
     /// Starts an exchange unless one is still in flight, and arms the next tick.
     pub fn on_tick<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut AeEnv<'_>) {
-        ctx.set_timer(SimDuration::from_millis_f64(self.cfg.interval_ms), Timer::AntiEntropy);
+        ctx.set_timer(self.cfg.interval, Timer::AntiEntropy);
         if self.session.is_none() {
             self.start(ctx, env);
         }
@@ -277,7 +278,7 @@ impl AntiEntropy {
 
     fn send<P: Host>(&self, ctx: &mut Ctx<'_, P>, peer: NodeId, session: u64, msg: Msg) -> TimerId {
         ctx.send(peer, msg);
-        ctx.set_timer(SimDuration::from_millis_f64(self.cfg.reply_timeout_ms), Timer::AntiEntropyRetry { session })
+        ctx.set_timer(self.cfg.reply_timeout, Timer::AntiEntropyRetry { session })
     }
 
     /// Takes the exchange in flight if a reply from `from` for step `session` of `range` answers

@@ -5,7 +5,7 @@
 //! among the key's top N (§5); otherwise a request goes to a random node (a load balancer) or,
 //! for a partition-aware client, to the first top-N node it does not believe down. In
 //! client-driven mode (§6.4) reads run the coordinator state machine in the client, and the
-//! client refreshes its membership snapshot by polling a random node every `membership_poll_ms`.
+//! client refreshes its membership snapshot by polling a random node every `membership_poll`.
 //! A request unanswered within the client timeout fails, and its node is suspected by the
 //! client's own failure detector.
 
@@ -20,15 +20,12 @@ use crate::node::extended_len;
 use crate::quorum::{Target, choose_targets};
 use crate::ring::{Ring, RingMember, key_position};
 use crate::version::{Context, Value};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use sim_core::{Ctx, SimDuration, TimerId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How a server-driven client picks the node it sends a request to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Routing {
     /// A generic load balancer: a uniformly random node.
     #[default]
@@ -38,18 +35,17 @@ pub enum Routing {
 }
 
 /// Client library settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientConfig {
     /// Request routing in server-driven modes. Default: load balancer.
     pub routing: Routing,
-    /// Give up on a request after this many milliseconds. Default 1000.
-    pub timeout_ms: f64,
+    /// Give up on a request after this span. Default 1 s.
+    pub timeout: SimDuration,
 }
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        ClientConfig { routing: Routing::LoadBalancer, timeout_ms: 1000.0 }
+        ClientConfig { routing: Routing::LoadBalancer, timeout: SimDuration::from_millis(1000) }
     }
 }
 
@@ -87,7 +83,7 @@ impl Client {
     ) -> Self {
         let nodes = ring.members().iter().map(|m| m.node).collect();
         if cfg.coordinator == CoordinatorMode::ClientDriven {
-            ctx.set_timer(SimDuration::from_millis_f64(cfg.membership_poll_ms), Timer::MembershipPoll);
+            ctx.set_timer(cfg.membership_poll, Timer::MembershipPoll);
         }
         Client {
             cfg,
@@ -197,7 +193,7 @@ impl Client {
                 if let Some(&node) = ctx.rng().choose(&self.nodes) {
                     ctx.send(node, Msg::MembershipPoll);
                 }
-                ctx.set_timer(SimDuration::from_millis_f64(self.cfg.membership_poll_ms), Timer::MembershipPoll);
+                ctx.set_timer(self.cfg.membership_poll, Timer::MembershipPoll);
                 None
             }
             _ => None,
@@ -228,7 +224,7 @@ impl Client {
             return Some(Completion::failed(req, is_get, OpError::Unavailable));
         };
         ctx.send(node, Msg::Request { client: ctx.me(), req, op, hops: 0 });
-        let deadline = ctx.set_timer(SimDuration::from_millis_f64(self.ccfg.timeout_ms), Timer::ClientDeadline(req));
+        let deadline = ctx.set_timer(self.ccfg.timeout, Timer::ClientDeadline(req));
         self.outstanding.insert(req, Outstanding { node, is_get, deadline });
         None
     }

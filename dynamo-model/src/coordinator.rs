@@ -18,7 +18,7 @@ use crate::quorum::Target;
 use crate::stamp::Stamper;
 use crate::storage::Storage;
 use crate::version::{Context, Value, Versions};
-use sim_core::{Ctx, SimDuration};
+use sim_core::Ctx;
 use std::collections::BTreeMap;
 
 /// Who asked for an operation.
@@ -169,7 +169,7 @@ impl Coordinator {
         if targets.len() < needed as usize {
             return self.finish(ctx, pending.into_answer(), Err(OpError::Unavailable));
         }
-        ctx.set_timer(SimDuration::from_millis_f64(env.cfg.request_timeout_ms), Timer::OpDeadline(id));
+        ctx.set_timer(env.cfg.request_timeout, Timer::OpDeadline(id));
         self.ops.insert(id, pending);
         match op {
             ClientOp::Get { .. } => self.send_reads(ctx, env, id, key, targets),
@@ -295,8 +295,8 @@ impl Coordinator {
         }
         match env.cfg.read_repair {
             ReadRepair::Off => self.answer(ctx, id),
-            ReadRepair::Async { wait_ms } => {
-                ctx.set_timer(SimDuration::from_millis_f64(wait_ms), Timer::ReadRepair(id));
+            ReadRepair::Async { wait } => {
+                ctx.set_timer(wait, Timer::ReadRepair(id));
                 self.answer(ctx, id)
             }
             ReadRepair::Blocking => {

@@ -6,7 +6,7 @@
 //! and no gossip of failures.
 
 use crate::NodeId;
-use sim_core::SimTime;
+use sim_core::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 
 /// One node's (or client's) view of which peers are down.
@@ -45,8 +45,8 @@ impl Detector {
     }
 
     /// How long `peer` has been believed down, at local time `now`.
-    pub fn down_for_ms(&self, peer: NodeId, now: SimTime) -> Option<f64> {
-        self.suspected.get(&peer).map(|since| now.since(*since).as_millis_f64())
+    pub fn down_for(&self, peer: NodeId, now: SimTime) -> Option<SimDuration> {
+        self.suspected.get(&peer).map(|since| now.since(*since))
     }
 
     /// The suspected peers, ascending.
@@ -75,7 +75,7 @@ mod tests {
         let b = Detector::new();
         assert!(a.suspect(NodeId(2), SimTime(5)));
         assert!(!a.suspect(NodeId(2), SimTime(9)), "keeps the first start");
-        assert_eq!(a.down_for_ms(NodeId(2), SimTime(2_000_005)), Some(2.0));
+        assert_eq!(a.down_for(NodeId(2), SimTime(2_000_005)), Some(SimDuration::from_millis(2)));
         assert!(a.is_suspected(NodeId(2)));
         assert!(!b.is_suspected(NodeId(2)), "another node's view is unaffected");
         assert!(a.heard_from(NodeId(2)));

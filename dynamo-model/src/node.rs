@@ -83,9 +83,9 @@ impl Node {
         let view = View::boot(ctx, &cfg.membership, recipe, ring, &recovered.members);
         let ring = view.ring().clone();
         let stamper = Stamper::boot(ctx, cfg.coordinator == CoordinatorMode::Proxy);
-        ctx.set_timer(ms(cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
+        ctx.set_timer(cfg.sloppy_quorum.scan_interval, Timer::HintScan);
         if let Some(b) = &cfg.storage.buffer {
-            ctx.set_timer(ms(b.flush_interval_ms), Timer::Flush);
+            ctx.set_timer(b.flush_interval, Timer::Flush);
         }
         let ae = cfg.anti_entropy.enabled.then(|| {
             let ranges = ring.ranges_of(ctx.me(), cfg.n);
@@ -302,7 +302,7 @@ impl Node {
             Timer::Flush => {
                 self.storage.flush(ctx);
                 if let Some(b) = &self.cfg.storage.buffer {
-                    ctx.set_timer(ms(b.flush_interval_ms), Timer::Flush);
+                    ctx.set_timer(b.flush_interval, Timer::Flush);
                 }
             }
             Timer::PeerCheck { op, peer } => {
@@ -413,7 +413,7 @@ impl Node {
         self.next_forward += 1;
         let msg = Msg::Request { client: f.client, req: f.req, op: f.op.clone(), hops: f.hops + 1 };
         ctx.send(to, msg);
-        ctx.set_timer(ms(self.cfg.failure_detection.suspect_after_ms), Timer::PeerCheck { op: id, peer: to });
+        ctx.set_timer(self.cfg.failure_detection.suspect_after, Timer::PeerCheck { op: id, peer: to });
         self.forwards.insert(id, f);
     }
 
@@ -458,7 +458,7 @@ impl Node {
     fn arm_probe<P: Host>(&mut self, ctx: &mut Ctx<'_, P>) {
         if !self.probing && !self.detector.is_empty() {
             self.probing = true;
-            ctx.set_timer(ms(self.cfg.failure_detection.retry_interval_ms), Timer::Probe);
+            ctx.set_timer(self.cfg.failure_detection.retry_interval, Timer::Probe);
         }
     }
 
@@ -493,7 +493,7 @@ impl Node {
             ctx.send(intended, Msg::Handoff { key, versions: versions.clone() });
             self.handoffs_unacked.insert((intended, key), versions);
         }
-        ctx.set_timer(ms(self.cfg.sloppy_quorum.scan_interval_ms), Timer::HintScan);
+        ctx.set_timer(self.cfg.sloppy_quorum.scan_interval, Timer::HintScan);
     }
 }
 
@@ -508,8 +508,4 @@ pub(crate) fn count_admission<P: Host>(ctx: &mut Ctx<'_, P>, verdict: Admission)
 /// Length of the extended preference list: 2N, capped at the cluster size.
 pub fn extended_len(cfg: &DynamoConfig, nodes: usize) -> usize {
     (2 * cfg.n).min(nodes)
-}
-
-fn ms(v: f64) -> SimDuration {
-    SimDuration::from_millis_f64(v)
 }

@@ -42,7 +42,7 @@ pub fn choose_targets(
     if !sloppy.enabled || missing.is_empty() {
         return;
     }
-    missing.retain(|&m| detector.down_for_ms(m, now).is_none_or(|ms| ms <= sloppy.hint_window_ms));
+    missing.retain(|&m| detector.down_for(m, now).is_none_or(|down| down <= sloppy.hint_window));
     let mut missing = missing.into_iter();
     for &node in &list[top..] {
         if detector.is_suspected(node) {
@@ -102,7 +102,7 @@ mod tests {
     fn no_substitute_beyond_the_hint_window() {
         let mut d = Detector::new();
         d.suspect(NodeId(1), SimTime(0));
-        let sloppy = SloppyQuorum { hint_window_ms: 1000.0, ..SloppyQuorum::default() };
+        let sloppy = SloppyQuorum { hint_window: sim_core::SimDuration::from_millis(1000), ..SloppyQuorum::default() };
         let mut out = Vec::new();
         choose_targets(&ids(&[1, 2, 3, 4]), 3, &sloppy, &d, SimTime(500_000_000), &mut out);
         assert_eq!(out.len(), 3, "inside the window: substituted");

@@ -10,7 +10,7 @@
 //!   removes itself.
 //!
 //! A transfer sends the range's keys in batches, one in flight, each acknowledged; a batch or
-//! offer unanswered for `transfer_timeout_ms` is sent again, and a receiver gives up on a
+//! offer unanswered for `transfer_timeout` is sent again, and a receiver gives up on a
 //! sender silent that long (another holder then gets its turn). State is volatile: a node that
 //! restarts mid-transfer starts its transfers again (applying a batch twice is harmless: it is
 //! a merge). Writes that reach the old holders after their batch left are repaired later by
@@ -26,7 +26,7 @@ use crate::ring::{KeyRange, Ring};
 use crate::storage::Storage;
 use crate::version::Versions;
 use crate::view::{SelfStep, View};
-use sim_core::{Ctx, SimDuration, SimTime};
+use sim_core::{Ctx, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A transfer this node is sending.
@@ -82,7 +82,7 @@ impl Rebalance {
     /// return the step this node may now take for itself (activate or remove).
     pub fn on_tick<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, env: &mut RebalanceEnv<'_>) -> Option<SelfStep> {
         let now = ctx.now();
-        let timeout = SimDuration::from_millis_f64(env.cfg.transfer_timeout_ms);
+        let timeout = env.cfg.transfer_timeout;
         let wanted = to_send(ctx.me(), env);
         self.forget_finished(ctx.me(), env, &wanted);
         for key in &wanted {

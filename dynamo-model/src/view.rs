@@ -73,7 +73,7 @@ impl View {
         members.sort_by_key(|m| m.node);
         let membership = Membership::restore(ctx.me(), cfg.gossip.clone(), &members, records)
             .expect("the gossip settings are validated with the configuration and the ring's members are valid");
-        let interval = SimDuration::from_millis_f64(cfg.gossip.interval_ms);
+        let interval = cfg.gossip.interval;
         if cfg.enabled {
             ctx.set_timer(interval, Timer::Gossip);
         }

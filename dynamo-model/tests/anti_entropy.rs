@@ -38,7 +38,11 @@ fn no_repair(ae: bool) -> DynamoConfig {
     DynamoConfig {
         read_repair: ReadRepair::Off,
         sloppy_quorum: SloppyQuorum { enabled: false, ..SloppyQuorum::default() },
-        anti_entropy: AntiEntropyConfig { enabled: ae, interval_ms: 100.0, ..AntiEntropyConfig::default() },
+        anti_entropy: AntiEntropyConfig {
+            enabled: ae,
+            interval: SimDuration::from_millis(100),
+            ..AntiEntropyConfig::default()
+        },
         ..DynamoConfig::default()
     }
 }
@@ -188,10 +192,10 @@ fn admission_run(admission: bool, seed: u64) -> (u64, u64, u64, f64) {
     let cfg = DynamoConfig {
         admission: AdmissionConfig {
             enabled: admission,
-            window_ms: 5_000.0,
-            p99_threshold_ms: 20.0,
-            min_backoff_ms: 1_000.0,
-            max_backoff_ms: 16_000.0,
+            window: SimDuration::from_millis(5_000),
+            p99_threshold: SimDuration::from_millis(20),
+            min_backoff: SimDuration::from_millis(1_000),
+            max_backoff: SimDuration::from_millis(16_000),
         },
         ..no_repair(true)
     };

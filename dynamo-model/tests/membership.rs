@@ -267,10 +267,10 @@ fn key_transfer_asks_admission_control_and_finishes_once_the_foreground_calms() 
     let cfg = DynamoConfig {
         admission: dynamo_model::config::AdmissionConfig {
             enabled: true,
-            window_ms: 2_000.0,
-            p99_threshold_ms: 0.000_001, // any foreground disk work defers background work
-            min_backoff_ms: 500.0,
-            max_backoff_ms: 2_000.0,
+            window: SimDuration::from_millis(2_000),
+            p99_threshold: SimDuration::from_nanos(1), // any foreground disk work defers background work
+            min_backoff: SimDuration::from_millis(500),
+            max_backoff: SimDuration::from_millis(2_000),
         },
         ..no_repair()
     };

@@ -6,7 +6,7 @@ use dynamo_model::client::{ClientConfig, Routing};
 use dynamo_model::config::{DynamoConfig, ReadRepair};
 use dynamo_model::msg::OpError;
 use sim_core::fault::Fault;
-use sim_core::{ProcId, SimTime, WorldConfig};
+use sim_core::{ProcId, SimDuration, SimTime, WorldConfig};
 
 fn wcfg(seed: u64) -> WorldConfig {
     WorldConfig { seed, ..WorldConfig::default() }
@@ -53,7 +53,7 @@ fn put_needs_w_acks_and_fails_without_them() {
 fn w1_put_fails_only_when_every_node_is_unreachable() {
     let cfg = DynamoConfig { n: 3, r: 1, w: 1, ..DynamoConfig::default() };
     // The client gives up on a node after 500 ms, before its next put 600 ms later.
-    let ccfg = ClientConfig { timeout_ms: 500.0, ..ClientConfig::default() };
+    let ccfg = ClientConfig { timeout: SimDuration::from_millis(500), ..ClientConfig::default() };
     // Five of six nodes down: every put must still succeed through the last one, once the
     // client has stopped picking dead nodes.
     let script: Vec<_> = (0..30).map(|i| (100 + 600 * i, Step::BlindPut(i % 5))).collect();

@@ -114,7 +114,8 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     let nodes = s.cluster.storage_nodes();
     let mut places = node_placements(s);
     let list_cache = 2 * s.dynamo.n; // the extended list (`extended_len`)
-    let recipe = RingRecipe { strategy: s.cluster.partitioning, seed, placement: s.dynamo.placement, list_cache };
+    let (strategy, placement) = (s.cluster.partitioning.to_model(), s.dynamo.placement.to_model());
+    let recipe = RingRecipe { strategy, seed, placement, list_cache };
     let ring = Arc::new(build_ring(s, &places, recipe)?);
     let seqs = Rc::new(RefCell::new(KeySeqs::default()));
     let apps = client_apps(s, nodes, &seqs)?;
@@ -123,8 +124,8 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     places.extend(apps.iter().map(|(_, p, _)| *p));
     let templates: Vec<ClientApp> = apps.into_iter().map(|(_, _, a)| a).collect();
     let boot = ClusterBoot {
-        cfg: Arc::new(s.dynamo.clone()),
-        client: s.client.clone(),
+        cfg: Arc::new(s.dynamo.to_model()),
+        client: s.client.to_model(),
         ring: ring.clone(),
         recipe,
         nodes,

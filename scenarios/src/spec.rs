@@ -3,13 +3,21 @@
 //! A scenario is JSON. Unknown fields are rejected. Doc comments here become the JSON Schema
 //! (`dynsim schema`) and are mirrored in `docs/scenario-reference.md`. Times are in the unit
 //! their name says (`_s` seconds, `_ms` milliseconds). Nodes are numbered `0..cluster.nodes`.
+//!
+//! The sections that configure the model have their own modules: [`dynamo`] (`dynamo`),
+//! [`client`] (`client`) and [`partitioning`] (`cluster.partitioning`). Their types mirror the
+//! model's and convert to them with `to_model`; the model itself knows nothing of this format.
+
+pub mod client;
+pub mod dynamo;
+pub mod partitioning;
 
 use crate::workload::arrival::ArrivalSpec;
 use crate::workload::keys::KeysSpec;
 use crate::workload::mix::OpMix;
-use dynamo_model::client::ClientConfig;
-use dynamo_model::config::DynamoConfig;
-use dynamo_model::ring::PartitionStrategy;
+use client::ClientConfig;
+use dynamo::DynamoConfig;
+use partitioning::PartitionStrategy;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sim_core::disk::DiskConfig;

@@ -5,6 +5,7 @@
 //! when the world is assembled, with the same kind of error.
 
 use crate::error::{JsonPath, SpecError};
+use crate::spec::partitioning::PartitionStrategy;
 use crate::spec::{Admin, Cluster, Probes, Scenario, TimedAction, Workload};
 use sim_core::dist::Dist;
 use std::collections::BTreeSet;
@@ -14,7 +15,7 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
     positive("duration_s", s.duration_s, "set duration_s to the simulated seconds the workloads run, e.g. 60")?;
     non_negative("settle_s", s.settle_s)?;
     cluster(&s.cluster)?;
-    s.dynamo.validate(s.cluster.nodes).map_err(|e| config_error(&e.to_string()))?;
+    s.dynamo.validate(s.cluster.nodes).map_err(|e| config_error(&e))?;
     if let Some(seed) = s.dynamo.membership.gossip.seeds.iter().find(|n| n.index() >= s.cluster.storage_nodes()) {
         let msg = format!("seed node {} does not exist", seed.0);
         return Err(SpecError::new("dynamo.membership.gossip.seeds", msg, node_fix(s)));
@@ -67,15 +68,14 @@ fn cluster(c: &Cluster) -> Result<(), SpecError> {
     if c.racks_per_datacenter == 0 {
         return Err(SpecError::new("cluster.racks_per_datacenter", "must be at least 1", "set it to 1 or more"));
     }
-    c.partitioning.validate().map_err(|e| {
+    c.partitioning.to_model().validate().map_err(|e| {
         // Ring errors name the strategy `strategy`; in a scenario it is `cluster.partitioning`.
         let path = e.path();
         let field = path.strip_prefix(&JsonPath::root().field("strategy")).unwrap_or(path);
         let fix = "see `dynsim schema` for the partitioning strategies";
         SpecError::new(JsonPath::from("cluster.partitioning").join(&field), e.message(), fix)
     })?;
-    if let Some(q) = c.partitioning.partitions()
-        && matches!(c.partitioning, dynamo_model::ring::PartitionStrategy::EqualPartitions { .. })
+    if let PartitionStrategy::EqualPartitions { partitions: q } = c.partitioning
         && (q as usize) < c.nodes
     {
         return Err(SpecError::new(
@@ -294,16 +294,9 @@ fn non_negative(path: &str, v: f64) -> Result<(), SpecError> {
     }
 }
 
-/// A `dynamo` settings error, rendered `path: message`, under `dynamo`.
-// TODO(model-types): once the config types live in scenarios, give `ConfigError` a path and a
-// message, as the other libraries' errors have, and stop taking its rendering apart here.
-fn config_error(rendered: &str) -> SpecError {
+/// A `dynamo` settings error, placed under `dynamo`.
+fn config_error(e: &crate::spec::dynamo::DynamoConfigError) -> SpecError {
     let fix =
         "see `dynsim schema` for the allowed values; R and W must not exceed N, and N must not exceed cluster.nodes";
-    match rendered.split_once(": ") {
-        Some((path, msg)) if !path.contains(' ') => {
-            SpecError::new(JsonPath::from("dynamo").join(&path.into()), msg, fix)
-        }
-        _ => SpecError::new("dynamo", rendered, fix),
-    }
+    SpecError::new(JsonPath::from("dynamo").join(&e.path()), e.message(), fix)
 }

@@ -8,13 +8,11 @@
 
 use super::NodeId;
 use crate::ring::RingMember;
-use serde::{Deserialize, Serialize};
 use sim_core::SimTime;
 use std::cmp::Ordering;
 
 /// Where a node is in its lifecycle (§4.9). `Member` and `Leaving` nodes are on the ring.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
     /// Joined by a command; bootstrapping, not yet on the ring.
     Joining,
@@ -34,7 +32,7 @@ impl Status {
 }
 
 /// The version of one entry. Ordered by `counter`, then `issued_at`, then `issuer`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
     /// Lamport counter of the issuing node.
     pub counter: u64,
@@ -52,7 +50,7 @@ impl Version {
 }
 
 /// One node as a membership view records it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MemberEntry {
     /// Placement information (node id, capacity, datacenter, rack): with the ring strategy and
     /// ring seed it is all that is needed to rebuild the node's tokens.
@@ -83,7 +81,7 @@ impl MemberEntry {
 /// What a node must write to its disk when it serves a membership command (§4.8: the change is
 /// persisted with its time of issue). Replaying the records restores the view's own history
 /// and the Lamport counter, so the node never reissues a version.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Persisted {
     /// The issuer's Lamport counter after the command.
     pub counter: u64,

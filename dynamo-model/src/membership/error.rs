@@ -39,7 +39,7 @@ pub enum MembershipError {
     /// The ring could not be built from the view (strategy limits, too few partitions...).
     #[error("ring view: {0}")]
     Ring(RingError),
-    /// `gossip.seed_chance` is outside `[0, 1]` or `gossip.interval_ms` is not finite and > 0.
+    /// `gossip.seed_chance` is outside `[0, 1]`.
     #[error("gossip.{field}: {reason}")]
     InvalidConfig {
         /// The offending field.

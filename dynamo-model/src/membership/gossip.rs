@@ -8,7 +8,6 @@
 //! are empty: only the digest travels.
 
 use super::{MemberEntry, NodeId, Version};
-use serde::{Deserialize, Serialize};
 
 /// Modelled wire size of one digest entry: node id (4) + version (counter 8, time 8, issuer 4).
 pub const DIGEST_ENTRY_BYTES: u64 = 24;
@@ -20,21 +19,21 @@ pub const REQUEST_ENTRY_BYTES: u64 = 4;
 pub const HEADER_BYTES: u64 = 16;
 
 /// Per node, the version the sender holds; sorted by node, one item per node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Digest {
     /// `(node, version)` pairs, strictly increasing by node.
     pub versions: Vec<(NodeId, Version)>,
 }
 
 /// Entries the receiver lacks or holds at an older version; sorted by node.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Delta {
     /// The entries, strictly increasing by node.
     pub entries: Vec<MemberEntry>,
 }
 
 /// The nodes whose entries the sender of a [`Request`] wants; sorted.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Request {
     /// The nodes, strictly increasing.
     pub nodes: Vec<NodeId>,
@@ -74,7 +73,7 @@ impl Request {
 /// Counters of gossip traffic. Each message is counted once, by the handler that sees it:
 /// `on_digest` counts the digest it received and the delta and request it answers with,
 /// `on_request` counts the delta it answers with. Summing over all nodes gives the total.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Traffic {
     /// Messages (digests, deltas and requests; an empty request is not sent and not counted).
     pub messages: u64,

@@ -4,12 +4,11 @@
 
 use super::gossip::{Delta, Digest, Request};
 use super::{MemberEntry, NodeId};
-use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// A membership list: at most one entry per node, keyed and iterated in node order.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MembershipList {
     entries: BTreeMap<NodeId, MemberEntry>,
 }

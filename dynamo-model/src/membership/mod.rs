@@ -29,16 +29,13 @@ pub use gossip::{DIGEST_ENTRY_BYTES, Delta, Digest, ENTRY_BYTES, HEADER_BYTES, R
 pub use list::MembershipList;
 
 use crate::ring::{PartitionStrategy, PlacementPolicy, Ring, RingMember};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use sim_core::{SimRng, SimTime};
+use sim_core::{SimDuration, SimRng, SimTime};
 
 /// Gossip settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GossipConfig {
-    /// How often a node starts a gossip round, in milliseconds. Default 1000 (§4.8: "every second").
-    pub interval_ms: f64,
+    /// How often a node starts a gossip round. Default 1 s (§4.8: "every second").
+    pub interval: SimDuration,
     /// Seed nodes, known from static configuration; every node also gossips with them.
     pub seeds: Vec<NodeId>,
     /// Probability that a round contacts a random seed instead of a random peer of the view.
@@ -48,17 +45,13 @@ pub struct GossipConfig {
 
 impl Default for GossipConfig {
     fn default() -> Self {
-        GossipConfig { interval_ms: 1000.0, seeds: Vec::new(), seed_chance: 0.1 }
+        GossipConfig { interval: SimDuration::from_millis(1000), seeds: Vec::new(), seed_chance: 0.1 }
     }
 }
 
 impl GossipConfig {
-    /// Checks the numeric fields.
+    /// Checks the seed probability (any interval is one the model can run with).
     pub fn validate(&self) -> Result<(), MembershipError> {
-        if !(self.interval_ms.is_finite() && self.interval_ms > 0.0) {
-            let reason = format!("must be finite and > 0, got {}", self.interval_ms);
-            return Err(MembershipError::InvalidConfig { field: "interval_ms", reason });
-        }
         if !(0.0..=1.0).contains(&self.seed_chance) {
             let reason = format!("must be in [0, 1], got {}", self.seed_chance);
             return Err(MembershipError::InvalidConfig { field: "seed_chance", reason });

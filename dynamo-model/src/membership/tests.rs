@@ -138,16 +138,12 @@ fn a_later_command_at_another_node_wins_even_with_an_earlier_clock() {
 }
 
 #[test]
-fn gossip_config_defaults_schema_and_validation() {
+fn gossip_config_defaults_and_validation() {
     let c = GossipConfig::default();
-    assert_eq!((c.interval_ms, c.seed_chance, c.seeds.len()), (1000.0, 0.1, 0));
+    assert_eq!((c.interval, c.seed_chance, c.seeds.len()), (SimDuration::from_secs(1), 0.1, 0));
     assert_eq!(c.validate(), Ok(()));
-    let schema = schemars::schema_for!(GossipConfig).as_value().to_string();
-    assert!(schema.contains("interval_ms") && schema.contains("seed_chance"), "{schema}");
-    assert!(schema.contains("\"additionalProperties\":false"), "{schema}");
     let bad = GossipConfig { seed_chance: 1.5, ..GossipConfig::default() };
     assert!(matches!(bad.validate(), Err(MembershipError::InvalidConfig { field: "seed_chance", .. })));
-    let bad = GossipConfig { interval_ms: 0.0, ..GossipConfig::default() };
     assert!(matches!(Membership::new(NodeId(0), bad, &[]), Err(MembershipError::InvalidConfig { .. })));
 }
 

@@ -1,8 +1,5 @@
 //! Merkle tree options ([`MerkleConfig`]) and the typed errors of the `merkle` module.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 /// The shallowest accepted tree: a root over two leaf buckets.
 pub const MIN_DEPTH: u8 = 1;
 /// The deepest accepted tree: 2^20 leaf buckets per key range. Trees are sparse, so memory
@@ -13,8 +10,7 @@ pub const MAX_DEPTH: u8 = 20;
 pub const DEFAULT_DEPTH: u8 = 10;
 
 /// Shape of the Merkle tree kept for each key range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MerkleConfig {
     /// Levels below the root, in `1..=20`; the tree has `2^depth` leaf buckets. Deeper trees cost
     /// more round trips and memory but send fewer bucket entries per differing key.

@@ -1,15 +1,12 @@
 //! Key ranges: half-open arcs of the ring, `(start, end]`, that may wrap past zero.
 
 use super::hash::RingPos;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 /// The arc of the ring after `start_exclusive` up to and including `end_inclusive`, clockwise.
 ///
 /// When `start_exclusive >= end_inclusive` the arc wraps past `u128::MAX` to `0`. When the two
 /// are equal the arc is the whole ring (a ring with a single token owns everything).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyRange {
     /// The position just before the arc (a predecessor token or a partition boundary).
     pub start_exclusive: RingPos,

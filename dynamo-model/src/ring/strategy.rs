@@ -3,8 +3,6 @@
 use super::NodeId;
 use super::error::RingError;
 use super::partition::PartitionGrid;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 /// Upper bound on tokens per node (after capacity scaling): keeps ring metadata bounded.
 pub const MAX_TOKENS_PER_NODE: u32 = 1 << 16;
@@ -12,8 +10,7 @@ pub const MAX_TOKENS_PER_NODE: u32 = 1 << 16;
 pub const MAX_PARTITIONS: u32 = 1 << 20;
 
 /// How the ring is cut into ranges and how ranges map to nodes: the three schemes of §6.2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PartitionStrategy {
     /// Strategy 1: each node draws T random tokens; each token owns the arc back to its
     /// predecessor token, so ranges are defined by token values and change on every join.
@@ -80,8 +77,7 @@ impl PartitionStrategy {
 }
 
 /// How a preference list is ordered once the ring walk has found distinct nodes (§4.3, §4.6).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PlacementPolicy {
     /// Distinct physical nodes in the order the clockwise walk meets them.
     #[default]
@@ -95,24 +91,16 @@ pub enum PlacementPolicy {
 }
 
 /// A physical node on the ring and what placement needs to know about it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RingMember {
     /// The node.
     pub node: NodeId,
     /// Relative weight; token counts are proportional to it. Finite and > 0; default 1.0.
-    #[serde(default = "default_capacity")]
     pub capacity: f64,
     /// The datacenter, used by `PlacementPolicy::DatacenterAware`. Default 0.
-    #[serde(default)]
     pub datacenter: u32,
     /// The rack inside the datacenter; recorded for reports, not used for placement. Default 0.
-    #[serde(default)]
     pub rack: u32,
-}
-
-fn default_capacity() -> f64 {
-    1.0
 }
 
 impl RingMember {
@@ -149,19 +137,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strategy_schema_is_tagged_snake_case_and_strict() {
-        let schema = schemars::schema_for!(PartitionStrategy).as_value().to_string();
-        for needle in ["\"kind\"", "\"random_tokens\"", "\"random_tokens_equal_partitions\"", "\"equal_partitions\""] {
-            assert!(schema.contains(needle), "{needle} missing from {schema}");
-        }
-        assert!(schema.contains("\"additionalProperties\":false"), "{schema}");
-    }
-
-    #[test]
     fn member_builders_and_defaults() {
         let m = RingMember::new(NodeId(3)).with_capacity(2.0).in_datacenter(1, 4);
         assert_eq!((m.capacity, m.datacenter, m.rack), (2.0, 1, 4));
-        assert_eq!(default_capacity(), RingMember::new(NodeId(0)).capacity);
+        assert_eq!(RingMember::new(NodeId(0)).capacity, 1.0);
     }
 
     #[test]

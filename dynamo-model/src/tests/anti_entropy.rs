@@ -20,12 +20,15 @@ fn ae_cfg(n: usize) -> DynamoConfig {
         w: 1,
         anti_entropy: AntiEntropyConfig {
             enabled: true,
-            interval_ms: 1000.0,
+            interval: SimDuration::from_millis(1000),
             depth: 6,
-            reply_timeout_ms: 300.0,
+            reply_timeout: SimDuration::from_millis(300),
             ..AntiEntropyConfig::default()
         },
-        sloppy_quorum: SloppyQuorum { scan_interval_ms: 1e9, ..SloppyQuorum::default() },
+        sloppy_quorum: SloppyQuorum {
+            scan_interval: SimDuration::from_millis(1_000_000_000),
+            ..SloppyQuorum::default()
+        },
         ..DynamoConfig::default()
     }
 }
@@ -146,7 +149,7 @@ fn buffered_writes_flushes_crashes_and_corruption_keep_the_trees_equal_to_what_i
     let cfg = DynamoConfig {
         storage: StorageConfig {
             fsync_writes: false,
-            buffer: Some(BufferConfig { flush_interval_ms: 500.0, max_objects: 1000 }),
+            buffer: Some(BufferConfig { flush_interval: SimDuration::from_millis(500), max_objects: 1000 }),
         },
         ..ae_cfg(1)
     };
@@ -262,7 +265,7 @@ fn an_unanswered_step_is_resent_twice_then_abandoned() {
     plant_both(&mut c, 1, &next_version(&Versions::new(), NodeId(5), 1));
     let first = tick(&mut c, A);
     assert!(matches!(&first[..], [(B, Msg::MerkleRequest { .. })]), "{first:?}");
-    // Every copy is lost: the step is resent after reply_timeout_ms, twice.
+    // Every copy is lost: the step is resent after reply_timeout, twice.
     for _ in 0..2 {
         let again = c.at(A).fire_expect(Timer::AntiEntropyRetry { session: session_of(&first[0].1) });
         assert_eq!(again, first, "the same step, resent");
@@ -335,10 +338,10 @@ fn slow_foreground_disk_defers_background_work() {
     let cfg = DynamoConfig {
         admission: AdmissionConfig {
             enabled: true,
-            window_ms: 60_000.0,
-            p99_threshold_ms: 0.5,
-            min_backoff_ms: 250.0,
-            max_backoff_ms: 1000.0,
+            window: SimDuration::from_millis(60_000),
+            p99_threshold: SimDuration::from_micros(500),
+            min_backoff: SimDuration::from_millis(250),
+            max_backoff: SimDuration::from_millis(1000),
         },
         ..ae_cfg(2)
     };
@@ -355,7 +358,10 @@ fn slow_foreground_disk_defers_background_work() {
     assert_eq!(c.at(A).count(Counter::BackgroundDeferred), 3);
     assert!(c.at(A).h.now() > t0);
     // With a generous threshold the same node is admitted at once.
-    let cfg = DynamoConfig { admission: AdmissionConfig { p99_threshold_ms: 50.0, ..cfg.admission }, ..cfg };
+    let cfg = DynamoConfig {
+        admission: AdmissionConfig { p99_threshold: SimDuration::from_millis(50), ..cfg.admission },
+        ..cfg
+    };
     let mut c = Cluster::new(cfg, 2);
     assert!(c.at(A).plant(1, &next_version(&Versions::new(), NodeId(5), 1), false));
     let sent = tick(&mut c, A);

@@ -135,7 +135,7 @@ fn the_client_deadline_fails_the_request_and_suspects_its_node() {
     assert_eq!(cl.route_get(KEY), pl[0]);
     let (t, done, sent) = cl.fire();
     assert_eq!(t, Timer::ClientDeadline(1));
-    assert_eq!(cl.h.now(), SimTime(1_000_000_000), "ClientConfig::timeout_ms");
+    assert_eq!(cl.h.now(), SimTime(1_000_000_000), "ClientConfig::timeout");
     assert_eq!(done, Some(Completion::Get { req: 1, result: Err(OpError::ClientTimeout) }));
     assert!(sent.is_empty());
     assert_eq!(Counter::ClientTimeouts.get(cl.h.counters()), 1);
@@ -220,7 +220,7 @@ fn a_client_driven_client_polls_membership_every_poll_interval() {
     for round in 1..=10u64 {
         let (t, done, sent) = cl.fire();
         assert_eq!((t, done), (Timer::MembershipPoll, None));
-        assert_eq!(cl.h.now(), SimTime(round * 10_000_000_000), "membership_poll_ms apart");
+        assert_eq!(cl.h.now(), SimTime(round * 10_000_000_000), "membership_poll apart");
         let [(node, Msg::MembershipPoll)] = sent[..] else { panic!("{sent:?}") };
         polled.insert(node);
         let snapshot = c.deliver(CLIENT, (node, Msg::MembershipPoll));

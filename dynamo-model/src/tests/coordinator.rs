@@ -88,7 +88,7 @@ fn put_short_of_w_at_the_deadline_fails_with_timeout_and_suspects_the_silent_tar
     let n0 = c.at(pl[0]);
     assert!(n0.node().detector().is_empty());
     let failed = n0.fire_expect(Timer::OpDeadline(1));
-    assert_eq!(n0.h.now(), SimTime(300_000_000), "request_timeout_ms after the put");
+    assert_eq!(n0.h.now(), SimTime(300_000_000), "request_timeout after the put");
     let err = OpError::Timeout { got: 1, needed: 2 };
     assert_eq!(failed, vec![(CLIENT, Msg::PutReply { req: 1, result: Err(err) })]);
     let suspected: Vec<NodeId> = n0.node().detector().suspected().collect();
@@ -206,7 +206,7 @@ fn blocking_read_repair_answers_at_the_deadline_when_the_repair_ack_never_comes(
 
 #[test]
 fn async_read_repair_replies_at_r_then_repairs_every_stale_responder_including_late_ones() {
-    let (mut c, pl, v2) = stale(ReadRepair::Async { wait_ms: 50.0 });
+    let (mut c, pl, v2) = stale(ReadRepair::Async { wait: SimDuration::from_millis(50) });
     let [r1, r2] = stale_replies(&mut c, &pl);
     assert_eq!(c.deliver(pl[1], r1), vec![(CLIENT, get_ok(1, &v2, pl[0]))], "replies at R at once");
     assert!(c.deliver(pl[2], r2).is_empty(), "the late reply is only recorded");

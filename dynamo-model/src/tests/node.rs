@@ -56,7 +56,7 @@ fn an_unconfirmed_forward_suspects_the_coordinator_and_routes_again() {
     let fwd = pl[4];
     let sent = c.at(fwd).recv(CLIENT, put_req(1, KEY, 1));
     assert_eq!(receivers(&sent), vec![pl[0]]);
-    // No Pong within suspect_after_ms.
+    // No Pong within suspect_after.
     let again = c.at(fwd).fire_expect(Timer::PeerCheck { op: 1, peer: pl[0] });
     assert_eq!(c.at(fwd).h.now(), SimTime(100_000_000));
     assert_eq!(suspects(c.at(fwd)), vec![pl[0]]);
@@ -110,7 +110,7 @@ fn suspected_peers_are_probed_and_any_answer_clears_suspicion() {
     assert_eq!(suspects(c.at(pl[0])).len(), 2);
     assert!(c.at(pl[0]).fire_expect(Timer::HintScan).is_empty());
     let pings = c.at(pl[0]).fire_expect(Timer::Probe);
-    assert_eq!(c.at(pl[0]).h.now(), SimTime(1_300_000_000), "retry_interval_ms after the suspicion");
+    assert_eq!(c.at(pl[0]).h.now(), SimTime(1_300_000_000), "retry_interval after the suspicion");
     let mut want: Vec<(NodeId, Msg)> = vec![(pl[1], Msg::Ping), (pl[2], Msg::Ping)];
     want.sort_by_key(|(n, _)| *n);
     assert_eq!(pings, want);

@@ -13,10 +13,10 @@ fn buffered(max_objects: usize) -> DynamoConfig {
     DynamoConfig {
         storage: StorageConfig {
             fsync_writes: false,
-            buffer: Some(BufferConfig { flush_interval_ms: 500.0, max_objects }),
+            buffer: Some(BufferConfig { flush_interval: SimDuration::from_millis(500), max_objects }),
         },
         // Keep the hint scan out of the way of the flush timer.
-        sloppy_quorum: SloppyQuorum { scan_interval_ms: 5_000.0, ..SloppyQuorum::default() },
+        sloppy_quorum: SloppyQuorum { scan_interval: SimDuration::from_millis(5_000), ..SloppyQuorum::default() },
         ..DynamoConfig::default()
     }
 }

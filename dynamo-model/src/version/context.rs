@@ -1,13 +1,11 @@
 //! The opaque causal context a get returns and a put takes (Dynamo §4.1): a version vector
 //! summarising every sibling the get returned.
 
-use serde::Serialize;
-
 use super::{CausalMeta, Dot, Sibling, VectorClock};
 
 /// What a client had seen when it writes. A put with this context supersedes every sibling the
 /// context dominates. Empty for a blind write, and always empty under LWW.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Context {
     clock: VectorClock,
 }

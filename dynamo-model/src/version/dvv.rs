@@ -12,14 +12,12 @@
 //! sibling, or inside some sibling's past). Sets therefore always travel whole: a coordinator
 //! replicates its whole new set, never the new version alone.
 
-use serde::Serialize;
-
 use super::versions::Replicate;
 use super::{CausalMeta, ClockEntry, Context, Sibling, Value, VectorClock};
 use crate::NodeId;
 
 /// One write event: the `counter`-th write `node` coordinated for the key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Dot {
     /// The coordinator of the write.
     pub node: NodeId,
@@ -28,7 +26,7 @@ pub struct Dot {
 }
 
 /// A sibling's DVV metadata: its dot and the causal past (the writer's context).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DottedVersion {
     /// The event that created this version.
     pub dot: Dot,

@@ -5,14 +5,12 @@
 //! coordinated by a node whose clock runs behind loses to an older write: a lost update. Jepsen
 //! measured 30–70% of writes lost this way in Riak.
 
-use serde::Serialize;
-
 use super::versions::Replicate;
 use super::{CausalMeta, Sibling, Value, WriteId};
 use crate::NodeId;
 
 /// A sibling's LWW metadata: when, by its coordinator's local clock, and where it was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LwwStamp {
     /// The coordinator's local clock at the put, in nanoseconds (skewed clocks included).
     pub timestamp_ns: u64,

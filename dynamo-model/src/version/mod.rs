@@ -22,8 +22,7 @@ mod testkit;
 pub mod vclock;
 pub mod versions;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::any::Any;
 use std::sync::Arc;
 
@@ -38,7 +37,8 @@ pub use versions::Versions;
 pub const DEFAULT_TRUNCATION_THRESHOLD: usize = 10;
 
 /// The identity of one client put, unique per run: the ground truth checkers compare with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Serializes as its number: operation records (`dynsim run --history`) name writes by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct WriteId(pub u64);
 
@@ -71,7 +71,7 @@ impl std::fmt::Debug for AppData {
 ///
 /// Values compare, order and hash by `(write_id, size_bytes, tombstone)`: a write id names one
 /// put, whose contents ([`AppData`]) never change.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Value {
     /// The put that wrote it.
     pub write_id: WriteId,
@@ -79,8 +79,7 @@ pub struct Value {
     pub size_bytes: u32,
     /// Whether this is a delete.
     pub tombstone: bool,
-    /// The application's contents (not serialized, not compared).
-    #[serde(skip)]
+    /// The application's contents (not compared).
     pub app: AppData,
 }
 
@@ -122,24 +121,18 @@ impl std::hash::Hash for Value {
 }
 
 /// How versions are stamped and reconciled: one mode for the whole run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VersioningMode {
     /// Dynamo's vector clocks with server-side (coordinator) entries, siblings on conflict.
     VectorClock {
         /// The clock size above which the oldest-timestamp entries are dropped, at least 1. The
         /// paper says "say 10"; truncation can make a superseded version look concurrent.
-        #[serde(default = "default_truncation_threshold")]
         truncation_threshold: usize,
     },
     /// Dotted version vectors: siblings bounded by the number of truly concurrent writers.
     Dvv,
     /// Last write wins by the coordinator's local clock: one version, lost updates under skew.
     Lww,
-}
-
-fn default_truncation_threshold() -> usize {
-    DEFAULT_TRUNCATION_THRESHOLD
 }
 
 impl Default for VersioningMode {
@@ -179,13 +172,6 @@ pub enum VersioningError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::de::IntoDeserializer;
-    use serde::de::value::{Error as DeError, StrDeserializer};
-
-    fn parse(name: &str) -> Result<VersioningMode, DeError> {
-        let de: StrDeserializer<'_, DeError> = name.into_deserializer();
-        VersioningMode::deserialize(de)
-    }
 
     #[test]
     fn default_is_dynamos_vector_clocks() {
@@ -198,20 +184,5 @@ mod tests {
     fn zero_threshold_is_rejected_with_its_path() {
         let err = VersioningMode::VectorClock { truncation_threshold: 0 }.validate().unwrap_err();
         assert!(err.to_string().contains("versioning.vector_clock.truncation_threshold"));
-    }
-
-    #[test]
-    fn unit_modes_parse_by_snake_case_name() {
-        assert_eq!(parse("dvv"), Ok(VersioningMode::Dvv));
-        assert_eq!(parse("lww"), Ok(VersioningMode::Lww));
-        assert!(parse("Dvv").is_err());
-    }
-
-    #[test]
-    fn schema_names_every_mode_and_the_default_threshold() {
-        let schema = schemars::schema_for!(VersioningMode).as_value().to_string();
-        for needle in ["\"vector_clock\"", "\"truncation_threshold\"", "\"dvv\"", "\"lww\"", "\"default\":10"] {
-            assert!(schema.contains(needle), "{needle} missing from {schema}");
-        }
     }
 }

@@ -1,13 +1,11 @@
 //! One sibling: a version of a key's value with its causal metadata, and the relation that
 //! syntactic reconciliation uses to drop it ("supersedes").
 
-use serde::Serialize;
-
 use super::digest::Fnv1a;
 use super::{Dot, DottedVersion, LwwStamp, Value, VectorClock, WriteId};
 
 /// The causal metadata of a sibling; its variant is fixed by the run's [`super::VersioningMode`].
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CausalMeta {
     /// Vector-clock mode: the version's (possibly truncated) vector clock.
     Clock(VectorClock),
@@ -18,7 +16,7 @@ pub enum CausalMeta {
 }
 
 /// One version of a key's value, concurrent with the other siblings of its [`super::Versions`].
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sibling {
     pub(super) value: Value,
     pub(super) meta: CausalMeta,

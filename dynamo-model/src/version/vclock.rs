@@ -12,14 +12,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 use super::versions::Replicate;
 use super::{CausalMeta, Context, Sibling, Value};
 use crate::NodeId;
 
 /// One `(node, counter, timestamp)` pair of a vector clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClockEntry {
     /// The node whose coordinated writes this entry counts.
     pub node: NodeId,
@@ -30,7 +28,7 @@ pub struct ClockEntry {
 }
 
 /// A vector clock: entries sorted by node, one per node, counters above zero.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VectorClock {
     entries: Vec<ClockEntry>,
 }

@@ -1,7 +1,6 @@
 //! A key's set of siblings, the unit a replica stores, sends and a get returns, and the two
 //! operations on it: a coordinator creating a version, and syntactic reconciliation.
 
-use serde::Serialize;
 use std::sync::{Arc, OnceLock};
 
 use super::digest::Fnv1a;
@@ -246,16 +245,6 @@ impl std::hash::Hash for Versions {
 impl std::fmt::Debug for Versions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Versions").field("siblings", &self.siblings()).finish()
-    }
-}
-
-/// Serialises as `{"siblings": [...]}`, the shape reports and traces have always had.
-impl Serialize for Versions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = serializer.serialize_struct("Versions", 1)?;
-        st.serialize_field("siblings", self.siblings())?;
-        st.end()
     }
 }
 

@@ -9,8 +9,8 @@
 use super::cost::mean_sum;
 use crate::error::{JsonPath, SpecError};
 use crate::spec::Scenario;
+use crate::spec::partitioning::PartitionStrategy;
 use crate::workload::arrival::MAX_RATE_PER_S;
-use dynamo_model::ring::PartitionStrategy;
 
 /// Most simulated seconds in a run (`duration_s + settle_s`): about 11.6 days.
 pub const MAX_SIM_SECONDS: f64 = 1e6;

@@ -7,7 +7,7 @@ use crate::check::invariants::{Findings, check_all};
 use crate::history::OpRecord;
 use crate::metrics::{Sections, activity, convergence, cost, divergence, durability, load};
 use crate::spec::Scenario;
-use dynamo_model::version::VersioningMode;
+use crate::spec::dynamo::VersioningMode;
 use reports::{LatencyCdf, OpSummary, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -66,7 +66,11 @@ impl Measure {
             divergence: divergence::section(ops.read_shapes(), Some(&samples)),
             staleness: ops.staleness(),
             visibility: ops.visibility(),
-            durability: fin.durability(s.dynamo.versioning.name(), lww, durability::data_destroying_faults(s)),
+            durability: fin.durability(
+                s.dynamo.versioning.to_model().name(),
+                lww,
+                durability::data_destroying_faults(s),
+            ),
             convergence: convergence::section(s, asm, Some(&samples), (fin.divergent, fin.keys)),
             cost: cost::section(asm, ops.completed(), s.dynamo.anti_entropy.enabled),
             load: load::section(asm, Some(&samples), spec.window()),

@@ -16,7 +16,8 @@ use crate::metrics::visibility::curve;
 use crate::metrics::windows::{Done, WindowCounter};
 use crate::metrics::{Sections, activity, convergence, cost, load};
 use crate::spec::Scenario;
-use dynamo_model::version::{VersioningMode, WriteId};
+use crate::spec::dynamo::VersioningMode;
+use dynamo_model::version::WriteId;
 use reports::metrics::{
     DivergenceSample, DivergenceSection, DurabilitySection, LostWrite, StalenessSection, VisibilitySection,
     WindowsSection, round6,
@@ -256,7 +257,7 @@ pub fn durability(s: &Scenario, asm: &Assembly, c: &Causality) -> DurabilitySect
     let n_lost = lost.len() as u64;
     let lost_acked = if lww { 0 } else { n_lost };
     DurabilitySection {
-        versioning: s.dynamo.versioning.name().to_string(),
+        versioning: s.dynamo.versioning.to_model().name().to_string(),
         acked_writes: acked,
         lost_acked_writes: lost_acked,
         lww_overwritten: if lww { n_lost } else { 0 },
