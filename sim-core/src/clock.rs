@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct ClockConfig {
     /// Offset of the local clock from true time at the start of the run, in milliseconds
-    /// (positive: ahead). Default 0; at most [`MAX_OFFSET_MS`] either way.
+    /// (positive: ahead). Default 0; at most 1e12 ms either way (`MAX_OFFSET_MS`).
     pub offset_ms: f64,
     /// Drift in parts per million (positive: runs fast). Default 0; greater than -1,000,000
-    /// (a clock that stops) and at most [`MAX_DRIFT_PPM`] (a clock that runs twice as fast).
+    /// (a clock that stops) and at most 1,000,000, a clock that runs twice as fast (`MAX_DRIFT_PPM`).
     pub drift_ppm: f64,
 }
 
