@@ -8,85 +8,12 @@
 //! located with `load::locate_problem`. The command line's exit code and message are spot-checked in
 //! `scenarios/tests/cli.rs`.
 
+mod table;
+
 use scenarios::error::ScenarioError;
-use scenarios::load;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::panic::catch_unwind;
+use table::{Case, check_scenario, edit, run_table};
 use tests::{SMALL, with_line};
-
-/// One malformed scenario and where and how it must be reported.
-struct Case {
-    /// What is wrong, for failure messages.
-    name: &'static str,
-    /// The whole scenario text.
-    text: String,
-    /// Expected 1-based line and column.
-    at: (usize, usize),
-    /// Expected JSON path ("" for the top level).
-    path: &'static str,
-    /// A fragment the message must contain.
-    message: &'static str,
-}
-
-/// A case made by replacing line `line` of [`SMALL`] with `new`.
-fn edit(
-    name: &'static str,
-    line: usize,
-    new: &str,
-    at: (usize, usize),
-    path: &'static str,
-    message: &'static str,
-) -> Case {
-    Case { name, text: with_line(SMALL, line, new), at, path, message }
-}
-
-const FILE: &str = "bad.json";
-
-/// Loads and checks `text` as `dynsim validate` does (`load_str` ends in `checked::check`, which
-/// also assembles the world once).
-fn check_scenario(text: &str) -> Result<(), ScenarioError> {
-    load::load_str(text, Path::new(FILE)).map(drop)
-}
-
-/// Runs every case (each under `catch_unwind`, so one panic does not hide the others) and fails
-/// with every mismatch at once.
-fn run_table(cases: &[Case]) {
-    let mut failures = Vec::new();
-    for case in cases {
-        let outcome = catch_unwind(AssertUnwindSafe(|| check_scenario(&case.text)));
-        let problem = match outcome {
-            Err(_) => Some("panicked".to_string()),
-            Ok(Ok(())) => Some("was accepted".to_string()),
-            Ok(Err(e)) => mismatch(case, &e),
-        };
-        if let Some(p) = problem {
-            failures.push(format!("{}: {p}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
-}
-
-/// What is wrong with how `e` reports `case`, if anything.
-fn mismatch(case: &Case, e: &ScenarioError) -> Option<String> {
-    let got = (e.line, e.column, e.problem.path.as_str());
-    let want = (Some(case.at.0), Some(case.at.1), case.path);
-    if got != want {
-        return Some(format!("expected {want:?}, got {got:?}: {e}"));
-    }
-    if !e.problem.message.contains(case.message) {
-        return Some(format!("message {:?} lacks {:?}", e.problem.message, case.message));
-    }
-    if e.problem.fix.trim().is_empty() {
-        return Some(format!("no fix is suggested: {e}"));
-    }
-    let shown = if case.path.is_empty() { "(top level)" } else { case.path };
-    let head = format!("{FILE}:{}:{}: error at {shown}: ", case.at.0, case.at.1);
-    let rendered = e.to_string();
-    if !rendered.starts_with(&head) || !rendered.contains("\n  fix: ") {
-        return Some(format!("renders as {rendered:?}, expected it to start with {head:?} and hold a fix line"));
-    }
-    None
-}
 
 #[test]
 fn the_unedited_fixture_is_valid() {
@@ -115,22 +42,28 @@ fn broken_json_points_at_where_parsing_stopped() {
             name: "truncated after a line",
             text: cut_after_line_11.to_string(),
             at: (12, 1),
-            path: "workloads",
+            path: "workloads".into(),
             message: "EOF while parsing a list",
         },
         Case {
             name: "truncated inside a value",
             text: cut_mid_value.to_string(),
             at: (11, 61),
-            path: "workloads[0].arrival.poisson",
+            path: "workloads[0].arrival.poisson".into(),
             message: "EOF while parsing an object",
         },
-        Case { name: "empty file", text: String::new(), at: (1, 1), path: "", message: "EOF while parsing a value" },
+        Case {
+            name: "empty file",
+            text: String::new(),
+            at: (1, 1),
+            path: "".into(),
+            message: "EOF while parsing a value",
+        },
         Case {
             name: "text after the object",
             text: format!("{SMALL}{{}}\n"),
             at: (18, 1),
-            path: "",
+            path: "".into(),
             message: "trailing characters",
         },
     ]);
@@ -533,7 +466,7 @@ fn settings_that_would_make_a_run_unbounded_are_refused_before_it_starts() {
                 r#"    { "clients": 2, "arrival": { "poisson": { "rate_per_s": 50 } }, "keys": { "count": 18446744073709551615 } }"#,
             ),
             at: (11, 88),
-            path: "workloads[0].keys.count",
+            path: "workloads[0].keys.count".into(),
             message: "with probes, a workload may name at most 2^62 keys",
         },
         edit(
@@ -666,7 +599,7 @@ fn timeline_entries_that_contradict_the_ones_before_are_refused() {
         name: "a crash of a spare, then its join",
         text: spare(r#"    { "at_s": 1.2, "fault": { "crash": { "node": 5 } } }, { "at_s": 2, "admin": { "join": { "node": 5 } } }"#),
         at: (15, 101),
-        path: "faults[2].admin.join.node",
+        path: "faults[2].admin.join.node".into(),
         message: "node 5 is down at 2 s, so it cannot join",
     });
     run_table(&cases);

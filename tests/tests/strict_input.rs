@@ -10,69 +10,16 @@
 use scenarios::error::ScenarioError;
 use scenarios::load::{self, MAX_SCENARIO_BYTES};
 use scenarios::strict::MAX_DEPTH;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::catch_unwind;
 use std::path::Path;
+mod table;
+
+use table::{Case, FILE, check_scenario, edit, run_table};
 use tests::{SMALL, TempDir, with_line};
 
-const FILE: &str = "bad.json";
-
-/// One refused scenario and where and how it must be reported.
-struct Case {
-    /// What is wrong, for failure messages.
-    name: &'static str,
-    /// The whole scenario text.
-    text: String,
-    /// Expected 1-based line and column.
-    at: (usize, usize),
-    /// Expected JSON path ("" for the top level).
-    path: String,
-    /// A fragment the message must contain.
-    message: &'static str,
-}
-
-/// A case made by replacing line `line` of [`SMALL`] with `new`.
-fn edit(name: &'static str, line: usize, new: &str, at: (usize, usize), path: &str, message: &'static str) -> Case {
-    Case { name, text: with_line(SMALL, line, new), at, path: path.to_string(), message }
-}
-
-/// Loads `text` as `dynsim validate` does (parse, then validate).
+/// Loads `text` as `dynsim validate` does.
 fn load(text: &str) -> Result<(), ScenarioError> {
-    load::load_str(text, Path::new(FILE)).map(|_| ())
-}
-
-/// Runs every case (each under `catch_unwind`) and fails with every mismatch at once.
-fn run_table(cases: &[Case]) {
-    let mut failures = Vec::new();
-    for case in cases {
-        let problem = match catch_unwind(AssertUnwindSafe(|| load(&case.text))) {
-            Err(_) => Some("panicked".to_string()),
-            Ok(Ok(())) => Some("was accepted".to_string()),
-            Ok(Err(e)) => mismatch(case, &e),
-        };
-        if let Some(p) = problem {
-            failures.push(format!("{}: {p}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
-}
-
-/// What is wrong with how `e` reports `case`, if anything.
-fn mismatch(case: &Case, e: &ScenarioError) -> Option<String> {
-    let got = (e.line, e.column, e.problem.path.as_str());
-    let want = (Some(case.at.0), Some(case.at.1), case.path.as_str());
-    if got != want {
-        return Some(format!("expected {want:?}, got {got:?}: {e}"));
-    }
-    if !e.problem.message.contains(case.message) {
-        return Some(format!("message {:?} lacks {:?}", e.problem.message, case.message));
-    }
-    let shown = if case.path.is_empty() { "(top level)" } else { case.path.as_str() };
-    let head = format!("{FILE}:{}:{}: error at {shown}: ", case.at.0, case.at.1);
-    let rendered = e.to_string();
-    if !rendered.starts_with(&head) || !rendered.contains("\n  fix: ") {
-        return Some(format!("renders as {rendered:?}, expected it to start with {head:?} and hold a fix line"));
-    }
-    None
+    check_scenario(text)
 }
 
 /// Asserts every text loads: the controls of the refused cases.
