@@ -318,9 +318,13 @@ fn cmd_run(
     let from_file = l.scenario.outputs.dir.as_ref().map(PathBuf::from);
     let dir = o.out.clone().or_else(|| from_file.clone()).unwrap_or_else(|| PathBuf::from("out"));
     check_out_dir("--out", o.out.as_deref(), from_file.as_deref(), &dir)?;
-    let mut scenario = l.scenario.clone().into_inner();
+    let mut scenario = l.scenario.scenario().clone();
     let flags = diagram.apply(&mut scenario.outputs.diagram);
-    l.scenario = scenarios::checked::check(scenario, budget).map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+    if !flags.is_empty() {
+        // The flags changed the scenario: check the changed copy (without flags, nothing to redo).
+        l.scenario =
+            scenarios::checked::check(scenario, budget).map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+    }
     let progress = !o.json;
     let history_tmp = o.history.as_deref().map(temp_path);
     let history = match &history_tmp {

@@ -32,8 +32,8 @@ use crate::locate::{line_column, value_span};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 /// The deepest nesting of objects and arrays a scenario may have. The schema needs fewer than
 /// ten levels; 64 leaves room and stays well under `serde_json`'s own limit of 128.
@@ -184,7 +184,7 @@ fn problem_at(text: &str, offset: usize, path: JsonPath, message: impl Into<Stri
 enum Frame {
     /// An object: the keys seen so far (with the byte offset of their first occurrence) and
     /// the key whose value is being read.
-    Object { keys: HashMap<String, usize>, current: Option<String> },
+    Object { keys: BTreeMap<String, usize>, current: Option<String> },
     /// An array: the index of the element being read.
     Array { current: Option<usize> },
 }
@@ -312,7 +312,7 @@ impl<'a> Scanner<'a> {
             return Err(self.problem_here(self.path(), ARRAY_FOR_OBJECT, ARRAY_FOR_OBJECT_FIX));
         }
         self.frames.push(if bracket == b'{' {
-            Frame::Object { keys: HashMap::new(), current: None }
+            Frame::Object { keys: BTreeMap::new(), current: None }
         } else {
             Frame::Array { current: None }
         });
