@@ -342,7 +342,8 @@ impl<K: Ord + Clone, V: Clone> Disk<K, V> {
     pub fn fsync(&mut self) -> SimDuration {
         let latency = self.model.fsync.sample_duration_ms(&mut self.rng);
         self.stats.fsyncs += 1;
-        for (k, w) in std::mem::take(&mut self.cache) {
+        // Popping (rather than taking the map) keeps the cache's root node for the next write.
+        while let Some((k, w)) = self.cache.pop_first() {
             match w {
                 Some(r) => {
                     self.durable.insert(k, r);

@@ -14,7 +14,32 @@ pub type RingPos = u128;
 /// zeros (`0` is the single byte `"0"`), no terminator and no padding. The 16 output bytes of
 /// MD5 are read as a big-endian `u128`, so the first digest byte is the most significant.
 /// Example: key `42` hashes the two bytes `b"42"`, digest `a1d0c6e8…f4ac58a6`.
+///
+/// Memoised: each thread keeps the last position computed per slot of a small direct-mapped
+/// table ([`MEMO_SLOTS`] entries), so a hot key is hashed once, not once per operation and
+/// per hop. The memo only stores results of this pure function, so it cannot change a run.
 pub fn key_position(key: u64) -> RingPos {
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let slot = &mut memo[(key % MEMO_SLOTS as u64) as usize];
+        if slot.0 != key {
+            *slot = (key, md5_position(key));
+        }
+        slot.1
+    })
+}
+
+/// Slots of the per-thread [`key_position`] memo (32 bytes each: 2 MiB per thread).
+pub const MEMO_SLOTS: usize = 1 << 16;
+
+thread_local! {
+    /// Every slot starts out holding key 0 with its true position, so no slot is ever wrong.
+    static MEMO: std::cell::RefCell<Box<[(u64, RingPos)]>> =
+        std::cell::RefCell::new(vec![(0, md5_position(0)); MEMO_SLOTS].into_boxed_slice());
+}
+
+/// [`key_position`] without the memo.
+fn md5_position(key: u64) -> RingPos {
     let mut digits = [0u8; 20];
     let text = decimal(key, &mut digits);
     let digest: [u8; 16] = Md5::digest(text).into();
@@ -44,6 +69,16 @@ pub fn random_token(rng: &mut SimRng) -> RingPos {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memo_returns_what_md5_gives_even_when_keys_share_a_slot() {
+        let colliding = [7u64, 7 + MEMO_SLOTS as u64, 7 + 2 * MEMO_SLOTS as u64];
+        for _ in 0..2 {
+            for key in colliding {
+                assert_eq!(key_position(key), md5_position(key));
+            }
+        }
+    }
 
     #[test]
     fn md5_of_42_is_pinned() {

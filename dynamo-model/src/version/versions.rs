@@ -141,10 +141,26 @@ impl Versions {
         if other.is_empty() || self == other {
             return;
         }
-        if self.is_empty() {
+        #[cfg(debug_assertions)]
+        let expected = {
+            let mut slow = self.clone();
+            slow.merge_by_reconciling(other);
+            slow
+        };
+        // Fast paths (the usual replica write: the incoming set supersedes what was stored):
+        // when one set already covers the other, the union reconciles to that set, so share it
+        // instead of copying both and reconciling.
+        if self.is_empty() || other.covers(self) {
             *self = other.clone();
-            return;
+        } else if !self.covers(other) {
+            self.merge_by_reconciling(other);
         }
+        #[cfg(debug_assertions)]
+        debug_assert!(*self == expected, "a fast path of merge differs from reconciling the union");
+    }
+
+    /// [`Versions::merge`] by definition: the union of both sets, reconciled.
+    fn merge_by_reconciling(&mut self, other: &Versions) {
         self.siblings_mut().extend(other.siblings().iter().cloned());
         self.reconcile();
     }
