@@ -9,7 +9,7 @@ use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyl
 use std::sync::Once;
 
 /// DejaVu Sans 2.37 (Debian's `fonts-dejavu-core`; licence in `reports/fonts/LICENSE-DejaVu`).
-static DEJAVU_SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+pub(super) static DEJAVU_SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 
 /// The font family every chart names.
 pub const FONT: &str = "sans-serif";
@@ -99,20 +99,79 @@ impl DrawingBackend for Canvas<'_> {
         each!(self, b => b.fill_polygon(vert, style))
     }
 
+    /// SVG text is set by the viewer; bitmap text by [`super::text`] (not plotters' glyph
+    /// placement, which loses the baseline and the side bearings).
     fn draw_text<T: BackendTextStyle>(&mut self, text: &str, style: &T, pos: BackendCoord) -> Res {
-        each!(self, b => b.draw_text(text, style, pos))
+        match self {
+            Canvas::Svg(b) => b.draw_text(text, &CssSized(style), pos).map_err(conv),
+            Canvas::Bitmap(b) => {
+                let color = style.color();
+                if color.alpha == 0.0 {
+                    return Ok(());
+                }
+                super::text::draw(text, style, pos, |p, coverage| {
+                    b.draw_pixel(p, BackendColor { alpha: color.alpha * coverage, rgb: color.rgb }).map_err(conv)
+                })
+            }
+        }
     }
 
+    /// Both outputs lay text out with the same metrics (the font's advances).
     fn estimate_text_size<T: BackendTextStyle>(
         &self,
         text: &str,
         style: &T,
     ) -> Result<(u32, u32), DrawingErrorKind<CanvasError>> {
-        each!(self, b => b.estimate_text_size(text, style))
+        Ok(super::text::measure(text, style.size()))
     }
 
     fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> Res {
         each!(self, b => b.blit_bitmap(pos, size, src))
+    }
+}
+
+/// A text style whose size is the CSS `font-size` of the glyphs plotters lays out (the SVG's
+/// `font-size` is pixels per em; plotters' size is the font's height).
+struct CssSized<'a, T>(&'a T);
+
+impl<T: BackendTextStyle> BackendTextStyle for CssSized<'_, T> {
+    type FontError = T::FontError;
+
+    fn color(&self) -> BackendColor {
+        self.0.color()
+    }
+
+    fn size(&self) -> f64 {
+        super::text::css_font_size(self.0.size())
+    }
+
+    fn transform(&self) -> plotters_backend::FontTransform {
+        self.0.transform()
+    }
+
+    fn style(&self) -> plotters_backend::FontStyle {
+        self.0.style()
+    }
+
+    fn anchor(&self) -> plotters_backend::text_anchor::Pos {
+        self.0.anchor()
+    }
+
+    fn family(&self) -> plotters_backend::FontFamily<'_> {
+        self.0.family()
+    }
+
+    fn layout_box(&self, text: &str) -> Result<((i32, i32), (i32, i32)), Self::FontError> {
+        self.0.layout_box(text)
+    }
+
+    fn draw<E, F: FnMut(i32, i32, BackendColor) -> Result<(), E>>(
+        &self,
+        text: &str,
+        pos: BackendCoord,
+        draw: F,
+    ) -> Result<Result<(), E>, Self::FontError> {
+        self.0.draw(text, pos, draw)
     }
 }
 

@@ -2,7 +2,7 @@
 //! time window, and load per node.
 
 use super::canvas::FONT;
-use super::{Chart, bars, colour, end_s, legend, mesh, render, shade_faults};
+use super::{Chart, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
 use crate::metrics::ActivityWindow;
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -46,6 +46,7 @@ pub fn repair_activity(r: &RunReport) -> Chart {
             .y_label_area_size(64)
             .build_cartesian_2d(0.0..end, 0.0..hi)?;
         mesh(&mut chart)
+            .x_label_formatter(&tick)
             .x_desc(format!("simulated time (s, windows of {} s)", a.window_s))
             .y_desc(format!("count per {} s window", a.window_s))
             .y_label_formatter(&|y: &f64| if hi > 10.0 { format!("{y:.0}") } else { format!("{y:.1}") })

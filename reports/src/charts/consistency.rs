@@ -2,7 +2,7 @@
 //! disagree over time, and t-visibility with its Wilson band.
 
 use super::canvas::FONT;
-use super::{Chart, DrawResult, bars, colour, end_s, legend, mesh, render, shade_faults};
+use super::{Chart, DrawResult, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -44,7 +44,12 @@ pub fn divergence_over_time(r: &RunReport) -> Chart {
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..end, 0.0..hi)?;
         let every = r.divergence.sample_interval_s.map(|s| format!(", sampled every {s} s")).unwrap_or_default();
-        mesh(&mut chart).x_desc(format!("simulated time (s{every})")).y_desc("fraction of keys divergent").draw()?;
+        mesh(&mut chart)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .x_desc(format!("simulated time (s{every})"))
+            .y_desc("fraction of keys divergent")
+            .draw()?;
         shade_faults(&mut chart, &r.faults, end, 0.0, hi)?;
         let c = colour(0);
         chart
@@ -88,7 +93,12 @@ pub fn visibility(r: &RunReport) -> Chart {
             .x_label_area_size(40)
             .y_label_area_size(56)
             .build_cartesian_2d((xmin * 0.7..xmax * 1.4).log_scale(), lo..1.02)?;
-        mesh(&mut chart).x_desc("t since the write committed (ms, log scale)").y_desc("P(consistent)").draw()?;
+        mesh(&mut chart)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .x_desc("t since the write committed (ms, log scale)")
+            .y_desc("P(consistent)")
+            .draw()?;
         for (i, (name, pts)) in curves.iter().enumerate() {
             let c = colour(i);
             let band: Vec<(f64, f64)> =

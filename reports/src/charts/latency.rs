@@ -2,7 +2,7 @@
 //! time and the success ratio over time, with the fault timeline shaded.
 
 use super::canvas::FONT;
-use super::{Chart, colour, end_s, legend, mesh, render, shade_faults, span};
+use super::{Chart, colour, end_s, legend, mesh, render, shade_faults, span, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -30,7 +30,12 @@ pub fn cdf(r: &RunReport) -> Chart {
             .x_label_area_size(40)
             .y_label_area_size(56)
             .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
-        mesh(&mut chart).x_desc("latency (ms, log scale)").y_desc("fraction of operations ≤ latency").draw()?;
+        mesh(&mut chart)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .x_desc("latency (ms, log scale)")
+            .y_desc("fraction of operations ≤ latency")
+            .draw()?;
         for (i, (kind, pts)) in series.iter().enumerate() {
             let c = colour(i);
             chart
@@ -83,6 +88,8 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..end, (lo..hi).log_scale())?;
         mesh(&mut chart)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
             .y_desc("latency (ms, log scale)")
             .draw()?;
@@ -127,6 +134,8 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..end, lo..hi)?;
         mesh(&mut chart)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
             .y_desc("success ratio (ok / completed)")
             .draw()?;

@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod consistency;
 pub mod diagram;
 pub mod latency;
+pub mod text;
 
 use crate::run_report::{FaultInterval, RunReport};
 use canvas::{Area, FONT, Painted, paint};
@@ -112,6 +113,22 @@ where
     let mut m = chart.configure_mesh();
     m.label_style((FONT, 13)).axis_desc_style((FONT, 14)).light_line_style(LIGHT_MESH);
     m
+}
+
+/// An axis tick label: a whole number without a decimal part ("10000", not "10000.0"), other
+/// values with up to three significant digits and no trailing zeros ("0.25", "2.5", "0.001").
+pub(crate) fn tick(v: &f64) -> String {
+    let v = *v;
+    if !v.is_finite() {
+        return String::new();
+    }
+    if v == v.round() && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{v:.digits$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+    if s == "-0" { "0".to_string() } else { s.to_string() }
 }
 
 /// Shades every fault interval of the report over `[y0, y1]` and labels it at the top; an
@@ -244,6 +261,17 @@ pub(crate) fn bars(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tick_labels_drop_a_pointless_decimal_part() {
+        let cases = [(10000.0, "10000"), (0.0, "0"), (10.0, "10"), (2.5, "2.5"), (0.25, "0.25"), (0.001, "0.001")];
+        for (v, want) in cases {
+            assert_eq!(super::tick(&v), want, "{v}");
+        }
+        assert_eq!(super::tick(&0.98765), "0.988");
+        assert_eq!(super::tick(&123.456), "123");
+        assert_eq!(super::tick(&-1.5), "-1.5");
+    }
+
     use super::*;
     use crate::testdata;
 
