@@ -12,11 +12,11 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
     let speed = if wall_s > 0.0 { r.sim_end_s / wall_s } else { 0.0 };
     let _ = writeln!(
         s,
-        "simulated {:.1} s, {} events in {:.2} s wall ({:.1} M events/s, {:.0}x real time)",
+        "simulated {:.1} s, {} events in {:.2} s wall ({}, {:.0}x real time)",
         r.sim_end_s,
         r.events,
         wall_s,
-        r.events as f64 / wall_s.max(1e-9) / 1e6,
+        events_per_second(r.events as f64 / wall_s.max(1e-9)),
         speed
     );
     let _ = writeln!(s, "trace hash {}", r.trace_hash);
@@ -67,6 +67,18 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
     s
 }
 
+/// A processing rate with a unit that keeps its digits: "1.4 M events/s", "35 k events/s",
+/// "870 events/s".
+pub fn events_per_second(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.1} M events/s", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.0} k events/s", rate / 1e3)
+    } else {
+        format!("{rate:.0} events/s")
+    }
+}
+
 /// The headline measurements: stale reads, lost writes, convergence, load balance.
 fn headline(s: &mut String, r: &RunReport) {
     if let Some(all) = r.staleness.by_kind.get("all")
@@ -82,14 +94,21 @@ fn headline(s: &mut String, r: &RunReport) {
         );
     }
     let d = &r.durability;
-    let lost = if d.versioning == "lww" {
-        format!("{} overwritten by LWW", d.lww_overwritten)
-    } else if d.data_destroying_faults.is_empty() {
-        format!("{}", d.lost_acked_writes)
+    if d.versioning == "lww" {
+        let _ = writeln!(
+            s,
+            "acknowledged writes overwritten by LWW: {} of {} (a concurrent write with a higher \
+             timestamp replaced them; LWW keeps one of concurrent writes by design)",
+            d.lww_overwritten, d.acked_writes
+        );
     } else {
-        format!("{} (excused by {})", d.lost_acked_writes, d.data_destroying_faults.join(", "))
-    };
-    let _ = writeln!(s, "acknowledged writes lost: {lost} of {}", d.acked_writes);
+        let excuse = if d.data_destroying_faults.is_empty() || d.lost_acked_writes == 0 {
+            String::new()
+        } else {
+            format!(" (excused by {})", d.data_destroying_faults.join(", "))
+        };
+        let _ = writeln!(s, "acknowledged writes lost: {} of {}{excuse}", d.lost_acked_writes, d.acked_writes);
+    }
     let c = &r.convergence;
     let converged = match (c.convergence_s, c.converged_at_s) {
         (Some(t), _) => format!("{t:.2} s after the last heal"),
@@ -107,5 +126,17 @@ fn headline(s: &mut String, r: &RunReport) {
             "load balance: efficiency {e:.3}, {off} of {} nodes more than 15% off the mean",
             r.load.nodes.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::events_per_second;
+
+    #[test]
+    fn a_slow_run_is_not_zero_million_events_per_second() {
+        assert_eq!(events_per_second(1_430_000.0), "1.4 M events/s");
+        assert_eq!(events_per_second(35_200.0), "35 k events/s");
+        assert_eq!(events_per_second(870.4), "870 events/s");
     }
 }
