@@ -12,6 +12,7 @@ pub mod checks;
 pub mod csv;
 pub mod diagram;
 pub mod html;
+pub mod interval;
 pub mod latency;
 pub mod metrics;
 pub mod run_report;

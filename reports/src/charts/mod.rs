@@ -187,6 +187,17 @@ pub(crate) fn span(lo: f64, hi: f64) -> (f64, f64) {
     if hi - lo > 1e-12 { (lo, hi) } else { (lo - 0.5_f64.max(lo.abs() * 0.1), hi + 0.5_f64.max(hi.abs() * 0.1)) }
 }
 
+/// The end of a time axis of per-window operations: the end of the last window in which an
+/// operation completed, or of the last fault if later, so the idle settle period after the
+/// workload is not drawn as if it were measured; the run's end when no operation completed.
+pub(crate) fn ops_end_s(r: &RunReport) -> f64 {
+    let w = r.windows.window_s;
+    let last_op = r.windows.windows.iter().rev().find(|x| x.ops.values().any(|o| o.completed > 0));
+    let Some(last) = last_op else { return end_s(r) };
+    let faults = r.faults.iter().map(|f| f.until_s.unwrap_or(f.at_s)).fold(0.0_f64, f64::max);
+    (last.start_s + w).max(faults).min(end_s(r))
+}
+
 /// The end of the time axis: the run's end, or 1 s.
 pub(crate) fn end_s(r: &RunReport) -> f64 {
     if r.sim_end_s > 0.0 { r.sim_end_s } else { 1.0 }

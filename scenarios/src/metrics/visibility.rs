@@ -18,19 +18,7 @@ pub const EDGES_US: [u64; 18] = [
     5_000_000, 10_000_000, 30_000_000, 60_000_000,
 ];
 
-/// The Wilson score interval of `successes` out of `n` at normal quantile `z`; `(0, 1)` when
-/// `n` is 0.
-pub fn wilson(successes: u64, n: u64, z: f64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (n, p) = (n as f64, successes as f64 / n as f64);
-    let z2 = z * z;
-    let denom = 1.0 + z2 / n;
-    let centre = (p + z2 / (2.0 * n)) / denom;
-    let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
+pub use reports::interval::wilson;
 
 /// The bin of `t`.
 fn bin_of(t: SimDuration) -> usize {
