@@ -26,6 +26,26 @@ pub struct MessageDiagram {
     pub messages: u64,
     /// The cap on arrows; when `messages` exceeds it, only the earliest are drawn.
     pub max_arrows: u64,
+    /// The operation the window was chosen around (the stale read, the violating operation),
+    /// when it was chosen automatically; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<Focus>,
+}
+
+/// The operation a diagram is about, marked on its client's lifeline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Focus {
+    /// Index of its client's lifeline.
+    pub client: usize,
+    /// Its kind (`get`, `rmw_read`, `put`, ...).
+    pub kind: String,
+    /// When it was invoked, seconds.
+    pub invoked_s: f64,
+    /// When it completed, seconds.
+    pub completed_s: f64,
+    /// What it returned or wrote and why it matters, in words (e.g. "stale: returned w12;
+    /// w15 was acknowledged at 15.081 s, before it began").
+    pub note: String,
 }
 
 impl MessageDiagram {

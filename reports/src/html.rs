@@ -133,8 +133,10 @@ fn diagram(s: &mut String, d: &crate::diagram::MessageDiagram, c: &Chart) {
     let _ = writeln!(
         s,
         "<h2>Message diagram</h2>\n<p>Every message about key {} in flight between {:.6} s and {:.6} s: one \
-         lifeline per process, time flowing down, an arrow from when a message left its sender to when \
-         its receiver handled it; lost messages are dashed red and end in a cross. Chosen: {}. {} \
+         lifeline per process, time flowing down by event (each row is a send or handling time, not to \
+         scale; long quiet spells are marked), an arrow from when a message left its sender to when \
+         its receiver handled it; lost messages are dashed red and end in a cross; the amber bar marks \
+         the operation the window was chosen around. Chosen: {}. {} \
          Choose another with <code>dynsim run … --diagram-key K --diagram-from-s A --diagram-until-s B</code> \
          or <code>outputs.diagram</code> in the scenario.</p>",
         d.key,

@@ -21,7 +21,7 @@ pub mod sweep;
 mod testdata;
 
 pub use checks::{Status, Verdict, Violation};
-pub use diagram::{Arrow, Lifeline, MessageDiagram};
+pub use diagram::{Arrow, Focus, Lifeline, MessageDiagram};
 pub use latency::{LatencyHistogram, LatencySummary};
 pub use run_report::{CounterSummary, FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
 

@@ -256,5 +256,12 @@ fn diagram() -> crate::diagram::MessageDiagram {
         ],
         messages: 9,
         max_arrows: 5,
+        focus: Some(crate::diagram::Focus {
+            client: 0,
+            kind: "put".into(),
+            invoked_s: 0.91,
+            completed_s: 1.0,
+            note: "wrote w7".into(),
+        }),
     }
 }

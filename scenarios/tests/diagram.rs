@@ -72,6 +72,20 @@ fn the_default_run_draws_a_chosen_key_with_its_messages() {
     let lifelines = d["lifelines"].as_array().expect("lifelines");
     assert!(lifelines.iter().any(|l| l["role"] == "client"), "{d}");
     assert!(lifelines.iter().any(|l| l["role"].as_str().is_some_and(|r| r.contains("coordinator"))), "{d}");
+    // The operation the window was chosen around is marked, on a client's lifeline, within the
+    // window, with what it did.
+    let f = &d["focus"];
+    let client = f["client"].as_u64().expect("focus client") as usize;
+    assert_eq!(lifelines[client]["role"], "client", "{f}");
+    let (inv, done) = (f["invoked_s"].as_f64().expect("invoked"), f["completed_s"].as_f64().expect("completed"));
+    let (from, until) = (d["from_s"].as_f64().expect("from"), d["until_s"].as_f64().expect("until"));
+    assert!(from <= inv && inv <= done && done <= until, "{f} within [{from}, {until}]");
+    let note = f["note"].as_str().expect("note");
+    let chosen = d["chosen_by"].as_str().expect("chosen_by");
+    if chosen.contains("the first stale read") {
+        assert!(note.starts_with("stale: returned "), "{note}");
+    }
+    assert!(["returned ", "stale: ", "wrote ", "failed: "].iter().any(|p| note.starts_with(p)), "{note}");
     let html = std::fs::read_to_string(dir.path().join("o/report.html")).expect("written");
     assert!(html.contains("<h2>Message diagram</h2>") && html.contains("<figure id=\"message_diagram\">"));
     let png = std::fs::read(dir.path().join("o/charts/message_diagram.png")).expect("written");
@@ -89,6 +103,7 @@ fn the_flags_choose_the_key_and_window_and_the_replay_repeats_them() {
     let d = &r["diagram"];
     assert_eq!((d["key"].as_u64(), d["from_s"].as_f64(), d["until_s"].as_f64()), (Some(7), Some(0.5), Some(1.5)));
     assert_eq!(d["chosen_by"], "key given, window given");
+    assert!(d.get("focus").is_none(), "a window the user gave marks no operation: {d}");
     for a in d["arrows"].as_array().expect("arrows") {
         let (sent, at) = (a["sent_s"].as_f64().expect("sent"), a["at_s"].as_f64().expect("at"));
         assert!(at >= 0.5 && sent <= 1.5, "in flight within the window: {a}");

@@ -1,30 +1,47 @@
 //! The Lamport-style message diagram: one vertical lifeline per process, time flowing down,
-//! one arrow per message from its send time on the sender's lifeline to its handling time on
-//! the receiver's, labelled with the message kind; lost messages are dashed red and end in a
-//! cross; faults in the window are shaded. Drawn like every chart, as SVG and PNG.
+//! one arrow per message from its send on the sender's lifeline to its handling on the
+//! receiver's, labelled with the message kind; lost messages are dashed red and end in a
+//! cross; faults in the window are shaded; the operation the window was chosen around is
+//! marked on its client's lifeline with what it returned. Drawn like every chart, as SVG and
+//! PNG.
+//!
+//! Time runs down by event, not to scale: each distinct send or handling time is a row of its
+//! own (labelled with its time), so a burst of messages after a long quiet spell does not
+//! crowd into a corner. A quiet spell much longer than the usual step between events is
+//! marked on the time axis with its length. The picture grows with the rows.
 
 use super::canvas::{Area, FONT, paint};
 use super::{Chart, DrawResult, FAULT, PALETTE, no_data};
-use crate::diagram::{Arrow, MessageDiagram};
+use crate::diagram::{Arrow, Focus, MessageDiagram};
 use crate::run_report::{FaultInterval, RunReport};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Width of the diagram, in pixels.
 pub const WIDTH: u32 = 960;
-/// Height of the diagram, in pixels.
-pub const HEIGHT: u32 = 760;
+/// Height of a diagram with no rows; each row of events adds [`ROW`].
+pub const MIN_HEIGHT: u32 = TOP + 2 * PAD + BOTTOM;
 
-/// Pixel space reserved above the plot for the title and the lifeline names.
-const TOP: u32 = 118;
-/// Pixel space reserved below the plot for the legend.
-const BOTTOM: u32 = 56;
+/// Pixels between rows of events.
+const ROW: u32 = 28;
+/// Pixel space above the plot: title, subtitle, the focus line, lifeline names and roles.
+const TOP: u32 = 168;
+/// Pixels of plot above the first row and below the last.
+const PAD: u32 = 24;
+/// Pixel space below the plot for the legend.
+const BOTTOM: u32 = 60;
+/// Left edge of the first lifeline's lane: room for the time labels.
+const LEFT: i32 = 150;
+/// A quiet spell between two rows longer than this many times the median step is marked.
+const QUIET: f64 = 5.0;
 
 /// The diagram of the report, or `None` when the report has none.
 pub fn message_diagram(r: &RunReport) -> Option<Chart> {
     let d = r.diagram.as_ref()?;
     let title = format!("Messages about key {} from {} s to {} s", d.key, secs(d.from_s), secs(d.until_s));
-    let painted = paint((WIDTH, HEIGHT), &|root| draw(root, d, &r.faults, &title)).unwrap_or_else(|| no_data(&title));
+    let rows = Rows::of(d);
+    let size = (WIDTH, rows.height());
+    let painted = paint(size, &|root| draw(root, d, &rows, &r.faults, &title)).unwrap_or_else(|| no_data(&title));
     Some(Chart { name: "message_diagram", title, svg: painted.svg, png: painted.png })
 }
 
@@ -32,6 +49,17 @@ pub fn message_diagram(r: &RunReport) -> Option<Chart> {
 fn secs(s: f64) -> String {
     let t = format!("{s:.6}");
     t.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A duration in the unit that reads best ("95 ms", "1.2 s", "250 µs").
+fn duration(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.1} s")
+    } else if s >= 1e-3 {
+        format!("{:.0} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
 }
 
 /// The colour of a message kind: client traffic, replica reads, replica writes, hinted
@@ -55,49 +83,102 @@ const GROUPS: [(&str, &str); 5] = [
     ("other", ""),
 ];
 
-fn draw(root: &Area<'_>, d: &MessageDiagram, faults: &[FaultInterval], title: &str) -> DrawResult {
-    let n = d.lifelines.len().max(1) as f64;
-    let span = (d.until_s - d.from_s).max(1e-9);
-    let digits = (2.0 - span.log10().floor()).clamp(1.0, 6.0) as usize;
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .margin_top(TOP)
-        .margin_bottom(BOTTOM)
-        .y_label_area_size(90)
-        .build_cartesian_2d(-0.5..(n - 0.5), -d.until_s..-d.from_s)?;
-    chart
-        .configure_mesh()
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .disable_x_mesh()
-        .disable_x_axis()
-        .y_labels(12)
-        .y_label_formatter(&|y: &f64| format!("{:.digits$}", -y))
-        .y_desc("simulated time (s), flowing down")
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+/// The focus marker's colour (amber).
+const FOCUS: RGBColor = RGBColor(230, 159, 0);
+
+/// The event rows: every distinct send, handling and focus time in the window, ascending.
+struct Rows {
+    times: Vec<f64>,
+}
+
+impl Rows {
+    fn of(d: &MessageDiagram) -> Rows {
+        let arrows = d.arrows.iter().flat_map(|a| [a.sent_s, a.at_s]);
+        let focus = d.focus.iter().flat_map(|f| [f.invoked_s, f.completed_s]);
+        let mut times: Vec<f64> = arrows.chain(focus).filter(|t| t.is_finite()).collect();
+        times.sort_by(f64::total_cmp);
+        times.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+        Rows { times }
+    }
+
+    /// The picture's height for these rows.
+    fn height(&self) -> u32 {
+        MIN_HEIGHT + ROW * self.times.len().saturating_sub(1) as u32
+    }
+
+    fn top() -> i32 {
+        (TOP + PAD) as i32
+    }
+
+    /// The pixel row of a time: a row's own, or between the rows around it in proportion to
+    /// time; clamped to the plot.
+    fn y(&self, t: f64) -> i32 {
+        let row = |i: usize| Self::top() + (ROW as usize * i) as i32;
+        let i = self.times.partition_point(|&x| x < t - 1e-9);
+        if i == 0 || self.times.is_empty() {
+            return row(0);
+        }
+        if i == self.times.len() {
+            return row(i - 1);
+        }
+        let (a, b) = (self.times[i - 1], self.times[i]);
+        let f = if b > a { ((t - a) / (b - a)).clamp(0.0, 1.0) } else { 0.0 };
+        row(i - 1) + (f * f64::from(ROW)) as i32
+    }
+
+    fn bottom(&self) -> i32 {
+        Self::top() + (ROW as usize * self.times.len().saturating_sub(1)) as i32 + PAD as i32
+    }
+
+    /// The quiet spells to mark: (index of the row before, length in seconds).
+    fn quiet(&self) -> Vec<(usize, f64)> {
+        let mut steps: Vec<f64> = self.times.windows(2).map(|w| w[1] - w[0]).collect();
+        if steps.len() < 3 {
+            return Vec::new();
+        }
+        let gaps = steps.clone();
+        steps.sort_by(f64::total_cmp);
+        let median = steps[steps.len() / 2].max(1e-6);
+        gaps.into_iter().enumerate().filter(|&(_, g)| g > QUIET * median).collect()
+    }
+}
+
+/// The x of lifeline `i` of `n`, evenly spread across the lanes.
+fn lane_x(i: usize, n: usize) -> i32 {
+    let lane = (WIDTH as i32 - LEFT - 20) / n.max(1) as i32;
+    LEFT + lane * i as i32 + lane / 2
+}
+
+fn draw(root: &Area<'_>, d: &MessageDiagram, rows: &Rows, faults: &[FaultInterval], title: &str) -> DrawResult {
     root.draw(&Text::new(title.to_string(), (16, 10), (FONT, 20).into_font().color(&BLACK)))?;
     root.draw(&Text::new(subtitle(d), (16, 38), (FONT, 13).into_font().color(&RGBColor(80, 80, 80))))?;
-    let shown = shade(&mut chart, d, faults)?;
-    lifelines(root, &mut chart, d)?;
-    fault_labels(root, &chart, &shown)?;
+    if let Some(f) = &d.focus {
+        focus_line(root, d, f)?;
+    }
+    let shown = shade(root, d, rows, faults)?;
+    time_axis(root, rows)?;
+    lifelines(root, d, rows)?;
+    fault_labels(root, &shown)?;
+    if let Some(f) = &d.focus {
+        focus_bar(root, d, rows, f)?;
+    }
     if d.arrows.is_empty() {
-        let at = chart.backend_coord(&((n - 1.0) / 2.0, -(d.from_s + d.until_s) / 2.0));
+        let at = (WIDTH as i32 / 2, (Rows::top() + rows.bottom()) / 2);
         let style = (FONT, 16).into_font().color(&RGBColor(120, 120, 120)).pos(Pos::new(HPos::Center, VPos::Center));
         root.draw(&Text::new(format!("no messages about key {} in this window", d.key), at, style))?;
     }
     // Arrows first, then their labels, placed clear of arrowheads, crosses and each other.
     let mut placed = Vec::new();
-    let paths: Vec<Vec<(i32, i32)>> = d.arrows.iter().map(|a| path(&chart, a)).collect();
+    let paths: Vec<Vec<(i32, i32)>> = d.arrows.iter().map(|a| path(d, rows, a)).collect();
     for (a, p) in d.arrows.iter().zip(&paths) {
-        arrow(root, a, p)?;
+        arrow(root, a, p, is_focus_reply(d, a))?;
         let end = p[p.len() - 1];
         placed.push((end.0 - 7, end.1 - 7, end.0 + 7, end.1 + 7));
     }
     for (a, p) in d.arrows.iter().zip(&paths) {
         label(root, d, a, p, &mut placed)?;
     }
-    legend(root, d)
+    legend(root, d, rows.bottom() + BOTTOM as i32 / 2)
 }
 
 /// How the key and window were chosen, and whether arrows were capped.
@@ -107,43 +188,71 @@ fn subtitle(d: &MessageDiagram) -> String {
     } else {
         format!("{} messages", d.messages)
     };
-    format!("{}; {shown}", d.chosen_by)
+    format!("{}; {shown}; rows are events, not to scale", d.chosen_by)
 }
 
-type Ctx<'a, 'b> = ChartContext<
-    'a,
-    super::canvas::Canvas<'b>,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
+/// The focus operation in words, under the subtitle.
+fn focus_line(root: &Area<'_>, d: &MessageDiagram, f: &Focus) -> DrawResult {
+    let who = d.lifelines.get(f.client).map_or("a client", |l| l.name.as_str());
+    let text =
+        format!("marked: the {} of {who}, {} s to {} s: {}", f.kind, secs(f.invoked_s), secs(f.completed_s), f.note);
+    root.draw(&Rectangle::new([(16, 62), (26, 72)], FOCUS.filled()))?;
+    let font = (FONT, 13).into_font().color(&BLACK);
+    // Too wide for one line: break after the operation's times.
+    let fits = root.estimate_text_size(&text, &font)?.0 as i32 <= WIDTH as i32 - 48;
+    match text.split_once(" s: ").filter(|_| !fits) {
+        Some((what, note)) => {
+            root.draw(&Text::new(format!("{what} s:"), (32, 60), font.clone()))?;
+            root.draw(&Text::new(note.to_string(), (32, 78), font))?;
+        }
+        None => root.draw(&Text::new(text, (32, 60), font))?,
+    }
+    Ok(())
+}
 
-/// Shades the faults that overlap the window across every lifeline; returns the labels to put
-/// at the top of each shaded band, as (label, band start in seconds).
+/// The focus operation's span on its client's lifeline: a wide amber bar.
+fn focus_bar(root: &Area<'_>, d: &MessageDiagram, rows: &Rows, f: &Focus) -> DrawResult {
+    let x = lane_x(f.client, d.lifelines.len());
+    let (y0, y1) = (rows.y(f.invoked_s), rows.y(f.completed_s));
+    root.draw(&Rectangle::new([(x - 5, y0), (x + 5, y1.max(y0 + 2))], FOCUS.mix(0.85).filled()))?;
+    Ok(())
+}
+
+/// Whether `a` is the reply that completed the focus operation.
+fn is_focus_reply(d: &MessageDiagram, a: &Arrow) -> bool {
+    d.focus.as_ref().is_some_and(|f| a.to == f.client && a.lost.is_none() && (a.at_s - f.completed_s).abs() < 1e-9)
+}
+
+/// A fault's label and the pixel at its band's top left.
+type FaultLabel = (String, (i32, i32));
+
+/// Shades the faults that overlap the window across every lane; returns the labels to put at
+/// the top of each shaded band, as (label, pixel at the band's top left).
 fn shade(
-    chart: &mut Ctx<'_, '_>,
+    root: &Area<'_>,
     d: &MessageDiagram,
+    rows: &Rows,
     faults: &[FaultInterval],
-) -> Result<Vec<(String, f64)>, Box<dyn std::error::Error>> {
-    let right = d.lifelines.len().max(1) as f64 - 0.5;
-    let min_h = (d.until_s - d.from_s) / 300.0;
+) -> Result<Vec<FaultLabel>, Box<dyn std::error::Error>> {
     let mut labels = Vec::new();
     for f in faults {
-        let until = f.until_s.unwrap_or(f64::INFINITY).max(f.at_s + min_h);
+        let until = f.until_s.unwrap_or(f64::INFINITY);
         if until < d.from_s || f.at_s > d.until_s {
             continue;
         }
-        let (a, b) = (f.at_s.max(d.from_s), until.min(d.until_s));
-        chart.draw_series([Rectangle::new([(-0.5, -a), (right, -b)], FAULT.mix(0.10).filled())])?;
+        let y0 = if f.at_s <= d.from_s { Rows::top() - PAD as i32 } else { rows.y(f.at_s) };
+        let y1 = if until >= d.until_s { rows.bottom() } else { rows.y(until).max(y0 + 2) };
+        root.draw(&Rectangle::new([(LEFT, y0), (WIDTH as i32 - 20, y1)], FAULT.mix(0.10).filled()))?;
         let label = if f.at_s < d.from_s { format!("{} (since {} s)", f.label, secs(f.at_s)) } else { f.label.clone() };
-        labels.push((label, a));
+        labels.push((label, (LEFT, y0)));
     }
     Ok(labels)
 }
 
 /// Each fault's label at the top left of its band, on a white box so lifelines do not cross it.
-fn fault_labels(root: &Area<'_>, chart: &Ctx<'_, '_>, labels: &[(String, f64)]) -> DrawResult {
+fn fault_labels(root: &Area<'_>, labels: &[FaultLabel]) -> DrawResult {
     let font = (FONT, 12).into_font().color(&FAULT);
-    for (label, at) in labels {
-        let (x, y) = chart.backend_coord(&(-0.5, -at));
+    for (label, (x, y)) in labels {
         let (w, h) = root.estimate_text_size(label, &font)?;
         let (x, y, w, h) = (x + 4, y + 3, w as i32, h as i32);
         root.draw(&Rectangle::new([(x - 2, y - 1), (x + w + 2, y + h + 1)], WHITE.mix(0.9).filled()))?;
@@ -152,17 +261,47 @@ fn fault_labels(root: &Area<'_>, chart: &Ctx<'_, '_>, labels: &[(String, f64)]) 
     Ok(())
 }
 
-/// Vertical lifelines, with each process's name and role above its line.
-fn lifelines(root: &Area<'_>, chart: &mut Ctx<'_, '_>, d: &MessageDiagram) -> DrawResult {
+/// The time axis: a line on the left, each row's time, the quiet spells marked with their
+/// length, and the axis description.
+fn time_axis(root: &Area<'_>, rows: &Rows) -> DrawResult {
+    let x = LEFT - 6;
+    let grey = RGBColor(90, 90, 90);
+    root.draw(&PathElement::new([(x, Rows::top() - PAD as i32), (x, rows.bottom())], grey.stroke_width(1)))?;
+    let font = (FONT, 11).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+    for &t in &rows.times {
+        let y = rows.y(t);
+        root.draw(&PathElement::new([(x - 4, y), (x, y)], grey.stroke_width(1)))?;
+        root.draw(&Text::new(secs(t), (x - 7, y), font.clone()))?;
+    }
+    let quiet = (FONT, 10).into_font().color(&grey).pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, gap) in rows.quiet() {
+        let y = rows.y(rows.times[i]) + ROW as i32 / 2;
+        root.draw(&Rectangle::new([(x - 3, y - 4), (x + 3, y + 4)], WHITE.filled()))?;
+        root.draw(&PathElement::new([(x - 5, y - 1), (x + 5, y - 5)], grey.stroke_width(1)))?;
+        root.draw(&PathElement::new([(x - 5, y + 5), (x + 5, y + 1)], grey.stroke_width(1)))?;
+        root.draw(&Text::new(format!("{} quiet", duration(gap)), (x - 9, y), quiet.clone()))?;
+    }
+    let desc = (FONT, 13).into_font().color(&BLACK).transform(FontTransform::Rotate270);
+    let mid = (Rows::top() + rows.bottom()) / 2;
+    root.draw(&Text::new("simulated time (s), flowing down", (14, mid + 100), desc))?;
+    Ok(())
+}
+
+/// Vertical lifelines, with each process's name and, one per line, its roles above it.
+fn lifelines(root: &Area<'_>, d: &MessageDiagram, rows: &Rows) -> DrawResult {
+    let n = d.lifelines.len();
+    let top = Rows::top() - PAD as i32;
+    let centre = Pos::new(HPos::Center, VPos::Bottom);
+    let most_roles = d.lifelines.iter().map(|l| l.role.split(", ").count()).max().unwrap_or(1) as i32;
+    let name_y = top - 8 - 13 * most_roles;
     for (i, l) in d.lifelines.iter().enumerate() {
-        let x = i as f64;
-        chart
-            .draw_series([PathElement::new([(x, -d.from_s), (x, -d.until_s)], RGBColor(90, 90, 90).stroke_width(2))])?;
-        let (px, py) = chart.backend_coord(&(x, -d.from_s));
-        let centre = Pos::new(HPos::Center, VPos::Bottom);
-        root.draw(&Text::new(l.name.clone(), (px, py - 22), (FONT, 15).into_font().color(&BLACK).pos(centre)))?;
-        let role = (FONT, 12).into_font().color(&RGBColor(90, 90, 90)).pos(centre);
-        root.draw(&Text::new(l.role.clone(), (px, py - 6), role))?;
+        let x = lane_x(i, n);
+        root.draw(&PathElement::new([(x, top), (x, rows.bottom())], RGBColor(90, 90, 90).stroke_width(2)))?;
+        root.draw(&Text::new(l.name.clone(), (x, name_y), (FONT, 15).into_font().color(&BLACK).pos(centre)))?;
+        let role = (FONT, 11).into_font().color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Center, VPos::Top));
+        for (k, r) in l.role.split(", ").enumerate() {
+            root.draw(&Text::new(r.to_string(), (x, name_y + 2 + 13 * k as i32), role.clone()))?;
+        }
     }
     Ok(())
 }
@@ -170,9 +309,10 @@ fn lifelines(root: &Area<'_>, chart: &mut Ctx<'_, '_>, d: &MessageDiagram) -> Dr
 /// The pixels an arrow runs through: from its send on the sender's lifeline to its handling on
 /// the receiver's (a short stub towards the receiver when the network dropped it as it left; a
 /// loop out and back for a message to oneself).
-fn path(chart: &Ctx<'_, '_>, a: &Arrow) -> Vec<(i32, i32)> {
-    let p0 = chart.backend_coord(&(a.from as f64, -a.sent_s));
-    let mut p1 = chart.backend_coord(&(a.to as f64, -a.at_s));
+fn path(d: &MessageDiagram, rows: &Rows, a: &Arrow) -> Vec<(i32, i32)> {
+    let n = d.lifelines.len();
+    let p0 = (lane_x(a.from, n), rows.y(a.sent_s));
+    let mut p1 = (lane_x(a.to, n), rows.y(a.at_s));
     if a.lost.is_some() && a.at_s <= a.sent_s {
         let dx = (p1.0 - p0.0).clamp(-70, 70);
         p1 = (p0.0 + dx, p0.1 + 8);
@@ -185,15 +325,18 @@ fn arrow_colour(a: &Arrow) -> RGBColor {
     if a.lost.is_some() { FAULT } else { kind_colour(&a.kind) }
 }
 
-/// One message along `path`: a solid arrow when delivered, a dashed red line ending in a
-/// cross when lost.
-fn arrow(root: &Area<'_>, a: &Arrow, path: &[(i32, i32)]) -> DrawResult {
+/// One message along `path`: a solid arrow when delivered (under an amber halo when it is the
+/// reply that completed the marked operation), a dashed red line ending in a cross when lost.
+fn arrow(root: &Area<'_>, a: &Arrow, path: &[(i32, i32)], marked: bool) -> DrawResult {
     let colour = arrow_colour(a);
     let end = path[path.len() - 1];
     if a.lost.is_some() {
         dashed(root, path, colour)?;
         cross(root, end, colour)?;
     } else {
+        if marked {
+            root.draw(&PathElement::new(path.to_vec(), FOCUS.mix(0.6).stroke_width(8)))?;
+        }
         root.draw(&PathElement::new(path.to_vec(), colour.stroke_width(2)))?;
         head(root, path[path.len() - 2], end, colour)?;
     }
@@ -211,7 +354,12 @@ fn label(root: &Area<'_>, d: &MessageDiagram, a: &Arrow, path: &[(i32, i32)], pl
     };
     let font = (FONT, 11).into_font().color(&arrow_colour(a));
     let (w, h) = root.estimate_text_size(&text, &font)?;
-    let at = place(path, (w as i32, h as i32), placed);
+    let end = path[path.len() - 1];
+    // A lost message's label reads best right after its cross.
+    let beside = a.lost.is_some().then_some((end.0 + 12, end.1 - h as i32 / 2));
+    let at = place(path, (w as i32, h as i32), beside, placed);
+    // On a light box, so lifelines and shading do not run through the letters.
+    root.draw(&Rectangle::new([(at.0 - 1, at.1), (at.0 + w as i32 + 1, at.1 + h as i32)], WHITE.mix(0.75).filled()))?;
     root.draw(&Text::new(text, at, font.pos(Pos::new(HPos::Left, VPos::Top))))?;
     Ok(())
 }
@@ -219,17 +367,19 @@ fn label(root: &Area<'_>, d: &MessageDiagram, a: &Arrow, path: &[(i32, i32)], pl
 /// A label's box in pixels: left, top, right, bottom.
 type Rect = (i32, i32, i32, i32);
 
-/// Where to put a label of `size` for the arrow along `path`: just above a point at 50%, 30%,
-/// 70%, 15% or 85% of the way, the first whose box overlaps no label placed so far (else the
-/// midpoint, pushed down until free, at most 6 lines); the box is added to `placed`.
-fn place(path: &[(i32, i32)], (w, h): (i32, i32), placed: &mut Vec<Rect>) -> (i32, i32) {
+/// Where to put a label of `size` for the arrow along `path`: at `first` when given and free,
+/// else just above a point at 50%, 30%, 70%, 15% or 85% of the way, the first whose box
+/// overlaps no label placed so far (else the midpoint, pushed down until free, at most 6
+/// lines); the box is added to `placed`.
+fn place(path: &[(i32, i32)], (w, h): (i32, i32), first: Option<(i32, i32)>, placed: &mut Vec<Rect>) -> (i32, i32) {
     let (a0, a1) = (path[0], path[path.len() - 1]);
     let at =
         |t: f64| (a0.0 + ((a1.0 - a0.0) as f64 * t) as i32 - w / 2, a0.1 + ((a1.1 - a0.1) as f64 * t) as i32 - h - 3);
-    let free = |(x, y): (i32, i32)| placed.iter().all(|r| x + w < r.0 || x > r.2 || y + h < r.1 || y > r.3);
+    let free =
+        |(x, y): (i32, i32)| placed.iter().all(|r| x + w + 2 < r.0 || x > r.2 + 2 || y + h + 2 < r.1 || y > r.3 + 2);
     let candidates = [0.5, 0.3, 0.7, 0.15, 0.85].map(at);
     let pushed = (1..=6).map(|k| (candidates[0].0, candidates[0].1 + k * (h + 2)));
-    let chosen = candidates.into_iter().chain(pushed).find(|p| free(*p)).unwrap_or(candidates[0]);
+    let chosen = first.into_iter().chain(candidates).chain(pushed).find(|p| free(*p)).unwrap_or(candidates[0]);
     placed.push((chosen.0, chosen.1, chosen.0 + w, chosen.1 + h));
     chosen
 }
@@ -271,8 +421,9 @@ fn cross(root: &Area<'_>, at: (i32, i32), colour: RGBColor) -> DrawResult {
     Ok(())
 }
 
-/// The legend, in one framed row under the plot: the kinds present and lost messages.
-fn legend(root: &Area<'_>, d: &MessageDiagram) -> DrawResult {
+/// The legend, in one framed row at height `y` under the plot: the kinds present and lost
+/// messages.
+fn legend(root: &Area<'_>, d: &MessageDiagram, y: i32) -> DrawResult {
     let present = |k: &str| d.arrows.iter().any(|a| a.lost.is_none() && kind_colour(&a.kind) == kind_colour(k));
     let mut items: Vec<(String, RGBColor, bool)> = GROUPS
         .iter()
@@ -280,8 +431,7 @@ fn legend(root: &Area<'_>, d: &MessageDiagram) -> DrawResult {
         .map(|(label, k)| (label.to_string(), kind_colour(k), false))
         .collect();
     items.push(("lost (✗ where; loss, partition or crash)".to_string(), FAULT, true));
-    let y = (HEIGHT - BOTTOM / 2) as i32;
-    let mut x = 110;
+    let mut x = LEFT;
     let font = (FONT, 12).into_font().color(&BLACK);
     let widths: Vec<i32> = items
         .iter()
@@ -322,8 +472,11 @@ mod tests {
         assert!(c.svg.contains("lost (✗ where"), "legend");
         assert!(c.svg.contains("partition split"), "the fault in the window is shaded and named");
         assert!(c.svg.contains("showing the first 5 of 9 messages (cap 5)"), "the cap is stated");
+        assert!(c.svg.contains("marked: the put of client 0, 0.91 s to 1 s: wrote w7"), "the focus is named");
         let (w, h, rgb) = decode(&c.png);
-        assert_eq!((w, h), (WIDTH, HEIGHT));
+        let rows = Rows::of(r.diagram.as_ref().expect("a diagram")).times.len() as u32;
+        assert_eq!(rows, 8, "distinct event times of the sample");
+        assert_eq!((w, h), (WIDTH, MIN_HEIGHT + ROW * (rows - 1)), "the picture grows with its rows");
         let (colours, share) = ink(&rgb);
         assert!(colours > 10 && share > 0.03, "{colours} colours, {share} inked");
     }

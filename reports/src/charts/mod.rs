@@ -321,8 +321,11 @@ mod tests {
     fn every_png_decodes_to_the_chart_size_and_is_not_blank() {
         for c in all(&testdata::sample()).iter().chain(&all(&testdata::empty())) {
             let (w, h, rgb) = canvas::tests::decode(&c.png);
-            let size = if c.name == "message_diagram" { (diagram::WIDTH, diagram::HEIGHT) } else { (WIDTH, HEIGHT) };
-            assert_eq!((w, h), size, "{}", c.name);
+            if c.name == "message_diagram" {
+                assert!(w == diagram::WIDTH && h >= diagram::MIN_HEIGHT, "{}: {w}x{h}", c.name);
+            } else {
+                assert_eq!((w, h), (WIDTH, HEIGHT), "{}", c.name);
+            }
             let (colours, inked) = canvas::tests::ink(&rgb);
             // Antialiased text alone gives dozens of grey levels; a blank image has one colour.
             assert!(colours > 8 && inked > 0.002, "{}: {colours} colours, {inked} of pixels inked", c.name);

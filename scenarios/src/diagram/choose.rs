@@ -32,6 +32,13 @@ pub struct Choice {
     /// The latest invocation among the operations that decided the window (the re-run may stop
     /// once nothing invoked before it is still in flight).
     pub settled_after: SimTime,
+    /// The operation the window was chosen around (none when the user gave the window).
+    pub anchor: Option<OpRecord>,
+    /// For an anchor read: the latest successful write of the key that completed before it was
+    /// invoked.
+    pub prior_write: Option<OpRecord>,
+    /// The anchor is the run's first stale read.
+    pub stale: bool,
 }
 
 /// What anchors the window.
@@ -123,7 +130,15 @@ pub fn window(pick: &Pick, ops: &[OpRecord], given: Option<(f64, f64)>) -> Optio
         }
         (None, None) => return None,
     };
-    Some(Choice { key: pick.key, from_s, until_s, chosen_by, settled_after })
+    let anchor = anchor.filter(|_| given.is_none()).map(|i| ops[i].clone());
+    let prior_write = anchor.as_ref().filter(|a| a.kind.is_read()).and_then(|a| {
+        ops.iter()
+            .filter(|r| !r.kind.is_read() && r.ok() && r.completed <= a.invoked)
+            .max_by_key(|r| r.completed)
+            .cloned()
+    });
+    let stale = matches!(pick.anchor, Anchor::Op { .. });
+    Some(Choice { key: pick.key, from_s, until_s, chosen_by, settled_after, anchor, prior_write, stale })
 }
 
 /// The first operation on the key that overlaps another, else its first one.

@@ -19,7 +19,8 @@ use crate::error::SpecError;
 use crate::history::OpRecord;
 use crate::run::RunOutcome;
 use crate::spec::Scenario;
-use reports::{Arrow, Lifeline, MessageDiagram, RunReport};
+use dynamo_model::version::WriteId;
+use reports::{Arrow, Focus, Lifeline, MessageDiagram, RunReport};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sim_core::{ProcId, SimDuration, SimTime};
@@ -191,6 +192,16 @@ fn assemble(
             lost: f.lost.map(str::to_string),
         })
         .collect();
+    let focus = c.anchor.as_ref().and_then(|op| {
+        let client = procs.iter().position(|p| p.0 == op.client)?;
+        Some(Focus {
+            client,
+            kind: op.kind.name().to_string(),
+            invoked_s: round9(op.invoked.as_secs_f64()),
+            completed_s: round9(op.completed.as_secs_f64()),
+            note: focus_note(op, c.prior_write.as_ref(), c.stale, &|w| write_name(asm, w)),
+        })
+    });
     MessageDiagram {
         key: c.key,
         from_s: round9(c.from_s),
@@ -200,7 +211,45 @@ fn assemble(
         arrows,
         messages,
         max_arrows,
+        focus,
     }
+}
+
+/// A write by its client and number: a write id is its client's process number above bit 40
+/// and the client's count of writes below.
+fn write_name(asm: &crate::assemble::Assembly, w: WriteId) -> String {
+    let (proc, seq) = (w.0 >> 40, w.0 & ((1 << 40) - 1));
+    match asm.clients.iter().position(|(id, _)| u64::from(id.0) == proc) {
+        Some(i) => format!("write {seq} of client {i}"),
+        None => format!("write {}", w.0),
+    }
+}
+
+/// What the focus operation did, in words: what a read returned (and, for the stale read,
+/// which acknowledged write it missed), what a write wrote, or how it failed.
+fn focus_note(op: &OpRecord, prior: Option<&OpRecord>, stale: bool, name: &dyn Fn(WriteId) -> String) -> String {
+    let ids = |w: &[WriteId]| w.iter().map(|&w| name(w)).collect::<Vec<_>>().join(", ");
+    if !op.ok() {
+        let why = match op.outcome {
+            crate::history::Outcome::Timeout => "no quorum in time",
+            crate::history::Outcome::Unavailable => "no replica to ask",
+            crate::history::Outcome::ClientTimeout | crate::history::Outcome::Ok => "the client gave up",
+        };
+        return format!("failed: {why}");
+    }
+    if let Some(read) = &op.read {
+        let got = if read.writes.is_empty() || read.deleted { "nothing".to_string() } else { ids(&read.writes) };
+        let prior = prior.and_then(|p| Some((p.write?, p.completed.as_secs_f64())));
+        return match (stale, prior) {
+            (true, Some((w, at))) => {
+                format!("stale: returned {got}, but {} was acknowledged at {at:.6} s, before it began", name(w))
+            }
+            (true, None) => format!("stale: returned {got}"),
+            (false, Some((w, _))) => format!("returned {got}; the last write acknowledged before it: {}", name(w)),
+            (false, None) => format!("returned {got}"),
+        };
+    }
+    op.write.map_or_else(|| "succeeded".to_string(), |w| format!("wrote {}", name(w)))
 }
 
 /// What a node did for the key in the diagram: `coordinator` (sent replica reads or writes or
