@@ -51,9 +51,9 @@ mod tests {
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names[..2], ["metrics.csv", "timeseries.csv"]);
         assert_eq!(names.last(), Some(&"report.html"));
-        // Eight charts and the message diagram, each as SVG and PNG.
-        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".svg")).count(), 9);
-        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".png")).count(), 9);
+        // Nine charts and the message diagram, each as SVG and PNG.
+        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".svg")).count(), 10);
+        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".png")).count(), 10);
         assert_eq!(files, crate::derived_files(&r), "deterministic");
     }
 }

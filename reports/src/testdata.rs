@@ -265,3 +265,16 @@ fn diagram() -> crate::diagram::MessageDiagram {
         }),
     }
 }
+
+/// [`sample`] with per-kind read windows: in windows 0 and 2, 9 and 7 successful gets (1 stale
+/// each) and 5 successful rmw reads (2 stale).
+pub(crate) fn sample_with_read_kinds() -> RunReport {
+    let mut r = sample();
+    for (i, w) in r.windows.windows.iter_mut().enumerate().filter(|(i, _)| *i != 1) {
+        let get = WindowOps { completed: 10, ok: 9 - i as u64, stale_reads: Some(1), ..Default::default() };
+        let rmw = WindowOps { completed: 5, ok: 5, stale_reads: Some(2), ..Default::default() };
+        w.ops.insert("get".into(), get);
+        w.ops.insert("rmw_read".into(), rmw);
+    }
+    r
+}

@@ -50,6 +50,7 @@ fn run_outputs() -> Vec<String> {
         "load_per_node",
         "message_diagram",
         "repair_activity",
+        "stale_reads_over_time",
         "t_visibility",
         "versions_per_read",
     ] {
@@ -95,7 +96,7 @@ fn run_writes_report_json_and_prints_a_summary_with_the_trace_hash() {
     assert_eq!(report["scenario_name"], "small");
     assert_eq!(files_under(&out_dir), run_outputs(), "the report and its derived files, no partial files");
     let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html written");
-    assert!(html.contains(hash) && html.matches("<svg").count() == 9, "the page names the run and inlines the charts");
+    assert!(html.contains(hash) && html.matches("<svg").count() == 10, "the page names the run and inlines the charts");
     let csv = std::fs::read_to_string(out_dir.join("metrics.csv")).expect("metrics.csv written");
     assert!(csv.contains(&format!("run,,trace_hash,{hash}")), "{csv}");
 

@@ -3,10 +3,9 @@
 //! shaded. Time axes end with the last operation.
 
 use super::canvas::FONT;
-use super::{Chart, DrawResult, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
-use crate::interval::{Z95, wilson};
+use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
+use super::{Chart, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
 use crate::run_report::RunReport;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Latency CDF per operation kind (successful operations), log-scaled latency axis so the tail
@@ -118,23 +117,9 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
     })
 }
 
-/// Windows with fewer completed operations than this are drawn as hollow markers, not joined
-/// into the line: their ratio is too coarse to read as availability (one failure of three
-/// reads is 0.67).
-pub const SPARSE_WINDOW_OPS: u64 = 20;
-
-/// Text anchored at its bottom-right corner (a label left of and above a point).
-const BOTTOM_RIGHT: plotters::style::text_anchor::Pos = plotters::style::text_anchor::Pos {
-    h_pos: plotters::style::text_anchor::HPos::Right,
-    v_pos: plotters::style::text_anchor::VPos::Bottom,
-};
-
-/// One window's success ratio: (window midpoint, ratio, Wilson 95% low, high, completed).
-type RatioPoint = (f64, f64, f64, f64, u64);
-
 /// Availability (success ratio per window) of all reads and all writes, with a Wilson 95% band,
-/// faults shaded. Windows with fewer than [`SPARSE_WINDOW_OPS`] operations are marked, not
-/// joined; the time axis ends with the last operation (not the idle settle period).
+/// faults shaded. Windows with fewer than [`super::ratio::SPARSE_WINDOW_OPS`] operations are
+/// marked, not joined; the time axis ends with the last operation (not the idle settle period).
 pub fn availability_over_time(r: &RunReport) -> Chart {
     let title = "Availability over time";
     let half = r.windows.window_s / 2.0;
@@ -146,10 +131,7 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
                 .windows
                 .iter()
                 .filter_map(|w| w.ops.get(k).filter(|o| o.completed > 0).map(|o| (w.start_s + half, o)))
-                .map(|(t, o)| {
-                    let (lo, hi) = wilson(o.ok, o.completed, Z95);
-                    (t, o.success_ratio, lo, hi, o.completed)
-                })
+                .map(|(t, o)| RatioPoint::new(t, o.ok, o.completed))
                 .collect::<Vec<_>>();
             (k, pts)
         })
@@ -159,10 +141,10 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
     // the bottom edge with its count (say "2/3 ok").
     let lo = series
         .iter()
-        .flat_map(|(_, p)| p.iter().filter(|x| x.4 >= SPARSE_WINDOW_OPS).map(|x| x.1.min(x.2)))
-        .fold(1.0_f64, f64::min);
+        .flat_map(|(_, p)| p.iter().filter(|x| !x.sparse()).map(|x| x.ratio.min(x.low)))
+        .fold(1.0, f64::min);
     let end = ops_end_s(r);
-    let sparse = series.iter().any(|(_, p)| p.iter().any(|x| x.4 < SPARSE_WINDOW_OPS));
+    let sparse = series.iter().any(|(_, p)| p.iter().any(RatioPoint::sparse));
     render("availability", title, !series.is_empty(), |root| {
         let (lo, hi) = span((lo - 0.05).max(0.0), 1.02);
         let mut chart = ChartBuilder::on(root)
@@ -179,60 +161,14 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
             .draw()?;
         shade_faults(&mut chart, &r.faults, end, lo, hi)?;
         for (i, (kind, pts)) in series.iter().enumerate() {
-            draw_ratio_series(&mut chart, kind, pts, colour(i), lo)?;
+            draw_ratio_series(&mut chart, kind, pts, colour(i), (lo, hi), "ok")?;
         }
         if sparse {
-            let grey = RGBColor(90, 90, 90);
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                .label(format!("window of < {SPARSE_WINDOW_OPS} ops (marker only)"))
-                .legend(move |(x, y)| Circle::new((x + 8, y), 4, grey.stroke_width(2)));
+            sparse_legend(&mut chart)?;
         }
         legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
         Ok(())
     })
-}
-
-/// One kind's availability: its Wilson band and line over each run of windows with enough
-/// operations, and a hollow marker for each sparse window (on the bottom edge `floor`, with its
-/// counts, when its ratio is below the axis).
-fn draw_ratio_series<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    kind: &str,
-    pts: &[RatioPoint],
-    c: RGBColor,
-    floor: f64,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let runs: Vec<&[RatioPoint]> = pts.split(|p| p.4 < SPARSE_WINDOW_OPS).filter(|r| !r.is_empty()).collect();
-    let bands = runs.iter().map(|run| {
-        let edge: Vec<(f64, f64)> =
-            run.iter().map(|p| (p.0, p.3)).chain(run.iter().rev().map(|p| (p.0, p.2))).collect();
-        Polygon::new(edge, c.mix(0.18).filled())
-    });
-    chart
-        .draw_series(bands)?
-        .label(format!("{kind}: Wilson 95% interval"))
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.18).filled()));
-    let style = c.stroke_width(2);
-    let mut lines = runs.iter().map(|run| PathElement::new(run.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(), style));
-    if let Some(first) = lines.next() {
-        chart
-            .draw_series(std::iter::once(first))?
-            .label(kind.to_string())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
-        chart.draw_series(lines)?;
-    }
-    let sparse = || pts.iter().filter(|p| p.4 < SPARSE_WINDOW_OPS);
-    chart.draw_series(sparse().map(|p| Circle::new((p.0, p.1.max(floor)), 4, c.stroke_width(2))))?;
-    let below = sparse().filter(|p| p.1 < floor).map(|p| {
-        let ok = (p.1 * p.4 as f64).round();
-        Text::new(format!("{ok}/{} ok", p.4), (p.0, floor), (FONT, 11).into_font().color(&c).pos(BOTTOM_RIGHT))
-    });
-    chart.draw_series(below)?;
-    Ok(())
 }
 
 /// The points of one line, (x, y).

@@ -7,6 +7,8 @@
 //!
 //! - [`latency`]: latency CDF, percentiles over time, availability over time.
 //! - [`consistency`]: versions per read, divergent replicas over time, t-visibility.
+//! - [`staleness`]: stale reads over time ([`ratio`] draws per-window shares with their
+//!   Wilson interval).
 //! - [`cluster`]: hinted handoff / read repair / anti-entropy activity over time, load per node.
 //! - [`diagram`]: the message diagram of one key over a time window.
 //! - [`canvas`]: the two-way drawing surface and PNG encoding.
@@ -16,6 +18,8 @@ pub mod cluster;
 pub mod consistency;
 pub mod diagram;
 pub mod latency;
+pub mod ratio;
+pub mod staleness;
 pub mod text;
 
 use crate::run_report::{FaultInterval, RunReport};
@@ -49,6 +53,7 @@ pub fn all(r: &RunReport) -> Vec<Chart> {
         latency::cdf(r),
         latency::percentiles_over_time(r),
         latency::availability_over_time(r),
+        staleness::stale_reads_over_time(r),
         consistency::versions_per_read(r),
         consistency::divergence_over_time(r),
         consistency::visibility(r),
@@ -293,14 +298,14 @@ mod tests {
 
     #[test]
     fn every_chart_of_a_full_report_has_a_title_axes_and_a_legend() {
-        let r = testdata::sample();
+        let r = testdata::sample_with_read_kinds();
         let charts = all(&r);
-        assert_eq!(charts.len(), 9, "eight charts and the message diagram");
-        assert_eq!(charts[8].name, "message_diagram");
+        assert_eq!(charts.len(), 10, "nine charts and the message diagram");
+        assert_eq!(charts[9].name, "message_diagram");
         let mut names: Vec<_> = charts.iter().map(|c| c.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 9, "chart names are unique");
+        assert_eq!(names.len(), 10, "chart names are unique");
         for c in &charts[..8] {
             assert!(is_svg(&c.svg), "{}: {}", c.name, c.svg);
             assert!(!c.svg.contains("no data"), "{} has data", c.name);
