@@ -101,6 +101,7 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
             vec!["simulated".into(), text(format!("{:.1} s, {} events", r.sim_end_s, r.events))],
         ],
     );
+    configuration(&mut s, r);
     checks(&mut s, r);
     ops(&mut s, r);
     staleness(&mut s, r);
@@ -116,6 +117,67 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
     }
     s.push_str("</body></html>\n");
     s
+}
+
+/// The configuration the run had, from the effective scenario: what a reader needs to read the
+/// numbers (cluster, N/R/W, coordination, network loss, workloads, the fault timeline); the
+/// whole effective scenario is in `report.json` under `scenario`.
+fn configuration(s: &mut String, r: &RunReport) {
+    let sc = &r.scenario;
+    let get = |path: &str| sc.pointer(path).filter(|v| !v.is_null());
+    let plain = |v: &serde_json::Value| match v {
+        serde_json::Value::String(t) => t.clone(),
+        other => other.to_string(),
+    };
+    let _ = writeln!(s, "<h2>Configuration</h2>");
+    if let Some(d) = get("/description").map(plain).filter(|d| !d.is_empty()) {
+        let _ = writeln!(s, "<p>{}</p>", escape(&d));
+    }
+    let field = |label: &str, path: &str| get(path).map(|v| vec![label.to_string(), text(escape(&plain(v)))]);
+    let mut rows: Vec<Vec<String>> = [
+        ("storage nodes", "/cluster/nodes"),
+        ("datacenters", "/cluster/datacenters"),
+        ("N (replicas per key)", "/dynamo/n"),
+        ("R (read quorum)", "/dynamo/r"),
+        ("W (write quorum)", "/dynamo/w"),
+        ("coordinator", "/dynamo/coordinator"),
+        ("read repair", "/dynamo/read_repair"),
+        ("request timeout (ms)", "/dynamo/request_timeout_ms"),
+        ("message loss", "/network/loss"),
+        ("workload duration (s)", "/duration_s"),
+        ("settle after it (s)", "/settle_s"),
+    ]
+    .iter()
+    .filter_map(|(label, path)| field(label, path))
+    .collect();
+    if let Some(serde_json::Value::Array(groups)) = get("/workloads") {
+        for g in groups {
+            let name = g.get("name").map(plain).unwrap_or_default();
+            let clients = g.get("clients").map(plain).unwrap_or_default();
+            let keys = g.pointer("/keys/count").map(plain).unwrap_or_default();
+            let rate =
+                g.pointer("/arrival/poisson/rate_per_s").map(|v| format!("Poisson arrivals, {} per s", plain(v)));
+            let arrivals =
+                rate.or_else(|| g.get("arrival").map(|v| format!("arrivals {}", plain(v)))).unwrap_or_default();
+            let what = format!("{clients} clients, {keys} keys, {arrivals}");
+            rows.push(vec![format!("workload {}", escape(&name)), text(escape(&what))]);
+        }
+    }
+    let timeline: Vec<String> = r
+        .faults
+        .iter()
+        .map(|f| match f.until_s {
+            Some(u) => format!("{} from {} s to {} s", f.label, f.at_s, u),
+            None => format!("{} at {} s", f.label, f.at_s),
+        })
+        .collect();
+    let timeline = if timeline.is_empty() { "none".to_string() } else { timeline.join("; ") };
+    rows.push(vec!["faults".into(), text(escape(&timeline))]);
+    table(s, &[], &rows);
+    let _ = writeln!(
+        s,
+        "<p><small>How to read this: every figure below is a measurement of this configuration and seed;          the effective scenario, every default filled in, is <code>scenario</code> in <code>report.json</code>,          and the replay command above reproduces the run bit for bit.</small></p>"
+    );
 }
 
 /// The message diagram's chart name.
@@ -353,6 +415,31 @@ fn counters(s: &mut String, r: &RunReport) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_page_states_the_configuration_and_the_fault_timeline() {
+        let mut r = crate::testdata::sample();
+        r.scenario = serde_json::json!({
+            "description": "A (3,2,2) cluster rides through a partition.",
+            "cluster": {"nodes": 6, "datacenters": 1},
+            "dynamo": {"n": 3, "r": 2, "w": 2, "coordinator": "replica"},
+            "network": {"loss": 0.001},
+            "workloads": [{"name": "carts", "clients": 8, "keys": {"count": 2000}, "arrival": {"poisson": {"rate_per_s": 400.0}}}]
+        });
+        let page = super::report_html(&r, &[]);
+        let config = &page[page.find("<h2>Configuration</h2>").expect("a configuration section")..];
+        for want in [
+            "A (3,2,2) cluster rides through a partition.",
+            "<td>N (replicas per key)</td><td class=\"text\">3</td>",
+            "<td>R (read quorum)</td><td class=\"text\">2</td>",
+            "<td>W (write quorum)</td><td class=\"text\">2</td>",
+            "<td>message loss</td><td class=\"text\">0.001</td>",
+            "8 clients, 2000 keys, Poisson arrivals, 400.0 per s",
+            "partition split from 0.5 s to 1.5 s; crash n2 at 2 s",
+        ] {
+            assert!(config.contains(want), "{want}");
+        }
+    }
+
     use super::*;
     use crate::charts;
     use crate::testdata;
