@@ -114,7 +114,16 @@ fn headline(s: &mut String, r: &RunReport) {
         (Some(t), _) => format!("{t:.2} s after the last heal"),
         (None, Some(at)) => format!("replicas agree from {at:.2} s"),
         (None, None) if c.sampled => {
-            format!("not converged: {} of {} keys disagree at the end", c.divergent_keys_at_end, c.keys_at_end)
+            let why = r.checks.iter().find(|v| v.invariant == "replicas_converge").and_then(|v| match &v.status {
+                reports::Status::NotApplicable { reason } => Some(format!("; not promised: {reason}")),
+                _ => None,
+            });
+            format!(
+                "not converged: {} of {} keys (every key read, written or stored) disagree at the end{}",
+                c.divergent_keys_at_end,
+                c.keys_at_end,
+                why.unwrap_or_default()
+            )
         }
         (None, None) => format!("{} of {} keys disagree at the end", c.divergent_keys_at_end, c.keys_at_end),
     };
