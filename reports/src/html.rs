@@ -121,11 +121,28 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
 /// The message diagram's chart name.
 const DIAGRAM: &str = "message_diagram";
 
-/// A chart as an inline SVG figure.
+/// A chart as an inline SVG figure, with links to its files.
 fn figure(s: &mut String, c: &Chart) {
     // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of URLs.
     let svg = c.svg.trim().replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
-    let _ = writeln!(s, "<figure id=\"{}\">\n{svg}\n</figure>", escape(c.name));
+    let files = file_links(c.name, &c.formats.extensions());
+    let _ = writeln!(s, "<figure id=\"{}\">\n{svg}\n{files}</figure>", escape(c.name));
+}
+
+/// A line linking a chart's files (`charts/<name>.<ext>`, relative to the page), or nothing
+/// when no file is written.
+pub fn file_links(name: &str, extensions: &[&str]) -> String {
+    if extensions.is_empty() {
+        return String::new();
+    }
+    let links: Vec<String> = extensions
+        .iter()
+        .map(|ext| {
+            let path = escape(&format!("charts/{name}.{ext}"));
+            format!("<a href=\"{path}\">{}</a>", ext.to_uppercase())
+        })
+        .collect();
+    format!("<p class=\"files\">files: {}</p>\n", links.join(" · "))
 }
 
 /// The message diagram section: what it shows, how it was chosen, how to choose another.
@@ -358,7 +375,7 @@ mod tests {
     #[test]
     fn the_page_inlines_every_chart_and_names_the_run() {
         let r = testdata::sample();
-        let cs = charts::all(&r);
+        let cs = charts::all(&r, &Default::default());
         let page = report_html(&r, &cs);
         assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
         assert_eq!(page.matches("<svg").count(), cs.len(), "one inline SVG per chart");
@@ -417,9 +434,9 @@ mod tests {
     #[test]
     fn the_page_is_deterministic_and_renders_an_empty_report() {
         let r = testdata::sample();
-        assert_eq!(report_html(&r, &charts::all(&r)), report_html(&r, &charts::all(&r)));
+        assert_eq!(report_html(&r, &charts::all(&r, &Default::default())), report_html(&r, &charts::all(&r, &Default::default())));
         let e = testdata::empty();
-        let page = report_html(&e, &charts::all(&e));
+        let page = report_html(&e, &charts::all(&e, &Default::default()));
         assert!(page.contains("no data") && page.contains("(unnamed)"));
     }
 }

@@ -2,13 +2,13 @@
 //! time and the success ratio over time, with the fault timeline shaded.
 
 use super::canvas::FONT;
-use super::{Chart, colour, end_s, legend, mesh, render, shade_faults, span, tick};
+use super::{Chart, Look, colour, end_s, legend, mesh, render, shade_faults, span, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
 /// Latency CDF per operation kind (successful operations), log-scaled latency axis so the tail
 /// shows.
-pub fn cdf(r: &RunReport) -> Chart {
+pub fn cdf(r: &RunReport, look: &Look) -> Chart {
     let title = "Latency CDF per operation kind";
     let q = &r.latency_cdf.quantiles;
     let series: Vec<(&String, Vec<(f64, f64)>)> = r
@@ -22,7 +22,7 @@ pub fn cdf(r: &RunReport) -> Chart {
         .iter()
         .flat_map(|(_, p)| p.iter().map(|x| x.0))
         .fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    render("latency_cdf", title, !series.is_empty(), |root| {
+    render(look, "latency_cdf", title, !series.is_empty(), |root| {
         let (lo, hi) = (lo * 0.8, hi * 1.25);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -50,7 +50,7 @@ pub fn cdf(r: &RunReport) -> Chart {
 
 /// Latency percentiles (p50, p99, p99.9) of all reads and all writes per window, log-scaled,
 /// with faults shaded and labelled.
-pub fn percentiles_over_time(r: &RunReport) -> Chart {
+pub fn percentiles_over_time(r: &RunReport, look: &Look) -> Chart {
     let title = "Latency percentiles over time";
     let mut series: Vec<(String, usize, Series)> = Vec::new();
     for (i, kind) in ["all_reads", "all_writes"].into_iter().enumerate() {
@@ -79,7 +79,7 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
         .flat_map(|(_, _, p)| p.iter().map(|x| x.1))
         .fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let end = end_s(r);
-    render("latency_over_time", title, !series.is_empty(), |root| {
+    render(look, "latency_over_time", title, !series.is_empty(), |root| {
         let (lo, hi) = (lo * 0.8, hi * 2.0);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -108,7 +108,7 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
 }
 
 /// Availability (success ratio per window) of all reads and all writes, faults shaded.
-pub fn availability_over_time(r: &RunReport) -> Chart {
+pub fn availability_over_time(r: &RunReport, look: &Look) -> Chart {
     let title = "Availability over time";
     let series: Vec<(&str, Vec<(f64, f64)>)> = ["all_reads", "all_writes"]
         .into_iter()
@@ -125,7 +125,7 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
         .collect();
     let lo = series.iter().flat_map(|(_, p)| p.iter().map(|x| x.1)).fold(1.0_f64, f64::min);
     let end = end_s(r);
-    render("availability", title, !series.is_empty(), |root| {
+    render(look, "availability", title, !series.is_empty(), |root| {
         let (lo, hi) = span((lo - 0.05).max(0.0), 1.02);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
