@@ -394,6 +394,26 @@ mod tests {
     }
 
     #[test]
+    fn every_figure_links_the_files_written_pdf_included_when_asked_for() {
+        let r = testdata::sample();
+        let page = report_html(&r, &charts::all(&r, &Default::default()));
+        assert!(
+            page.contains(
+                "<a href=\"charts/latency_cdf.svg\">SVG</a> · <a href=\"charts/latency_cdf.png\">PNG</a></p>"
+            )
+        );
+        assert!(!page.contains(".pdf"), "no PDF unless asked for");
+        let formats = charts::Formats { svg: false, png: true, pdf: true };
+        let page = report_html(&r, &charts::all(&r, &charts::Look { formats, ..Default::default() }));
+        for c in charts::all(&r, &Default::default()) {
+            let want =
+                format!("files: <a href=\"charts/{0}.png\">PNG</a> · <a href=\"charts/{0}.pdf\">PDF</a></p>", c.name);
+            assert!(page.contains(&want), "{}: {want}", c.name);
+        }
+        assert!(!page.contains("charts/latency_cdf.svg"), "only the files written are linked");
+    }
+
+    #[test]
     fn the_counters_table_lists_every_declared_counter_with_its_doc_and_node_values() {
         let r = testdata::sample();
         let page = report_html(&r, &[]);
@@ -434,7 +454,10 @@ mod tests {
     #[test]
     fn the_page_is_deterministic_and_renders_an_empty_report() {
         let r = testdata::sample();
-        assert_eq!(report_html(&r, &charts::all(&r, &Default::default())), report_html(&r, &charts::all(&r, &Default::default())));
+        assert_eq!(
+            report_html(&r, &charts::all(&r, &Default::default())),
+            report_html(&r, &charts::all(&r, &Default::default()))
+        );
         let e = testdata::empty();
         let page = report_html(&e, &charts::all(&e, &Default::default()));
         assert!(page.contains("no data") && page.contains("(unnamed)"));

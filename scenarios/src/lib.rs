@@ -25,8 +25,8 @@ pub mod history;
 pub mod library;
 pub mod limits;
 pub mod load;
-pub mod look;
 pub mod locate;
+pub mod look;
 pub mod measure;
 pub mod metrics;
 #[cfg(feature = "oracle")]

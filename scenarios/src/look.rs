@@ -60,11 +60,16 @@ impl Default for ChartsSpec {
 impl ChartsSpec {
     /// Checks every setting against its bound.
     pub fn check(&self) -> Result<(), SpecError> {
-        let err = |field: &str, msg: String, fix: String| Err(SpecError::new(format!("outputs.charts.{field}"), msg, fix));
+        let err =
+            |field: &str, msg: String, fix: String| Err(SpecError::new(format!("outputs.charts.{field}"), msg, fix));
         let (lo, hi) = CHART_PX;
         for (field, v) in [("width", self.width), ("height", self.height)] {
             if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
-                return err(field, format!("must be from {lo} to {hi} pixels, got {v}"), format!("give a {field} in {lo}..={hi}, e.g. 800"));
+                return err(
+                    field,
+                    format!("must be from {lo} to {hi} pixels, got {v}"),
+                    format!("give a {field} in {lo}..={hi}, e.g. 800"),
+                );
             }
         }
         let (flo, fhi) = FONT_PX;

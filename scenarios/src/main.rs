@@ -10,9 +10,9 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use scenarios::checked::Budget;
 use scenarios::cli_args::{self, ArgError, BudgetArgs, DiagramArgs};
-use scenarios::look::ChartArgs;
 use scenarios::console::{self, PrintError};
 use scenarios::error::ScenarioError;
+use scenarios::look::ChartArgs;
 use scenarios::outln;
 use scenarios::seeds::SeedSet;
 use scenarios::spec::Scenario;
@@ -364,13 +364,14 @@ fn cmd_run(
         })?;
     rep.replay.push_str(&flags);
     write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
-    for (name, bytes) in reports::derived_files(&rep, &l.scenario.outputs.charts.look()) {
+    let look = l.scenario.outputs.charts.look();
+    for (name, bytes) in reports::derived_files(&rep, &look) {
         write_atomic(&dir.join(name), &bytes)?;
     }
     if o.json {
         console::print(format_args!("{}", rep.to_json()))?;
     } else {
-        console::print(format_args!("{}", scenarios::summary::render(&rep, outcome.wall_s, &dir)))?;
+        console::print(format_args!("{}", scenarios::summary::render(&rep, outcome.wall_s, &dir, &look.formats)))?;
     }
     // The process exits next, and every output is written and closed: freeing a world of a
     // million keys one record at a time would only add seconds to the wall time.

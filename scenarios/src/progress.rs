@@ -29,7 +29,11 @@ impl Bar {
         self.last_events.set(events);
         let wall = self.started.elapsed().as_secs_f64().max(1e-9);
         self.bar.set_position(t.0 / 1_000_000);
-        self.bar.set_message(format!("{:.1}s  {}", t.as_secs_f64(), crate::summary::events_per_second(events as f64 / wall)));
+        self.bar.set_message(format!(
+            "{:.1}s  {}",
+            t.as_secs_f64(),
+            crate::summary::events_per_second(events as f64 / wall)
+        ));
     }
 
     /// Removes the bar.

@@ -5,10 +5,10 @@
 //! embedded in this crate (`reports/fonts/`), never from the system. The canvas scales every
 //! text size by the user's base font size.
 
+use super::pdf::PdfBackend;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
-use super::pdf::PdfBackend;
 use std::sync::Once;
 
 /// DejaVu Sans 2.37 (Debian's `fonts-dejavu-core`; licence in `reports/fonts/LICENSE-DejaVu`).
@@ -17,15 +17,28 @@ pub(super) static DEJAVU_SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.tt
 /// The font family every chart names.
 pub const FONT: &str = "sans-serif";
 
-/// Registers the embedded font as [`FONT`] with plotters, once per process. Text layout (in
-/// the SVG too) and bitmap text both need it.
+/// The same font, for text already sized for the canvas: the canvas does not scale it. Text
+/// that plotters lays out itself from the font's size (legends: their box and line spacing)
+/// uses it at the size the canvas would draw ([`super::text_scale`]). Every output names it
+/// [`FONT`].
+pub const FONT_EXACT: &str = "sans-serif-exact";
+
+/// Registers the embedded font as [`FONT`] and [`FONT_EXACT`] with plotters, once per process.
+/// Text layout (in the SVG too) and bitmap text both need it.
 pub fn ensure_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The font is a valid TrueType file compiled into the binary: registering it cannot fail.
-        let ok = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok();
+        let ok = [FONT, FONT_EXACT]
+            .iter()
+            .all(|f| plotters::style::register_font(f, FontStyle::Normal, DEJAVU_SANS).is_ok());
         debug_assert!(ok, "the embedded font parses");
     });
+}
+
+/// Whether the canvas leaves this text's size as it is (family [`FONT_EXACT`]).
+fn exact<T: BackendTextStyle>(style: &T) -> bool {
+    matches!(style.family(), plotters_backend::FontFamily::Name(FONT_EXACT))
 }
 
 /// A drawing error of any backend, as text.
@@ -54,6 +67,11 @@ impl<'a> Canvas<'a> {
     /// A canvas on `surface` whose text sizes are multiplied by `font_scale`.
     pub fn new(surface: Surface<'a>, font_scale: f64) -> Self {
         Canvas { surface, font_scale }
+    }
+
+    /// The size `style`'s text is drawn at: scaled, unless it is [`FONT_EXACT`].
+    fn size_of<T: BackendTextStyle>(&self, style: &T) -> f64 {
+        if exact(style) { style.size() } else { style.size() * self.font_scale }
     }
 }
 
@@ -124,11 +142,9 @@ impl DrawingBackend for Canvas<'_> {
     /// placement, which loses the baseline and the side bearings); PDF text by
     /// [`super::pdf`] with the same layout. Every size is scaled by the canvas's factor.
     fn draw_text<T: BackendTextStyle>(&mut self, text: &str, style: &T, pos: BackendCoord) -> Res {
-        let size = style.size() * self.font_scale;
+        let size = self.size_of(style);
         match &mut self.surface {
-            Surface::Svg(b) => {
-                b.draw_text(text, &Sized(style, super::text::css_font_size(size)), pos).map_err(conv)
-            }
+            Surface::Svg(b) => b.draw_text(text, &Sized(style, super::text::css_font_size(size)), pos).map_err(conv),
             Surface::Pdf(b) => b.draw_text(text, &Sized(style, size), pos).map_err(conv),
             Surface::Bitmap(b) => {
                 let color = style.color();
@@ -148,7 +164,7 @@ impl DrawingBackend for Canvas<'_> {
         text: &str,
         style: &T,
     ) -> Result<(u32, u32), DrawingErrorKind<CanvasError>> {
-        Ok(super::text::measure(text, style.size() * self.font_scale))
+        Ok(super::text::measure(text, self.size_of(style)))
     }
 
     fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> Res {
@@ -184,8 +200,9 @@ impl<T: BackendTextStyle> BackendTextStyle for Sized<'_, T> {
         self.0.anchor()
     }
 
+    /// [`FONT_EXACT`] is [`FONT`] to every output.
     fn family(&self) -> plotters_backend::FontFamily<'_> {
-        self.0.family()
+        if exact(self.0) { plotters_backend::FontFamily::Name(FONT) } else { self.0.family() }
     }
 
     fn layout_box(&self, text: &str) -> Result<((i32, i32), (i32, i32)), Self::FontError> {

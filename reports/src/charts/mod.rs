@@ -19,6 +19,8 @@ pub mod consistency;
 pub mod diagram;
 pub mod latency;
 pub mod pdf;
+#[cfg(test)]
+pub(crate) mod pdf_read;
 pub mod text;
 
 use crate::run_report::{FaultInterval, RunReport};
@@ -55,6 +57,16 @@ impl Formats {
     /// The file extensions written, in the fixed order svg, png, pdf.
     pub fn extensions(&self) -> Vec<&'static str> {
         [(self.svg, "svg"), (self.png, "png"), (self.pdf, "pdf")].into_iter().filter(|f| f.0).map(|f| f.1).collect()
+    }
+
+    /// The formats in words: "SVG and PNG", "SVG, PNG and PDF", "PDF".
+    pub fn describe(&self) -> String {
+        let names: Vec<String> = self.extensions().iter().map(|e| e.to_uppercase()).collect();
+        match names.split_last() {
+            None => "no files".to_string(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
     }
 }
 
@@ -267,7 +279,20 @@ where
     Ok(())
 }
 
-/// Draws the legend the charts share: at `at`, framed, on a translucent white background.
+/// How much larger than its nominal size the canvas of `area` draws text (the look's base
+/// font size over [`BASE_FONT_PX`]; 1 by default), as the canvas measures it.
+pub(crate) fn text_scale<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(area: &DrawingArea<DB, CT>) -> f64 {
+    const PROBE: f64 = 1000.0;
+    let nominal = f64::from(text::measure("M", PROBE).0);
+    match area.estimate_text_size("M", &TextStyle::from((FONT, PROBE))) {
+        Ok((w, _)) if nominal > 0.0 => f64::from(w) / nominal,
+        _ => 1.0,
+    }
+}
+
+/// Draws the legend the charts share: at `at`, framed, on a translucent white background. Its
+/// text is sized for the canvas ([`canvas::FONT_EXACT`]): plotters sizes the legend's box from
+/// the font size it is given.
 pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     at: SeriesLabelPosition,
@@ -275,10 +300,11 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTran
 where
     DB::ErrorType: 'static,
 {
+    let size = 13.0 * text_scale(chart.plotting_area());
     chart
         .configure_series_labels()
         .position(at)
-        .label_font((FONT, 13))
+        .label_font((canvas::FONT_EXACT, size))
         .border_style(BLACK)
         .background_style(WHITE.mix(0.85))
         .draw()?;
@@ -447,6 +473,52 @@ mod tests {
         for c in all(&r, &Look::default()) {
             assert!(is_svg(&c.svg), "{}", c.name);
         }
+    }
+
+    /// The `font-size` of the SVG `<text>` holding `what`.
+    fn svg_font_size(svg: &str, what: &str) -> f64 {
+        let at = svg.find(what).expect("the text is in the SVG");
+        let from = svg[..at].rfind("font-size=\"").expect("a font size") + 11;
+        svg[from..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
+    }
+
+    #[test]
+    fn a_look_sets_the_size_and_the_base_font_of_every_chart() {
+        let r = testdata::sample();
+        let big = Look {
+            width: Some(1000),
+            height: Some(500),
+            font_px: 26.0,
+            formats: Formats { pdf: true, ..Formats::default() },
+        };
+        let (plain, sized) = (all(&r, &Look::default()), all(&r, &big));
+        for (p, c) in plain.iter().zip(&sized).filter(|(p, _)| p.name != "message_diagram") {
+            let (w, h, _) = canvas::tests::decode(&c.png);
+            assert_eq!((w, h), (1000, 500), "{}: PNG size", c.name);
+            assert!(c.svg.starts_with("<svg width=\"1000\" height=\"500\""), "{}: SVG size", c.name);
+            let doc = pdf_read::Doc::parse(c.pdf.as_deref().expect("asked for"));
+            assert_eq!(doc.page_size(), (750.0, 375.0), "{}: PDF page", c.name);
+            let (a, b) = (svg_font_size(&p.svg, &p.title), svg_font_size(&c.svg, &c.title));
+            assert!((b / a - 2.0).abs() < 1e-9, "{}: a base font of 26 px doubles the title ({a} -> {b})", c.name);
+        }
+        let diagram = sized.iter().find(|c| c.name == "message_diagram").expect("present");
+        assert_eq!(canvas::tests::decode(&diagram.png).0, diagram::WIDTH, "the diagram keeps its own size");
+    }
+
+    #[test]
+    fn legends_grow_with_the_base_font() {
+        // plotters sizes a legend's box from the font size it is given: the box must hold the
+        // scaled text, so its frame is wider at a larger base font.
+        let r = testdata::sample();
+        let frame_width = |look: &Look| {
+            let c = latency::percentiles_over_time(&r, look);
+            let at = c.svg.find("opacity=\"0.85\"").expect("the legend's background");
+            let rect = &c.svg[c.svg[..at].rfind("<rect").expect("a rect")..at];
+            let w = &rect[rect.find("width=\"").expect("a width") + 7..];
+            w.split('"').next().and_then(|v| v.parse::<f64>().ok()).expect("a number")
+        };
+        let (a, b) = (frame_width(&Look::default()), frame_width(&Look { font_px: 26.0, ..Look::default() }));
+        assert!(b > 1.4 * a, "legend frame {a} px at 13 px text, {b} px at 26 px (the swatch and margins stay)");
     }
 
     #[test]

@@ -183,15 +183,15 @@ impl FontRefs {
             .encoding_predefined(Name(b"Identity-H"))
             .descendant_font(self.cid)
             .to_unicode(self.to_unicode);
-        let widths: Vec<f32> =
-            glyphs.remapped_gids().map(|g| font.h_advance_unscaled(GlyphId(g)) * per_unit).collect();
+        let widths: Vec<f32> = glyphs.remapped_gids().map(|g| font.h_advance_unscaled(GlyphId(g)) * per_unit).collect();
         let mut cid = pdf.cid_font(self.cid);
         cid.subtype(CidFontType::Type2).base_font(base).system_info(system).font_descriptor(self.descriptor);
         cid.cid_to_gid_map_predefined(Name(b"Identity"));
         cid.widths().consecutive(0, widths);
         cid.finish();
         let scaled = |v: f32| v * per_unit;
-        let bbox = font_bbox(super::canvas::DEJAVU_SANS).ok_or_else(|| PdfError("the font has no head table".into()))?;
+        let bbox =
+            font_bbox(super::canvas::DEJAVU_SANS).ok_or_else(|| PdfError("the font has no head table".into()))?;
         pdf.font_descriptor(self.descriptor)
             .name(base)
             .flags(FontFlags::SYMBOLIC)
@@ -420,7 +420,85 @@ impl DrawingBackend for PdfBackend<'_> {
         Ok(())
     }
 
-    fn estimate_text_size<T: BackendTextStyle>(&self, s: &str, style: &T) -> Result<(u32, u32), DrawingErrorKind<PdfError>> {
+    fn estimate_text_size<T: BackendTextStyle>(
+        &self,
+        s: &str,
+        style: &T,
+    ) -> Result<(u32, u32), DrawingErrorKind<PdfError>> {
         Ok(text::measure(s, style.size()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pdf_read::Doc;
+    use super::super::{Formats, Look, all, canvas};
+    use crate::testdata;
+    use plotters::prelude::*;
+
+    fn with_pdf() -> Look {
+        Look { formats: Formats { pdf: true, ..Formats::default() }, ..Look::default() }
+    }
+
+    #[test]
+    fn every_chart_pdf_parses_with_the_font_embedded_and_its_title_as_text() {
+        let charts = all(&testdata::sample(), &with_pdf());
+        for c in &charts {
+            let pdf = c.pdf.as_deref().unwrap_or_else(|| panic!("{}: a PDF was asked for", c.name));
+            let doc = Doc::parse(pdf);
+            let size = if c.name == "message_diagram" { (720.0, 570.0) } else { (600.0, 330.0) };
+            assert_eq!(doc.page_size(), size, "{}: 0.75 pt per pixel", c.name);
+            let fonts = doc.with("/Subtype /Type0");
+            assert_eq!(fonts.len(), 1, "{}: one font", c.name);
+            assert!(doc.dict(fonts[0]).contains("+DejaVuSans") && doc.dict(fonts[0]).contains("/Identity-H"));
+            let file = doc.with("/Length1");
+            assert_eq!(file.len(), 1, "{}: the font file is embedded", c.name);
+            let ttf = doc.stream(file[0]);
+            assert_eq!(ttf.len() as f64, doc.number(file[0], "/Length1"));
+            assert!(ttf.len() < canvas::DEJAVU_SANS.len() / 10, "{}: a subset, {} bytes", c.name, ttf.len());
+            let lines = doc.lines();
+            assert!(lines.contains(&c.title), "{}: the title is text on the page: {lines:?}", c.name);
+        }
+        let cdf = charts.iter().find(|c| c.name == "latency_cdf").expect("present");
+        let lines = Doc::parse(cdf.pdf.as_deref().expect("drawn")).lines();
+        assert!(lines.iter().any(|l| l.contains('≤')), "a character outside Latin-1 prints: {lines:?}");
+    }
+
+    #[test]
+    fn the_same_report_gives_the_same_pdf_bytes() {
+        let (a, b) = (all(&testdata::sample(), &with_pdf()), all(&testdata::sample(), &with_pdf()));
+        for (a, b) in a.iter().zip(&b) {
+            assert_eq!(a.pdf, b.pdf, "{}", a.name);
+            let text = String::from_utf8_lossy(a.pdf.as_deref().expect("drawn")).to_string();
+            assert!(!text.contains("/CreationDate") && !text.contains("/ID ["), "{}: no date, no file id", a.name);
+        }
+    }
+
+    #[test]
+    fn a_pdf_is_drawn_only_when_asked_for() {
+        assert!(all(&testdata::sample(), &Look::default()).iter().all(|c| c.pdf.is_none()));
+    }
+
+    #[test]
+    fn shapes_and_opacity_reach_the_content_stream() {
+        let look = with_pdf();
+        let p = canvas::paint(&look, (100, 80), &|root| {
+            root.draw(&Circle::new((50, 40), 20, RED.mix(0.5).filled()))?;
+            root.draw(&PathElement::new(vec![(0, 0), (99, 79)], BLUE.stroke_width(3)))?;
+            root.draw(&Rectangle::new([(10, 10), (30, 30)], BLACK))?;
+            Ok(())
+        })
+        .expect("drawn");
+        let pdf = p.pdf.expect("asked for");
+        let doc = Doc::parse(&pdf);
+        assert!(doc.with("/Subtype /Type0").is_empty(), "no text, no font");
+        assert_eq!(doc.page_size(), (75.0, 60.0));
+        let page = doc.with("/Type /Page\n")[0];
+        let content = String::from_utf8(doc.stream(doc.reference(page, "/Contents"))).expect("ASCII");
+        assert!(content.contains(" c\n"), "the circle is Bézier curves: {content}");
+        assert!(content.contains("3 w\n") && content.contains("0 0 1 RG\n"), "the line's width and colour");
+        assert!(content.contains("10 10 20 20 re\nS"), "the outlined rectangle");
+        let states = doc.with("/ca 0.5");
+        assert_eq!(states.len(), 1, "one graphics state for 50% opacity");
     }
 }

@@ -219,13 +219,7 @@ fn heatmap(look: &Look, s: &SweepSummary, shown: &Shown, r: usize, w: usize, fac
 }
 
 /// A vertical colour scale from `lo` (bottom) to `hi` (top), labelled at both ends and the middle.
-fn colour_bar(
-    root: &Area<'_>,
-    (x, y): (i32, i32),
-    height: i32,
-    lo: f64,
-    hi: f64,
-) -> DrawResult {
+fn colour_bar(root: &Area<'_>, (x, y): (i32, i32), height: i32, lo: f64, hi: f64) -> DrawResult {
     let steps = 20;
     let h = height / steps;
     for k in 0..steps {
@@ -272,13 +266,7 @@ fn tradeoff(look: &Look, s: &SweepSummary) -> SweepChart {
             let label = if f.label.is_empty() { "combinations".to_string() } else { f.label.clone() };
             tradeoff_group(&mut chart, s, &inner, &mine, PALETTE[g % PALETTE.len()], label)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
-        Ok(())
+        crate::charts::legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
@@ -447,13 +435,7 @@ impl<'a> Lines<'a> {
             let dx = (g as f64 - self.groups.len() as f64 / 2.0) * dodge;
             self.series(&mut chart, g, f, dx)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
-        Ok(())
+        crate::charts::legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 
     /// Draws group `g`: whiskers shifted by `dx`, then its line (or points) with a legend entry.

@@ -98,5 +98,30 @@ mod tests {
         let svgs = names.iter().filter(|n| n.ends_with(".svg")).count();
         assert_eq!(names.iter().filter(|n| n.ends_with(".png")).count(), svgs, "a PNG beside every SVG");
         assert!(html.contains("N=2 R=2 W=2: a reason") && html.matches("<svg").count() == svgs);
+        assert!(html.contains("<a href=\"charts/heatmap-availability-0.png\">PNG</a></p>"), "the page links the files");
+    }
+
+    #[test]
+    fn a_sweep_writes_png_and_pdf_at_the_size_asked_for() {
+        let s = summary();
+        let formats = crate::charts::Formats { svg: true, png: true, pdf: true };
+        let look = crate::charts::Look { width: Some(640), height: Some(400), formats, ..Default::default() };
+        let files = files(&s, &look);
+        let charts: Vec<&(String, Vec<u8>)> = files.iter().filter(|(n, _)| n.starts_with("charts/")).collect();
+        let count = |ext: &str| charts.iter().filter(|(n, _)| n.ends_with(ext)).count();
+        assert!(count(".svg") > 10 && count(".svg") == count(".png") && count(".png") == count(".pdf"));
+        for (name, bytes) in &charts {
+            if name.ends_with(".png") {
+                let (w, h, _) = crate::charts::canvas::tests::decode(bytes);
+                assert_eq!((w, h), (640, 400), "{name}");
+            } else if name.ends_with(".pdf") {
+                let doc = crate::charts::pdf_read::Doc::parse(bytes);
+                assert_eq!(doc.page_size(), (480.0, 300.0), "{name}");
+                assert!(!doc.lines().is_empty(), "{name}: its text");
+            }
+        }
+        let html = String::from_utf8(files.last().expect("the page").1.clone()).expect("UTF-8");
+        assert!(html.contains("<a href=\"charts/tradeoff-latency-staleness.pdf\">PDF</a>"), "the page links the PDFs");
+        assert_eq!(files, super::files(&s, &look), "deterministic");
     }
 }
