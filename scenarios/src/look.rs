@@ -165,7 +165,8 @@ mod tests {
 
     #[test]
     fn settings_beyond_their_bounds_are_refused_with_their_path() {
-        let cases: [(fn(&mut ChartsSpec), &str, &str); 7] = [
+        type Case = (fn(&mut ChartsSpec), &'static str, &'static str);
+        let cases: [Case; 7] = [
             (|s| s.width = Some(199), "outputs.charts.width", "from 200 to 4000"),
             (|s| s.width = Some(4001), "outputs.charts.width", "got 4001"),
             (|s| s.height = Some(0), "outputs.charts.height", "got 0"),

@@ -286,7 +286,8 @@ impl DrawingBackend for PdfBackend<'_> {
         self.draw_path([from, to], style)
     }
 
-    /// As the SVG backend: a filled rectangle, or an outline one pixel wide.
+    /// A filled rectangle, or an outline as wide as the style's stroke (as in the PNG; plotters'
+    /// SVG leaves outlines at the default 1 px).
     fn draw_rect<S: BackendStyle>(&mut self, ul: BackendCoord, br: BackendCoord, style: &S, fill: bool) -> Res {
         if style.color().alpha == 0.0 {
             return Ok(());
@@ -296,7 +297,7 @@ impl DrawingBackend for PdfBackend<'_> {
             self.paint(style.color(), true);
             self.content.rect(x0, y0, x1 - x0, y1 - y0).fill_nonzero();
         } else {
-            self.stroke_style(style, 1);
+            self.stroke_style(style, style.stroke_width());
             self.content.rect(x0, y0, x1 - x0, y1 - y0).stroke();
         }
         Ok(())
