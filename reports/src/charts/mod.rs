@@ -290,6 +290,15 @@ pub(crate) fn text_scale<DB: DrawingBackend, CT: plotters::coord::CoordTranslate
     }
 }
 
+/// `px` pixels of room for text (a label area beside an axis), grown with the canvas's text
+/// scale so larger fonts still fit; `px` itself at the default base font size.
+pub(crate) fn text_room<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    px: u32,
+) -> u32 {
+    (f64::from(px) * text_scale(area)).round() as u32
+}
+
 /// Draws the legend the charts share: at `at`, framed, on a translucent white background. Its
 /// text is sized for the canvas ([`canvas::FONT_EXACT`]): plotters sizes the legend's box from
 /// the font size it is given.
@@ -343,8 +352,8 @@ pub(crate) fn bars(
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 20))
         .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
+        .x_label_area_size(text_room(root, 40))
+        .y_label_area_size(text_room(root, 64))
         .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top)?;
     let label = |x: &f64| {
         let i = x.round();
@@ -519,6 +528,21 @@ mod tests {
         };
         let (a, b) = (frame_width(&Look::default()), frame_width(&Look { font_px: 26.0, ..Look::default() }));
         assert!(b > 1.4 * a, "legend frame {a} px at 13 px text, {b} px at 26 px (the swatch and margins stay)");
+    }
+
+    #[test]
+    fn label_areas_grow_with_the_base_font() {
+        let room = |font_px: f64| {
+            let got = std::cell::Cell::new(0);
+            let look = Look { font_px, ..Look::default() };
+            canvas::paint(&look, (100, 100), &|root| {
+                got.set(text_room(root, 40));
+                Ok(())
+            })
+            .expect("drawn");
+            got.get()
+        };
+        assert_eq!((room(13.0), room(26.0), room(6.5)), (40, 80, 20));
     }
 
     #[test]

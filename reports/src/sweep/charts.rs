@@ -257,8 +257,8 @@ fn tradeoff(look: &Look, s: &SweepSummary) -> SweepChart {
         let mut chart = ChartBuilder::on(root)
             .caption(&title, ("sans-serif", 17))
             .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
+            .x_label_area_size(crate::charts::text_room(root, 45))
+            .y_label_area_size(crate::charts::text_room(root, 65))
             .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
         chart.configure_mesh().x_desc("stale-read ratio (share of reads)").y_desc("read latency p99.9 (ms)").draw()?;
         for (g, f) in groups.iter().enumerate() {
@@ -421,8 +421,8 @@ impl<'a> Lines<'a> {
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 16))
             .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
+            .x_label_area_size(crate::charts::text_room(root, 45))
+            .y_label_area_size(crate::charts::text_room(root, 65))
             .build_cartesian_2d((xlo - pad)..(xhi + pad), (ylo - ypad)..(yhi + ypad))?;
         let varying = varying_axes(self.s);
         let tick = |x: &f64| self.tick(*x, &varying);
