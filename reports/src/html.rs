@@ -183,11 +183,28 @@ fn configuration(s: &mut String, r: &RunReport) {
 /// The message diagram's chart name.
 const DIAGRAM: &str = "message_diagram";
 
-/// A chart as an inline SVG figure.
+/// A chart as an inline SVG figure, with links to its files.
 fn figure(s: &mut String, c: &Chart) {
     // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of URLs.
     let svg = c.svg.trim().replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
-    let _ = writeln!(s, "<figure id=\"{}\">\n{svg}\n</figure>", escape(c.name));
+    let files = file_links(c.name, &c.formats.extensions());
+    let _ = writeln!(s, "<figure id=\"{}\">\n{svg}\n{files}</figure>", escape(c.name));
+}
+
+/// A line linking a chart's files (`charts/<name>.<ext>`, relative to the page), or nothing
+/// when no file is written.
+pub fn file_links(name: &str, extensions: &[&str]) -> String {
+    if extensions.is_empty() {
+        return String::new();
+    }
+    let links: Vec<String> = extensions
+        .iter()
+        .map(|ext| {
+            let path = escape(&format!("charts/{name}.{ext}"));
+            format!("<a href=\"{path}\">{}</a>", ext.to_uppercase())
+        })
+        .collect();
+    format!("<p class=\"files\">files: {}</p>\n", links.join(" · "))
 }
 
 /// The message diagram section: what it shows, how it was chosen, how to choose another.
@@ -447,7 +464,7 @@ mod tests {
     #[test]
     fn the_page_inlines_every_chart_and_names_the_run() {
         let r = testdata::sample();
-        let cs = charts::all(&r);
+        let cs = charts::all(&r, &Default::default());
         let page = report_html(&r, &cs);
         assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
         assert_eq!(page.matches("<svg").count(), cs.len(), "one inline SVG per chart");
@@ -463,6 +480,26 @@ mod tests {
         assert!(page[diagram..].contains("<figure id=\"message_diagram\">"), "after its explanation");
         assert!(page[diagram..].contains("Only the first 5 of its 9 messages are drawn."));
         assert!(page[diagram..].contains("--diagram-key K"), "how to choose another");
+    }
+
+    #[test]
+    fn every_figure_links_the_files_written_pdf_included_when_asked_for() {
+        let r = testdata::sample();
+        let page = report_html(&r, &charts::all(&r, &Default::default()));
+        assert!(
+            page.contains(
+                "<a href=\"charts/latency_cdf.svg\">SVG</a> · <a href=\"charts/latency_cdf.png\">PNG</a></p>"
+            )
+        );
+        assert!(!page.contains(".pdf"), "no PDF unless asked for");
+        let formats = charts::Formats { svg: false, png: true, pdf: true };
+        let page = report_html(&r, &charts::all(&r, &charts::Look { formats, ..Default::default() }));
+        for c in charts::all(&r, &Default::default()) {
+            let want =
+                format!("files: <a href=\"charts/{0}.png\">PNG</a> · <a href=\"charts/{0}.pdf\">PDF</a></p>", c.name);
+            assert!(page.contains(&want), "{}: {want}", c.name);
+        }
+        assert!(!page.contains("charts/latency_cdf.svg"), "only the files written are linked");
     }
 
     #[test]
@@ -506,9 +543,12 @@ mod tests {
     #[test]
     fn the_page_is_deterministic_and_renders_an_empty_report() {
         let r = testdata::sample();
-        assert_eq!(report_html(&r, &charts::all(&r)), report_html(&r, &charts::all(&r)));
+        assert_eq!(
+            report_html(&r, &charts::all(&r, &Default::default())),
+            report_html(&r, &charts::all(&r, &Default::default()))
+        );
         let e = testdata::empty();
-        let page = report_html(&e, &charts::all(&e));
+        let page = report_html(&e, &charts::all(&e, &Default::default()));
         assert!(page.contains("no data") && page.contains("(unnamed)"));
     }
 }

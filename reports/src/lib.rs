@@ -5,7 +5,7 @@
 //! - [`metrics`]: its measurement sections (windows, divergence, staleness, visibility,
 //!   durability, convergence, cost, load).
 //! - [`diagram`]: the message diagram of one key over a time window.
-//! - [`csv`]: tidy `metrics.csv` and `timeseries.csv`; [`charts`]: SVG and PNG charts; [`html`]:
+//! - [`csv`]: tidy `metrics.csv` and `timeseries.csv`; [`charts`]: SVG, PNG and PDF charts; [`html`]:
 //!   the self-contained `report.html`.
 pub mod charts;
 pub mod checks;
@@ -26,17 +26,17 @@ pub use latency::{LatencyHistogram, LatencySummary};
 pub use run_report::{CounterSummary, FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
 
 /// The files derived from a report besides `report.json`, as (path relative to the output
-/// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `charts/<name>.svg`
-/// and `charts/<name>.png` for every chart, and `report.html` (which inlines the charts).
-pub fn derived_files(r: &RunReport) -> Vec<(String, Vec<u8>)> {
-    let charts = charts::all(r);
+/// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `charts/<name>.svg`,
+/// `.png` and `.pdf` for every chart (the formats `look` asks for, drawn at its size and base
+/// font size), and `report.html` (which inlines the charts as SVG and links their files).
+pub fn derived_files(r: &RunReport, look: &charts::Look) -> Vec<(String, Vec<u8>)> {
+    let charts = charts::all(r, look);
     let mut files = vec![
         ("metrics.csv".to_string(), csv::metrics_csv(r).into_bytes()),
         ("timeseries.csv".to_string(), csv::timeseries_csv(r).into_bytes()),
     ];
     for c in &charts {
-        files.push((format!("charts/{}.svg", c.name), c.svg.clone().into_bytes()));
-        files.push((format!("charts/{}.png", c.name), c.png.clone()));
+        files.extend(c.files().into_iter().map(|(ext, bytes)| (format!("charts/{}.{ext}", c.name), bytes)));
     }
     files.push(("report.html".to_string(), html::report_html(r, &charts).into_bytes()));
     files
@@ -47,13 +47,14 @@ mod tests {
     #[test]
     fn derived_files_are_the_csvs_the_charts_and_the_page() {
         let r = crate::testdata::sample();
-        let files = crate::derived_files(&r);
+        let files = crate::derived_files(&r, &Default::default());
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names[..2], ["metrics.csv", "timeseries.csv"]);
         assert_eq!(names.last(), Some(&"report.html"));
         // Nine charts and the message diagram, each as SVG and PNG.
         assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".svg")).count(), 10);
         assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".png")).count(), 10);
-        assert_eq!(files, crate::derived_files(&r), "deterministic");
+        assert_eq!(names.iter().filter(|n| n.ends_with(".pdf")).count(), 0, "no PDF unless asked");
+        assert_eq!(files, crate::derived_files(&r, &Default::default()), "deterministic");
     }
 }

@@ -8,7 +8,7 @@
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw;
 //!   [`measure`]: the observer that measures and checks a run as it happens.
 //! - [`report`]: the run report, with the measurements of [`metrics`] and the message
-//!   [`diagram`]; [`library`]: the shipped scenarios.
+//!   [`diagram`]; [`look`]: chart size, font and formats; [`library`]: the shipped scenarios.
 //! - [`sweep`]: `dynsim sweep` and `dynsim merge`, grids of parameters × seeds.
 //! - The command line's shared parts: [`seeds`] (seed sets), [`cli_args`] (argument checks),
 //!   [`console`] (stdout that may be closed).
@@ -26,6 +26,7 @@ pub mod library;
 pub mod limits;
 pub mod load;
 pub mod locate;
+pub mod look;
 pub mod measure;
 pub mod metrics;
 #[cfg(feature = "oracle")]

@@ -137,6 +137,16 @@ fn scenario_limits() -> Vec<Limit> {
             crate::diagram::MAX_ARROWS_LIMIT.to_string(),
             "the chart stays readable and small",
         ),
+        limit(
+            "chart width and height (`outputs.charts`, `--chart-width`, `--chart-height`)",
+            format!("{} to {} px", crate::look::CHART_PX.0, crate::look::CHART_PX.1),
+            "a PNG's pixels are allocated whole (4000 × 4000 is 48 MB per chart)",
+        ),
+        limit(
+            "base font size (`outputs.charts.font_size`, `--font-size`)",
+            format!("{} to {} px", crate::look::FONT_PX.0, crate::look::FONT_PX.1),
+            "text stays legible and inside the charts' label areas",
+        ),
     ];
     v.push(limit(
         "estimated events per run (default budget)",

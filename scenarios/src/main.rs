@@ -12,6 +12,7 @@ use scenarios::checked::Budget;
 use scenarios::cli_args::{self, ArgError, BudgetArgs, DiagramArgs};
 use scenarios::console::{self, PrintError};
 use scenarios::error::ScenarioError;
+use scenarios::look::ChartArgs;
 use scenarios::outln;
 use scenarios::seeds::SeedSet;
 use scenarios::spec::Scenario;
@@ -52,6 +53,8 @@ enum Command {
         #[command(flatten)]
         diagram: DiagramArgs,
         #[command(flatten)]
+        charts: ChartArgs,
+        #[command(flatten)]
         budget: BudgetArgs,
     },
     /// Run many seeds in parallel and check every invariant; exit 1 if any seed fails.
@@ -82,6 +85,8 @@ enum Command {
         /// Shard results files (runs-shard-K-of-M.jsonl), or directories holding them.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        charts: ChartArgs,
     },
     /// Check a scenario without running it.
     Validate {
@@ -141,18 +146,19 @@ fn main() -> ExitCode {
         json: false,
         history: None,
         diagram: DiagramArgs::default(),
+        charts: ChartArgs::default(),
         budget: BudgetArgs::default(),
     };
     let result = match cli.command.unwrap_or(default_run) {
-        Command::Run { scenario, seed, out, json, history, diagram, budget } => {
-            cmd_run(scenario.as_deref(), seed, RunOutputs { out, json, history }, &diagram, &budget.budget())
+        Command::Run { scenario, seed, out, json, history, diagram, charts, budget } => {
+            cmd_run(scenario.as_deref(), seed, RunOutputs { out, json, history, charts }, &diagram, &budget.budget())
         }
         Command::Validate { scenario, budget } => cmd_validate(&scenario, &budget.budget()),
         Command::Check { scenario, seeds, shrink, shrink_out, budget } => {
             cmd_check(&scenario, &seeds, Shrink { on: shrink, out: shrink_out }, &budget.budget())
         }
         Command::Sweep(args) => cmd_sweep(&args),
-        Command::Merge { out, inputs } => cmd_merge(&out, &inputs),
+        Command::Merge { out, inputs, charts } => cmd_merge(&out, &inputs, &charts),
         Command::Schema { markdown } => cmd_schema(markdown),
         Command::List => cmd_list(),
         Command::Replay { scenario, seed, trace, filter, budget } => {
@@ -274,17 +280,19 @@ fn cmd_sweep(args: &scenarios::sweep::cli::SweepArgs) -> Result<(), Failure> {
     let out = scenarios::sweep::cli::out_dir(&l.scenario, args);
     let from_file = l.scenario.outputs.dir.as_ref().map(|d| Path::new(d).join("sweep"));
     check_out_dir("--out", args.out.as_deref(), from_file.as_deref(), &out)?;
+    let look = args.charts.apply(&l.scenario.outputs.charts)?.look();
     let plan = scenarios::sweep::cli::plan(&l.scenario, args).map_err(|e| match e {
         scenarios::sweep::cli::PlanError::InFile(p) => Failure::Input(load::locate_problem(&l.text, &l.file, p)),
         scenarios::sweep::cli::PlanError::Arg(e) => Failure::from(e),
     })?;
-    scenarios::sweep::cli::sweep(&l.scenario, &plan, args)?;
+    scenarios::sweep::cli::sweep(&l.scenario, &plan, args, &look)?;
     Ok(())
 }
 
-fn cmd_merge(out: &Path, inputs: &[PathBuf]) -> Result<(), Failure> {
+fn cmd_merge(out: &Path, inputs: &[PathBuf], charts: &ChartArgs) -> Result<(), Failure> {
+    let look = charts.apply(&Default::default())?.look();
     cli_args::output_dir("OUT", &out.display().to_string(), out)?;
-    scenarios::sweep::cli::merge(out, inputs)?;
+    scenarios::sweep::cli::merge(out, inputs, &look)?;
     Ok(())
 }
 
@@ -297,6 +305,7 @@ struct RunOutputs {
     out: Option<PathBuf>,
     json: bool,
     history: Option<PathBuf>,
+    charts: ChartArgs,
 }
 
 fn cmd_run(
@@ -319,8 +328,9 @@ fn cmd_run(
     let dir = o.out.clone().or_else(|| from_file.clone()).unwrap_or_else(|| PathBuf::from("out"));
     check_out_dir("--out", o.out.as_deref(), from_file.as_deref(), &dir)?;
     let mut scenario = l.scenario.scenario().clone();
+    scenario.outputs.charts = o.charts.apply(&scenario.outputs.charts)?;
     let flags = diagram.apply(&mut scenario.outputs.diagram);
-    if !flags.is_empty() {
+    if !flags.is_empty() || scenario.outputs.charts != l.scenario.outputs.charts {
         // The flags changed the scenario: check the changed copy (without flags, nothing to redo).
         l.scenario =
             scenarios::checked::check(scenario, budget).map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
@@ -354,13 +364,14 @@ fn cmd_run(
         })?;
     rep.replay.push_str(&flags);
     write_atomic(&dir.join("report.json"), rep.to_json().as_bytes())?;
-    for (name, bytes) in reports::derived_files(&rep) {
+    let look = l.scenario.outputs.charts.look();
+    for (name, bytes) in reports::derived_files(&rep, &look) {
         write_atomic(&dir.join(name), &bytes)?;
     }
     if o.json {
         console::print(format_args!("{}", rep.to_json()))?;
     } else {
-        console::print(format_args!("{}", scenarios::summary::render(&rep, outcome.wall_s, &dir)))?;
+        console::print(format_args!("{}", scenarios::summary::render(&rep, outcome.wall_s, &dir, &look.formats)))?;
     }
     // The process exits next, and every output is written and closed: freeing a world of a
     // million keys one record at a time would only add seconds to the wall time.

@@ -298,4 +298,6 @@ pub struct Outputs {
     pub metrics: crate::metrics::MetricsSpec,
     /// The message diagram: which key and time window it shows, and how many messages at most.
     pub diagram: crate::diagram::DiagramSpec,
+    /// The charts: size, base font size, and which files are written (SVG, PNG, PDF).
+    pub charts: crate::look::ChartsSpec,
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 /// Renders the summary of a report; `wall_s` is shown but never stored in the report.
-pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
+pub fn render(r: &RunReport, wall_s: f64, dir: &Path, formats: &reports::charts::Formats) -> String {
     let mut s = String::new();
     let name = if r.scenario_name.is_empty() { "(unnamed)" } else { r.scenario_name.as_str() };
     let _ = writeln!(s, "dynsim {}  scenario {name}  seed {}", r.dynsim_version, r.seed);
@@ -59,8 +59,9 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
     let _ = writeln!(s, "report: {}", dir.join("report.json").display());
     let _ = writeln!(
         s,
-        "page: {} (charts as SVG and PNG in {})",
+        "page: {} (charts as {} in {})",
         dir.join("report.html").display(),
+        formats.describe(),
         dir.join("charts").display()
     );
     let _ = writeln!(s, "replay: {}", r.replay);

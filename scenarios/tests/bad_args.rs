@@ -261,6 +261,43 @@ fn cases(ro: Option<&Path>) -> Vec<Case> {
             &["error: --seeds: axis `seeds`: `0..=18446744073709551615` is 18446744073709551616 seeds, more than the \
              1000000"],
         ),
+        // 5. Chart size, font and formats: bounded, refused before the run, blamed on the flag.
+        case(
+            "a chart too narrow",
+            &run(&["--chart-width", "100"]),
+            &["error: --chart-width 100: must be from 200 to 4000 pixels, got 100\n  fix: "],
+        ),
+        case(
+            "a sweep chart too tall",
+            &["sweep", "small.json", "--grid", "R=1", "--seeds", "1", "--out", "sw", "--chart-height", "5000"],
+            &["error: --chart-height 5000: must be from 200 to 4000 pixels, got 5000\n  fix: "],
+        ),
+        case(
+            "a font too large for the label areas",
+            &run(&["--font-size", "40"]),
+            &["error: --font-size 40: must be from 6 to 32 pixels, got 40\n  fix: "],
+        ),
+        case("a font size that is not a number", &run(&["--font-size", "NaN"]), &["error: --font-size NaN: "]),
+        case(
+            "a negative chart width",
+            &run(&["--chart-width=-800"]),
+            &["invalid value '-800' for '--chart-width <PX>'"],
+        ),
+        case(
+            "an unknown format",
+            &run(&["--formats", "svg,jpg"]),
+            &["invalid value 'jpg' for '--formats <FORMATS>'", "[possible values: svg, png, pdf]"],
+        ),
+        case(
+            "a format twice",
+            &run(&["--formats", "pdf,pdf"]),
+            &["error: --formats [pdf, pdf]: lists pdf twice\n  fix: list each format once"],
+        ),
+        case(
+            "merge with a bad font size",
+            &["merge", "m", "emptydir", "--font-size", "2"],
+            &["error: --font-size 2: must be from 6 to 32 pixels"],
+        ),
         // 7. clap's own usage errors.
         case("an unknown flag", &run(&["--frobnicate"]), &["unexpected argument '--frobnicate'"]),
         case("a missing required flag", &["replay", "small.json", "--seed", "1"], &["--trace <TRACE>"]),

@@ -120,6 +120,44 @@ fn run_json_prints_exactly_the_report_it_writes() {
 }
 
 #[test]
+fn run_writes_pdf_charts_at_the_size_and_font_asked_for() {
+    let (dir, file) = with_small("cli-pdf");
+    let flags = ["--formats", "png,pdf", "--chart-width", "640", "--chart-height", "360", "--font-size", "16"];
+    let out = dynsim(&dir).args(["run"]).arg(&file).args(["--out", "o"]).args(flags).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("(charts as PNG and PDF in "), "the summary names the formats");
+    let charts = dir.path().join("o/charts");
+    let files = files_under(&charts);
+    assert!(files.iter().all(|f| !f.ends_with(".svg")), "no SVG files when not asked for: {files:?}");
+    let pdfs: Vec<&String> = files.iter().filter(|f| f.ends_with(".pdf")).collect();
+    assert_eq!(pdfs.len(), files.len() / 2, "a PDF beside every PNG: {files:?}");
+    for f in pdfs {
+        let pdf = std::fs::read(charts.join(f)).expect("written");
+        assert!(pdf.starts_with(b"%PDF-1.") && pdf.ends_with(b"%%EOF"), "{f}");
+        let text = String::from_utf8_lossy(&pdf);
+        if f != "message_diagram.pdf" {
+            assert!(text.contains("/MediaBox [0 0 480 270]"), "{f}: 640 x 360 px at 0.75 pt per pixel");
+        }
+        assert!(text.contains("/FontFile2") && text.contains("+DejaVuSans"), "{f}: the font embedded");
+    }
+    let png = std::fs::read(charts.join("latency_cdf.png")).expect("written");
+    assert_eq!((&png[16..20], &png[20..24]), (&640u32.to_be_bytes()[..], &360u32.to_be_bytes()[..]), "PNG size");
+    let page = std::fs::read_to_string(dir.path().join("o/report.html")).expect("written");
+    assert!(page.contains("<a href=\"charts/latency_cdf.pdf\">PDF</a>"), "the page links the PDFs");
+    let report = read_json(&dir.path().join("o/report.json"));
+    let charts_spec = &report["scenario"]["outputs"]["charts"];
+    assert_eq!(charts_spec["formats"], serde_json::json!(["png", "pdf"]), "the effective scenario shows the flags");
+    assert_eq!(charts_spec["font_size"], 16.0);
+    let again = dynsim(&dir).args(["run"]).arg(&file).args(["--out", "o2"]).args(flags).output().unwrap();
+    assert!(again.status.success());
+    for f in files_under(&charts) {
+        let (a, b) =
+            (std::fs::read(charts.join(&f)).unwrap(), std::fs::read(dir.path().join("o2/charts").join(&f)).unwrap());
+        assert!(a == b, "{f}: the same run gives the same bytes");
+    }
+}
+
+#[test]
 fn seed_flag_overrides_the_scenario_seed() {
     let (dir, file) = with_small("cli-seed");
     let run_with = |seed: Option<&str>, sub: &str| {

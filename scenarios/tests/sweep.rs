@@ -127,6 +127,29 @@ fn merged_shards_give_the_unsharded_outputs_byte_for_byte() {
 }
 
 #[test]
+fn a_sweep_writes_png_and_pdf_charts_and_merge_takes_the_same_chart_flags() {
+    let dir = with_small("sweep-formats");
+    let flags = ["--formats", "png,pdf", "--chart-width", "600", "--font-size", "15"];
+    let (code, _, stderr) = sweep(&dir, &[&["--out", "whole"][..], &flags].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let whole = outputs(&dir.path().join("whole"));
+    let charts: Vec<&String> = whole.keys().filter(|k| k.starts_with("charts/")).collect();
+    let count = |ext: &str| charts.iter().filter(|k| k.ends_with(ext)).count();
+    assert!(count(".png") > 10 && count(".png") == count(".pdf") && count(".svg") == 0, "{charts:?}");
+    for (name, bytes) in whole.iter().filter(|(k, _)| k.ends_with(".pdf")) {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(text.starts_with("%PDF-1.") && text.ends_with("%%EOF"), "{name}");
+        assert!(text.contains("/MediaBox [0 0 450 360]"), "{name}: 600 x 480 px at 0.75 pt per pixel");
+    }
+    let html = String::from_utf8_lossy(&whole["sweep.html"]).into_owned();
+    assert!(html.contains("<a href=\"charts/tradeoff-latency-staleness.pdf\">PDF</a>"), "the page links the PDFs");
+    assert_eq!(sweep(&dir, &["--out", "shards", "--shard", "1/1"]).0, 0);
+    let out = dynsim(&dir).args(["merge", "merged", "shards"]).args(flags).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(outputs(&dir.path().join("merged")), whole, "merge draws with the same flags, byte for byte");
+}
+
+#[test]
 fn merge_refuses_missing_shards_and_shards_of_another_sweep() {
     let dir = with_small("sweep-merge-bad");
     assert_eq!(sweep(&dir, &["--out", "a", "--shard", "1/2"]).0, 0);

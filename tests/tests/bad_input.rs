@@ -539,6 +539,30 @@ fn output_settings_that_a_run_would_refuse_are_refused_by_validate() {
             "outputs.diagram.max_arrows",
             "must be between 1 and 2000",
         ),
+        edit(
+            "a chart too narrow",
+            16,
+            r#"  ], "outputs": { "charts": { "width": 100 } }"#,
+            (16, 40),
+            "outputs.charts.width",
+            "must be from 200 to 4000 pixels, got 100",
+        ),
+        edit(
+            "a font too small to read",
+            16,
+            r#"  ], "outputs": { "charts": { "font_size": 0.5 } }"#,
+            (16, 44),
+            "outputs.charts.font_size",
+            "must be from 6 to 32 pixels, got 0.5",
+        ),
+        edit(
+            "a chart format twice",
+            16,
+            r#"  ], "outputs": { "charts": { "formats": ["pdf", "pdf"] } }"#,
+            (16, 42),
+            "outputs.charts.formats",
+            "lists pdf twice",
+        ),
     ]);
 }
 

@@ -2,7 +2,7 @@
 //! time window, and load per node.
 
 use super::canvas::FONT;
-use super::{Chart, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
+use super::{Chart, Look, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
 use crate::metrics::ActivityWindow;
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -10,7 +10,7 @@ use plotters::prelude::*;
 /// Hinted writes, hints stored, hints delivered (handed off), read repairs and, with
 /// anti-entropy on, its exchanges and keys transferred, and with joins or leaves the keys their
 /// transfers moved, per time window, with faults and membership changes shaded.
-pub fn repair_activity(r: &RunReport) -> Chart {
+pub fn repair_activity(r: &RunReport, look: &Look) -> Chart {
     let a = &r.activity;
     let title = if a.membership_changes {
         "Hinted handoff, read repair, anti-entropy and key transfer over time"
@@ -37,7 +37,7 @@ pub fn repair_activity(r: &RunReport) -> Chart {
         .collect();
     let top = series.iter().flat_map(|(_, p)| p.iter().map(|x| x.1)).fold(0.0_f64, f64::max);
     let end = end_s(r);
-    render("repair_activity", title, !a.windows.is_empty(), |root| {
+    render(look, "repair_activity", title, !a.windows.is_empty(), |root| {
         let hi = if top > 0.0 { top * 1.25 } else { 1.0 };
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -65,7 +65,7 @@ pub fn repair_activity(r: &RunReport) -> Chart {
 }
 
 /// Requests per node, stacked: coordinated, replica reads and replica writes.
-pub fn load_per_node(r: &RunReport) -> Chart {
+pub fn load_per_node(r: &RunReport, look: &Look) -> Chart {
     let title = "Load per node";
     let nodes = &r.load.nodes;
     let cats: Vec<String> = nodes.iter().map(|n| format!("n{}", n.node)).collect();
@@ -75,7 +75,7 @@ pub fn load_per_node(r: &RunReport) -> Chart {
         ("replica writes".to_string(), nodes.iter().map(|n| n.replica_writes as f64).collect()),
     ];
     let note = if r.load.node_counters.is_empty() { String::new() } else { format!(", {}", r.load.node_counters) };
-    render("load_per_node", title, !nodes.is_empty(), |root| {
+    render(look, "load_per_node", title, !nodes.is_empty(), |root| {
         bars(root, title, "node", &format!("requests handled{note}"), &cats, &series, true)
     })
 }

@@ -2,13 +2,13 @@
 //! disagree over time, and t-visibility with its Wilson band.
 
 use super::canvas::FONT;
-use super::{Chart, DrawResult, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
+use super::{Chart, DrawResult, Look, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
 /// Versions returned per successful read, as shares of reads per bucket, one bar group per
 /// bucket and one bar per read kind.
-pub fn versions_per_read(r: &RunReport) -> Chart {
+pub fn versions_per_read(r: &RunReport, look: &Look) -> Chart {
     let title = "Versions returned per read";
     let kinds: Vec<(&String, &crate::metrics::Buckets)> =
         r.divergence.reads.iter().map(|(k, s)| (k, &s.versions)).filter(|(_, b)| b.total > 0).collect();
@@ -25,18 +25,18 @@ pub fn versions_per_read(r: &RunReport) -> Chart {
         .iter()
         .map(|(k, b)| (k.to_string(), buckets.iter().map(|x| b.shares.get(*x).copied().unwrap_or(0.0)).collect()))
         .collect();
-    render("versions_per_read", title, !series.is_empty(), |root| {
+    render(look, "versions_per_read", title, !series.is_empty(), |root| {
         bars(root, title, "distinct versions returned", "share of successful reads", &cats, &series, false)
     })
 }
 
 /// Fraction of known keys whose live replicas disagree, per sample, faults shaded.
-pub fn divergence_over_time(r: &RunReport) -> Chart {
+pub fn divergence_over_time(r: &RunReport, look: &Look) -> Chart {
     let title = "Divergent replicas over time";
     let pts: Vec<(f64, f64)> = r.divergence.over_time.iter().map(|s| (s.t_s, s.fraction)).collect();
     let hi = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(0.01) * 1.15;
     let end = end_s(r);
-    render("divergence_over_time", title, !pts.is_empty(), |root| -> DrawResult {
+    render(look, "divergence_over_time", title, !pts.is_empty(), |root| -> DrawResult {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
@@ -65,7 +65,7 @@ pub fn divergence_over_time(r: &RunReport) -> Chart {
 /// Wilson 95% interval as a band, on a log-scaled t axis. A bin is drawn at the geometric
 /// midpoint of its edges (a bin from 0 at half its upper edge, the open last bin at 1.5 × its
 /// lower edge).
-pub fn visibility(r: &RunReport) -> Chart {
+pub fn visibility(r: &RunReport, look: &Look) -> Chart {
     let title = "t-visibility: P(consistent read | t since commit)";
     let curves: Vec<(&str, Vec<BandPoint>)> =
         [("probes", &r.visibility.probes), ("ordinary reads", &r.visibility.reads)]
@@ -85,7 +85,7 @@ pub fn visibility(r: &RunReport) -> Chart {
     let (xmin, xmax) = xs.fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let lo = curves.iter().flat_map(|(_, p)| p.iter().map(|x| x.2)).fold(1.0_f64, f64::min);
     let conf = r.visibility.confidence;
-    render("t_visibility", title, !curves.is_empty(), |root| -> DrawResult {
+    render(look, "t_visibility", title, !curves.is_empty(), |root| -> DrawResult {
         let lo = (lo - 0.05).clamp(0.0, 0.95);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))

@@ -11,7 +11,7 @@
 //! marked on the time axis with its length. The picture grows with the rows.
 
 use super::canvas::{Area, FONT, paint};
-use super::{Chart, DrawResult, FAULT, PALETTE, no_data};
+use super::{Chart, DrawResult, FAULT, Look, PALETTE, no_data};
 use crate::diagram::{Arrow, Focus, MessageDiagram};
 use crate::run_report::{FaultInterval, RunReport};
 use plotters::prelude::*;
@@ -36,13 +36,14 @@ const LEFT: i32 = 150;
 const QUIET: f64 = 5.0;
 
 /// The diagram of the report, or `None` when the report has none.
-pub fn message_diagram(r: &RunReport) -> Option<Chart> {
+pub fn message_diagram(r: &RunReport, look: &Look) -> Option<Chart> {
     let d = r.diagram.as_ref()?;
     let title = format!("Messages about key {} from {} s to {} s", d.key, secs(d.from_s), secs(d.until_s));
     let rows = Rows::of(d);
     let size = (WIDTH, rows.height());
-    let painted = paint(size, &|root| draw(root, d, &rows, &r.faults, &title)).unwrap_or_else(|| no_data(&title));
-    Some(Chart { name: "message_diagram", title, svg: painted.svg, png: painted.png })
+    let painted = paint(look, size, &|root| draw(root, d, &rows, &r.faults, &title))
+        .unwrap_or_else(|| no_data(look, size, &title));
+    Some(Chart::new(look, "message_diagram", title, painted))
 }
 
 /// Seconds with up to 6 decimals, trailing zeros dropped.
@@ -463,7 +464,7 @@ mod tests {
     #[test]
     fn the_diagram_has_lifelines_arrows_a_time_axis_and_a_legend() {
         let r = testdata::sample();
-        let c = message_diagram(&r).expect("the sample has a diagram");
+        let c = message_diagram(&r, &Look::default()).expect("the sample has a diagram");
         for text in ["Messages about key 42", "client 0", "n1", "coordinator", "replica", "request", "replica_write"] {
             assert!(c.svg.contains(text), "{text}");
         }
@@ -488,15 +489,15 @@ mod tests {
             d.arrows.clear();
             d.messages = 0;
         }
-        let c = message_diagram(&r).expect("drawn");
+        let c = message_diagram(&r, &Look::default()).expect("drawn");
         assert!(c.svg.contains("no messages about key 42 in this window"));
         r.diagram = None;
-        assert!(message_diagram(&r).is_none());
+        assert!(message_diagram(&r, &Look::default()).is_none());
     }
 
     #[test]
     fn the_diagram_is_deterministic() {
         let r = testdata::sample();
-        assert_eq!(message_diagram(&r), message_diagram(&r));
+        assert_eq!(message_diagram(&r, &Look::default()), message_diagram(&r, &Look::default()));
     }
 }

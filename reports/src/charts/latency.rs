@@ -4,13 +4,13 @@
 
 use super::canvas::FONT;
 use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
-use super::{Chart, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
+use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
 /// Latency CDF per operation kind (successful operations), log-scaled latency axis so the tail
 /// shows.
-pub fn cdf(r: &RunReport) -> Chart {
+pub fn cdf(r: &RunReport, look: &Look) -> Chart {
     let title = "Latency CDF per operation kind";
     let q = &r.latency_cdf.quantiles;
     let series: Vec<(&String, Vec<(f64, f64)>)> = r
@@ -24,7 +24,7 @@ pub fn cdf(r: &RunReport) -> Chart {
         .iter()
         .flat_map(|(_, p)| p.iter().map(|x| x.0))
         .fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    render("latency_cdf", title, !series.is_empty(), |root| {
+    render(look, "latency_cdf", title, !series.is_empty(), |root| {
         let (lo, hi) = (lo * 0.8, hi * 1.25);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -52,7 +52,7 @@ pub fn cdf(r: &RunReport) -> Chart {
 
 /// Latency percentiles (p50, p99, p99.9) of all reads and all writes per window, log-scaled,
 /// with faults shaded and labelled.
-pub fn percentiles_over_time(r: &RunReport) -> Chart {
+pub fn percentiles_over_time(r: &RunReport, look: &Look) -> Chart {
     let title = "Latency percentiles over time";
     let mut series: Vec<(String, usize, Series)> = Vec::new();
     for (i, kind) in ["all_reads", "all_writes"].into_iter().enumerate() {
@@ -89,7 +89,7 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
         .flat_map(|(_, _, p)| p.iter().map(|x| x.1))
         .fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let end = ops_end_s(r);
-    render("latency_over_time", title, !series.is_empty(), |root| {
+    render(look, "latency_over_time", title, !series.is_empty(), |root| {
         let (lo, hi) = (lo * 0.8, hi * 2.0);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -120,7 +120,7 @@ pub fn percentiles_over_time(r: &RunReport) -> Chart {
 /// Availability (success ratio per window) of all reads and all writes, with a Wilson 95% band,
 /// faults shaded. Windows with fewer than [`super::ratio::SPARSE_WINDOW_OPS`] operations are
 /// marked, not joined; the time axis ends with the last operation (not the idle settle period).
-pub fn availability_over_time(r: &RunReport) -> Chart {
+pub fn availability_over_time(r: &RunReport, look: &Look) -> Chart {
     let title = "Availability over time";
     let half = r.windows.window_s / 2.0;
     let series: Vec<(&str, Vec<RatioPoint>)> = ["all_reads", "all_writes"]
@@ -145,7 +145,7 @@ pub fn availability_over_time(r: &RunReport) -> Chart {
         .fold(1.0, f64::min);
     let end = ops_end_s(r);
     let sparse = series.iter().any(|(_, p)| p.iter().any(RatioPoint::sparse));
-    render("availability", title, !series.is_empty(), |root| {
+    render(look, "availability", title, !series.is_empty(), |root| {
         let (lo, hi) = span((lo - 0.05).max(0.0), 1.02);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))

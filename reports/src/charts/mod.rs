@@ -1,6 +1,7 @@
-//! Charts of a run report, each drawn once into an SVG document and a PNG image (plotters,
-//! through [`canvas::Canvas`]; text in the PNG comes from the embedded DejaVu Sans font, so no
-//! system font is needed).
+//! Charts of a run report, each drawn once into an SVG document, a PNG image and, when asked,
+//! a PDF page (plotters, through [`canvas::Canvas`]; text in the PNG and the PDF comes from the
+//! embedded DejaVu Sans font, so no system font is needed). A [`Look`] sets their size, base
+//! font size and the formats written.
 //!
 //! Every chart has a title, axis labels with units and a legend; a chart whose data is empty
 //! renders a valid picture saying "no data" instead. Output is a function of the report alone.
@@ -11,13 +12,17 @@
 //!   Wilson interval).
 //! - [`cluster`]: hinted handoff / read repair / anti-entropy activity over time, load per node.
 //! - [`diagram`]: the message diagram of one key over a time window.
-//! - [`canvas`]: the two-way drawing surface and PNG encoding.
+//! - [`canvas`]: the drawing surface of every format and PNG encoding; [`pdf`]: the PDF
+//!   backend; [`text`]: text layout with the embedded font.
 
 pub mod canvas;
 pub mod cluster;
 pub mod consistency;
 pub mod diagram;
 pub mod latency;
+pub mod pdf;
+#[cfg(test)]
+pub(crate) mod pdf_read;
 pub mod ratio;
 pub mod staleness;
 pub mod text;
@@ -26,60 +31,171 @@ use crate::run_report::{FaultInterval, RunReport};
 use canvas::{Area, FONT, Painted, paint};
 use plotters::prelude::*;
 
-/// Width of every chart, in pixels.
+/// Default width of a run report's charts, in pixels.
 pub const WIDTH: u32 = 800;
-/// Height of every chart, in pixels.
+/// Default height of a run report's charts, in pixels.
 pub const HEIGHT: u32 = 440;
+/// The base font size the charts are drawn for, in pixels (axis tick labels); a [`Look`]'s
+/// base font size scales every text of a chart by `font_px / BASE_FONT_PX`.
+pub const BASE_FONT_PX: f64 = 13.0;
+
+/// The chart file formats written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Formats {
+    /// `charts/<name>.svg`.
+    pub svg: bool,
+    /// `charts/<name>.png`.
+    pub png: bool,
+    /// `charts/<name>.pdf`.
+    pub pdf: bool,
+}
+
+impl Default for Formats {
+    /// SVG and PNG, what a run has always written.
+    fn default() -> Self {
+        Formats { svg: true, png: true, pdf: false }
+    }
+}
+
+impl Formats {
+    /// The file extensions written, in the fixed order svg, png, pdf.
+    pub fn extensions(&self) -> Vec<&'static str> {
+        [(self.svg, "svg"), (self.png, "png"), (self.pdf, "pdf")].into_iter().filter(|f| f.0).map(|f| f.1).collect()
+    }
+
+    /// The formats in words: "SVG and PNG", "SVG, PNG and PDF", "PDF".
+    pub fn describe(&self) -> String {
+        let names: Vec<String> = self.extensions().iter().map(|e| e.to_uppercase()).collect();
+        match names.split_last() {
+            None => "no files".to_string(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+}
+
+/// How charts are drawn and written: their size, base font size and formats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Look {
+    /// Chart width in pixels; `None` keeps each page's default (800 for both pages).
+    pub width: Option<u32>,
+    /// Chart height in pixels; `None` keeps each page's default (440 for a run, 480 for a sweep).
+    pub height: Option<u32>,
+    /// The axis tick labels' size in pixels; every other text scales with it. Default
+    /// [`BASE_FONT_PX`].
+    pub font_px: f64,
+    /// The formats written.
+    pub formats: Formats,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look { width: None, height: None, font_px: BASE_FONT_PX, formats: Formats::default() }
+    }
+}
+
+impl Look {
+    /// The chart size: the look's width and height, else `default`'s.
+    pub fn size(&self, default: (u32, u32)) -> (u32, u32) {
+        (self.width.unwrap_or(default.0), self.height.unwrap_or(default.1))
+    }
+
+    /// The factor every text size is multiplied by (1 at the default base font size).
+    pub fn font_scale(&self) -> f64 {
+        self.font_px / BASE_FONT_PX
+    }
+}
 
 /// One rendered chart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chart {
-    /// File stem: the chart is written to `charts/<name>.svg` and `charts/<name>.png`.
+    /// File stem: the chart is written to `charts/<name>.svg`, `.png` and `.pdf` (the formats
+    /// the [`Look`] asks for).
     pub name: &'static str,
     /// Its title.
     pub title: String,
     /// The SVG document.
     pub svg: String,
-    /// The PNG image (`WIDTH` × `HEIGHT`, 8-bit RGB).
+    /// The PNG image (the chart's size, 8-bit RGB).
     pub png: Vec<u8>,
+    /// The PDF page, when the look asks for PDF.
+    pub pdf: Option<Vec<u8>>,
+    /// The formats the chart is written in (the look's).
+    pub formats: Formats,
+}
+
+impl Chart {
+    /// A chart from a picture drawn in `look`.
+    pub fn new(look: &Look, name: &'static str, title: String, painted: Painted) -> Self {
+        Chart { name, title, svg: painted.svg, png: painted.png, pdf: painted.pdf, formats: look.formats }
+    }
+
+    /// The chart's files as (extension, bytes), in its formats, in the order svg, png, pdf.
+    pub fn files(&self) -> Vec<(&'static str, Vec<u8>)> {
+        files(&self.formats, &self.svg, &self.png, self.pdf.as_deref())
+    }
+}
+
+/// A picture's files as (extension, bytes) in the formats `f` asks for, in the order svg, png,
+/// pdf (a PDF is listed only when it was drawn).
+pub fn files(f: &Formats, svg: &str, png: &[u8], pdf: Option<&[u8]>) -> Vec<(&'static str, Vec<u8>)> {
+    let mut out = Vec::new();
+    if f.svg {
+        out.push(("svg", svg.as_bytes().to_vec()));
+    }
+    if f.png {
+        out.push(("png", png.to_vec()));
+    }
+    if let (true, Some(pdf)) = (f.pdf, pdf) {
+        out.push(("pdf", pdf.to_vec()));
+    }
+    out
 }
 
 /// The result of drawing into a chart; errors fall back to a "no data" chart.
 pub(crate) type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Every chart of a report, in a fixed order, the message diagram last when the report has one.
-pub fn all(r: &RunReport) -> Vec<Chart> {
+/// Every chart of a report drawn in `look`, in a fixed order, the message diagram last when the
+/// report has one.
+pub fn all(r: &RunReport, look: &Look) -> Vec<Chart> {
     let mut charts = vec![
-        latency::cdf(r),
-        latency::percentiles_over_time(r),
-        latency::availability_over_time(r),
-        staleness::stale_reads_over_time(r),
-        consistency::versions_per_read(r),
-        consistency::divergence_over_time(r),
-        consistency::visibility(r),
-        cluster::repair_activity(r),
-        cluster::load_per_node(r),
+        latency::cdf(r, look),
+        latency::percentiles_over_time(r, look),
+        latency::availability_over_time(r, look),
+        staleness::stale_reads_over_time(r, look),
+        consistency::versions_per_read(r, look),
+        consistency::divergence_over_time(r, look),
+        consistency::visibility(r, look),
+        cluster::repair_activity(r, look),
+        cluster::load_per_node(r, look),
     ];
-    charts.extend(diagram::message_diagram(r));
+    charts.extend(diagram::message_diagram(r, look));
     charts
 }
 
-/// Renders a chart with `draw`; an empty data set (`has_data` false) or a drawing error gives a
-/// "no data" chart with the same title.
-pub(crate) fn render(name: &'static str, title: &str, has_data: bool, draw: impl Fn(&Area<'_>) -> DrawResult) -> Chart {
-    let painted = has_data.then(|| paint((WIDTH, HEIGHT), &draw)).flatten().unwrap_or_else(|| no_data(title));
-    Chart { name, title: title.to_string(), svg: painted.svg, png: painted.png }
+/// Renders a chart with `draw` at the look's size (default `WIDTH` × `HEIGHT`); an empty data
+/// set (`has_data` false) or a drawing error gives a "no data" chart with the same title.
+pub(crate) fn render(
+    look: &Look,
+    name: &'static str,
+    title: &str,
+    has_data: bool,
+    draw: impl Fn(&Area<'_>) -> DrawResult,
+) -> Chart {
+    let size = look.size((WIDTH, HEIGHT));
+    let painted = has_data.then(|| paint(look, size, &draw)).flatten().unwrap_or_else(|| no_data(look, size, title));
+    Chart::new(look, name, title.to_string(), painted)
 }
 
-/// A `WIDTH` × `HEIGHT` picture with the title and "no data".
-pub fn no_data(title: &str) -> Painted {
+/// A picture of `size` pixels with the title and "no data".
+pub fn no_data(look: &Look, size: (u32, u32), title: &str) -> Painted {
     let draw = |root: &Area<'_>| -> DrawResult {
         root.draw(&Text::new(title.to_string(), (20, 20), (FONT, 22).into_font().color(&BLACK)))?;
-        let centre = ((WIDTH / 2) as i32 - 40, (HEIGHT / 2) as i32);
+        let centre = ((size.0 / 2) as i32 - 40, (size.1 / 2) as i32);
         root.draw(&Text::new("no data", centre, (FONT, 20).into_font().color(&RGBColor(120, 120, 120))))?;
         Ok(())
     };
-    paint((WIDTH, HEIGHT), &draw).unwrap_or_else(|| Painted { svg: String::new(), png: Vec::new() })
+    paint(look, size, &draw).unwrap_or_else(|| Painted { svg: String::new(), png: Vec::new(), pdf: None })
 }
 
 /// The palette of series colours (colour-blind friendly, Okabe–Ito).
@@ -168,7 +284,29 @@ where
     Ok(())
 }
 
-/// Draws the legend the charts share: at `at`, framed, on a translucent white background.
+/// How much larger than its nominal size the canvas of `area` draws text (the look's base
+/// font size over [`BASE_FONT_PX`]; 1 by default), as the canvas measures it.
+pub(crate) fn text_scale<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(area: &DrawingArea<DB, CT>) -> f64 {
+    const PROBE: f64 = 1000.0;
+    let nominal = f64::from(text::measure("M", PROBE).0);
+    match area.estimate_text_size("M", &TextStyle::from((FONT, PROBE))) {
+        Ok((w, _)) if nominal > 0.0 => f64::from(w) / nominal,
+        _ => 1.0,
+    }
+}
+
+/// `px` pixels of room for text (a label area beside an axis), grown with the canvas's text
+/// scale so larger fonts still fit; `px` itself at the default base font size.
+pub(crate) fn text_room<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    px: u32,
+) -> u32 {
+    (f64::from(px) * text_scale(area)).round() as u32
+}
+
+/// Draws the legend the charts share: at `at`, framed, on a translucent white background. Its
+/// text is sized for the canvas ([`canvas::FONT_EXACT`]): plotters sizes the legend's box from
+/// the font size it is given.
 pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     at: SeriesLabelPosition,
@@ -176,10 +314,11 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTran
 where
     DB::ErrorType: 'static,
 {
+    let size = 13.0 * text_scale(chart.plotting_area());
     chart
         .configure_series_labels()
         .position(at)
-        .label_font((FONT, 13))
+        .label_font((canvas::FONT_EXACT, size))
         .border_style(BLACK)
         .background_style(WHITE.mix(0.85))
         .draw()?;
@@ -229,8 +368,8 @@ pub(crate) fn bars(
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 20))
         .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
+        .x_label_area_size(text_room(root, 40))
+        .y_label_area_size(text_room(root, 64))
         .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top)?;
     let label = |x: &f64| {
         let i = x.round();
@@ -299,7 +438,7 @@ mod tests {
     #[test]
     fn every_chart_of_a_full_report_has_a_title_axes_and_a_legend() {
         let r = testdata::sample_with_read_kinds();
-        let charts = all(&r);
+        let charts = all(&r, &Look::default());
         assert_eq!(charts.len(), 10, "nine charts and the message diagram");
         assert_eq!(charts[9].name, "message_diagram");
         let mut names: Vec<_> = charts.iter().map(|c| c.name).collect();
@@ -324,7 +463,7 @@ mod tests {
 
     #[test]
     fn every_png_decodes_to_the_chart_size_and_is_not_blank() {
-        for c in all(&testdata::sample()).iter().chain(&all(&testdata::empty())) {
+        for c in all(&testdata::sample(), &Look::default()).iter().chain(&all(&testdata::empty(), &Look::default())) {
             let (w, h, rgb) = canvas::tests::decode(&c.png);
             if c.name == "message_diagram" {
                 assert!(w == diagram::WIDTH && h >= diagram::MIN_HEIGHT, "{}: {w}x{h}", c.name);
@@ -343,7 +482,7 @@ mod tests {
         r.windows.window_s = 1.0;
         r.windows.windows = vec![crate::metrics::Window { start_s: 0.0, ops: Default::default() }];
         r.load.nodes = Vec::new();
-        for c in all(&r) {
+        for c in all(&r, &Look::default()) {
             assert!(is_svg(&c.svg), "{}: {}", c.name, c.svg);
             assert!(c.svg.contains("no data"), "{}: {}", c.name, c.svg);
             assert!(c.svg.contains(&c.title), "{}", c.name);
@@ -359,14 +498,75 @@ mod tests {
         r.visibility.reads.bins.truncate(1);
         r.faults.push(FaultInterval { at_s: 9.0, until_s: Some(9.0), label: "clock_jump n0".into() });
         r.load.nodes.iter_mut().for_each(|n| *n = Default::default());
-        for c in all(&r) {
+        for c in all(&r, &Look::default()) {
             assert!(is_svg(&c.svg), "{}", c.name);
         }
     }
 
+    /// The `font-size` of the SVG `<text>` holding `what`.
+    fn svg_font_size(svg: &str, what: &str) -> f64 {
+        let at = svg.find(what).expect("the text is in the SVG");
+        let from = svg[..at].rfind("font-size=\"").expect("a font size") + 11;
+        svg[from..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
+    }
+
+    #[test]
+    fn a_look_sets_the_size_and_the_base_font_of_every_chart() {
+        let r = testdata::sample();
+        let big = Look {
+            width: Some(1000),
+            height: Some(500),
+            font_px: 26.0,
+            formats: Formats { pdf: true, ..Formats::default() },
+        };
+        let (plain, sized) = (all(&r, &Look::default()), all(&r, &big));
+        for (p, c) in plain.iter().zip(&sized).filter(|(p, _)| p.name != "message_diagram") {
+            let (w, h, _) = canvas::tests::decode(&c.png);
+            assert_eq!((w, h), (1000, 500), "{}: PNG size", c.name);
+            assert!(c.svg.starts_with("<svg width=\"1000\" height=\"500\""), "{}: SVG size", c.name);
+            let doc = pdf_read::Doc::parse(c.pdf.as_deref().expect("asked for"));
+            assert_eq!(doc.page_size(), (750.0, 375.0), "{}: PDF page", c.name);
+            let (a, b) = (svg_font_size(&p.svg, &p.title), svg_font_size(&c.svg, &c.title));
+            assert!((b / a - 2.0).abs() < 1e-9, "{}: a base font of 26 px doubles the title ({a} -> {b})", c.name);
+        }
+        let diagram = sized.iter().find(|c| c.name == "message_diagram").expect("present");
+        assert_eq!(canvas::tests::decode(&diagram.png).0, diagram::WIDTH, "the diagram keeps its own size");
+    }
+
+    #[test]
+    fn legends_grow_with_the_base_font() {
+        // plotters sizes a legend's box from the font size it is given: the box must hold the
+        // scaled text, so its frame is wider at a larger base font.
+        let r = testdata::sample();
+        let frame_width = |look: &Look| {
+            let c = latency::percentiles_over_time(&r, look);
+            let at = c.svg.find("opacity=\"0.85\"").expect("the legend's background");
+            let rect = &c.svg[c.svg[..at].rfind("<rect").expect("a rect")..at];
+            let w = &rect[rect.find("width=\"").expect("a width") + 7..];
+            w.split('"').next().and_then(|v| v.parse::<f64>().ok()).expect("a number")
+        };
+        let (a, b) = (frame_width(&Look::default()), frame_width(&Look { font_px: 26.0, ..Look::default() }));
+        assert!(b > 1.4 * a, "legend frame {a} px at 13 px text, {b} px at 26 px (the swatch and margins stay)");
+    }
+
+    #[test]
+    fn label_areas_grow_with_the_base_font() {
+        let room = |font_px: f64| {
+            let got = std::cell::Cell::new(0);
+            let look = Look { font_px, ..Look::default() };
+            canvas::paint(&look, (100, 100), &|root| {
+                got.set(text_room(root, 40));
+                Ok(())
+            })
+            .expect("drawn");
+            got.get()
+        };
+        assert_eq!((room(13.0), room(26.0), room(6.5)), (40, 80, 20));
+    }
+
     #[test]
     fn charts_are_deterministic() {
-        assert_eq!(all(&testdata::sample()), all(&testdata::sample()));
-        assert_eq!(all(&testdata::empty()), all(&testdata::empty()));
+        assert_eq!(all(&testdata::sample(), &Look::default()), all(&testdata::sample(), &Look::default()));
+        assert_eq!(all(&testdata::empty(), &Look::default()), all(&testdata::empty(), &Look::default()));
     }
 }

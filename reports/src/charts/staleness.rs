@@ -3,7 +3,7 @@
 //! faults shaded, so a reader sees when staleness happened and what was going on.
 
 use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
-use super::{Chart, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
+use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -25,12 +25,12 @@ fn stale_per_window(r: &RunReport) -> Vec<RatioPoint> {
 }
 
 /// The share of successful ordinary reads that were stale, per window.
-pub fn stale_reads_over_time(r: &RunReport) -> Chart {
+pub fn stale_reads_over_time(r: &RunReport, look: &Look) -> Chart {
     let title = "Stale reads over time";
     let pts = stale_per_window(r);
     let hi = pts.iter().filter(|p| !p.sparse()).map(|p| p.high.max(p.ratio)).fold(0.0, f64::max);
     let end = ops_end_s(r);
-    render("stale_reads_over_time", title, !pts.is_empty(), |root| {
+    render(look, "stale_reads_over_time", title, !pts.is_empty(), |root| {
         let (lo, hi) = span(0.0, (hi * 1.15).clamp(0.01, 1.0));
         let mut chart = ChartBuilder::on(root)
             .caption(title, (super::canvas::FONT, 20))
@@ -70,7 +70,7 @@ mod tests {
             "probes and all_reads are not counted; windows without reads are skipped"
         );
         assert!(pts.iter().all(|p| p.low <= p.ratio && p.ratio <= p.high));
-        let c = stale_reads_over_time(&r);
+        let c = stale_reads_over_time(&r, &Look::default());
         assert!(c.svg.contains("Stale reads over time") && c.svg.contains("stale reads: Wilson 95% interval"));
         assert!(
             c.svg.contains("window of &lt; 20 ops") || c.svg.contains("window of < 20 ops"),

@@ -15,7 +15,7 @@ use plotters_backend::{BackendCoord, BackendTextStyle};
 use std::sync::OnceLock;
 
 /// The embedded font, parsed once.
-fn font() -> &'static FontRef<'static> {
+pub(super) fn font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
     // The font is a valid TrueType file compiled into the binary (tested: `the_font_parses`).
     FONT.get_or_init(|| FontRef::try_from_slice(DEJAVU_SANS).expect("the embedded font parses"))
@@ -36,14 +36,15 @@ pub fn css_font_size(size: f64) -> f64 {
 
 /// A laid-out line: each glyph with its caret position, the advance width and the line's
 /// ascent and descent (descent negative), all in pixels.
-struct Line {
-    glyphs: Vec<(GlyphId, f32)>,
+pub(super) struct Line {
+    pub(super) glyphs: Vec<(GlyphId, f32)>,
     width: f32,
-    ascent: f32,
+    pub(super) ascent: f32,
     descent: f32,
 }
 
-fn lay_out(text: &str, size: f64) -> Line {
+/// Lays `text` out at `size` (the font's height in pixels): one glyph per character.
+pub(super) fn lay_out(text: &str, size: f64) -> Line {
     let scaled = font().as_scaled(scale(size));
     let mut glyphs = Vec::with_capacity(text.len());
     let mut caret = 0.0f32;
@@ -130,7 +131,7 @@ mod tests {
     fn render(text: &str, size: f64) -> (usize, usize, Vec<f64>) {
         let (w, h) = measure(text, size);
         let (w, h) = (w + 8, h + 8);
-        let painted = super::super::canvas::paint((w, h), &|root| {
+        let painted = super::super::canvas::paint(&Default::default(), (w, h), &|root| {
             let font = (super::super::canvas::FONT, size).into_font().color(&BLACK);
             root.draw(&Text::new(text, (4, 4), font))?;
             Ok(())

@@ -1,4 +1,5 @@
-//! SVG charts of a sweep summary (plotters, SVG backend): heatmaps of a metric over (R, W),
+//! Charts of a sweep summary (plotters, through the run charts' canvas: SVG, PNG and, when
+//! asked, PDF, at the [`Look`]'s size and base font size): heatmaps of a metric over (R, W),
 //! the latency/staleness trade-off, and metrics against a fault-intensity axis (or per
 //! combination when the grid has none). Every chart has a title, axis labels with units and a
 //! legend or colour scale; every value drawn is a mean over seeds with its 95% interval where
@@ -9,12 +10,13 @@
 //! numeric axis other than N, R and W is the "intensity" axis the line charts use as x.
 
 use super::summary::{SweepSummary, plain};
-use plotters::coord::Shift;
+use crate::charts::canvas::{Area, Painted, paint};
+use crate::charts::{Formats, Look};
 use plotters::prelude::*;
 
-/// Chart width, pixels.
+/// Default chart width, pixels.
 pub const WIDTH: u32 = 800;
-/// Chart height, pixels.
+/// Default chart height, pixels.
 pub const HEIGHT: u32 = 480;
 /// At most this many heatmap facets per metric.
 pub const MAX_FACETS: usize = 6;
@@ -22,12 +24,29 @@ pub const MAX_FACETS: usize = 6;
 /// One rendered chart of a sweep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepChart {
-    /// File stem: written to `charts/<name>.svg`.
+    /// File stem: written to `charts/<name>.svg`, `.png` and `.pdf` (the look's formats).
     pub name: String,
     /// Its title.
     pub title: String,
     /// The SVG document.
     pub svg: String,
+    /// The PNG image.
+    pub png: Vec<u8>,
+    /// The PDF page, when the look asks for PDF.
+    pub pdf: Option<Vec<u8>>,
+    /// The formats the chart is written in.
+    pub formats: Formats,
+}
+
+impl SweepChart {
+    fn new(look: &Look, name: String, title: String, p: Painted) -> Self {
+        SweepChart { name, title, svg: p.svg, png: p.png, pdf: p.pdf, formats: look.formats }
+    }
+
+    /// The chart's files as (extension, bytes), in its formats, in the order svg, png, pdf.
+    pub fn files(&self) -> Vec<(&'static str, Vec<u8>)> {
+        crate::charts::files(&self.formats, &self.svg, &self.png, self.pdf.as_deref())
+    }
 }
 
 /// A metric the charts show: its name in [`super::METRICS`], a label with unit, a slug.
@@ -53,21 +72,19 @@ const LINES: [Shown; 4] = [
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Every chart of a sweep, in a fixed order.
-pub fn all(s: &SweepSummary) -> Vec<SweepChart> {
-    // Text layout needs the embedded font registered (plotters' ab_glyph feature).
-    crate::charts::canvas::ensure_font();
+/// Every chart of a sweep drawn in `look`, in a fixed order.
+pub fn all(s: &SweepSummary, look: &Look) -> Vec<SweepChart> {
     let mut out = Vec::new();
     if let (Some(r), Some(w)) = (axis(s, "r"), axis(s, "w")) {
         for shown in &HEATMAPS {
             for (f, facet) in facets(s, &[r, w]).into_iter().take(MAX_FACETS).enumerate() {
-                out.push(heatmap(s, shown, r, w, &facet, f));
+                out.push(heatmap(look, s, shown, r, w, &facet, f));
             }
         }
     }
-    out.push(tradeoff(s));
+    out.push(tradeoff(look, s));
     for shown in &LINES {
-        out.push(by_intensity(s, shown));
+        out.push(by_intensity(look, s, shown));
     }
     out
 }
@@ -115,33 +132,20 @@ fn distinct(s: &SweepSummary, a: usize, combos: &[usize]) -> Vec<serde_json::Val
     v
 }
 
-fn render(
-    name: String,
-    title: String,
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
-) -> SweepChart {
-    let mut svg = String::new();
-    let ok = {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).is_ok() && draw(&root).is_ok() && root.present().is_ok()
-    };
-    if !ok {
-        svg = no_data(&title);
+/// Draws a chart at the look's size (default `WIDTH` × `HEIGHT`); a drawing error gives a
+/// "no data" chart with the same title.
+fn render(look: &Look, name: String, title: String, draw: impl Fn(&Area<'_>) -> DrawResult) -> SweepChart {
+    let painted = paint(look, look.size((WIDTH, HEIGHT)), &draw);
+    match painted {
+        Some(p) => SweepChart::new(look, name, title, p),
+        None => no_data(look, name, title),
     }
-    SweepChart { name, title, svg }
 }
 
-fn no_data(title: &str) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let _ = root.draw(&Text::new(title.to_string(), (20, 20), ("sans-serif", 20).into_font()));
-        let grey = ("sans-serif", 18).into_font().color(&RGBColor(120, 120, 120));
-        let _ = root.draw(&Text::new("no data", ((WIDTH / 2) as i32 - 30, (HEIGHT / 2) as i32), grey));
-        let _ = root.present();
-    }
-    svg
+/// A chart with its title and "no data".
+fn no_data(look: &Look, name: String, title: String) -> SweepChart {
+    let p = crate::charts::no_data(look, look.size((WIDTH, HEIGHT)), &title);
+    SweepChart::new(look, name, title, p)
 }
 
 /// A sequential colour scale (light yellow → dark blue), `t` in [0, 1].
@@ -164,20 +168,21 @@ fn short(x: f64) -> String {
     format!("{x:.digits$}")
 }
 
-fn heatmap(s: &SweepSummary, shown: &Shown, r: usize, w: usize, facet: &Facet, f: usize) -> SweepChart {
+fn heatmap(look: &Look, s: &SweepSummary, shown: &Shown, r: usize, w: usize, facet: &Facet, f: usize) -> SweepChart {
     let suffix = if facet.label.is_empty() { String::new() } else { format!(" — {}", facet.label) };
     let title = format!("{} by R and W{suffix}", shown.label);
     let name = format!("heatmap-{}-{f}", shown.metric);
     let all: Vec<f64> =
         (0..s.layout.combos.len()).filter_map(|c| s.stat_of(c, shown.metric)).map(|st| st.mean).collect();
     if all.is_empty() {
-        return SweepChart { name, svg: no_data(&title), title };
+        return no_data(look, name, title);
     }
     let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
-    render(name, title.clone(), |root| {
+    render(look, name, title.clone(), |root| {
         let rs = distinct(s, r, &facet.combos);
         let ws = distinct(s, w, &facet.combos);
-        let (x0, y0, x1, y1) = (110i32, 60i32, WIDTH as i32 - 150, HEIGHT as i32 - 70);
+        let (width, height) = root.dim_in_pixel();
+        let (x0, y0, x1, y1) = (110i32, 60i32, width as i32 - 150, height as i32 - 70);
         let cw = (x1 - x0) / ws.len() as i32;
         let ch = (y1 - y0) / rs.len() as i32;
         root.draw(&Text::new(title.clone(), (20, 15), ("sans-serif", 18).into_font()))?;
@@ -214,13 +219,7 @@ fn heatmap(s: &SweepSummary, shown: &Shown, r: usize, w: usize, facet: &Facet, f
 }
 
 /// A vertical colour scale from `lo` (bottom) to `hi` (top), labelled at both ends and the middle.
-fn colour_bar(
-    root: &DrawingArea<SVGBackend<'_>, Shift>,
-    (x, y): (i32, i32),
-    height: i32,
-    lo: f64,
-    hi: f64,
-) -> DrawResult {
+fn colour_bar(root: &Area<'_>, (x, y): (i32, i32), height: i32, lo: f64, hi: f64) -> DrawResult {
     let steps = 20;
     let h = height / steps;
     for k in 0..steps {
@@ -239,7 +238,7 @@ fn colour_bar(
 
 /// p99.9 read latency against the stale-read ratio, one point per combination, with 95%
 /// intervals on both axes; colour by the combination of the axes other than R and W.
-fn tradeoff(s: &SweepSummary) -> SweepChart {
+fn tradeoff(look: &Look, s: &SweepSummary) -> SweepChart {
     let title = "Trade-off: read latency p99.9 against stale reads (mean over seeds, 95% CI)".to_string();
     let inner: Vec<usize> = [axis(s, "r"), axis(s, "w")].into_iter().flatten().collect();
     let groups = facets(s, &inner);
@@ -250,16 +249,16 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
         .filter_map(|(g, c)| Some((g, c, s.stat_of(c, "stale_read_ratio")?, s.stat_of(c, "read_p999_ms")?)))
         .collect();
     if points.is_empty() {
-        return SweepChart { name: "tradeoff-latency-staleness".into(), svg: no_data(&title), title };
+        return no_data(look, "tradeoff-latency-staleness".into(), title);
     }
     let xmax = points.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(0.0, f64::max).max(1e-6) * 1.1;
     let ymax = points.iter().map(|p| p.3.ci_high.unwrap_or(p.3.mean)).fold(0.0, f64::max).max(1e-3) * 1.1;
-    render("tradeoff-latency-staleness".into(), title.clone(), |root| {
+    render(look, "tradeoff-latency-staleness".into(), title.clone(), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(&title, ("sans-serif", 17))
             .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
+            .x_label_area_size(crate::charts::text_room(root, 45))
+            .y_label_area_size(crate::charts::text_room(root, 65))
             .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
         chart.configure_mesh().x_desc("stale-read ratio (share of reads)").y_desc("read latency p99.9 (ms)").draw()?;
         for (g, f) in groups.iter().enumerate() {
@@ -267,13 +266,7 @@ fn tradeoff(s: &SweepSummary) -> SweepChart {
             let label = if f.label.is_empty() { "combinations".to_string() } else { f.label.clone() };
             tradeoff_group(&mut chart, s, &inner, &mine, PALETTE[g % PALETTE.len()], label)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
-        Ok(())
+        crate::charts::legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
@@ -364,14 +357,14 @@ fn intensity_axis(s: &SweepSummary) -> Option<usize> {
 
 /// A metric against the intensity axis, one line per combination of the other axes, with 95%
 /// interval whiskers; without an intensity axis, against the combination number.
-fn by_intensity(s: &SweepSummary, shown: &Shown) -> SweepChart {
+fn by_intensity(look: &Look, s: &SweepSummary, shown: &Shown) -> SweepChart {
     let lines = Lines::new(s, shown);
     let kind = if lines.x_axis.is_some() { "by-intensity" } else { "by-combination" };
     let name = format!("{kind}-{}", shown.metric);
     if lines.pts.is_empty() {
-        return SweepChart { name, svg: no_data(&lines.title), title: lines.title };
+        return no_data(look, name, lines.title);
     }
-    render(name, lines.title.clone(), |root| lines.draw(root))
+    render(look, name, lines.title.clone(), |root| lines.draw(root))
 }
 
 /// The data of a [`by_intensity`] chart.
@@ -418,7 +411,7 @@ impl<'a> Lines<'a> {
         }
     }
 
-    fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult {
+    fn draw(&self, root: &Area<'_>) -> DrawResult {
         let (xlo, xhi) = self.pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
         let pad = ((xhi - xlo) * 0.05).max(0.5);
         let (ylo, yhi) = self.pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
@@ -428,8 +421,8 @@ impl<'a> Lines<'a> {
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 16))
             .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
+            .x_label_area_size(crate::charts::text_room(root, 45))
+            .y_label_area_size(crate::charts::text_room(root, 65))
             .build_cartesian_2d((xlo - pad)..(xhi + pad), (ylo - ypad)..(yhi + ypad))?;
         let varying = varying_axes(self.s);
         let tick = |x: &f64| self.tick(*x, &varying);
@@ -442,13 +435,7 @@ impl<'a> Lines<'a> {
             let dx = (g as f64 - self.groups.len() as f64 / 2.0) * dodge;
             self.series(&mut chart, g, f, dx)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
-        Ok(())
+        crate::charts::legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 
     /// Draws group `g`: whiskers shifted by `dx`, then its line (or points) with a legend entry.

@@ -39,7 +39,8 @@ pub fn sweep_html(s: &SweepSummary, charts: &[SweepChart]) -> String {
     skipped(&mut h, s);
     h.push_str("<h2>Charts</h2>\n");
     for c in charts {
-        let _ = writeln!(h, "<figure>{}<figcaption>{}</figcaption></figure>", c.svg, escape(&c.title));
+        let files = crate::html::file_links(&c.name, &c.formats.extensions());
+        let _ = writeln!(h, "<figure>{}<figcaption>{}</figcaption>{files}</figure>", c.svg, escape(&c.title));
     }
     table(&mut h, s);
     h.push_str("</body></html>\n");

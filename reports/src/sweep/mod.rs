@@ -16,12 +16,18 @@ pub use stats::{Accumulator, Stat};
 pub use summary::{Combo, SweepLayout, SweepSummary};
 
 /// The outputs of a sweep as (path relative to the output directory, contents), in a fixed
-/// order: `summary.csv`, `skipped.csv`, `charts/<name>.svg` for every chart, `sweep.html`.
-pub fn files(s: &SweepSummary) -> Vec<(String, String)> {
-    let charts = charts::all(s);
-    let mut out = vec![("summary.csv".to_string(), s.summary_csv()), ("skipped.csv".to_string(), s.skipped_csv())];
-    out.extend(charts.iter().map(|c| (format!("charts/{}.svg", c.name), c.svg.clone())));
-    out.push(("sweep.html".to_string(), html::sweep_html(s, &charts)));
+/// order: `summary.csv`, `skipped.csv`, `charts/<name>.svg`, `.png` and `.pdf` for every chart
+/// (the formats `look` asks for, drawn at its size and base font size), `sweep.html`.
+pub fn files(s: &SweepSummary, look: &crate::charts::Look) -> Vec<(String, Vec<u8>)> {
+    let charts = charts::all(s, look);
+    let mut out = vec![
+        ("summary.csv".to_string(), s.summary_csv().into_bytes()),
+        ("skipped.csv".to_string(), s.skipped_csv().into_bytes()),
+    ];
+    for c in &charts {
+        out.extend(c.files().into_iter().map(|(ext, bytes)| (format!("charts/{}.{ext}", c.name), bytes)));
+    }
+    out.push(("sweep.html".to_string(), html::sweep_html(s, &charts).into_bytes()));
     out
 }
 
@@ -72,8 +78,8 @@ mod tests {
     #[test]
     fn files_are_a_function_of_the_summary_with_a_heatmap_per_facet() {
         let s = summary();
-        let files = files(&s);
-        assert_eq!(files, super::files(&s.clone()), "deterministic");
+        let files = files(&s, &Default::default());
+        assert_eq!(files, super::files(&s.clone(), &Default::default()), "deterministic");
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names[..2], ["summary.csv", "skipped.csv"]);
         assert_eq!(names.last(), Some(&"sweep.html"));
@@ -81,7 +87,7 @@ mod tests {
             names.contains(&"charts/heatmap-availability-0.svg")
                 && names.contains(&"charts/heatmap-availability-1.svg")
         );
-        let svg = |name: &str| &files.iter().find(|(n, _)| n == name).unwrap().1;
+        let svg = |name: &str| String::from_utf8(files.iter().find(|(n, _)| n == name).unwrap().1.clone()).unwrap();
         let heat = svg("charts/heatmap-availability-0.svg");
         assert!(
             heat.contains("N=2") && heat.contains("skipped") && heat.contains("W (write quorum"),
@@ -89,6 +95,33 @@ mod tests {
         );
         assert!(svg("charts/heatmap-t_visibility_999_ms-0.svg").contains("no data"), "a metric never measured");
         let html = svg("sweep.html");
-        assert!(html.contains("N=2 R=2 W=2: a reason") && html.matches("<svg").count() == names.len() - 3);
+        let svgs = names.iter().filter(|n| n.ends_with(".svg")).count();
+        assert_eq!(names.iter().filter(|n| n.ends_with(".png")).count(), svgs, "a PNG beside every SVG");
+        assert!(html.contains("N=2 R=2 W=2: a reason") && html.matches("<svg").count() == svgs);
+        assert!(html.contains("<a href=\"charts/heatmap-availability-0.png\">PNG</a></p>"), "the page links the files");
+    }
+
+    #[test]
+    fn a_sweep_writes_png_and_pdf_at_the_size_asked_for() {
+        let s = summary();
+        let formats = crate::charts::Formats { svg: true, png: true, pdf: true };
+        let look = crate::charts::Look { width: Some(640), height: Some(400), formats, ..Default::default() };
+        let files = files(&s, &look);
+        let charts: Vec<&(String, Vec<u8>)> = files.iter().filter(|(n, _)| n.starts_with("charts/")).collect();
+        let count = |ext: &str| charts.iter().filter(|(n, _)| n.ends_with(ext)).count();
+        assert!(count(".svg") > 10 && count(".svg") == count(".png") && count(".png") == count(".pdf"));
+        for (name, bytes) in &charts {
+            if name.ends_with(".png") {
+                let (w, h, _) = crate::charts::canvas::tests::decode(bytes);
+                assert_eq!((w, h), (640, 400), "{name}");
+            } else if name.ends_with(".pdf") {
+                let doc = crate::charts::pdf_read::Doc::parse(bytes);
+                assert_eq!(doc.page_size(), (480.0, 300.0), "{name}");
+                assert!(!doc.lines().is_empty(), "{name}: its text");
+            }
+        }
+        let html = String::from_utf8(files.last().expect("the page").1.clone()).expect("UTF-8");
+        assert!(html.contains("<a href=\"charts/tradeoff-latency-staleness.pdf\">PDF</a>"), "the page links the PDFs");
+        assert_eq!(files, super::files(&s, &look), "deterministic");
     }
 }

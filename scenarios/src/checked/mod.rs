@@ -63,6 +63,7 @@ pub fn check(s: Scenario, budget: &Budget) -> Result<CheckedScenario, SpecError>
     crate::validate::validate(&s)?;
     s.outputs.metrics.check()?;
     s.outputs.diagram.check(s.duration_s + s.settle_s)?;
+    s.outputs.charts.check()?;
     bounds::check(&s)?;
     timeline::check(&s)?;
     let estimate = cost::estimate(&s);

@@ -36,6 +36,9 @@ pub struct SweepArgs {
     /// The cost budget every combination is checked under.
     #[command(flatten)]
     pub budget: crate::cli_args::BudgetArgs,
+    /// Chart size, font and formats.
+    #[command(flatten)]
+    pub charts: crate::look::ChartArgs,
 }
 
 /// A sweep that cannot be planned: a problem in the scenario file's `sweep` block (to be
@@ -100,8 +103,8 @@ pub fn out_dir(s: &Scenario, args: &SweepArgs) -> PathBuf {
     args.out.clone().unwrap_or_else(|| Path::new(s.outputs.dir.as_deref().unwrap_or("out")).join("sweep"))
 }
 
-/// Runs a planned sweep and prints what it did.
-pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs) -> Result<(), SweepError> {
+/// Runs a planned sweep, drawing its charts in `look`, and prints what it did.
+pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs, look: &reports::charts::Look) -> Result<(), SweepError> {
     let shard = shard(args).map_err(|e| match e {
         PlanError::Arg(e) => e,
         PlanError::InFile(p) => SweepError::Merge { message: p.to_string(), fix: p.fix },
@@ -121,7 +124,7 @@ pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs) -> Result<(), SweepErr
     for c in l.combos.iter().filter(|c| c.skipped.is_some()) {
         outln!("  skipped {}: {}", c.label(&l.axes), c.skipped.as_deref().unwrap_or_default())?;
     }
-    let outcome = exec::sweep(plan, &Options { out, shard, jobs: args.jobs, progress: true })?;
+    let outcome = exec::sweep(plan, &Options { out, shard, jobs: args.jobs, progress: true, look: *look })?;
     outln!(
         "ran {} runs ({} were already in the results file; this shard owns {})",
         outcome.ran,
@@ -139,8 +142,8 @@ pub fn sweep(s: &Scenario, plan: &Plan, args: &SweepArgs) -> Result<(), SweepErr
 }
 
 /// `dynsim merge`: combines shard results files into the whole sweep's outputs.
-pub fn merge(out: &Path, inputs: &[PathBuf]) -> Result<(), SweepError> {
-    let m = exec::merge(inputs, out)?;
+pub fn merge(out: &Path, inputs: &[PathBuf], look: &reports::charts::Look) -> Result<(), SweepError> {
+    let m = exec::merge(inputs, out, look)?;
     outln!("merged {} runs from {} files", m.runs, m.files.len())?;
     match m.written.first() {
         Some(first) => outln!("wrote {} and {} more files", first.display(), m.written.len() - 1)?,

@@ -28,6 +28,8 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// How the charts are drawn and which files are written.
+    pub look: reports::charts::Look,
 }
 
 /// What a sweep did.
@@ -78,7 +80,7 @@ pub fn sweep(plan: &Plan, opts: &Options) -> Result<Outcome, SweepError> {
     };
     let resumed_rows = summary.runs();
     let summary = run_all(plan, &todo, &file, summary, opts)?;
-    let written = if opts.shard == Shard::ALL { write_outputs(&opts.out, &summary)? } else { Vec::new() };
+    let written = if opts.shard == Shard::ALL { write_outputs(&opts.out, &summary, &opts.look)? } else { Vec::new() };
     Ok(Outcome { results: path, ran: todo.len() as u64, resumed: resumed_rows, owned: owned.len() as u64, written })
 }
 
@@ -147,13 +149,17 @@ fn one_run(plan: &Plan, i: u64, s: &CheckedScenario) -> Result<RunRow, SweepErro
     Ok(RunRow { run: i, combo: c, params, seed, trace_hash: out.trace_hash, metrics })
 }
 
-/// Writes `summary.csv`, `skipped.csv`, the charts and `sweep.html` into `dir`, each through
-/// a temporary name.
-pub fn write_outputs(dir: &Path, summary: &SweepSummary) -> Result<Vec<PathBuf>, SweepError> {
+/// Writes `summary.csv`, `skipped.csv`, the charts (drawn in `look`, in its formats) and
+/// `sweep.html` into `dir`, each through a temporary name.
+pub fn write_outputs(
+    dir: &Path,
+    summary: &SweepSummary,
+    look: &reports::charts::Look,
+) -> Result<Vec<PathBuf>, SweepError> {
     let mut written = Vec::new();
-    for (name, text) in reports::sweep::files(summary) {
+    for (name, bytes) in reports::sweep::files(summary, look) {
         let path = dir.join(name);
-        write_atomic(&path, text.as_bytes()).map_err(|source| SweepError::Write { file: path.clone(), source })?;
+        write_atomic(&path, &bytes).map_err(|source| SweepError::Write { file: path.clone(), source })?;
         written.push(path);
     }
     Ok(written)
@@ -184,9 +190,9 @@ pub struct Merged {
 }
 
 /// Merges shard results files (or directories holding `runs*.jsonl`) into the outputs of the
-/// whole sweep in `out`. Every run of the sweep must be present exactly once (a run found in
+/// whole sweep in `out`, the charts drawn in `look`. Every run of the sweep must be present exactly once (a run found in
 /// two files must have the same trace hash in both).
-pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
+pub fn merge(inputs: &[PathBuf], out: &Path, look: &reports::charts::Look) -> Result<Merged, SweepError> {
     let files = expand(inputs)?;
     let first = store::read_header(&files[0])?;
     let runs = (first.layout.combos.len() * first.layout.seeds.len()) as u64;
@@ -205,7 +211,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
         store::read(f, |row| add_once(&mut seen, &mut summary, row))?;
     }
     check_complete(&seen, &first)?;
-    let written = write_outputs(out, &summary)?;
+    let written = write_outputs(out, &summary, look)?;
     Ok(Merged { files, runs: summary.runs(), written })
 }
 
