@@ -8,8 +8,8 @@
 //! - [`client`]: the client library (routing, client-driven coordination).
 //! - [`merkle`]: Merkle trees for anti-entropy; [`anti_entropy`]: the node's per-range trees and
 //!   exchange driver; [`admission`]: admission control of background tasks (§6.5).
-//! - [`msg`]: the messages, timers, disk records and notes; [`counters`]: every counter,
-//!   declared once; [`config`]: the settings.
+//! - [`msg`]: the messages, timers, disk records and notes ([`trace`]: their JSON form in the
+//!   structured trace); [`counters`]: every counter, declared once; [`config`]: the settings.
 pub mod actor;
 pub mod admission;
 pub mod anti_entropy;
@@ -30,6 +30,7 @@ pub mod stamp;
 pub mod storage;
 #[cfg(test)]
 mod tests;
+pub mod trace;
 pub mod version;
 pub mod view;
 

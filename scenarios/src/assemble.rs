@@ -194,6 +194,20 @@ fn build_ring(s: &Scenario, places: &[Placement], recipe: RingRecipe) -> Result<
 
 type AppSlot = (u16, Placement, ClientApp);
 
+/// How a scenario's processes are numbered, as the scenario reference states it (`docs.rs`
+/// prints it under "Process numbers"). [`assemble`] numbers them so; a test below checks the
+/// example against the shipped `datacenter-outage` scenario.
+pub const PROCESS_NUMBERS: &str = r#"Faults, partition shapes, `dynsim replay --node` and reports name processes by number, from 0:
+
+1. the storage nodes of the starting ring, `0..cluster.nodes`;
+2. the spares, `cluster.nodes..cluster.nodes + cluster.spares`;
+3. the clients, one workload group after another in the order of `workloads`, each group's `clients` in turn;
+4. last, the probe client, when `probes` is set.
+
+Storage node `i` sits in datacenter `i mod cluster.datacenters`; a group's clients sit in the group's `datacenter`.
+
+A partition cuts only the links its shape names: a process that a `groups` shape does not list keeps every link, so a client left out reaches both sides (and, through a load balancer, writes on both). To cut a datacenter off together with its clients, list them in the same group. The shipped `datacenter-outage` scenario has 9 nodes in 3 datacenters, workload groups `dc0`, `dc1` and `dc2` of 3 clients each, and probes: nodes are 0 to 8 (datacenter 2 holds 2, 5 and 8), the clients of `dc0` are 9 to 11, of `dc1` 12 to 14, of `dc2` 15 to 17, and the probe client is 18. It cuts datacenter 2 and its clients off with `{"groups": {"groups": [[0, 1, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 18], [2, 5, 8, 15, 16, 17]]}}`."#;
+
 /// One application per client process, in process-id order.
 fn client_apps(s: &Scenario, nodes: usize, seqs: &Rc<RefCell<KeySeqs>>) -> Result<Vec<AppSlot>, SpecError> {
     let mut out = Vec::new();
@@ -315,4 +329,28 @@ fn world_error(e: &WorldError) -> SpecError {
 /// A distribution error under `prefix` (no fix: validation has checked these already).
 fn dist_error(prefix: &str, e: &DistError) -> SpecError {
     SpecError::new(JsonPath::from(prefix).join(&e.path), e.problem.to_string(), "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::load_str;
+    use std::path::Path;
+
+    /// The example of [`PROCESS_NUMBERS`] is what assembling the shipped scenario gives, and
+    /// the partition it quotes is the scenario's own.
+    #[test]
+    fn processes_are_numbered_as_the_reference_says() {
+        let text = crate::library::find("datacenter-outage").expect("shipped");
+        let s = load_str(text, Path::new("datacenter-outage")).expect("valid");
+        let asm = assemble(&s, 1).expect("assembles");
+        assert_eq!(asm.nodes, 9, "nodes first");
+        let groups: Vec<(u32, u16)> = asm.clients.iter().map(|(p, g)| (p.0, *g)).collect();
+        let want: Vec<(u32, u16)> = (9..=17).map(|p| (p, ((p - 9) / 3) as u16)).chain([(18, 3)]).collect();
+        assert_eq!(groups, want, "clients group by group, then the probe client");
+        assert_eq!(asm.world.len(), 19);
+        let v: serde_json::Value = serde_json::from_str(text).expect("JSON");
+        let shape = v["faults"][0]["fault"]["partition"]["shape"].to_string().replace(',', ", ").replace(':', ": ");
+        assert!(PROCESS_NUMBERS.contains(&format!("`{shape}`")), "the quoted partition is the file's: {shape}");
+    }
 }

@@ -1,5 +1,7 @@
 //! The scenario reference page (`docs/scenario-reference.md`), generated from the JSON Schema
-//! so it can never drift from the types, followed by the limits table ([`crate::limits`]):
+//! so it can never drift from the types, with how processes are numbered
+//! ([`crate::assemble::PROCESS_NUMBERS`]) after the top level and the limits table
+//! ([`crate::limits`]) at the end:
 //! `dynsim schema --markdown` prints it, and a test checks the committed page equals the output.
 
 use crate::spec::Scenario;
@@ -14,6 +16,7 @@ pub fn reference_markdown() -> String {
     out.push_str("Generated from the JSON Schema (`dynsim schema --markdown`); do not edit by hand.\n");
     out.push_str("Every field, its type, its default and what it means. Unknown fields are rejected.\n\n");
     section(&mut out, "Scenario (top level)", &schema);
+    let _ = writeln!(out, "## Process numbers\n\n{}\n", crate::assemble::PROCESS_NUMBERS);
     if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
         for (name, def) in defs {
             section(&mut out, name, def);
@@ -78,16 +81,36 @@ fn variant(out: &mut String, v: &Value) {
         let _ = writeln!(out, "- {desc}");
         return;
     };
+    if let Some((tag, name)) = internal_tag(props) {
+        // `#[serde(tag = "...")]`: the tag is a field beside the variant's own fields.
+        let _ = writeln!(out, "- `\"{tag}\": \"{name}\"`: {desc}");
+        variant_fields(out, props.iter().filter(|(f, _)| *f != tag), &required(v));
+        return;
+    }
     for (tag, body) in props {
         let _ = writeln!(out, "- `{tag}`: {desc}");
         if let Some(inner) = body.get("properties").and_then(Value::as_object) {
-            let req = required(body);
-            for (field, p) in inner {
-                let d = p.get("description").and_then(Value::as_str).map(one_paragraph).unwrap_or_default();
-                let flag = if req.contains(field) { "required" } else { "optional" };
-                let _ = writeln!(out, "  - `{field}` ({}, {flag}): {d}", type_of(p));
-            }
+            variant_fields(out, inner.iter(), &required(body));
         }
+    }
+}
+
+/// The internally tagged variant's tag field and its value: the one property that is a
+/// constant string (schemars writes `"kind": {"const": "random_tokens"}`).
+fn internal_tag(props: &Map<String, Value>) -> Option<(&str, &str)> {
+    props.iter().find_map(|(field, p)| {
+        let name =
+            p.get("const").or_else(|| p.get("enum").filter(|e| e.as_array().is_some_and(|a| a.len() == 1))?.get(0));
+        Some((field.as_str(), name?.as_str()?))
+    })
+}
+
+/// A variant's fields as sub-items: name, type, whether required, meaning.
+fn variant_fields<'a>(out: &mut String, fields: impl Iterator<Item = (&'a String, &'a Value)>, req: &[String]) {
+    for (field, p) in fields {
+        let d = p.get("description").and_then(Value::as_str).map(one_paragraph).unwrap_or_default();
+        let flag = if req.contains(field) { "required" } else { "optional" };
+        let _ = writeln!(out, "  - `{field}` ({}, {flag}): {d}", type_of(p));
     }
 }
 
@@ -123,6 +146,22 @@ fn cell(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// An internally tagged enum (`PartitionStrategy`, `#[serde(tag = "kind")]`) lists each
+    /// variant once, by its tag value, with its own fields under it (not the tag and every
+    /// field as if each were a variant).
+    #[test]
+    fn an_internally_tagged_variant_is_listed_once_with_its_fields() {
+        let page = super::reference_markdown();
+        let at = page.find("## PartitionStrategy").expect("the section");
+        let sec = &page[at..at + page[at..].find("\n## ").expect("a next section")];
+        let variants: Vec<&str> = sec.lines().filter(|l| l.starts_with("- ")).collect();
+        assert_eq!(variants.len(), 3, "{sec}");
+        assert!(variants[0].starts_with("- `\"kind\": \"random_tokens\"`: Strategy 1"), "{sec}");
+        assert!(sec.contains("  - `tokens_per_node` (integer, required): T, scaled by each node's capacity."), "{sec}");
+        assert!(sec.contains("- `\"kind\": \"equal_partitions\"`: Strategy 3"), "{sec}");
+        assert!(!sec.contains("  - `kind`"), "the tag is not a field of its own: {sec}");
+    }
+
     /// The committed reference page must equal what the types generate. To refresh it after
     /// changing a field: `cargo run --release -- schema --markdown > docs/scenario-reference.md`.
     #[test]

@@ -181,7 +181,8 @@ pub struct Workload {
     /// Name used in reports. Default: `workload<i>`.
     #[serde(default)]
     pub name: String,
-    /// Number of client processes in the group. Default 1.
+    /// Number of client processes in the group. Default 1. Clients are numbered after every
+    /// storage node and spare, group by group in the order of `workloads` (see Process numbers).
     #[serde(default = "one_usize")]
     pub clients: usize,
     /// The datacenter the clients sit in. Default 0.

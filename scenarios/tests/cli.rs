@@ -329,6 +329,102 @@ fn replay_key_filter_keeps_exactly_that_key_and_the_faults() {
     assert_eq!(only.iter().collect::<Vec<_>>(), expected, "--key {key} must keep exactly its records and the faults");
 }
 
+/// Every record's message, timer or fault, and every value inside them, with its path.
+fn leaves<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, x)| leaves(x, format!("{path}.{k}"), out)),
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| leaves(x, format!("{path}[{i}]"), out)),
+        _ => out.push((path, v)),
+    }
+}
+
+#[test]
+fn replay_writes_messages_timers_and_faults_as_typed_json() {
+    let (dir, file) = with_small("cli-replay-json");
+    let (all, _) = replay(&dir, &file, "all.jsonl", &[]);
+    for l in &all {
+        let body = match l["event"].as_str() {
+            Some("send" | "deliver") => &l["msg"],
+            Some("timer") => &l["timer"],
+            Some("fault") => &l["fault"],
+            _ => continue,
+        };
+        assert!(body.is_object(), "a message, timer or fault is a JSON object, not a string: {l}");
+    }
+    let delivered = |kind: &'static str| all.iter().filter(move |l| l["event"] == "deliver" && l["kind"] == kind);
+    let request = delivered("request").next().expect("a request is traced");
+    let msg = &request["msg"];
+    assert!(msg["client"].as_u64().is_some_and(|c| c >= 5), "a request names its client process: {request}");
+    assert!(msg["req"].is_u64() && msg["hops"].is_u64(), "{request}");
+    assert!(msg["op"] == "get" || msg["op"] == "put", "{request}");
+    assert_eq!(msg["key"], request["key"], "the key in the message is the record's");
+    let write = delivered("replica_write").next().expect("a replica write is traced");
+    let sibling = &write["msg"]["versions"][0];
+    assert!(sibling["write"].is_u64() && sibling["bytes"].is_u64() && sibling["tombstone"].is_boolean(), "{write}");
+    assert!(sibling["clock"].is_array(), "vector clocks (the default versioning) are written: {write}");
+    assert!(all.iter().any(|l| l["event"] == "timer" && l["timer"]["kind"].is_string()), "timers name their kind");
+    let crash = all.iter().find(|l| is_fault(l) && l["fault"].get("crash").is_some()).expect("the crash is traced");
+    assert_eq!(crash["fault"]["crash"]["node"], 2, "the fault is written as in the scenario file: {crash}");
+}
+
+#[test]
+fn replay_writes_stamping_actors_as_node_and_epoch() {
+    let (dir, file) = with_small("cli-replay-actors");
+    let (all, _) = replay(&dir, &file, "all.jsonl", &[]);
+    let mut values = Vec::new();
+    for l in &all {
+        leaves(l, String::new(), &mut values);
+    }
+    let actors: Vec<&str> =
+        values.iter().filter(|(p, _)| p.ends_with(".actor")).filter_map(|(_, v)| v.as_str()).collect();
+    assert!(actors.len() > 100, "vector clocks name their actors: {} found", actors.len());
+    for a in &actors {
+        let (node, epoch) = a.strip_prefix('n').and_then(|r| r.split_once('#')).unwrap_or_else(|| panic!("actor {a}"));
+        let node: u32 = node.parse().unwrap_or_else(|_| panic!("actor {a}: node"));
+        assert!(node < 5, "actor {a} names one of small.json's five storage nodes");
+        assert!(epoch.parse::<u32>().is_ok(), "actor {a}: epoch");
+    }
+    let debug = values.iter().find(|(_, v)| v.as_str().is_some_and(|s| s.contains("ProcId(") || s.contains(" { ")));
+    assert!(debug.is_none(), "no Rust Debug text in the trace: {debug:?}");
+}
+
+#[test]
+fn replay_key_filter_keeps_the_replies_that_complete_the_keys_operations() {
+    let (dir, file) = with_small("cli-replay-replies");
+    let history = dir.path().join("ops.jsonl");
+    let out =
+        dynsim(&dir).arg("run").arg(&file).args(["--seed", "3", "--out", "o", "--history"]).arg(&history).output();
+    assert!(out.expect("runs").status.success());
+    let ops: Vec<Value> = std::fs::read_to_string(&history)
+        .expect("the history is written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    // The busiest key, so that gets and puts, successes and failures are all likely.
+    let mut per_key = std::collections::BTreeMap::<u64, usize>::new();
+    ops.iter().for_each(|o| *per_key.entry(o["key"].as_u64().expect("key")).or_default() += 1);
+    let key = per_key.iter().max_by_key(|(k, n)| (**n, std::cmp::Reverse(**k))).map(|(k, _)| *k).expect("ops");
+    let (trace, _) = replay(&dir, &file, "key.jsonl", &["--key", &key.to_string()]);
+    // Every operation on the key that a reply completed (all but the client's own timeouts)
+    // has that reply in the trace: delivered to its client when the operation completed.
+    let answered: Vec<&Value> = ops.iter().filter(|o| o["key"] == key && o["outcome"] != "client_timeout").collect();
+    assert!(answered.len() >= 5, "key {key} has only {} answered operations", answered.len());
+    for o in &answered {
+        let reply = trace.iter().find(|l| {
+            l["event"] == "deliver"
+                && (l["kind"] == "get_reply" || l["kind"] == "put_reply")
+                && l["proc"] == o["client"]
+                && l["t_ns"] == o["completed"]
+        });
+        let reply = reply.unwrap_or_else(|| panic!("no reply completing {o} in the --key {key} trace"));
+        assert_eq!(reply["key"], key, "the reply is attributed to the key");
+        assert_eq!(reply["msg"]["ok"], o["outcome"] == "ok", "{reply} vs {o}");
+    }
+    let replies = trace.iter().filter(|l| l["kind"] == "get_reply" || l["kind"] == "put_reply");
+    assert!(replies.clone().all(|l| l["key"] == key), "only the key's replies are kept");
+    assert!(replies.filter(|l| l["event"] == "send").count() >= answered.len(), "and their sends");
+}
+
 #[test]
 fn replay_node_filter_keeps_exactly_the_records_about_those_nodes() {
     let (dir, file) = with_small("cli-replay-node");

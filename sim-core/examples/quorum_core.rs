@@ -44,6 +44,7 @@
 
 use sim_core::dist::DistSpec;
 use sim_core::net::{ClassLatency, NetConfig};
+use sim_core::trace::Traced;
 use sim_core::{Ctx, Message, Placement, ProcId, Process, SimDuration, SimRng, SimTime, World, WorldConfig};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -62,7 +63,8 @@ const RING: usize = 1024;
 
 /// The messages. `tag` names an op at its coordinator: the coordinator's own op counter, whose
 /// low bits are the op's ring slot.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 enum Msg {
     /// Client → coordinator, injected (no network): a put.
     OpPut { key: u32 },
@@ -77,6 +79,18 @@ enum Msg {
 }
 
 const OP: usize = 0;
+
+impl Traced for Msg {
+    fn trace_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a message is JSON")
+    }
+}
+
+impl Traced for Timeout {
+    fn trace_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a timer is JSON")
+    }
+}
 
 impl Message for Msg {
     const KINDS: &'static [&'static str] = &["op", "req_put", "req_get", "reply"];
@@ -96,7 +110,7 @@ impl Message for Msg {
 }
 
 /// The op timer.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 struct Timeout {
     tag: u32,
 }

@@ -143,6 +143,15 @@ fn one() -> f64 {
     1.0
 }
 
+/// A fault in the trace is written as in a scenario file: `{"crash": {"node": 4, ...}}`.
+impl crate::trace::Traced for Fault {
+    fn trace_json(&self) -> serde_json::Value {
+        // A fault holds only numbers, strings, lists and records with string keys, which
+        // serde_json always represents.
+        serde_json::to_value(self).expect("a fault is representable as JSON")
+    }
+}
+
 impl Fault {
     /// The node this fault acts on, if it acts on one node.
     pub fn node(&self) -> Option<ProcId> {

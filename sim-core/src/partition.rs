@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum PartitionShape {
     /// Processes in different groups cannot talk, in either direction.
     Groups {
-        /// Disjoint groups of processes.
+        /// Disjoint groups of process numbers (storage nodes, then clients: see the scenario
+        /// reference's Process numbers). Only links between two groups are cut: a process in
+        /// no group keeps every link and reaches every group.
         groups: Vec<Vec<ProcId>>,
     },
     /// Messages from any of `from` to any of `to` are cut; the reverse direction still works.

@@ -15,11 +15,13 @@ use crate::id::ProcId;
 use crate::queue::{EventId, EventQueue};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
+use crate::trace::Traced;
 use crate::world::Event;
 use std::fmt::Debug;
 
-/// A message type: one enum per protocol, with a name per kind.
-pub trait Message: Clone + Debug {
+/// A message type: one enum per protocol, with a name per kind, that the structured trace
+/// writes as JSON ([`Traced`]).
+pub trait Message: Clone + Traced {
     /// The names of the message kinds; [`Message::kind`] indexes this.
     const KINDS: &'static [&'static str];
     /// This message's kind, an index into [`Message::KINDS`].
@@ -36,8 +38,8 @@ pub trait Message: Clone + Debug {
 pub trait Process: Sized {
     /// Its messages.
     type Msg: Message;
-    /// Its timers.
-    type Timer: Debug;
+    /// Its timers (the structured trace writes them as JSON).
+    type Timer: Traced;
     /// Keys of the records on its disk.
     type DiskKey: Ord + Clone + Debug;
     /// Records on its disk.

@@ -12,6 +12,7 @@ use sim_core::disk::{DiskConfig, DiskError};
 use sim_core::dist::DistSpec;
 use sim_core::fault::Fault;
 use sim_core::net::{ClassLatency, NetConfig};
+use sim_core::trace::Traced;
 use sim_core::{
     CounterDef, CounterKind, CounterSet, Ctx, Message, Placement, ProcId, Process, SimDuration, SimTime, TimerId,
     World, WorldConfig,
@@ -27,7 +28,8 @@ pub const PONG: usize = 1;
 pub const CMD: usize = 2;
 
 /// The test protocol.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Msg {
     /// A request; answered with a pong of the same `seq` when echo is on.
     Ping {
@@ -44,7 +46,8 @@ pub enum Msg {
 }
 
 /// Commands a test injects into a process.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Cmd {
     /// Send `n` pings to `to`, numbered from `first`, all from this one handler.
     Ping {
@@ -83,6 +86,18 @@ pub enum Cmd {
     },
     /// Do nothing (the journal records the local time it was handled at).
     Note,
+}
+
+impl Traced for Msg {
+    fn trace_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a test message is JSON")
+    }
+}
+
+impl Traced for Timer {
+    fn trace_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a test timer is JSON")
+    }
 }
 
 impl Message for Msg {
@@ -132,7 +147,8 @@ impl CounterSet for Counter {
 }
 
 /// The test process's timers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Timer {
     /// A timer set by [`Cmd::Timer`].
     Tag(u64),
