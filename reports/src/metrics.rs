@@ -154,6 +154,16 @@ pub struct StaleStats {
     /// k-staleness: per read, the number of writes of the key acknowledged before it began that
     /// no returned write covers, bucketed `0`..`3`, `4+`.
     pub k: Buckets,
+    /// Versions behind, per read with a P*: entry i counts the reads i acknowledged versions
+    /// behind (0 = fresh; a stale read counts back from P* to the newest write it returned or
+    /// covered), for i = 0..15; the last entry counts 16 or more.
+    #[serde(default)]
+    pub versions_behind: Vec<u64>,
+    /// PBS k-staleness as P(within k) for k = 1..=16 (entry k − 1): the share of reads with a
+    /// P* that returned one of the last k acknowledged versions, i.e. fewer than k versions
+    /// behind. Empty when no read had a P*.
+    #[serde(default)]
+    pub p_within_k: Vec<f64>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ pub fn verdicts_within(history: &[OpRecord], c: &Causality, k_window: usize) -> 
 fn judge(invoked: SimTime, returned: &[WriteId], acked: &[Acked], c: &Causality, k_window: usize) -> Verdict {
     let hi = acked.partition_point(|a| a.completed < invoked);
     if hi == 0 {
-        return Verdict { stale: false, k: 0, since_prior: None, via_newer: false };
+        return Verdict { stale: false, k: 0, behind: 0, since_prior: None, via_newer: false };
     }
     let prior = acked[hi - 1];
     // Writes acknowledged before the latest invocation among the returned ones are covered by
@@ -181,9 +181,13 @@ fn judge(invoked: SimTime, returned: &[WriteId], acked: &[Acked], c: &Causality,
     let k = acked[lo..hi].iter().filter(|a| !descends(a.id)).count() as u32;
     let by_descent = descends(prior.id);
     let by_newer = prior.completed < newest_invoked;
+    let window = hi.min(k_window);
+    let seen = |a: &Acked| descends(a.id) || a.completed < newest_invoked;
+    let behind = acked[..hi].iter().rev().take(window).position(seen).unwrap_or(window) as u32;
     Verdict {
         stale: !(by_descent || by_newer),
         k,
+        behind,
         since_prior: Some(invoked - prior.completed),
         via_newer: by_newer && !by_descent,
     }
@@ -363,7 +367,7 @@ mod tests {
     #[test]
     fn a_read_of_a_never_written_key_is_fresh() {
         let v = verdict(&[read(5, &[])]);
-        assert_eq!(v, Verdict { stale: false, k: 0, since_prior: None, via_newer: false });
+        assert_eq!(v, Verdict { stale: false, k: 0, behind: 0, since_prior: None, via_newer: false });
     }
 
     #[test]
@@ -431,7 +435,7 @@ mod tests {
 
     #[test]
     fn stats_count_ratio_and_buckets() {
-        let v = |stale: bool, k: u32| Verdict { stale, k, since_prior: Some(SimDuration::ZERO), via_newer: false };
+        let v = |stale: bool, k: u32| Verdict { stale, k, behind: k, since_prior: Some(SimDuration::ZERO), via_newer: false };
         let vs = [v(false, 0), v(true, 1), v(true, 5), v(false, 0)];
         let refs: Vec<&Verdict> = vs.iter().collect();
         let s = stats(&refs);
