@@ -142,6 +142,9 @@ pub fn metrics_csv(r: &RunReport) -> String {
         w.push("staleness", kind, "fresh_via_newer_write", Val::U(s.fresh_via_newer_write));
         w.push("staleness", kind, "k_mean", opt(s.k.mean));
         w.push("staleness", kind, "k_max", Val::U(s.k.max));
+        for (k, p) in (1..).zip(&s.p_within_k) {
+            w.push("staleness", kind, &format!("p_within_k{k}"), Val::F(*p));
+        }
     }
     for (curve, c) in [("probes", &r.visibility.probes), ("reads", &r.visibility.reads)] {
         w.push("visibility", curve, "reads", Val::U(c.reads));
@@ -275,8 +278,11 @@ mod tests {
         let l = lines(&csv);
         assert_eq!(l[0], METRICS_HEADER);
         // run 5, ops 2×11, workload 1, network 2, counters 1×2, nodes 3×2, divergence 2×14+2,
-        // staleness 2×7, visibility 6, durability 7, convergence 7, cost 10, load 3×5+10, checks 3×2.
-        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 2 + 6 + 30 + 14 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
+        // staleness 2×7 + 16 (P(within k) of get), visibility 6, durability 7, convergence 7,
+        // cost 10, load 3×5+10, checks 3×2.
+        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 2 + 6 + 30 + 30 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
+        assert!(l.contains(&"staleness,get,p_within_k2,0.983333"), "{csv}");
+        assert!(l.contains(&"staleness,get,p_within_k16,1"), "{csv}");
         assert!(l.contains(&"counters,read_repairs,nodes,3"), "{csv}");
         assert!(l.iter().all(|r| r.split(',').count() == 4), "{csv}");
         assert!(l.contains(&"ops,get,latency_p99_ms,20"), "{csv}");

@@ -127,9 +127,13 @@ pub fn sample() -> RunReport {
         stale_ratio: Some(0.1),
         fresh_via_newer_write: 2,
         k: buckets([81, 8, 1, 0, 0]),
+        ..Default::default()
     };
     r.staleness.by_kind.insert("all".into(), stale.clone());
-    r.staleness.by_kind.insert("get".into(), stale);
+    let mut behind = vec![0; 17];
+    (behind[0], behind[1], behind[2]) = (51, 8, 1);
+    let p_within_k = (1..=16).map(|k| [0.85, 0.983333, 1.0][(k - 1).min(2)]).collect();
+    r.staleness.by_kind.insert("get".into(), StaleStats { versions_behind: behind, p_within_k, ..stale });
     r.visibility.confidence = 0.95;
     let bin = |from_ms: f64, to_ms: Option<f64>, p: f64| VisibilityBin {
         from_ms,
