@@ -1,5 +1,6 @@
-//! Tidy CSV exports of a run report: `metrics.csv` (one row per scalar metric) and
-//! `timeseries.csv` (one row per time window per metric).
+//! Tidy CSV exports of a run report: `metrics.csv` (one row per scalar metric),
+//! `timeseries.csv` (one row per time window per metric) and, when the scenario chose a
+//! t-visibility grid, `visibility.csv` (one row per grid point with reads per curve per metric).
 //!
 //! Written by hand (no csv crate): fields are quoted only when they hold a comma, a quote or a
 //! line break. Floats use Rust's shortest round-trip formatting, so the bytes are a function of
@@ -12,6 +13,8 @@ use std::fmt::Write;
 pub const METRICS_HEADER: &str = "section,op,metric,value";
 /// Header of `timeseries.csv`.
 pub const TIMESERIES_HEADER: &str = "t_s,op,metric,value";
+/// Header of `visibility.csv`.
+pub const VISIBILITY_HEADER: &str = "t_ms,curve,metric,value";
 
 /// Formats a float stably: shortest round-trip digits, `-0` as `0`, non-finite as empty.
 pub fn fmt_f64(x: f64) -> String {
@@ -151,6 +154,18 @@ pub fn metrics_csv(r: &RunReport) -> String {
         w.push("visibility", curve, "consistent", Val::U(c.consistent));
         w.push("visibility", curve, "p_consistent", opt(c.p_consistent));
     }
+    if let Some(g) = &r.visibility.grid {
+        for (curve, c) in [("probes", &g.probes), ("reads", &g.reads)] {
+            w.push("visibility", curve, "grid_before", Val::U(c.before));
+            w.push("visibility", curve, "grid_after", Val::U(c.after));
+            for t in &c.first_t {
+                let target = fmt_f64(t.target);
+                w.push("visibility", curve, &format!("first_t_ms_p{target}"), opt(t.t_ms));
+                w.push("visibility", curve, &format!("first_t_ms_low_p{target}"), opt(t.t_ms_low));
+                w.push("visibility", curve, &format!("first_t_ms_high_p{target}"), opt(t.t_ms_high));
+            }
+        }
+    }
     let du = &r.durability;
     w.push("durability", "", "versioning", Val::S(du.versioning.clone()));
     w.push("durability", "", "acked_writes", Val::U(du.acked_writes));
@@ -263,6 +278,29 @@ pub fn timeseries_csv(r: &RunReport) -> String {
     w.out
 }
 
+/// `visibility.csv`: `t_ms,curve,metric,value`, one row per grid point with reads, per curve
+/// (`probes`, `reads`), per metric (`reads`, `consistent`, `p`, `ci_low`, `ci_high`); `None`
+/// when the report has no grid.
+pub fn visibility_csv(r: &RunReport) -> Option<String> {
+    let g = r.visibility.grid.as_ref()?;
+    let mut w = Rows::new(VISIBILITY_HEADER);
+    for (curve, c) in [("probes", &g.probes), ("reads", &g.reads)] {
+        for p in &c.points {
+            let t = fmt_f64(p.t_ms);
+            for (m, v) in [
+                ("reads", Val::U(p.reads)),
+                ("consistent", Val::U(p.consistent)),
+                ("p", Val::F(p.p)),
+                ("ci_low", Val::F(p.ci_low)),
+                ("ci_high", Val::F(p.ci_high)),
+            ] {
+                w.push(&t, curve, m, v);
+            }
+        }
+    }
+    Some(w.out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +327,21 @@ mod tests {
         assert!(l.contains(&"cost,,anti_entropy_keys_repaired,"), "null is an empty value: {csv}");
         assert!(l.contains(&"checks,no_lost_writes,violations,1"), "{csv}");
         assert!(csv.ends_with('\n'));
+    }
+
+    #[test]
+    fn visibility_csv_has_a_row_per_grid_point_per_metric_and_only_with_a_grid() {
+        let mut r = testdata::sample();
+        assert_eq!(visibility_csv(&r), None, "no grid, no file");
+        r.visibility.grid = Some(testdata::visibility_grid());
+        let csv = visibility_csv(&r).unwrap();
+        let l = lines(&csv);
+        assert_eq!(l[0], VISIBILITY_HEADER);
+        assert_eq!(l.len() - 1, (3 + 2) * 5, "3 probe points and 2 read points, 5 metrics each: {csv}");
+        assert!(l.contains(&"2.5,probes,ci_low,0.9"), "{csv}");
+        let m = metrics_csv(&r);
+        assert!(m.contains("visibility,probes,first_t_ms_p0.99,5\n"), "{m}");
+        assert!(m.contains("visibility,reads,first_t_ms_high_p0.99,\n"), "null is empty: {m}");
     }
 
     #[test]

@@ -229,6 +229,19 @@ fn staleness(s: &mut String, r: &RunReport) {
         .map(|(k, c)| vec![k.to_string(), c.reads.to_string(), c.consistent.to_string(), num(c.p_consistent, 4)])
         .collect();
     table(s, &["t-visibility", "reads", "consistent", "P(consistent)"], &rows);
+    if let Some(g) = &r.visibility.grid {
+        let ms = |x: Option<f64>| x.map_or("never".to_string(), |t| format!("{t} ms"));
+        let rows: Vec<Vec<String>> = [("probes", &g.probes), ("ordinary reads", &g.reads)]
+            .into_iter()
+            .flat_map(|(k, c)| {
+                c.first_t.iter().map(move |t| {
+                    vec![k.to_string(), format!("{}", t.target), ms(t.t_ms), ms(t.t_ms_low), ms(t.t_ms_high)]
+                })
+            })
+            .collect();
+        let head = ["curve", "target", "first t staying above", "from the upper bound", "from the lower bound"];
+        table(s, &head, &rows);
+    }
 }
 
 fn durability_and_convergence(s: &mut String, r: &RunReport) {

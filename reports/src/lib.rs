@@ -25,7 +25,8 @@ pub use latency::{LatencyHistogram, LatencySummary};
 pub use run_report::{CounterSummary, FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
 
 /// The files derived from a report besides `report.json`, as (path relative to the output
-/// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `charts/<name>.svg`
+/// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `visibility.csv` (only
+/// when the report has a t-visibility grid), `charts/<name>.svg`
 /// and `charts/<name>.png` for every chart, and `report.html` (which inlines the charts).
 pub fn derived_files(r: &RunReport) -> Vec<(String, Vec<u8>)> {
     let charts = charts::all(r);
@@ -33,6 +34,9 @@ pub fn derived_files(r: &RunReport) -> Vec<(String, Vec<u8>)> {
         ("metrics.csv".to_string(), csv::metrics_csv(r).into_bytes()),
         ("timeseries.csv".to_string(), csv::timeseries_csv(r).into_bytes()),
     ];
+    if let Some(v) = csv::visibility_csv(r) {
+        files.push(("visibility.csv".to_string(), v.into_bytes()));
+    }
     for c in &charts {
         files.push((format!("charts/{}.svg", c.name), c.svg.clone().into_bytes()));
         files.push((format!("charts/{}.png", c.name), c.png.clone()));

@@ -262,3 +262,28 @@ fn diagram() -> crate::diagram::MessageDiagram {
         max_arrows: 5,
     }
 }
+
+/// A t-visibility grid 0..5 ms by 2.5 ms: probes at every point, ordinary reads at two.
+pub fn visibility_grid() -> crate::metrics::VisibilityGrid {
+    use crate::metrics::{GridCurve, GridPoint, TargetT, VisibilityGrid};
+    let pt = |t_ms: f64, p: f64, ci_low: f64| GridPoint { t_ms, reads: 100, consistent: (p * 100.0) as u64, p, ci_low, ci_high: (p + 0.02).min(1.0) };
+    let target = |t_ms: Option<f64>, t_ms_low: Option<f64>, t_ms_high: Option<f64>| TargetT { target: 0.99, t_ms, t_ms_low, t_ms_high };
+    VisibilityGrid {
+        from_ms: 0.0,
+        to_ms: 5.0,
+        step_ms: 2.5,
+        targets: vec![0.99],
+        probes: GridCurve {
+            points: vec![pt(0.0, 0.7, 0.6), pt(2.5, 0.95, 0.9), pt(5.0, 1.0, 0.99)],
+            before: 0,
+            after: 3,
+            first_t: vec![target(Some(5.0), Some(2.5), Some(5.0))],
+        },
+        reads: GridCurve {
+            points: vec![pt(0.0, 0.8, 0.7), pt(5.0, 0.99, 0.95)],
+            before: 1,
+            after: 0,
+            first_t: vec![target(Some(5.0), Some(5.0), None)],
+        },
+    }
+}

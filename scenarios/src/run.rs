@@ -146,6 +146,7 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
         sample_interval: m.sample_interval(asm.end),
         diagram_window: d.from_s.zip(d.until_s).map(|(a, b)| (at(a), at(b))),
         diagram_key: d.key,
+        visibility_grid: m.visibility_grid(),
     }
 }
 

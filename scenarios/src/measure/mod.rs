@@ -100,6 +100,8 @@ pub struct MeasureConfig {
     pub diagram_window: Option<(SimTime, SimTime)>,
     /// The message diagram's key, when the scenario gives one.
     pub diagram_key: Option<u64>,
+    /// The t-visibility grid and targets, when the scenario gives them.
+    pub visibility_grid: Option<crate::metrics::VisibilityGridSpec>,
 }
 
 /// The first stale ordinary read, for choosing the message diagram.
@@ -162,7 +164,7 @@ impl Measure {
             buffered: vec![BTreeSet::new(); cfg.nodes],
             hints: BTreeSet::new(),
             reads: BTreeMap::new(),
-            ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms),
+            ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms, cfg.visibility_grid.clone()),
             checks: ReadChecks::default(),
             history,
             history_error: None,

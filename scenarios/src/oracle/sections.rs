@@ -12,7 +12,8 @@ use crate::metrics::divergence::shapes;
 use crate::metrics::durability::data_destroying_faults;
 use crate::metrics::samples::Samples;
 use crate::metrics::staleness::{Verdict, is_ordinary_read, stats};
-use crate::metrics::visibility::curve;
+use crate::metrics::VisibilityGridSpec;
+use crate::metrics::visibility::{GridCounter, curve, grid_section};
 use crate::metrics::windows::{Done, WindowCounter};
 use crate::metrics::{Sections, activity, convergence, cost, load};
 use crate::spec::Scenario;
@@ -53,7 +54,7 @@ pub fn compute_capped(
         windows: windows(history, &verdicts, spec.window(), asm.end, spec.sla_ms),
         divergence: divergence(history, samples),
         staleness: staleness(history, &verdicts),
-        visibility: visibility(history, &causality, &verdicts),
+        visibility: visibility(history, &causality, &verdicts, s.outputs.metrics.visibility_grid().as_ref()),
         durability: durability(s, asm, &causality),
         convergence: convergence::section(s, asm, samples, (divergent, keys.len() as u64)),
         cost: cost::section(asm, history.len() as u64, s.dynamo.anti_entropy.enabled),
@@ -228,12 +229,20 @@ pub fn read_points(verdicts: &[Option<Verdict>]) -> Vec<(SimDuration, bool)> {
 }
 
 /// The visibility section.
-pub fn visibility(history: &[OpRecord], c: &Causality, verdicts: &[Option<Verdict>]) -> VisibilitySection {
-    VisibilitySection {
-        confidence: 0.95,
-        probes: curve(&probe_points(history, c)),
-        reads: curve(&read_points(verdicts)),
-    }
+pub fn visibility(
+    history: &[OpRecord],
+    c: &Causality,
+    verdicts: &[Option<Verdict>],
+    grid: Option<&VisibilityGridSpec>,
+) -> VisibilitySection {
+    let (probes, reads) = (probe_points(history, c), read_points(verdicts));
+    let on_grid = |g: &VisibilityGridSpec, points: &[(SimDuration, bool)]| {
+        let mut counter = GridCounter::new(g.grid);
+        points.iter().for_each(|&(t, ok)| counter.add(t, ok));
+        counter
+    };
+    let grid = grid.map(|g| grid_section(g, &on_grid(g, &probes), &on_grid(g, &reads)));
+    VisibilitySection { confidence: 0.95, probes: curve(&probes), reads: curve(&reads), grid }
 }
 
 /// The durability section, from the final state of `asm`.
