@@ -472,6 +472,14 @@ impl Coordinator {
         // carries no versions).
         let merged = if p.is_get { p.merged.clone() } else { Versions::new() };
         let answer = Answer { origin: p.origin, is_get: p.is_get, merged, fastest: p.fastest };
+        if p.is_get && ctx.observed() {
+            let (client, req) = match p.origin {
+                Origin::Remote { client, req } => (client, req),
+                Origin::Local { req } => (ctx.me(), req),
+            };
+            let replies = p.replies.clone();
+            ctx.note(ModelNote::ReadAnswered { key: p.key, client, req, replies }.into());
+        }
         self.finish(ctx, answer, Ok(()))
     }
 
