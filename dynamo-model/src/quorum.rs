@@ -87,8 +87,8 @@ impl QuorumChooser {
     /// it draws from the stream `quorum/<me>/<incarnation>`, so a restarted coordinator does
     /// not repeat its earlier choices and no other consumer's draws move.
     pub fn new(shape: QuorumShape, seed: u64, me: NodeId, incarnation: u32) -> Self {
-        let rng = (shape != QuorumShape::Expanding)
-            .then(|| SimRng::stream(seed, &format!("quorum/{}/{incarnation}", me.0)));
+        let rng =
+            (shape != QuorumShape::Expanding).then(|| SimRng::stream(seed, &format!("quorum/{}/{incarnation}", me.0)));
         QuorumChooser { shape, rng }
     }
 

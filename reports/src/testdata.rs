@@ -266,8 +266,20 @@ fn diagram() -> crate::diagram::MessageDiagram {
 /// A t-visibility grid 0..5 ms by 2.5 ms: probes at every point, ordinary reads at two.
 pub fn visibility_grid() -> crate::metrics::VisibilityGrid {
     use crate::metrics::{GridCurve, GridPoint, TargetT, VisibilityGrid};
-    let pt = |t_ms: f64, p: f64, ci_low: f64| GridPoint { t_ms, reads: 100, consistent: (p * 100.0) as u64, p, ci_low, ci_high: (p + 0.02).min(1.0) };
-    let target = |t_ms: Option<f64>, t_ms_low: Option<f64>, t_ms_high: Option<f64>| TargetT { target: 0.99, t_ms, t_ms_low, t_ms_high };
+    let pt = |t_ms: f64, p: f64, ci_low: f64| GridPoint {
+        t_ms,
+        reads: 100,
+        consistent: (p * 100.0) as u64,
+        p,
+        ci_low,
+        ci_high: (p + 0.02).min(1.0),
+    };
+    let target = |t_ms: Option<f64>, t_ms_low: Option<f64>, t_ms_high: Option<f64>| TargetT {
+        target: 0.99,
+        t_ms,
+        t_ms_low,
+        t_ms_high,
+    };
     VisibilityGrid {
         from_ms: 0.0,
         to_ms: 5.0,

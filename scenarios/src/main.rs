@@ -353,8 +353,8 @@ fn cmd_run(
         None => None,
     };
     let temps = [&history_tmp, &probes_tmp];
-    let outcome =
-        run_loaded(&l, run::RunOptions { seed, progress, history, probes, ..Default::default() }).inspect_err(|_| {
+    let outcome = run_loaded(&l, run::RunOptions { seed, progress, history, probes, ..Default::default() })
+        .inspect_err(|_| {
             temps.iter().filter_map(|t| t.as_ref()).for_each(|tmp| {
                 let _ = std::fs::remove_file(tmp);
             });

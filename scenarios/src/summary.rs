@@ -82,7 +82,8 @@ fn headline(s: &mut String, r: &RunReport) {
         );
     }
     if let Some(g) = &r.visibility.grid {
-        for (name, c) in [("probes", &g.probes), ("reads", &g.reads)].into_iter().filter(|(_, c)| !c.points.is_empty()) {
+        for (name, c) in [("probes", &g.probes), ("reads", &g.reads)].into_iter().filter(|(_, c)| !c.points.is_empty())
+        {
             let ms = |x: Option<f64>| x.map_or("never".to_string(), |t| format!("{t} ms"));
             let each: Vec<String> = c
                 .first_t

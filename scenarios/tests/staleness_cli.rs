@@ -39,7 +39,8 @@ fn p_within_k_reaches_report_json_and_metrics_csv() {
     run_ok(&dir, &[file.to_str().unwrap(), "--out", "o"]);
     let r: Value = serde_json::from_str(&read(&dir.path().join("o/report.json"))).expect("JSON");
     let get = &r["staleness"]["by_kind"]["get"];
-    let within: Vec<f64> = get["p_within_k"].as_array().expect("an array").iter().map(|x| x.as_f64().unwrap()).collect();
+    let within: Vec<f64> =
+        get["p_within_k"].as_array().expect("an array").iter().map(|x| x.as_f64().unwrap()).collect();
     assert_eq!(within.len(), 16);
     assert!(within.windows(2).all(|w| w[0] <= w[1]), "cumulative: {within:?}");
     // R=W=1 of N=3, static: about two reads in three miss the last write, and almost none miss
@@ -62,7 +63,10 @@ fn the_t_visibility_grid_reaches_every_output() {
     assert!(summary.contains("t-visibility (probes), first t staying above: p≥0.99: "), "{summary}");
     let r: Value = serde_json::from_str(&read(&dir.path().join("o/report.json"))).expect("JSON");
     let g = &r["visibility"]["grid"];
-    assert_eq!((g["from_ms"].as_f64(), g["to_ms"].as_f64(), g["step_ms"].as_f64()), (Some(0.0), Some(200.0), Some(10.0)));
+    assert_eq!(
+        (g["from_ms"].as_f64(), g["to_ms"].as_f64(), g["step_ms"].as_f64()),
+        (Some(0.0), Some(200.0), Some(10.0))
+    );
     let probes = &g["probes"];
     let points = probes["points"].as_array().expect("points");
     assert!(points.len() >= 19, "delays run 0..200 ms: {}", points.len());
@@ -102,18 +106,26 @@ fn bad_grids_and_targets_are_refused_with_their_path_and_nothing_written() {
     let cases: [(&str, Value, &str); 4] = [
         ("text", serde_json::json!({"grid_ms": "0-200:1"}), "outputs.metrics.t_visibility.grid_ms"),
         ("size", serde_json::json!({"grid_ms": "0..1000000:0.001"}), "outputs.metrics.t_visibility.grid_ms"),
-        ("target", serde_json::json!({"grid_ms": "0..200:1", "targets": [0.99, 1.0]}), "outputs.metrics.t_visibility.targets[1]"),
+        (
+            "target",
+            serde_json::json!({"grid_ms": "0..200:1", "targets": [0.99, 1.0]}),
+            "outputs.metrics.t_visibility.targets[1]",
+        ),
         ("none", serde_json::json!({"grid_ms": "0..200:1", "targets": []}), "outputs.metrics.t_visibility.targets"),
     ];
     for (label, spec, path) in cases {
         let file = shipped(&dir, "pbs-read-fan-out", 2, |v| v["outputs"]["metrics"]["t_visibility"] = spec);
         let out_dir = format!("o-{label}");
-        let out = dynsim(&dir).arg("run").arg(&file).args(["--out", &out_dir, "--probes", "p.jsonl"]).output().expect("runs");
+        let out =
+            dynsim(&dir).arg("run").arg(&file).args(["--out", &out_dir, "--probes", "p.jsonl"]).output().expect("runs");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{label}: {err}");
         assert!(err.contains(path), "{label}: the path {path} is named: {err}");
         assert!(err.contains("fix") || err.contains("help") || err.contains("e.g."), "{label}: a fix is given: {err}");
-        assert!(!dir.path().join(&out_dir).exists() && !dir.path().join("p.jsonl").exists(), "{label}: nothing written");
+        assert!(
+            !dir.path().join(&out_dir).exists() && !dir.path().join("p.jsonl").exists(),
+            "{label}: nothing written"
+        );
     }
 }
 
@@ -130,8 +142,11 @@ fn probes_jsonl_has_a_row_per_probe_read_that_agrees_with_the_report() {
     assert_eq!(fresh, r["visibility"]["probes"]["consistent"].as_u64().unwrap());
     let mut stale = 0;
     for row in rows.iter().filter(|x| x["ok"] == Value::Bool(true)) {
-        let (committed, invoked, t) =
-            (row["write_committed_ms"].as_f64().unwrap(), row["read_invoked_ms"].as_f64().unwrap(), row["t_ms"].as_f64().unwrap());
+        let (committed, invoked, t) = (
+            row["write_committed_ms"].as_f64().unwrap(),
+            row["read_invoked_ms"].as_f64().unwrap(),
+            row["t_ms"].as_f64().unwrap(),
+        );
         assert!((invoked - committed - t).abs() < 1e-6 && t >= 0.0, "{row}");
         let replicas = row["replicas"].as_array().expect("replicas");
         // Read fan-out, R=1: exactly one replica answered each read.

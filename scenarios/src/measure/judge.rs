@@ -103,7 +103,13 @@ mod tests {
     /// Blind write `seq`, invoked at 10·seq ms and acknowledged 5 ms later, with `past`.
     fn write(seq: u32, past: &[u32]) -> Provenance {
         let write = WriteId(100 + u64::from(seq));
-        Provenance { seq, write, invoked: t(10 * u64::from(seq)), past: past.iter().copied().collect(), ..Default::default() }
+        Provenance {
+            seq,
+            write,
+            invoked: t(10 * u64::from(seq)),
+            past: past.iter().copied().collect(),
+            ..Default::default()
+        }
     }
 
     fn key_of(writes: &[Provenance]) -> KeyWrites {

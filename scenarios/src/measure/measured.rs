@@ -63,7 +63,8 @@ impl Measure {
         let spec = &s.outputs.metrics;
         let samples = std::mem::take(&mut self.samples);
         let lww = s.dynamo.versioning == VersioningMode::Lww;
-        let ops = std::mem::replace(&mut self.ops, super::ops::OpCounters::new(spec.window(), asm.end, spec.sla_ms, None));
+        let ops =
+            std::mem::replace(&mut self.ops, super::ops::OpCounters::new(spec.window(), asm.end, spec.sla_ms, None));
         let sections = Sections {
             divergence: divergence::section(ops.read_shapes(), Some(&samples)),
             staleness: ops.staleness(),

@@ -333,9 +333,10 @@ impl Measure {
     fn probe_row(&mut self, d: &OpDone, read: &writes::ReadInFlight, verdict: Option<Verdict>) {
         let Some(sink) = self.probes.as_mut() else { return };
         let write = d.probe_of.map_or(0, |w| w.0);
-        let committed = self.keys.get(&d.key).and_then(|st| {
-            st.w.recent().iter().find(|a| Some(a.write) == d.probe_of).map(|a| a.completed)
-        });
+        let committed = self
+            .keys
+            .get(&d.key)
+            .and_then(|st| st.w.recent().iter().find(|a| Some(a.write) == d.probe_of).map(|a| a.completed));
         let replicas = match (&read.replies, d.ok()) {
             (Some(r), true) => r.iter().map(|(n, v)| probes::ReplicaHeld::of(*n, v)).collect(),
             _ => Vec::new(),

@@ -6,9 +6,9 @@
 //! nothing per operation.
 
 use crate::history::OpKind;
+use crate::metrics::VisibilityGridSpec;
 use crate::metrics::divergence::ShapeCounter;
 use crate::metrics::staleness::{StaleCounter, Verdict, is_ordinary_read};
-use crate::metrics::VisibilityGridSpec;
 use crate::metrics::visibility::{CurveCounter, GridCounter, grid_section};
 use crate::metrics::windows::{Done, WindowCounter};
 use reports::latency::round3;

@@ -91,8 +91,9 @@ impl TVisibilitySpec {
     /// Checks the grid and the targets (paths relative to `outputs.metrics.t_visibility`);
     /// the grid's size is bounded by `checked::bounds`.
     pub fn checked(&self) -> Result<VisibilityGridSpec, SpecError> {
-        let grid = visibility::Grid::parse(&self.grid_ms)
-            .map_err(|msg| SpecError::new("grid_ms", msg, "write the grid as \"FROM..TO:STEP\" in ms, e.g. \"0..200:1\""))?;
+        let grid = visibility::Grid::parse(&self.grid_ms).map_err(|msg| {
+            SpecError::new("grid_ms", msg, "write the grid as \"FROM..TO:STEP\" in ms, e.g. \"0..200:1\"")
+        })?;
         if self.targets.is_empty() || self.targets.len() > MAX_TARGETS {
             let msg = format!("between 1 and {MAX_TARGETS} target probabilities, got {}", self.targets.len());
             return Err(SpecError::new("targets", msg, "list targets such as [0.99, 0.999], or leave them out"));

@@ -11,8 +11,8 @@
 //! only itself, as in `Causality::is_fresh`.
 
 use super::BucketCounter;
-use crate::measure::writes::RECENT;
 use crate::history::OpKind;
+use crate::measure::writes::RECENT;
 use reports::metrics::{StaleStats, round6};
 use sim_core::SimDuration;
 

@@ -178,7 +178,14 @@ impl GridCounter {
             .map(|(i, &(n, ok))| {
                 let (lo, hi) = wilson(ok, n, Z95);
                 let p = round6(ok as f64 / n as f64);
-                GridPoint { t_ms: self.grid.t_ms(i), reads: n, consistent: ok, p, ci_low: round6(lo), ci_high: round6(hi) }
+                GridPoint {
+                    t_ms: self.grid.t_ms(i),
+                    reads: n,
+                    consistent: ok,
+                    p,
+                    ci_low: round6(lo),
+                    ci_high: round6(hi),
+                }
             })
             .collect();
         let first_t = targets
@@ -244,9 +251,16 @@ mod tests {
 
     #[test]
     fn the_first_t_is_where_the_curve_stays_at_or_above_the_target() {
-        let pt = |t_ms: f64, p: f64, ci_low: f64, ci_high: f64| GridPoint { t_ms, p, ci_low, ci_high, ..Default::default() };
+        let pt =
+            |t_ms: f64, p: f64, ci_low: f64, ci_high: f64| GridPoint { t_ms, p, ci_low, ci_high, ..Default::default() };
         // Dips below 0.99 at t=2 after reaching it at t=1: the curve *stays* above from t=3.
-        let pts = [pt(0.0, 0.5, 0.4, 0.6), pt(1.0, 0.99, 0.95, 0.999), pt(2.0, 0.98, 0.97, 0.995), pt(3.0, 0.995, 0.98, 1.0), pt(4.0, 1.0, 0.991, 1.0)];
+        let pts = [
+            pt(0.0, 0.5, 0.4, 0.6),
+            pt(1.0, 0.99, 0.95, 0.999),
+            pt(2.0, 0.98, 0.97, 0.995),
+            pt(3.0, 0.995, 0.98, 1.0),
+            pt(4.0, 1.0, 0.991, 1.0),
+        ];
         assert_eq!(first_t(&pts, 0.99, |p| p.p), Some(3.0));
         assert_eq!(first_t(&pts, 0.99, |p| p.ci_high), Some(1.0), "the upper band reaches it first");
         assert_eq!(first_t(&pts, 0.99, |p| p.ci_low), Some(4.0), "the lower band last");

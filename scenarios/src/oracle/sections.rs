@@ -8,11 +8,11 @@ use super::inspect;
 use super::sampler::live_replicas_agree;
 use crate::assemble::Assembly;
 use crate::history::{OpKind, OpRecord, ReadResult};
+use crate::metrics::VisibilityGridSpec;
 use crate::metrics::divergence::shapes;
 use crate::metrics::durability::data_destroying_faults;
 use crate::metrics::samples::Samples;
 use crate::metrics::staleness::{Verdict, is_ordinary_read, stats};
-use crate::metrics::VisibilityGridSpec;
 use crate::metrics::visibility::{GridCounter, curve, grid_section};
 use crate::metrics::windows::{Done, WindowCounter};
 use crate::metrics::{Sections, activity, convergence, cost, load};
@@ -444,7 +444,13 @@ mod tests {
 
     #[test]
     fn stats_count_ratio_and_buckets() {
-        let v = |stale: bool, k: u32| Verdict { stale, k, behind: k, since_prior: Some(SimDuration::ZERO), via_newer: false };
+        let v = |stale: bool, k: u32| Verdict {
+            stale,
+            k,
+            behind: k,
+            since_prior: Some(SimDuration::ZERO),
+            via_newer: false,
+        };
         let vs = [v(false, 0), v(true, 1), v(true, 5), v(false, 0)];
         let refs: Vec<&Verdict> = vs.iter().collect();
         let s = stats(&refs);
