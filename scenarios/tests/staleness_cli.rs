@@ -162,4 +162,11 @@ fn probes_jsonl_has_a_row_per_probe_read_that_agrees_with_the_report() {
     run_ok(&dir, &[file.to_str().unwrap(), "--out", "o2", "--probes", "probes2.jsonl"]);
     assert_eq!(text, read(&dir.path().join("probes2.jsonl")));
     assert_eq!(read(&dir.path().join("o/report.json")), read(&dir.path().join("o2/report.json")));
+    // A probes file in a directory that does not exist is refused before anything runs.
+    let out = dynsim(&dir).arg("run").arg(&file).args(["--out", "o3", "--probes", "no/such/dir/p.jsonl"]).output();
+    let out = out.expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--probes"), "{err}");
+    assert!(!dir.path().join("o3").exists());
 }
