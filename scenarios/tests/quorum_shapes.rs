@@ -139,3 +139,29 @@ fn each_shape_sends_to_the_replicas_it_should() {
     assert_eq!(fan_out("static"), (1.0, 2.0), "PBS: exactly R and W");
     assert_eq!(fan_out("read_fan_out"), (1.0, 3.0), "Voldemort: reads to R, writes to all N");
 }
+
+#[test]
+fn every_shape_composes_with_every_coordinator_mode_under_faults_and_keeps_its_invariants() {
+    // The default scenario: (3,2,2), sloppy quorum with hinted handoff, blocking read repair, a
+    // partition and a crash. Whatever the shape and the coordinator, every invariant the
+    // configuration promises holds, and most operations succeed.
+    let base: serde_json::Value = serde_json::from_str(scenarios::library::find("default").unwrap()).unwrap();
+    for shape in ["static", "read_fan_out"] {
+        for coordinator in ["replica", "proxy", "client_driven"] {
+            let mut v = base.clone();
+            v["dynamo"]["quorum_shape"] = shape.into();
+            v["dynamo"]["coordinator"] = coordinator.into();
+            let rep = report_of(&v.to_string());
+            let failed: Vec<&str> = rep
+                .checks
+                .iter()
+                .filter(|c| matches!(c.status, reports::Status::Fail { .. }))
+                .map(|c| c.invariant.as_str())
+                .collect();
+            assert!(failed.is_empty(), "{shape} {coordinator}: {failed:?}");
+            let reads = &rep.ops["all_reads"];
+            assert!(reads.success_ratio > 0.9, "{shape} {coordinator}: {reads:?}");
+            assert!(rep.cost.hinted_writes > 0, "{shape} {coordinator}: sloppy quorum still substitutes");
+        }
+    }
+}
