@@ -416,6 +416,17 @@ mod tests {
     }
 
     #[test]
+    fn the_page_lists_the_first_t_of_each_target_only_with_a_grid() {
+        let mut r = testdata::sample();
+        assert!(!report_html(&r, &[]).contains("first t staying above"));
+        r.visibility.grid = Some(testdata::visibility_grid());
+        let page = report_html(&r, &[]);
+        assert!(page.contains("first t staying above"), "the table's header");
+        assert!(page.contains("<td>5 ms</td><td>2.5 ms</td><td>5 ms</td>"), "probes: {page}");
+        assert!(page.contains("<td>5 ms</td><td>5 ms</td><td>never</td>"), "reads: a bound never reached");
+    }
+
+    #[test]
     fn the_page_shows_every_verdict() {
         let page = report_html(&testdata::sample(), &[]);
         assert!(page.contains("<span class=\"pass\">pass</span>"));
