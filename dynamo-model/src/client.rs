@@ -17,7 +17,7 @@ use crate::detector::Detector;
 use crate::membership::RingRecipe;
 use crate::msg::{ClientOp, Host, Key, Msg, OpError, ReqId, Timer};
 use crate::node::extended_len;
-use crate::quorum::{Target, choose_targets};
+use crate::quorum::{QuorumChooser, Target, choose_targets};
 use crate::ring::{Ring, RingMember, key_position};
 use crate::version::{Context, Value};
 use sim_core::{Ctx, SimDuration, TimerId};
@@ -70,6 +70,8 @@ pub struct Client {
     detector: Detector,
     list: Vec<NodeId>,
     targets: Vec<Target>,
+    /// Narrows the targets of a read it coordinates under a non-expanding quorum shape.
+    chooser: QuorumChooser,
 }
 
 impl Client {
@@ -85,6 +87,7 @@ impl Client {
         if cfg.coordinator == CoordinatorMode::ClientDriven {
             ctx.set_timer(cfg.membership_poll, Timer::MembershipPoll);
         }
+        let chooser = QuorumChooser::new(cfg.quorum_shape, recipe.seed, ctx.me(), ctx.incarnation());
         Client {
             cfg,
             ccfg,
@@ -97,6 +100,7 @@ impl Client {
             detector: Detector::new(),
             list: Vec::new(),
             targets: Vec::new(),
+            chooser,
         }
     }
 
@@ -123,7 +127,8 @@ impl Client {
         let req = self.fresh_req();
         if self.cfg.coordinator == CoordinatorMode::ClientDriven {
             self.fill_targets(ctx, key);
-            let targets = std::mem::take(&mut self.targets);
+            let mut targets = std::mem::take(&mut self.targets);
+            self.chooser.choose(&mut targets, true, self.cfg.r, self.cfg.w);
             let mut env = Env { cfg: &self.cfg, local: None, detector: &mut self.detector, stamper: None };
             let done = self.coord.start(ctx, &mut env, Origin::Local { req }, ClientOp::Get { key }, &targets);
             self.targets = targets;

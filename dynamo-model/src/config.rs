@@ -27,6 +27,39 @@ pub enum CoordinatorMode {
     ClientDriven,
 }
 
+/// Which of the N replicas an operation is sent to (PBS §3; Voldemort).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QuorumShape {
+    /// Dynamo's expanding quorums (§4.5): every get and put is sent to all N and waits for the
+    /// first R (or W) answers.
+    #[default]
+    Expanding,
+    /// PBS §3's probabilistic quorum: a put is sent to exactly W of the N, a get to exactly R,
+    /// each chosen uniformly at random, and every one of them must answer.
+    Static,
+    /// Voldemort's read fan-out: a get is sent to R of the N chosen uniformly; a put still goes
+    /// to all N and waits for W.
+    ReadFanOut,
+}
+
+impl QuorumShape {
+    /// How many of the N targets a get (`is_get`) or put is sent to with quorums `r` and `w`;
+    /// `None` for all of them.
+    pub fn fan_out(self, is_get: bool, r: usize, w: usize) -> Option<usize> {
+        match (self, is_get) {
+            (QuorumShape::Expanding, _) | (QuorumShape::ReadFanOut, false) => None,
+            (QuorumShape::Static | QuorumShape::ReadFanOut, true) => Some(r),
+            (QuorumShape::Static, false) => Some(w),
+        }
+    }
+
+    /// Whether a put may leave its coordinator out of the replicas it writes (static quorums),
+    /// so a replica coordinator must keep what it stamped apart from its store.
+    pub fn narrows_writes(self) -> bool {
+        self == QuorumShape::Static
+    }
+}
+
 /// Read repair after a get (§5).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ReadRepair {
@@ -197,6 +230,8 @@ pub struct DynamoConfig {
     pub versioning: VersioningMode,
     /// Where requests are coordinated. Default: a replica.
     pub coordinator: CoordinatorMode,
+    /// Which replicas a get or put is sent to. Default: all N (expanding quorums).
+    pub quorum_shape: QuorumShape,
     /// Read repair. Default: blocking.
     pub read_repair: ReadRepair,
     /// Replica placement: walk the ring clockwise, or spread the first N over datacenters.
@@ -230,6 +265,7 @@ impl Default for DynamoConfig {
             w: 2,
             versioning: VersioningMode::default(),
             coordinator: CoordinatorMode::default(),
+            quorum_shape: QuorumShape::default(),
             read_repair: ReadRepair::default(),
             placement: PlacementPolicy::default(),
             request_timeout: SimDuration::from_millis(300),

@@ -221,6 +221,14 @@ impl Coordinator {
         let now = ctx.now().0;
         let mode = env.cfg.versioning;
         let primary = env.stamper.as_deref().map_or(me, |st| st.primary());
+        if env.cfg.quorum_shape.narrows_writes()
+            && let Some(storage) = env.local.as_deref_mut()
+        {
+            let stamp_with = Stamp { mode, context, actor: primary, now };
+            let durable = buffered && durable_writer == me;
+            let (update, local_ok) = self.stamp_apart(ctx, storage, (key, local), stamp_with, value, durable);
+            return self.send_replica_writes(ctx, env, id, (key, targets, local), update, local_ok);
+        }
         let (update, local_ok) = match (local, env.local.as_deref_mut()) {
             (Some(t), Some(storage)) => {
                 // Stamp from everything this node holds for the key (main store and hints).
@@ -256,6 +264,22 @@ impl Coordinator {
                 (stamp(ctx, key, stamped, Stamp { mode, context, actor: primary, now }, value), false)
             }
         };
+        self.send_replica_writes(ctx, env, id, (key, targets, local), update, local_ok)
+    }
+
+    /// Sends the stamped `update` of operation `id` to every target but the local one, and
+    /// counts the local write (`local_ok`) as its first ack.
+    fn send_replica_writes<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        env: &mut Env<'_>,
+        id: OpId,
+        (key, targets, local): (Key, &[Target], Option<Target>),
+        update: Versions,
+        local_ok: bool,
+    ) -> Option<Completion> {
+        let buffered = env.cfg.storage.buffer.is_some();
+        let durable_writer = targets[id as usize % targets.len()].node;
         for t in targets.iter().filter(|t| Some(**t) != local) {
             if t.hint.is_some() {
                 ctx.count(Counter::HintedWrites);
@@ -267,7 +291,40 @@ impl Coordinator {
         if let Some(p) = self.ops.get_mut(&id) {
             p.merged = update;
         }
+        let me = ctx.me();
         if local_ok { self.on_write_ack(ctx, env, me, id, true) } else { None }
+    }
+
+    /// Static quorums at a replica coordinator: the put's W replicas were chosen without regard
+    /// to the coordinator, so it stamps over everything it holds for the key *and* everything
+    /// it stamped before (kept in `stamped`, as a proxy does), which keeps its counters fresh
+    /// whether or not it was chosen, and stores the new version locally only when it is one of
+    /// the chosen (`local`; `durable` when it is the put's durable writer). Returns the update
+    /// and whether the local write succeeded.
+    fn stamp_apart<P: Host>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        storage: &mut Storage,
+        (key, local): (Key, Option<Target>),
+        how: Stamp<'_>,
+        value: Value,
+        durable: bool,
+    ) -> (Versions, bool) {
+        let mut basis = storage.read(ctx, key);
+        basis.merge(&storage.hinted_versions(ctx, key));
+        let stamped = self.stamped.entry(key).or_default();
+        basis.merge(stamped);
+        let update = stamp(ctx, key, &mut basis, how, value);
+        *stamped = basis;
+        let Some(t) = local else { return (update, false) };
+        let ok = match t.hint {
+            Some(intended) => {
+                ctx.count(Counter::HintedWrites);
+                storage.store_hint(ctx, intended, key, &update).is_ok()
+            }
+            None => storage.apply(ctx, key, &update, durable).is_ok(),
+        };
+        (update, ok)
     }
 
     /// A replica's versions arrived.
@@ -415,6 +472,14 @@ impl Coordinator {
         // carries no versions).
         let merged = if p.is_get { p.merged.clone() } else { Versions::new() };
         let answer = Answer { origin: p.origin, is_get: p.is_get, merged, fastest: p.fastest };
+        if p.is_get && ctx.observed() {
+            let (client, req) = match p.origin {
+                Origin::Remote { client, req } => (client, req),
+                Origin::Local { req } => (ctx.me(), req),
+            };
+            let replies = p.replies.clone();
+            ctx.note(ModelNote::ReadAnswered { key: p.key, client, req, replies }.into());
+        }
         self.finish(ctx, answer, Ok(()))
     }
 

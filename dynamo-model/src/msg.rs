@@ -520,6 +520,20 @@ pub enum ModelNote {
         /// The value stamped.
         value: Value,
     },
+    /// A coordinator answered a get of `key` for request `req` of client process `client`:
+    /// `replies` are the replicas that had answered by then, in the order they answered, with
+    /// the versions each returned (copy-on-write: no deep copy).
+    ReadAnswered {
+        /// The key.
+        key: Key,
+        /// The client process whose request it was (the coordinator itself for a client
+        /// library that coordinates).
+        client: crate::NodeId,
+        /// The client's request number.
+        req: ReqId,
+        /// Each replica that answered, with what it held.
+        replies: Vec<(crate::NodeId, Versions)>,
+    },
 }
 
 /// The process types a Dynamo node or client can run inside: any whose messages, timers, disk

@@ -25,7 +25,7 @@ use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::membership::RingRecipe;
 use crate::msg::{AdminCommand, ClientOp, Host, Key, Msg, OpError, Timer};
-use crate::quorum::{Target, choose_targets};
+use crate::quorum::{QuorumChooser, Target, choose_targets};
 use crate::rebalance::{Rebalance, RebalanceEnv};
 use crate::ring::Ring;
 use crate::stamp::Stamper;
@@ -68,6 +68,8 @@ pub struct Node {
     handoffs_unacked: BTreeMap<(NodeId, Key), Versions>,
     list: Vec<NodeId>,
     targets: Vec<Target>,
+    /// Narrows a coordinated operation's targets under a non-expanding quorum shape.
+    chooser: QuorumChooser,
     /// The anti-entropy driver, when enabled.
     ae: Option<Box<AntiEntropy>>,
     /// The admission controller of background tasks, when enabled.
@@ -96,6 +98,7 @@ impl Node {
             Box::new(AntiEntropy::boot(ctx, &cfg.anti_entropy))
         });
         let admission = cfg.admission.enabled.then(|| Box::new(AdmissionController::new(&cfg.admission)));
+        let chooser = QuorumChooser::new(cfg.quorum_shape, recipe.seed, ctx.me(), ctx.incarnation());
         Node {
             id: ctx.me(),
             cfg,
@@ -111,6 +114,7 @@ impl Node {
             handoffs_unacked: BTreeMap::new(),
             list: Vec::new(),
             targets: Vec::new(),
+            chooser,
             ae,
             admission,
         }
@@ -400,7 +404,9 @@ impl Node {
             ctx.send(client, Completion::failed(req, is_get, OpError::Unavailable).into_msg());
             return;
         }
-        let targets = std::mem::take(&mut self.targets);
+        let mut targets = std::mem::take(&mut self.targets);
+        let is_get = matches!(op, ClientOp::Get { .. });
+        self.chooser.choose(&mut targets, is_get, self.cfg.r, self.cfg.w);
         let (coord, mut env) = self.coord_env();
         coord.start(ctx, &mut env, Origin::Remote { client, req }, op, &targets);
         self.targets = targets;

@@ -1,5 +1,6 @@
-//! Tidy CSV exports of a run report: `metrics.csv` (one row per scalar metric) and
-//! `timeseries.csv` (one row per time window per metric).
+//! Tidy CSV exports of a run report: `metrics.csv` (one row per scalar metric),
+//! `timeseries.csv` (one row per time window per metric) and, when the scenario chose a
+//! t-visibility grid, `visibility.csv` (one row per grid point with reads per curve per metric).
 //!
 //! Written by hand (no csv crate): fields are quoted only when they hold a comma, a quote or a
 //! line break. Floats use Rust's shortest round-trip formatting, so the bytes are a function of
@@ -12,6 +13,8 @@ use std::fmt::Write;
 pub const METRICS_HEADER: &str = "section,op,metric,value";
 /// Header of `timeseries.csv`.
 pub const TIMESERIES_HEADER: &str = "t_s,op,metric,value";
+/// Header of `visibility.csv`.
+pub const VISIBILITY_HEADER: &str = "t_ms,curve,metric,value";
 
 /// Formats a float stably: shortest round-trip digits, `-0` as `0`, non-finite as empty.
 pub fn fmt_f64(x: f64) -> String {
@@ -142,11 +145,26 @@ pub fn metrics_csv(r: &RunReport) -> String {
         w.push("staleness", kind, "fresh_via_newer_write", Val::U(s.fresh_via_newer_write));
         w.push("staleness", kind, "k_mean", opt(s.k.mean));
         w.push("staleness", kind, "k_max", Val::U(s.k.max));
+        for (k, p) in (1..).zip(&s.p_within_k) {
+            w.push("staleness", kind, &format!("p_within_k{k}"), Val::F(*p));
+        }
     }
     for (curve, c) in [("probes", &r.visibility.probes), ("reads", &r.visibility.reads)] {
         w.push("visibility", curve, "reads", Val::U(c.reads));
         w.push("visibility", curve, "consistent", Val::U(c.consistent));
         w.push("visibility", curve, "p_consistent", opt(c.p_consistent));
+    }
+    if let Some(g) = &r.visibility.grid {
+        for (curve, c) in [("probes", &g.probes), ("reads", &g.reads)] {
+            w.push("visibility", curve, "grid_before", Val::U(c.before));
+            w.push("visibility", curve, "grid_after", Val::U(c.after));
+            for t in &c.first_t {
+                let target = fmt_f64(t.target);
+                w.push("visibility", curve, &format!("first_t_ms_p{target}"), opt(t.t_ms));
+                w.push("visibility", curve, &format!("first_t_ms_low_p{target}"), opt(t.t_ms_low));
+                w.push("visibility", curve, &format!("first_t_ms_high_p{target}"), opt(t.t_ms_high));
+            }
+        }
     }
     let du = &r.durability;
     w.push("durability", "", "versioning", Val::S(du.versioning.clone()));
@@ -260,6 +278,29 @@ pub fn timeseries_csv(r: &RunReport) -> String {
     w.out
 }
 
+/// `visibility.csv`: `t_ms,curve,metric,value`, one row per grid point with reads, per curve
+/// (`probes`, `reads`), per metric (`reads`, `consistent`, `p`, `ci_low`, `ci_high`); `None`
+/// when the report has no grid.
+pub fn visibility_csv(r: &RunReport) -> Option<String> {
+    let g = r.visibility.grid.as_ref()?;
+    let mut w = Rows::new(VISIBILITY_HEADER);
+    for (curve, c) in [("probes", &g.probes), ("reads", &g.reads)] {
+        for p in &c.points {
+            let t = fmt_f64(p.t_ms);
+            for (m, v) in [
+                ("reads", Val::U(p.reads)),
+                ("consistent", Val::U(p.consistent)),
+                ("p", Val::F(p.p)),
+                ("ci_low", Val::F(p.ci_low)),
+                ("ci_high", Val::F(p.ci_high)),
+            ] {
+                w.push(&t, curve, m, v);
+            }
+        }
+    }
+    Some(w.out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,14 +316,32 @@ mod tests {
         let l = lines(&csv);
         assert_eq!(l[0], METRICS_HEADER);
         // run 5, ops 2×11, workload 1, network 2, counters 1×2, nodes 3×2, divergence 2×14+2,
-        // staleness 2×7, visibility 6, durability 7, convergence 7, cost 10, load 3×5+10, checks 3×2.
-        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 2 + 6 + 30 + 14 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
+        // staleness 2×7 + 16 (P(within k) of get), visibility 6, durability 7, convergence 7,
+        // cost 10, load 3×5+10, checks 3×2.
+        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 2 + 6 + 30 + 30 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
+        assert!(l.contains(&"staleness,get,p_within_k2,0.983333"), "{csv}");
+        assert!(l.contains(&"staleness,get,p_within_k16,1"), "{csv}");
         assert!(l.contains(&"counters,read_repairs,nodes,3"), "{csv}");
         assert!(l.iter().all(|r| r.split(',').count() == 4), "{csv}");
         assert!(l.contains(&"ops,get,latency_p99_ms,20"), "{csv}");
         assert!(l.contains(&"cost,,anti_entropy_keys_repaired,"), "null is an empty value: {csv}");
         assert!(l.contains(&"checks,no_lost_writes,violations,1"), "{csv}");
         assert!(csv.ends_with('\n'));
+    }
+
+    #[test]
+    fn visibility_csv_has_a_row_per_grid_point_per_metric_and_only_with_a_grid() {
+        let mut r = testdata::sample();
+        assert_eq!(visibility_csv(&r), None, "no grid, no file");
+        r.visibility.grid = Some(testdata::visibility_grid());
+        let csv = visibility_csv(&r).unwrap();
+        let l = lines(&csv);
+        assert_eq!(l[0], VISIBILITY_HEADER);
+        assert_eq!(l.len() - 1, (3 + 2) * 5, "3 probe points and 2 read points, 5 metrics each: {csv}");
+        assert!(l.contains(&"2.5,probes,ci_low,0.9"), "{csv}");
+        let m = metrics_csv(&r);
+        assert!(m.contains("visibility,probes,first_t_ms_p0.99,5\n"), "{m}");
+        assert!(m.contains("visibility,reads,first_t_ms_high_p0.99,\n"), "null is empty: {m}");
     }
 
     #[test]

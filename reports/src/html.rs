@@ -310,6 +310,19 @@ fn staleness(s: &mut String, r: &RunReport) {
         .map(|(k, c)| vec![k.to_string(), c.reads.to_string(), c.consistent.to_string(), num(c.p_consistent, 4)])
         .collect();
     table(s, &["t-visibility", "reads", "consistent", "P(consistent)"], &rows);
+    if let Some(g) = &r.visibility.grid {
+        let ms = |x: Option<f64>| x.map_or("never".to_string(), |t| format!("{t} ms"));
+        let rows: Vec<Vec<String>> = [("probes", &g.probes), ("ordinary reads", &g.reads)]
+            .into_iter()
+            .flat_map(|(k, c)| {
+                c.first_t.iter().map(move |t| {
+                    vec![k.to_string(), format!("{}", t.target), ms(t.t_ms), ms(t.t_ms_low), ms(t.t_ms_high)]
+                })
+            })
+            .collect();
+        let head = ["curve", "target", "first t staying above", "from the upper bound", "from the lower bound"];
+        table(s, &head, &rows);
+    }
 }
 
 fn durability_and_convergence(s: &mut String, r: &RunReport) {
@@ -526,6 +539,17 @@ mod tests {
         let section = &page[page.find("<h2>Counters</h2>").unwrap()..];
         assert!(!section.contains("<th>n19</th>"), "no column per node for more than ten nodes");
         assert!(section.contains("<td>0</td><td>6</td><td>n6</td>"), "min, max and the first node with it");
+    }
+
+    #[test]
+    fn the_page_lists_the_first_t_of_each_target_only_with_a_grid() {
+        let mut r = testdata::sample();
+        assert!(!report_html(&r, &[]).contains("first t staying above"));
+        r.visibility.grid = Some(testdata::visibility_grid());
+        let page = report_html(&r, &[]);
+        assert!(page.contains("first t staying above"), "the table's header");
+        assert!(page.contains("<td>5 ms</td><td>2.5 ms</td><td>5 ms</td>"), "probes: {page}");
+        assert!(page.contains("<td>5 ms</td><td>5 ms</td><td>never</td>"), "reads: a bound never reached");
     }
 
     #[test]

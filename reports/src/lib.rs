@@ -26,15 +26,19 @@ pub use latency::{LatencyHistogram, LatencySummary};
 pub use run_report::{CounterSummary, FaultInterval, LatencyCdf, NodeSummary, OpSummary, RunReport, SCHEMA_VERSION};
 
 /// The files derived from a report besides `report.json`, as (path relative to the output
-/// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `charts/<name>.svg`,
-/// `.png` and `.pdf` for every chart (the formats `look` asks for, drawn at its size and base
-/// font size), and `report.html` (which inlines the charts as SVG and links their files).
+/// directory, bytes), in a fixed order: `metrics.csv`, `timeseries.csv`, `visibility.csv` (only
+/// when the report has a t-visibility grid), `charts/<name>.svg`, `.png` and `.pdf` for every
+/// chart (the formats `look` asks for, drawn at its size and base font size), and
+/// `report.html` (which inlines the charts as SVG and links their files).
 pub fn derived_files(r: &RunReport, look: &charts::Look) -> Vec<(String, Vec<u8>)> {
     let charts = charts::all(r, look);
     let mut files = vec![
         ("metrics.csv".to_string(), csv::metrics_csv(r).into_bytes()),
         ("timeseries.csv".to_string(), csv::timeseries_csv(r).into_bytes()),
     ];
+    if let Some(v) = csv::visibility_csv(r) {
+        files.push(("visibility.csv".to_string(), v.into_bytes()));
+    }
     for c in &charts {
         files.extend(c.files().into_iter().map(|(ext, bytes)| (format!("charts/{}.{ext}", c.name), bytes)));
     }

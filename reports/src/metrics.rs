@@ -154,6 +154,16 @@ pub struct StaleStats {
     /// k-staleness: per read, the number of writes of the key acknowledged before it began that
     /// no returned write covers, bucketed `0`..`3`, `4+`.
     pub k: Buckets,
+    /// Versions behind, per read with a P*: entry i counts the reads i acknowledged versions
+    /// behind (0 = fresh; a stale read counts back from P* to the newest write it returned or
+    /// covered), for i = 0..15; the last entry counts 16 or more.
+    #[serde(default)]
+    pub versions_behind: Vec<u64>,
+    /// PBS k-staleness as P(within k) for k = 1..=16 (entry k − 1): the share of reads with a
+    /// P* that returned one of the last k acknowledged versions, i.e. fewer than k versions
+    /// behind. Empty when no read had a P*.
+    #[serde(default)]
+    pub p_within_k: Vec<f64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,6 +180,74 @@ pub struct VisibilitySection {
     pub probes: VisibilityCurve,
     /// From ordinary reads with a P*: t = read invoked − P* completed; consistent iff fresh.
     pub reads: VisibilityCurve,
+    /// Both curves again on the grid of t the scenario chose (`outputs.metrics.t_visibility`),
+    /// with the first t that reaches each target probability; absent when it chose none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<VisibilityGrid>,
+}
+
+/// t-visibility on a grid of t: point i stands for the reads with t in
+/// `[from_ms + i·step_ms, from_ms + (i+1)·step_ms)`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VisibilityGrid {
+    /// The first point's t, ms.
+    pub from_ms: f64,
+    /// The last point's t, ms.
+    pub to_ms: f64,
+    /// The spacing of the points, ms.
+    pub step_ms: f64,
+    /// The target probabilities of `first_t`.
+    pub targets: Vec<f64>,
+    /// Probe reads on the grid.
+    pub probes: GridCurve,
+    /// Ordinary reads with a P* on the grid.
+    pub reads: GridCurve,
+}
+
+/// One curve on the grid.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GridCurve {
+    /// The points holding at least one read, in order of t.
+    pub points: Vec<GridPoint>,
+    /// Reads with t before the grid's first point.
+    pub before: u64,
+    /// Reads with t past the grid's last point (and its step).
+    pub after: u64,
+    /// Per target probability: from which t on the curve stays at or above it.
+    pub first_t: Vec<TargetT>,
+}
+
+/// One point of a grid curve, with its Wilson score interval.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GridPoint {
+    /// t, ms (the point's lower edge).
+    pub t_ms: f64,
+    /// Reads with t in the point's step.
+    pub reads: u64,
+    /// Of those, consistent ones.
+    pub consistent: u64,
+    /// `consistent / reads`.
+    pub p: f64,
+    /// Lower end of the Wilson score interval.
+    pub ci_low: f64,
+    /// Upper end of the Wilson score interval.
+    pub ci_high: f64,
+}
+
+/// The first t from which a curve stays at or above a target probability: the first point
+/// such that every later point with reads is at or above it. `null` when the last point is
+/// below (the grid never reaches the target).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TargetT {
+    /// The target probability.
+    pub target: f64,
+    /// From the measured p, ms.
+    pub t_ms: Option<f64>,
+    /// From the Wilson upper bounds (the earliest t the data allow), ms.
+    pub t_ms_low: Option<f64>,
+    /// From the Wilson lower bounds (the latest t the data allow; `null` when even the last
+    /// points are too few to rule out missing the target), ms.
+    pub t_ms_high: Option<f64>,
 }
 
 /// A t-visibility curve.

@@ -127,9 +127,13 @@ pub fn sample() -> RunReport {
         stale_ratio: Some(0.1),
         fresh_via_newer_write: 2,
         k: buckets([81, 8, 1, 0, 0]),
+        ..Default::default()
     };
     r.staleness.by_kind.insert("all".into(), stale.clone());
-    r.staleness.by_kind.insert("get".into(), stale);
+    let mut behind = vec![0; 17];
+    (behind[0], behind[1], behind[2]) = (51, 8, 1);
+    let p_within_k = (1..=16).map(|k| [0.85, 0.983333, 1.0][(k - 1).min(2)]).collect();
+    r.staleness.by_kind.insert("get".into(), StaleStats { versions_behind: behind, p_within_k, ..stale });
     r.visibility.confidence = 0.95;
     let bin = |from_ms: f64, to_ms: Option<f64>, p: f64| VisibilityBin {
         from_ms,
@@ -277,4 +281,41 @@ pub(crate) fn sample_with_read_kinds() -> RunReport {
         w.ops.insert("rmw_read".into(), rmw);
     }
     r
+}
+
+/// A t-visibility grid 0..5 ms by 2.5 ms: probes at every point, ordinary reads at two.
+pub fn visibility_grid() -> crate::metrics::VisibilityGrid {
+    use crate::metrics::{GridCurve, GridPoint, TargetT, VisibilityGrid};
+    let pt = |t_ms: f64, p: f64, ci_low: f64| GridPoint {
+        t_ms,
+        reads: 100,
+        consistent: (p * 100.0) as u64,
+        p,
+        ci_low,
+        ci_high: (p + 0.02).min(1.0),
+    };
+    let target = |t_ms: Option<f64>, t_ms_low: Option<f64>, t_ms_high: Option<f64>| TargetT {
+        target: 0.99,
+        t_ms,
+        t_ms_low,
+        t_ms_high,
+    };
+    VisibilityGrid {
+        from_ms: 0.0,
+        to_ms: 5.0,
+        step_ms: 2.5,
+        targets: vec![0.99],
+        probes: GridCurve {
+            points: vec![pt(0.0, 0.7, 0.6), pt(2.5, 0.95, 0.9), pt(5.0, 1.0, 0.99)],
+            before: 0,
+            after: 3,
+            first_t: vec![target(Some(5.0), Some(2.5), Some(5.0))],
+        },
+        reads: GridCurve {
+            points: vec![pt(0.0, 0.8, 0.7), pt(5.0, 0.99, 0.95)],
+            before: 1,
+            after: 0,
+            first_t: vec![target(Some(5.0), Some(5.0), None)],
+        },
+    }
 }

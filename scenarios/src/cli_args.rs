@@ -87,7 +87,7 @@ pub fn output_dir(flag: &str, value: &str, path: &Path) -> Result<(), ArgError> 
     }
 }
 
-/// Checks that `path` can be an output file (`--history`, `--trace`, `--shrink-out`): not a
+/// Checks that `path` can be an output file (`--history`, `--probes`, `--trace`, `--shrink-out`): not a
 /// directory, in an existing writable directory. An existing file is replaced.
 pub fn output_file(flag: &str, path: &Path) -> Result<(), ArgError> {
     let value = path.display().to_string();

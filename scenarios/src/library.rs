@@ -22,6 +22,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("lww-clock-skew", include_str!("../examples/lww-clock-skew.json")),
     ("dvv-siblings", include_str!("../examples/dvv-siblings.json")),
     ("staleness-probes", include_str!("../examples/staleness-probes.json")),
+    ("pbs-static-quorum", include_str!("../examples/pbs-static-quorum.json")),
+    ("pbs-read-fan-out", include_str!("../examples/pbs-read-fan-out.json")),
     ("join-leave", include_str!("../examples/join-leave.json")),
     ("quorum-core", include_str!("../examples/quorum-core.json")),
 ];

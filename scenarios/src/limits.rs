@@ -113,6 +113,16 @@ fn scenario_limits() -> Vec<Limit> {
             "each sample visits every node",
         ),
         limit(
+            "t-visibility grid points (`outputs.metrics.t_visibility.grid_ms`)",
+            format!("{}", bounds::MAX_VISIBILITY_POINTS),
+            "two counters per point per curve, and a report row per point with reads",
+        ),
+        limit(
+            "t-visibility target probabilities (`outputs.metrics.t_visibility.targets`)",
+            format!("{}", crate::metrics::MAX_TARGETS),
+            "each is searched on every curve",
+        ),
+        limit(
             "mean chaos cycle (time to a fault + its repair)",
             format!("at least {} s", bounds::MIN_CHAOS_CYCLE_S),
             "a zero-length cycle would stop simulated time",

@@ -50,6 +50,11 @@ enum Command {
         /// directory), in completion order (the report itself keeps no per-operation history).
         #[arg(long)]
         history: Option<PathBuf>,
+        /// Also write every staleness probe's read as one JSON line to this file (in an
+        /// existing directory): the write's commit time, the read's start, t, fresh or stale
+        /// and k, and which replicas answered with what each held.
+        #[arg(long)]
+        probes: Option<PathBuf>,
         #[command(flatten)]
         diagram: DiagramArgs,
         #[command(flatten)]
@@ -145,14 +150,19 @@ fn main() -> ExitCode {
         out: None,
         json: false,
         history: None,
+        probes: None,
         diagram: DiagramArgs::default(),
         charts: ChartArgs::default(),
         budget: BudgetArgs::default(),
     };
     let result = match cli.command.unwrap_or(default_run) {
-        Command::Run { scenario, seed, out, json, history, diagram, charts, budget } => {
-            cmd_run(scenario.as_deref(), seed, RunOutputs { out, json, history, charts }, &diagram, &budget.budget())
-        }
+        Command::Run { scenario, seed, out, json, history, probes, diagram, charts, budget } => cmd_run(
+            scenario.as_deref(),
+            seed,
+            RunOutputs { out, json, history, probes, charts },
+            &diagram,
+            &budget.budget(),
+        ),
         Command::Validate { scenario, budget } => cmd_validate(&scenario, &budget.budget()),
         Command::Check { scenario, seeds, shrink, shrink_out, budget } => {
             cmd_check(&scenario, &seeds, Shrink { on: shrink, out: shrink_out }, &budget.budget())
@@ -306,6 +316,7 @@ struct RunOutputs {
     json: bool,
     history: Option<PathBuf>,
     charts: ChartArgs,
+    probes: Option<PathBuf>,
 }
 
 fn cmd_run(
@@ -321,6 +332,9 @@ fn cmd_run(
     }
     if let Some(h) = &o.history {
         cli_args::output_file("--history", h)?;
+    }
+    if let Some(p) = &o.probes {
+        cli_args::output_file("--probes", p)?;
     }
     let mut l = load_scenario(arg, budget)?;
     diagram.check_with(&l.scenario.outputs.diagram, cli_args::run_end_s(&l.scenario))?;
@@ -344,18 +358,34 @@ fn cmd_run(
         }
         None => None,
     };
-    let outcome =
-        run_loaded(&l, run::RunOptions { seed, progress, history, ..Default::default() }).inspect_err(|_| {
-            if let Some(tmp) = &history_tmp {
-                let _ = std::fs::remove_file(tmp);
-            }
-        })?;
-    if let (Some(tmp), Some(path)) = (&history_tmp, &o.history) {
-        if let Some(e) = &outcome.measured().history_error {
-            let _ = std::fs::remove_file(tmp);
-            return Err(anyhow::anyhow!("writing {}: {e}", tmp.display()).into());
+    let probes_tmp = o.probes.as_deref().map(temp_path);
+    let probes = match &probes_tmp {
+        Some(tmp) => {
+            let f = std::fs::File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
+            Some(Box::new(std::io::BufWriter::new(f)) as Box<dyn std::io::Write>)
         }
-        rename(tmp, path)?;
+        None => None,
+    };
+    let temps = [&history_tmp, &probes_tmp];
+    let outcome = run_loaded(&l, run::RunOptions { seed, progress, history, probes, ..Default::default() })
+        .inspect_err(|_| {
+            temps.iter().filter_map(|t| t.as_ref()).for_each(|tmp| {
+                let _ = std::fs::remove_file(tmp);
+            });
+        })?;
+    let m = outcome.measured();
+    let streamed = [(&history_tmp, &o.history, &m.history_error), (&probes_tmp, &o.probes, &m.probes_error)];
+    // Either file failed: neither is kept (no partial output).
+    if let Some((Some(tmp), _, Some(e))) = streamed.iter().find(|(t, _, e)| t.is_some() && e.is_some()) {
+        temps.iter().filter_map(|t| t.as_ref()).for_each(|t| {
+            let _ = std::fs::remove_file(t);
+        });
+        return Err(anyhow::anyhow!("writing {}: {e}", tmp.display()).into());
+    }
+    for (tmp, path, _) in streamed {
+        if let (Some(tmp), Some(path)) = (tmp, path) {
+            rename(tmp, path)?;
+        }
     }
     let mut rep =
         report::build_with_diagram(&l.scenario, &l.source, &outcome).map_err(|p| match diagram.blame(&p) {

@@ -34,6 +34,8 @@ pub struct RunOptions {
     /// Where every operation's record goes, if anywhere (`dynsim run --history FILE`, and the
     /// test oracle).
     pub history: Option<HistorySink>,
+    /// Where every probe read's row goes, if anywhere (`dynsim run --probes FILE`).
+    pub probes: Option<Box<dyn std::io::Write>>,
     /// Also run the oracle's scanning sampler beside measurement (tests only).
     #[cfg(feature = "oracle")]
     pub oracle: bool,
@@ -94,7 +96,11 @@ pub fn run_with(s: &CheckedScenario, mut opts: RunOptions, measurement: Measurem
     }
     let measure = (measurement == Measurement::On).then(|| {
         let cfg = measure_config(s, &asm);
-        Measure::install(&mut asm, cfg, opts.history.take())
+        let m = Measure::install(&mut asm, cfg, opts.history.take());
+        if let Some(sink) = opts.probes.take() {
+            m.borrow_mut().set_probe_sink(sink);
+        }
+        m
     });
     #[cfg(feature = "oracle")]
     let mut oracle = opts.oracle.then(|| {
@@ -146,6 +152,7 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
         sample_interval: m.sample_interval(asm.end),
         diagram_window: d.from_s.zip(d.until_s).map(|(a, b)| (at(a), at(b))),
         diagram_key: d.key,
+        visibility_grid: m.visibility_grid(),
     }
 }
 

@@ -94,6 +94,18 @@ fn headline(s: &mut String, r: &RunReport) {
             all.k.mean.unwrap_or(0.0)
         );
     }
+    if let Some(g) = &r.visibility.grid {
+        for (name, c) in [("probes", &g.probes), ("reads", &g.reads)].into_iter().filter(|(_, c)| !c.points.is_empty())
+        {
+            let ms = |x: Option<f64>| x.map_or("never".to_string(), |t| format!("{t} ms"));
+            let each: Vec<String> = c
+                .first_t
+                .iter()
+                .map(|t| format!("p≥{}: {} [{}, {}]", t.target, ms(t.t_ms), ms(t.t_ms_low), ms(t.t_ms_high)))
+                .collect();
+            let _ = writeln!(s, "t-visibility ({name}), first t staying above: {}", each.join("; "));
+        }
+    }
     let d = &r.durability;
     if d.versioning == "lww" {
         let _ = writeln!(

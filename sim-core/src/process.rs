@@ -104,6 +104,14 @@ impl<P: Process> Ctx<'_, P> {
         self.local
     }
 
+    /// This process's incarnation: 0 at the first boot, one more after each crash. A consumer
+    /// that derives its own random stream at boot numbers it with this, so a restarted process
+    /// does not replay the draws of its previous life.
+    #[inline]
+    pub fn incarnation(&self) -> u32 {
+        self.incarnation
+    }
+
     /// True simulated time at the start of this event. For measurement only (recording a
     /// client's history); protocol logic must use [`Ctx::now`], the local clock.
     #[inline]

@@ -1,8 +1,10 @@
 //! Consistency charts: versions returned per read (§6.3), the fraction of keys whose replicas
-//! disagree over time, and t-visibility with its Wilson band.
+//! disagree over time, and t-visibility with its Wilson band (on log bins, or on the scenario's
+//! grid with its target probabilities).
 
 use super::canvas::FONT;
 use super::{Chart, DrawResult, Look, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
+use crate::metrics::VisibilityGrid;
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -66,6 +68,9 @@ pub fn divergence_over_time(r: &RunReport, look: &Look) -> Chart {
 /// midpoint of its edges (a bin from 0 at half its upper edge, the open last bin at 1.5 × its
 /// lower edge).
 pub fn visibility(r: &RunReport, look: &Look) -> Chart {
+    if let Some(g) = &r.visibility.grid {
+        return visibility_on_grid(g, r.visibility.confidence, look);
+    }
     let title = "t-visibility: P(consistent read | t since commit)";
     let curves: Vec<(&str, Vec<BandPoint>)> =
         [("probes", &r.visibility.probes), ("ordinary reads", &r.visibility.reads)]
@@ -99,6 +104,48 @@ pub fn visibility(r: &RunReport, look: &Look) -> Chart {
             .x_desc("t since the write committed (ms, log scale)")
             .y_desc("P(consistent)")
             .draw()?;
+        for (i, (name, pts)) in curves.iter().enumerate() {
+            let c = colour(i);
+            let band: Vec<(f64, f64)> =
+                pts.iter().map(|p| (p.0, p.3)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))?
+                .label(format!("{name}: Wilson {:.0}% interval", conf * 100.0))
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.2).filled()));
+            chart
+                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
+                .label(format!("{name}: P(consistent)"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        Ok(())
+    })
+}
+
+/// t-visibility on the scenario's grid: each curve's points with reads, with the Wilson band,
+/// on a linear t axis, and a dashed line at each target probability.
+fn visibility_on_grid(g: &VisibilityGrid, conf: f64, look: &Look) -> Chart {
+    let title = "t-visibility: P(consistent read | t since commit)";
+    let curves: Vec<(&str, Vec<BandPoint>)> = [("probes", &g.probes), ("ordinary reads", &g.reads)]
+        .into_iter()
+        .map(|(name, c)| (name, c.points.iter().map(|p| (p.t_ms, p.p, p.ci_low, p.ci_high)).collect::<Vec<_>>()))
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    let lo = curves.iter().flat_map(|(_, p)| p.iter().map(|x| x.2)).fold(1.0_f64, f64::min);
+    let (xmin, xmax) = (g.from_ms, (g.to_ms + g.step_ms).max(g.from_ms + g.step_ms));
+    render(look, "t_visibility", title, !curves.is_empty(), |root| -> DrawResult {
+        let lo = (lo - 0.05).clamp(0.0, 0.95);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(xmin..xmax, lo..1.02)?;
+        mesh(&mut chart).x_desc("t since the write committed (ms)").y_desc("P(consistent)").draw()?;
+        for &target in g.targets.iter().filter(|t| **t >= lo) {
+            let line = DashedLineSeries::new([(xmin, target), (xmax, target)], 6, 4, BLACK.mix(0.5).stroke_width(1));
+            chart.draw_series(line)?;
+        }
         for (i, (name, pts)) in curves.iter().enumerate() {
             let c = colour(i);
             let band: Vec<(f64, f64)> =

@@ -565,6 +565,22 @@ mod tests {
     }
 
     #[test]
+    fn a_grid_draws_the_t_visibility_chart_on_a_linear_axis_with_its_targets() {
+        let mut r = testdata::sample();
+        let log = all(&r, &Look::default()).into_iter().find(|c| c.name == "t_visibility").unwrap();
+        r.visibility.grid = Some(testdata::visibility_grid());
+        let grid = all(&r, &Look::default()).into_iter().find(|c| c.name == "t_visibility").unwrap();
+        assert!(is_svg(&grid.svg));
+        assert!(log.svg.contains("log scale") && !grid.svg.contains("log scale"), "{}", grid.svg);
+        assert!(grid.svg.contains("Wilson 95% interval"), "the band is drawn: {}", grid.svg);
+        let dashes = |svg: &str| svg.matches(r##"<polyline fill="none" opacity="0.5" stroke="#000000""##).count();
+        assert!(dashes(&grid.svg) > 10 && dashes(&log.svg) == 0, "the target line is drawn dashed: {}", grid.svg);
+        // One point per curve is still a chart.
+        r.visibility.grid.as_mut().unwrap().reads.points.truncate(1);
+        assert!(is_svg(&all(&r, &Look::default()).into_iter().find(|c| c.name == "t_visibility").unwrap().svg));
+    }
+
+    #[test]
     fn charts_are_deterministic() {
         assert_eq!(all(&testdata::sample(), &Look::default()), all(&testdata::sample(), &Look::default()));
         assert_eq!(all(&testdata::empty(), &Look::default()), all(&testdata::empty(), &Look::default()));

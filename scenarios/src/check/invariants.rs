@@ -147,7 +147,8 @@ fn total(asm: &Assembly, cs: &[Counter], clients: bool) -> u64 {
 
 /// After quiescence every key's live replicas hold the same versions.
 ///
-/// Promised when nothing could have made a replica miss a write (no faults, no loss), or when
+/// Promised when nothing could have made a replica miss a write (no faults, no loss, writes sent
+/// to all N replicas), or when
 /// anti-entropy runs and the run ends with every node up, the network whole, and a settle period
 /// long enough for each node to exchange every range it replicates three times.
 fn replicas_converge(s: &Scenario, asm: &Assembly, f: &Findings<'_>) -> Verdict {
@@ -167,7 +168,13 @@ fn replicas_converge(s: &Scenario, asm: &Assembly, f: &Findings<'_>) -> Verdict 
 
 /// Why convergence is not promised at the end of this run, if it is not.
 pub fn convergence_not_promised(s: &Scenario, asm: &Assembly) -> Option<String> {
-    let without_ae = faults_free(s).or_else(|| (s.network.loss > 0.0).then(|| "messages are lost".to_string()));
+    let static_writes = || {
+        (s.dynamo.quorum_shape == crate::spec::dynamo::QuorumShape::Static)
+            .then(|| "static quorums send each write to only W of the N replicas".to_string())
+    };
+    let without_ae = faults_free(s)
+        .or_else(|| (s.network.loss > 0.0).then(|| "messages are lost".to_string()))
+        .or_else(static_writes);
     let why = without_ae?;
     let ae = &s.dynamo.anti_entropy;
     if !ae.enabled {

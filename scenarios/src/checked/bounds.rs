@@ -21,6 +21,9 @@ pub const MIN_PERIOD_MS: f64 = 1.0;
 pub const MAX_WINDOWS: f64 = 100_000.0;
 /// Most measurement samples in a run (`(duration_s + settle_s) / sample_interval_s`).
 pub const MAX_SAMPLES: f64 = 100_000.0;
+/// Most points of the t-visibility grid (`outputs.metrics.t_visibility.grid_ms`): two
+/// counters per point per curve, and a row per point in the report.
+pub const MAX_VISIBILITY_POINTS: usize = 100_000;
 /// Most client processes over all workloads.
 pub const MAX_CLIENTS: usize = 100_000;
 /// Most ring positions (tokens, or partitions for strategy 3) over all storage nodes.
@@ -96,6 +99,11 @@ fn measurement(s: &Scenario) -> Result<(), SpecError> {
         let msg = format!("{:.0} samples of {i} s over a {span} s run; at most {MAX_SAMPLES}", span / i);
         let fix = format!("widen sample_interval_s to at least {} s, or leave it out", span / MAX_SAMPLES);
         return Err(SpecError::new("outputs.metrics.sample_interval_s", msg, fix));
+    }
+    if let Some(g) = m.visibility_grid().filter(|g| g.grid.points > MAX_VISIBILITY_POINTS) {
+        let msg = format!("the grid has {} points; at most {MAX_VISIBILITY_POINTS}", g.grid.points);
+        let fix = "use a coarser step or a shorter range, e.g. \"0..200:1\" (201 points)";
+        return Err(SpecError::new("outputs.metrics.t_visibility.grid_ms", msg, fix));
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ pub fn staleness(key: &KeyWrites, invoked: SimTime, returned: &[&Provenance]) ->
     let recent = key.recent();
     let hi = recent.partition_point(|a| a.completed < invoked);
     if hi == 0 {
-        return Verdict { stale: false, k: 0, since_prior: None, via_newer: false };
+        return Verdict { stale: false, k: 0, behind: 0, since_prior: None, via_newer: false };
     }
     let prior = recent[hi - 1];
     let newest_invoked = returned.iter().map(|p| p.invoked).max().unwrap_or(SimTime::ZERO);
@@ -36,9 +36,22 @@ pub fn staleness(key: &KeyWrites, invoked: SimTime, returned: &[&Provenance]) ->
     Verdict {
         stale: !(by_descent || by_newer),
         k,
+        behind: versions_behind(key, hi, newest_invoked, &covered),
         since_prior: Some(invoked - prior.completed),
         via_newer: by_newer && !by_descent,
     }
+}
+
+/// How many acknowledged versions behind a read is: counting back from P* (`recent[hi − 1]`,
+/// the latest acknowledged before the read began), the writes passed before the first one the
+/// read returned or covered (`covered`, or completed before the newest returned write was
+/// invoked). 0 for a fresh read; exact up to [`RECENT`], which it is when the read covered
+/// none of the last [`RECENT`] (or of all `hi`, if fewer). Cost: O(behind) cover checks.
+fn versions_behind(key: &KeyWrites, hi: usize, newest_invoked: SimTime, covered: &impl Fn(u32) -> bool) -> u32 {
+    let recent = key.recent();
+    let seen = |i: usize| covered(recent[i].seq) || recent[i].completed < newest_invoked;
+    let window = hi.min(RECENT);
+    (0..hi).rev().take(window).position(seen).unwrap_or(window) as u32
 }
 
 /// The write a stale read missed: the latest acknowledged before it began, as (write id).
@@ -75,4 +88,53 @@ pub fn sibling_bound(
     let live = returned.iter().filter(|p| !before.superseded.contains(p.seq)).count();
     let others = key.invoked_before(completed).saturating_sub(before.acked);
     SiblingBound { live, copies: siblings.saturating_sub(returned.len()), bound: (before.frontier + others) as usize }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::OpKind;
+    use dynamo_model::version::WriteId;
+
+    fn t(ms: u64) -> SimTime {
+        SimTime(ms * 1_000_000)
+    }
+
+    /// Blind write `seq`, invoked at 10·seq ms and acknowledged 5 ms later, with `past`.
+    fn write(seq: u32, past: &[u32]) -> Provenance {
+        let write = WriteId(100 + u64::from(seq));
+        Provenance {
+            seq,
+            write,
+            invoked: t(10 * u64::from(seq)),
+            past: past.iter().copied().collect(),
+            ..Default::default()
+        }
+    }
+
+    fn key_of(writes: &[Provenance]) -> KeyWrites {
+        let mut k = KeyWrites::new(false);
+        for p in writes {
+            k.write_done(p, OpKind::Put, p.invoked + sim_core::SimDuration::from_millis(5), true);
+        }
+        k
+    }
+
+    #[test]
+    fn versions_behind_counts_back_from_the_prior_write_to_the_newest_returned() {
+        let writes: Vec<Provenance> = (0..6).map(|i| write(i, &[])).collect();
+        let key = key_of(&writes);
+        let verdict = |returned: &[&Provenance]| staleness(&key, t(100), returned);
+        assert_eq!(verdict(&[&writes[5]]).behind, 0, "returned P*: fresh");
+        let v = verdict(&[&writes[2]]);
+        assert!(v.stale);
+        assert_eq!(v.behind, 3, "writes 5, 4, 3 passed before 2");
+        assert_eq!(verdict(&[&writes[2], &writes[4]]).behind, 1, "the newest returned counts");
+        assert_eq!(verdict(&[]).behind, 6, "nothing returned: every acknowledged write missed");
+        // A write that descends from 4 covers it: one behind, though 4 itself was not returned.
+        let descendant = Provenance { invoked: t(1), ..write(7, &[4]) };
+        assert_eq!(verdict(&[&descendant]).behind, 1);
+        // Acknowledged after the read began: not counted.
+        assert_eq!(staleness(&key, t(36), &[&writes[0]]).behind, 3, "P* is write 2 (acked at 25 ms)");
+    }
 }

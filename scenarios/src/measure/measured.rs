@@ -46,6 +46,8 @@ pub struct Measured {
     pub history: Option<Vec<OpRecord>>,
     /// Why the history file could not be written, if it could not.
     pub history_error: Option<String>,
+    /// Why the probes file could not be written, if it could not.
+    pub probes_error: Option<String>,
     /// Records measurement held at the end (kept acknowledged writes and reads in flight,
     /// summed over keys) and the keys it tracked.
     pub held_records: (usize, usize),
@@ -61,7 +63,8 @@ impl Measure {
         let spec = &s.outputs.metrics;
         let samples = std::mem::take(&mut self.samples);
         let lww = s.dynamo.versioning == VersioningMode::Lww;
-        let ops = std::mem::replace(&mut self.ops, super::ops::OpCounters::new(spec.window(), asm.end, spec.sla_ms));
+        let ops =
+            std::mem::replace(&mut self.ops, super::ops::OpCounters::new(spec.window(), asm.end, spec.sla_ms, None));
         let sections = Sections {
             divergence: divergence::section(ops.read_shapes(), Some(&samples)),
             staleness: ops.staleness(),
@@ -125,6 +128,10 @@ impl Measure {
             }
             None => {}
         }
+        let mut probes_error = self.probes_error.take();
+        if let Some(Err(e)) = self.probes.as_mut().map(|w| w.flush()) {
+            probes_error.get_or_insert(e.to_string());
+        }
         Measured {
             sections,
             ops,
@@ -135,6 +142,7 @@ impl Measure {
             touched_example_keys,
             history,
             history_error,
+            probes_error,
             held_records,
         }
     }

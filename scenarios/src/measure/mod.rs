@@ -26,6 +26,7 @@ pub mod end;
 pub mod judge;
 pub mod measured;
 pub mod ops;
+pub mod probes;
 pub mod replicas;
 pub mod violations;
 pub mod writes;
@@ -34,6 +35,7 @@ use crate::app::ClientApp;
 use crate::assemble::Assembly;
 use crate::history::{Invocation, OpDone, OpEvent, OpKind, OpRecord};
 use crate::metrics::samples::{NodeCounters, Sample, Samples};
+use crate::metrics::staleness::Verdict;
 use crate::workload::provenance::{self, Provenance};
 use checks::{ReadChecks, ReadSeen};
 use dynamo_model::actor::{Actor, Note};
@@ -100,6 +102,8 @@ pub struct MeasureConfig {
     pub diagram_window: Option<(SimTime, SimTime)>,
     /// The message diagram's key, when the scenario gives one.
     pub diagram_key: Option<u64>,
+    /// The t-visibility grid and targets, when the scenario gives them.
+    pub visibility_grid: Option<crate::metrics::VisibilityGridSpec>,
 }
 
 /// The first stale ordinary read, for choosing the message diagram.
@@ -142,6 +146,10 @@ pub struct Measure {
     history: Option<HistorySink>,
     /// The first error writing the history file.
     history_error: Option<String>,
+    /// Where probe rows go (`--probes FILE`), if anywhere.
+    probes: Option<Box<dyn Write>>,
+    /// The first error writing the probes file.
+    probes_error: Option<String>,
     first_stale: Option<StaleRead>,
     samples: Samples,
     fault_marks: (u64, u64),
@@ -162,10 +170,12 @@ impl Measure {
             buffered: vec![BTreeSet::new(); cfg.nodes],
             hints: BTreeSet::new(),
             reads: BTreeMap::new(),
-            ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms),
+            ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms, cfg.visibility_grid.clone()),
             checks: ReadChecks::default(),
             history,
             history_error: None,
+            probes: None,
+            probes_error: None,
             first_stale: None,
             samples: Samples { interval: cfg.sample_interval, ..Samples::default() },
             fault_marks: (0, 0),
@@ -302,6 +312,51 @@ impl Measure {
                     self.key(*key).w.stamped(prov.seq);
                 }
             }
+            ModelNote::ReadAnswered { key, client, req, replies } => {
+                if self.probes.is_some()
+                    && let Some(read) = self.reads.get_mut(&(*key, client.0, *req))
+                    && read.replies.is_none()
+                {
+                    read.replies = Some(replies.clone());
+                }
+            }
+        }
+    }
+
+    /// Streams probe rows to `sink` from now on (`dynsim run --probes FILE`).
+    pub fn set_probe_sink(&mut self, sink: Box<dyn Write>) {
+        self.probes = Some(sink);
+    }
+
+    /// Writes the row of a probe read that just completed (`verdict`: its staleness verdict,
+    /// for a successful read).
+    fn probe_row(&mut self, d: &OpDone, read: &writes::ReadInFlight, verdict: Option<Verdict>) {
+        let Some(sink) = self.probes.as_mut() else { return };
+        let write = d.probe_of.map_or(0, |w| w.0);
+        let committed = self
+            .keys
+            .get(&d.key)
+            .and_then(|st| st.w.recent().iter().find(|a| Some(a.write) == d.probe_of).map(|a| a.completed));
+        let replicas = match (&read.replies, d.ok()) {
+            (Some(r), true) => r.iter().map(|(n, v)| probes::ReplicaHeld::of(*n, v)).collect(),
+            _ => Vec::new(),
+        };
+        let row = probes::ProbeRow {
+            key: d.key,
+            write,
+            client: d.client,
+            write_committed_ms: committed.map(probes::ms),
+            read_invoked_ms: probes::ms(d.invoked),
+            read_completed_ms: probes::ms(d.completed),
+            t_ms: committed.map(|c| probes::span_ms(d.invoked - c)),
+            ok: d.ok(),
+            fresh: verdict.map(|v| !v.stale),
+            k: verdict.map(|v| v.behind),
+            replicas,
+        };
+        let line = serde_json::to_string(&row).expect("a probe row always serializes");
+        if let Err(e) = writeln!(sink, "{line}") {
+            self.probes_error.get_or_insert(e.to_string());
         }
     }
 
@@ -325,8 +380,12 @@ impl Measure {
             self.key(d.key).w.write_done(p, d.kind, d.completed, d.ok());
             self.trim(d.key);
         } else if let Some(read) = self.reads.remove(&(d.key, d.client, d.req)) {
+            let mut verdict = None;
             if let Some(versions) = &d.read {
-                judged = self.judge_read(d, versions, &read, in_window);
+                (judged, verdict) = self.judge_read(d, versions, &read, in_window);
+            }
+            if d.kind == OpKind::ProbeRead {
+                self.probe_row(d, &read, verdict);
             }
             self.trim(d.key);
         }
@@ -345,7 +404,7 @@ impl Measure {
         versions: &dynamo_model::version::Versions,
         read: &writes::ReadInFlight,
         in_window: bool,
-    ) -> Judged {
+    ) -> (Judged, Option<Verdict>) {
         let mut returned: Vec<&Provenance> =
             versions.siblings().iter().filter_map(|s| provenance::of(s.value()).map(|p| &**p)).collect();
         returned.sort_unstable_by_key(|p| p.write);
@@ -378,7 +437,7 @@ impl Measure {
         {
             j.probe = Some((d.invoked - w.completed, returned.iter().any(|p| p.covers(w.seq))));
         }
-        j
+        (j, Some(verdict))
     }
 
     /// Takes one sample: the divergence count, the keys known and the world's counters.

@@ -6,9 +6,10 @@
 //! nothing per operation.
 
 use crate::history::OpKind;
+use crate::metrics::VisibilityGridSpec;
 use crate::metrics::divergence::ShapeCounter;
 use crate::metrics::staleness::{StaleCounter, Verdict, is_ordinary_read};
-use crate::metrics::visibility::CurveCounter;
+use crate::metrics::visibility::{CurveCounter, GridCounter, grid_section};
 use crate::metrics::windows::{Done, WindowCounter};
 use reports::latency::round3;
 use reports::metrics::{StalenessSection, VisibilitySection, WindowsSection};
@@ -61,6 +62,8 @@ pub struct OpCounters {
     stale: [StaleCounter; 3],
     probes: CurveCounter,
     reads: CurveCounter,
+    /// Both curves on the scenario's grid, when it chose one: (spec, probes, reads).
+    grid: Option<Box<(VisibilityGridSpec, GridCounter, GridCounter)>>,
     /// Per [`READ_KINDS`] kind, then all reads.
     shapes: [ShapeCounter; 4],
     completed: u64,
@@ -78,8 +81,13 @@ pub struct Judged {
 }
 
 impl OpCounters {
-    /// Counters for a run ending at `end`, with windows of `window` and the SLA `sla_ms`.
-    pub fn new(window: SimDuration, end: SimTime, sla_ms: f64) -> Self {
+    /// Counters for a run ending at `end`, with windows of `window`, the SLA `sla_ms` and the
+    /// t-visibility grid, if any.
+    pub fn new(window: SimDuration, end: SimTime, sla_ms: f64, grid: Option<VisibilityGridSpec>) -> Self {
+        let grid = grid.map(|g| {
+            let (probes, reads) = (GridCounter::new(g.grid), GridCounter::new(g.grid));
+            Box::new((g, probes, reads))
+        });
         OpCounters {
             sla_ms,
             summaries: vec![SummaryCounter::default(); OpKind::ALL.len() + 2],
@@ -87,6 +95,7 @@ impl OpCounters {
             stale: Default::default(),
             probes: CurveCounter::default(),
             reads: CurveCounter::default(),
+            grid,
             shapes: Default::default(),
             completed: 0,
         }
@@ -108,10 +117,16 @@ impl OpCounters {
             self.stale[2].add(v);
             if let Some(t) = v.since_prior {
                 self.reads.add(t, !v.stale);
+                if let Some(g) = &mut self.grid {
+                    g.2.add(t, !v.stale);
+                }
             }
         }
         if let Some((t, ok)) = j.probe {
             self.probes.add(t, ok);
+            if let Some(g) = &mut self.grid {
+                g.1.add(t, ok);
+            }
         }
         if let Some((versions, siblings, clock)) = j.shape {
             let i = READ_KINDS.iter().position(|x| *x == kind).unwrap_or(0);
@@ -166,7 +181,8 @@ impl OpCounters {
 
     /// `visibility` of the report.
     pub fn visibility(&self) -> VisibilitySection {
-        VisibilitySection { confidence: 0.95, probes: self.probes.finish(), reads: self.reads.finish() }
+        let grid = self.grid.as_ref().map(|g| grid_section(&g.0, &g.1, &g.2));
+        VisibilitySection { confidence: 0.95, probes: self.probes.finish(), reads: self.reads.finish(), grid }
     }
 
     /// `divergence.reads` of the report.

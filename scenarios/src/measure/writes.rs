@@ -63,6 +63,9 @@ pub struct ReadInFlight {
     pub invoked: SimTime,
     /// The acknowledged writes before it began (DVV mode only).
     pub before: Option<AckedState>,
+    /// The replicas that answered it and what each held, once its coordinator answered (kept
+    /// only for probe reads while a probes file is written).
+    pub replies: Option<Vec<(dynamo_model::NodeId, dynamo_model::version::Versions)>>,
 }
 
 /// What DVV mode also keeps per key.
@@ -153,7 +156,7 @@ impl KeyWrites {
     pub fn read_invoked(&self, at: SimTime) -> ReadInFlight {
         let before =
             self.dvv.as_ref().map(|d| if d.before_now.0 == at { d.before_now.1.clone() } else { d.now.clone() });
-        ReadInFlight { invoked: at, before }
+        ReadInFlight { invoked: at, before, replies: None }
     }
 
     /// The acknowledged writes kept, in completion order.

@@ -21,7 +21,7 @@ pub mod staleness;
 pub mod visibility;
 pub mod windows;
 
-use crate::error::SpecError;
+use crate::error::{JsonPath, SpecError};
 use reports::metrics::{
     ActivitySection, Buckets, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection,
     StalenessSection, VisibilitySection, WindowsSection, round6,
@@ -46,11 +46,63 @@ pub struct MetricsSpec {
     /// node counters across restarts), in seconds of simulated time. Default: a quarter of
     /// `window_s`, widened so that a run takes at most 2000 samples.
     pub sample_interval_s: Option<f64>,
+    /// t-visibility on a grid of t you choose (PBS's sweep), with the first t that reaches each
+    /// target probability. Default: off (only the fixed logarithmic bins).
+    pub t_visibility: Option<TVisibilitySpec>,
 }
 
 impl Default for MetricsSpec {
     fn default() -> Self {
-        MetricsSpec { window_s: 1.0, sla_ms: crate::report::SLA_MS, sample_interval_s: None }
+        MetricsSpec { window_s: 1.0, sla_ms: crate::report::SLA_MS, sample_interval_s: None, t_visibility: None }
+    }
+}
+
+/// t-visibility on a grid (`outputs.metrics.t_visibility`): probe reads and ordinary reads
+/// counted per grid point with a Wilson score interval, and for each target probability the
+/// first t from which the curve stays at or above it (with the t the interval's bounds give).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TVisibilitySpec {
+    /// The grid of t since the write committed, in milliseconds, as `"FROM..TO:STEP"`: points
+    /// FROM, FROM+STEP, … up to TO, each counting the reads up to the next. E.g. `"0..200:1"`.
+    pub grid_ms: String,
+    /// Target probabilities in (0, 1), at most 16. Default [0.99, 0.999].
+    #[serde(default = "default_targets")]
+    pub targets: Vec<f64>,
+}
+
+fn default_targets() -> Vec<f64> {
+    vec![0.99, 0.999]
+}
+
+/// Most target probabilities in `outputs.metrics.t_visibility.targets`.
+pub const MAX_TARGETS: usize = 16;
+
+/// A checked t-visibility grid and its targets, as measurement uses them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisibilityGridSpec {
+    /// The grid.
+    pub grid: visibility::Grid,
+    /// The target probabilities.
+    pub targets: Vec<f64>,
+}
+
+impl TVisibilitySpec {
+    /// Checks the grid and the targets (paths relative to `outputs.metrics.t_visibility`);
+    /// the grid's size is bounded by `checked::bounds`.
+    pub fn checked(&self) -> Result<VisibilityGridSpec, SpecError> {
+        let grid = visibility::Grid::parse(&self.grid_ms).map_err(|msg| {
+            SpecError::new("grid_ms", msg, "write the grid as \"FROM..TO:STEP\" in ms, e.g. \"0..200:1\"")
+        })?;
+        if self.targets.is_empty() || self.targets.len() > MAX_TARGETS {
+            let msg = format!("between 1 and {MAX_TARGETS} target probabilities, got {}", self.targets.len());
+            return Err(SpecError::new("targets", msg, "list targets such as [0.99, 0.999], or leave them out"));
+        }
+        if let Some(i) = self.targets.iter().position(|p| !(p.is_finite() && *p > 0.0 && *p < 1.0)) {
+            let msg = format!("a target probability must lie strictly between 0 and 1, got {}", self.targets[i]);
+            return Err(SpecError::new(JsonPath::root().field("targets").index(i), msg, "use e.g. 0.99"));
+        }
+        Ok(VisibilityGridSpec { grid, targets: self.targets.clone() })
     }
 }
 
@@ -76,7 +128,16 @@ impl MetricsSpec {
         if let Some(i) = self.sample_interval_s {
             positive("sample_interval_s", i, "give the interval in seconds, e.g. 0.25, or leave it out")?;
         }
+        if let Some(t) = &self.t_visibility {
+            t.checked().map_err(|e| e.under("outputs.metrics.t_visibility"))?;
+        }
         Ok(())
+    }
+
+    /// The t-visibility grid and targets, when the scenario asks for them and they are valid
+    /// (they always are in a checked scenario).
+    pub fn visibility_grid(&self) -> Option<VisibilityGridSpec> {
+        self.t_visibility.as_ref().and_then(|t| t.checked().ok())
     }
 
     /// The window width.

@@ -8,11 +8,12 @@ use super::inspect;
 use super::sampler::live_replicas_agree;
 use crate::assemble::Assembly;
 use crate::history::{OpKind, OpRecord, ReadResult};
+use crate::metrics::VisibilityGridSpec;
 use crate::metrics::divergence::shapes;
 use crate::metrics::durability::data_destroying_faults;
 use crate::metrics::samples::Samples;
 use crate::metrics::staleness::{Verdict, is_ordinary_read, stats};
-use crate::metrics::visibility::curve;
+use crate::metrics::visibility::{GridCounter, curve, grid_section};
 use crate::metrics::windows::{Done, WindowCounter};
 use crate::metrics::{Sections, activity, convergence, cost, load};
 use crate::spec::Scenario;
@@ -53,7 +54,7 @@ pub fn compute_capped(
         windows: windows(history, &verdicts, spec.window(), asm.end, spec.sla_ms),
         divergence: divergence(history, samples),
         staleness: staleness(history, &verdicts),
-        visibility: visibility(history, &causality, &verdicts),
+        visibility: visibility(history, &causality, &verdicts, s.outputs.metrics.visibility_grid().as_ref()),
         durability: durability(s, asm, &causality),
         convergence: convergence::section(s, asm, samples, (divergent, keys.len() as u64)),
         cost: cost::section(asm, history.len() as u64, s.dynamo.anti_entropy.enabled),
@@ -170,7 +171,7 @@ pub fn verdicts_within(history: &[OpRecord], c: &Causality, k_window: usize) -> 
 fn judge(invoked: SimTime, returned: &[WriteId], acked: &[Acked], c: &Causality, k_window: usize) -> Verdict {
     let hi = acked.partition_point(|a| a.completed < invoked);
     if hi == 0 {
-        return Verdict { stale: false, k: 0, since_prior: None, via_newer: false };
+        return Verdict { stale: false, k: 0, behind: 0, since_prior: None, via_newer: false };
     }
     let prior = acked[hi - 1];
     // Writes acknowledged before the latest invocation among the returned ones are covered by
@@ -181,9 +182,13 @@ fn judge(invoked: SimTime, returned: &[WriteId], acked: &[Acked], c: &Causality,
     let k = acked[lo..hi].iter().filter(|a| !descends(a.id)).count() as u32;
     let by_descent = descends(prior.id);
     let by_newer = prior.completed < newest_invoked;
+    let window = hi.min(k_window);
+    let seen = |a: &Acked| descends(a.id) || a.completed < newest_invoked;
+    let behind = acked[..hi].iter().rev().take(window).position(seen).unwrap_or(window) as u32;
     Verdict {
         stale: !(by_descent || by_newer),
         k,
+        behind,
         since_prior: Some(invoked - prior.completed),
         via_newer: by_newer && !by_descent,
     }
@@ -224,12 +229,20 @@ pub fn read_points(verdicts: &[Option<Verdict>]) -> Vec<(SimDuration, bool)> {
 }
 
 /// The visibility section.
-pub fn visibility(history: &[OpRecord], c: &Causality, verdicts: &[Option<Verdict>]) -> VisibilitySection {
-    VisibilitySection {
-        confidence: 0.95,
-        probes: curve(&probe_points(history, c)),
-        reads: curve(&read_points(verdicts)),
-    }
+pub fn visibility(
+    history: &[OpRecord],
+    c: &Causality,
+    verdicts: &[Option<Verdict>],
+    grid: Option<&VisibilityGridSpec>,
+) -> VisibilitySection {
+    let (probes, reads) = (probe_points(history, c), read_points(verdicts));
+    let on_grid = |g: &VisibilityGridSpec, points: &[(SimDuration, bool)]| {
+        let mut counter = GridCounter::new(g.grid);
+        points.iter().for_each(|&(t, ok)| counter.add(t, ok));
+        counter
+    };
+    let grid = grid.map(|g| grid_section(g, &on_grid(g, &probes), &on_grid(g, &reads)));
+    VisibilitySection { confidence: 0.95, probes: curve(&probes), reads: curve(&reads), grid }
 }
 
 /// The durability section, from the final state of `asm`.
@@ -363,7 +376,7 @@ mod tests {
     #[test]
     fn a_read_of_a_never_written_key_is_fresh() {
         let v = verdict(&[read(5, &[])]);
-        assert_eq!(v, Verdict { stale: false, k: 0, since_prior: None, via_newer: false });
+        assert_eq!(v, Verdict { stale: false, k: 0, behind: 0, since_prior: None, via_newer: false });
     }
 
     #[test]
@@ -431,7 +444,13 @@ mod tests {
 
     #[test]
     fn stats_count_ratio_and_buckets() {
-        let v = |stale: bool, k: u32| Verdict { stale, k, since_prior: Some(SimDuration::ZERO), via_newer: false };
+        let v = |stale: bool, k: u32| Verdict {
+            stale,
+            k,
+            behind: k,
+            since_prior: Some(SimDuration::ZERO),
+            via_newer: false,
+        };
         let vs = [v(false, 0), v(true, 1), v(true, 5), v(false, 0)];
         let refs: Vec<&Verdict> = vs.iter().collect();
         let s = stats(&refs);

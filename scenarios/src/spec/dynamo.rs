@@ -31,6 +31,23 @@ pub enum CoordinatorMode {
     ClientDriven,
 }
 
+/// Which of the N replicas a get or put is sent to (PBS §3; Voldemort).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuorumShape {
+    /// Dynamo's expanding quorums (§4.5): every get and put is sent to all N and waits for the
+    /// first R (or W) answers.
+    #[default]
+    Expanding,
+    /// PBS §3's probabilistic quorum: a put is sent to exactly W of the N and a get to exactly
+    /// R, chosen uniformly at random by the coordinator; all of them must answer. With R+W ≤ N
+    /// a read misses the last k writes with probability (C(N−W,R)/C(N,R))^k.
+    Static,
+    /// Voldemort's read fan-out: a get is sent to R of the N chosen uniformly at random; a put
+    /// still goes to all N and waits for W.
+    ReadFanOut,
+}
+
 /// Read repair after a get (§5).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -203,6 +220,11 @@ pub struct DynamoConfig {
     pub versioning: VersioningMode,
     /// Where requests are coordinated. Default: a replica.
     pub coordinator: CoordinatorMode,
+    /// Which of the N replicas a get or put is sent to: `expanding` (all N, Dynamo), `static`
+    /// (exactly R or W chosen uniformly, PBS) or `read_fan_out` (gets to R chosen uniformly,
+    /// puts to all N, Voldemort). Works with every coordinator mode, sloppy quorum and read
+    /// repair. Default: expanding.
+    pub quorum_shape: QuorumShape,
     /// Read repair. Default: blocking.
     pub read_repair: ReadRepair,
     /// Replica placement: walk the ring clockwise, or spread the first N over datacenters.
@@ -236,6 +258,7 @@ impl Default for DynamoConfig {
             w: 2,
             versioning: VersioningMode::default(),
             coordinator: CoordinatorMode::default(),
+            quorum_shape: QuorumShape::default(),
             read_repair: ReadRepair::default(),
             placement: PlacementPolicy::default(),
             request_timeout_ms: 300.0,
@@ -439,6 +462,7 @@ impl DynamoConfig {
             w: self.w,
             versioning: self.versioning.to_model(),
             coordinator: self.coordinator.to_model(),
+            quorum_shape: self.quorum_shape.to_model(),
             read_repair: self.read_repair.to_model(),
             placement: self.placement.to_model(),
             request_timeout: ms(self.request_timeout_ms),
@@ -449,6 +473,17 @@ impl DynamoConfig {
             anti_entropy: self.anti_entropy.to_model(),
             admission: self.admission.to_model(),
             membership: self.membership.to_model(),
+        }
+    }
+}
+
+impl QuorumShape {
+    /// The model's quorum shape.
+    pub fn to_model(self) -> model::QuorumShape {
+        match self {
+            QuorumShape::Expanding => model::QuorumShape::Expanding,
+            QuorumShape::Static => model::QuorumShape::Static,
+            QuorumShape::ReadFanOut => model::QuorumShape::ReadFanOut,
         }
     }
 }
