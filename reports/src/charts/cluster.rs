@@ -2,7 +2,7 @@
 //! time window, and load per node.
 
 use super::canvas::FONT;
-use super::{Chart, Look, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
+use super::{Chart, Look, bars, colour, end_s, legend, mesh, render, shade_faults, text_room, tick};
 use crate::metrics::ActivityWindow;
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -42,8 +42,8 @@ pub fn repair_activity(r: &RunReport, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 64))
             .build_cartesian_2d(0.0..end, 0.0..hi)?;
         mesh(&mut chart)
             .x_label_formatter(&tick)

@@ -3,7 +3,7 @@
 //! grid with its target probabilities).
 
 use super::canvas::FONT;
-use super::{Chart, DrawResult, Look, bars, colour, end_s, legend, mesh, render, shade_faults, tick};
+use super::{Chart, DrawResult, Look, bars, colour, end_s, legend, mesh, render, shade_faults, text_room, tick};
 use crate::metrics::VisibilityGrid;
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -42,8 +42,8 @@ pub fn divergence_over_time(r: &RunReport, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 56))
             .build_cartesian_2d(0.0..end, 0.0..hi)?;
         let every = r.divergence.sample_interval_s.map(|s| format!(", sampled every {s} s")).unwrap_or_default();
         mesh(&mut chart)
@@ -95,8 +95,8 @@ pub fn visibility(r: &RunReport, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 56))
             .build_cartesian_2d((xmin * 0.7..xmax * 1.4).log_scale(), lo..1.02)?;
         mesh(&mut chart)
             .x_label_formatter(&tick)
@@ -138,8 +138,8 @@ fn visibility_on_grid(g: &VisibilityGrid, conf: f64, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 56))
             .build_cartesian_2d(xmin..xmax, lo..1.02)?;
         mesh(&mut chart).x_desc("t since the write committed (ms)").y_desc("P(consistent)").draw()?;
         for &target in g.targets.iter().filter(|t| **t >= lo) {

@@ -4,7 +4,7 @@
 
 use super::canvas::FONT;
 use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
-use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
+use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, text_room, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -29,8 +29,8 @@ pub fn cdf(r: &RunReport, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 56))
             .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
         mesh(&mut chart)
             .x_label_formatter(&tick)
@@ -94,8 +94,8 @@ pub fn percentiles_over_time(r: &RunReport, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 56))
             .build_cartesian_2d(0.0..end, (lo..hi).log_scale())?;
         mesh(&mut chart)
             .x_label_formatter(&tick)
@@ -150,8 +150,8 @@ pub fn availability_over_time(r: &RunReport, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 56))
             .build_cartesian_2d(0.0..end, lo..hi)?;
         mesh(&mut chart)
             .x_label_formatter(&tick)

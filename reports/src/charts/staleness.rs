@@ -3,7 +3,7 @@
 //! faults shaded, so a reader sees when staleness happened and what was going on.
 
 use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
-use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, tick};
+use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, text_room, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -35,8 +35,8 @@ pub fn stale_reads_over_time(r: &RunReport, look: &Look) -> Chart {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (super::canvas::FONT, 20))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(text_room(root, 40))
+            .y_label_area_size(text_room(root, 56))
             .build_cartesian_2d(0.0..end, lo..hi)?;
         mesh(&mut chart)
             .x_label_formatter(&tick)
