@@ -24,7 +24,7 @@ use crate::coordinator::{Completion, Coordinator, Env, Origin};
 use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::membership::RingRecipe;
-use crate::msg::{AdminCommand, ClientOp, Host, Key, Msg, OpError, Timer};
+use crate::msg::{AdminCommand, ClientOp, Host, Key, ModelNote, Msg, OpError, Timer};
 use crate::quorum::{Target, choose_targets};
 use crate::rebalance::{Rebalance, RebalanceEnv};
 use crate::ring::Ring;
@@ -169,6 +169,10 @@ impl Node {
             }
             Msg::ReplicaWrite { op, key, versions, hint, durable } => {
                 let ok = self.store_replica(ctx, key, &versions, hint, durable);
+                if ok {
+                    let hint = hint.filter(|h| *h != self.id);
+                    crate::msg::note(ctx, ModelNote::ReplicaStored { key, coordinator: from, op, hint });
+                }
                 ctx.send(from, Msg::ReplicaWriteAck { op, key, ok });
             }
             Msg::ReplicaWriteAck { op, ok, .. } => {
@@ -492,6 +496,9 @@ impl Node {
             let versions = self.storage.read_hint(ctx, intended, key);
             ctx.send(intended, Msg::Handoff { key, versions: versions.clone() });
             self.handoffs_unacked.insert((intended, key), versions);
+            if crate::mutation::active(crate::mutation::Mutation::HintDeletedBeforeAck) {
+                self.storage.delete_hint(ctx, intended, key);
+            }
         }
         ctx.set_timer(self.cfg.sloppy_quorum.scan_interval, Timer::HintScan);
     }

@@ -138,6 +138,7 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
     let at = |x: f64| SimTime::ZERO + SimDuration::from_secs_f64(x);
     MeasureConfig {
         n: s.dynamo.n,
+        w: s.dynamo.w,
         versioning: s.dynamo.versioning.to_model(),
         nodes: asm.nodes,
         window: m.window(),
