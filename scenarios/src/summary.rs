@@ -45,6 +45,7 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
         let _ = writeln!(s, "{k}: {v}");
     }
     headline(&mut s, r);
+    checks(&mut s, &r.checks);
     let down: Vec<String> = r.nodes.iter().filter(|n| !n.up).map(|n| n.node.to_string()).collect();
     if !down.is_empty() {
         let _ = writeln!(s, "nodes down at the end: {}", down.join(", "));
@@ -65,6 +66,30 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path) -> String {
     );
     let _ = writeln!(s, "replay: {}", r.replay);
     s
+}
+
+/// The checks: how many passed, failed and did not apply, then one line per check that failed
+/// or did not apply, with its count or reason.
+pub fn checks(s: &mut String, verdicts: &[reports::Verdict]) {
+    let count = |f: fn(&reports::Status) -> bool| verdicts.iter().filter(|v| f(&v.status)).count();
+    let _ = writeln!(
+        s,
+        "checks: {} passed, {} failed, {} not applicable",
+        count(|st| matches!(st, reports::Status::Pass)),
+        count(|st| matches!(st, reports::Status::Fail { .. })),
+        count(|st| matches!(st, reports::Status::NotApplicable { .. }))
+    );
+    for v in verdicts {
+        match &v.status {
+            reports::Status::Fail { violations, .. } => {
+                let _ = writeln!(s, "  failed: {} ({violations} violations)", v.invariant);
+            }
+            reports::Status::NotApplicable { reason } => {
+                let _ = writeln!(s, "  not applicable: {}: {reason}", v.invariant);
+            }
+            reports::Status::Pass => {}
+        }
+    }
 }
 
 /// The headline measurements: stale reads, lost writes, convergence, load balance.

@@ -4,7 +4,8 @@
 use crate::checked::CheckedScenario;
 use crate::run::{RunOptions, run};
 use rayon::prelude::*;
-use reports::Verdict;
+use reports::{Status, Verdict};
+use std::collections::BTreeMap;
 
 /// The checked outcome of one seed.
 #[derive(Clone, Debug)]
@@ -21,6 +22,33 @@ impl SeedResult {
     /// The broken invariants' verdicts.
     pub fn failures(&self) -> impl Iterator<Item = &Verdict> {
         self.verdicts.iter().filter(|v| v.failed())
+    }
+}
+
+/// How often each check did not apply over many seeds, and why: the reasons a summary lists.
+/// O(distinct reasons) memory, whatever the number of seeds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotApplicable {
+    /// Seeds per (invariant, reason), in invariant-name then reason order.
+    pub seeds: BTreeMap<(String, String), u64>,
+}
+
+impl NotApplicable {
+    /// Counts one seed's verdicts.
+    pub fn add(&mut self, r: &SeedResult) {
+        for v in &r.verdicts {
+            if let Status::NotApplicable { reason } = &v.status {
+                *self.seeds.entry((v.invariant.clone(), reason.clone())).or_default() += 1;
+            }
+        }
+    }
+
+    /// One line per (invariant, reason): `not applicable: INV on K of N seeds: REASON`.
+    pub fn lines(&self, checked: u64) -> Vec<String> {
+        self.seeds
+            .iter()
+            .map(|((inv, why), k)| format!("not applicable: {inv} on {k} of {checked} seeds: {why}"))
+            .collect()
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod campaign;
 pub mod invariants;
+pub mod junit;
 pub mod shrink;
 
 pub use reports::{Status, Verdict, Violation};
