@@ -27,6 +27,9 @@ pub enum Mutation {
     ReadRepairPushesStale,
     /// Last-write-wins keeps the version with the lower stamp.
     LwwKeepsOlderStamp,
+    /// A node answers a ping with a pong and two pings of its own: a message storm that never
+    /// ends, doubling every round trip.
+    PingStorm,
 }
 
 #[cfg(feature = "mutation-testing")]

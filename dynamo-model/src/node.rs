@@ -179,7 +179,13 @@ impl Node {
                 let (coord, mut env) = self.coord_env();
                 coord.on_write_ack(ctx, &mut env, from, op, ok);
             }
-            Msg::Ping => ctx.send(from, Msg::Pong),
+            Msg::Ping => {
+                ctx.send(from, Msg::Pong);
+                if crate::mutation::active(crate::mutation::Mutation::PingStorm) {
+                    ctx.send(from, Msg::Ping);
+                    ctx.send(from, Msg::Ping);
+                }
+            }
             Msg::Pong => self.forwards.retain(|_, f| f.to != from),
             Msg::Handoff { key, versions } => {
                 let ok = self.storage.apply(ctx, key, &versions, true).is_ok();

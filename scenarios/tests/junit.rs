@@ -7,8 +7,8 @@ use assert_cmd::Command;
 use std::path::Path;
 use tests::{SMALL, TempDir, with_line};
 
-/// Invariants checked per seed.
-const CHECKS: usize = scenarios::check::Invariant::ALL.len();
+/// Checks per seed: every invariant, and the event budget.
+const CHECKS: usize = scenarios::check::Invariant::ALL.len() + 1;
 
 fn dynsim(dir: &TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dynsim"));

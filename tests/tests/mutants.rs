@@ -195,3 +195,41 @@ fn a_refused_write_counted_as_an_ack_is_caught_where_writes_are_refused() {
     }));
     assert_caught(&s, Mutation::RefusedWriteCountsAsAck, "acknowledged_writes_held");
 }
+
+#[test]
+fn a_message_storm_is_stopped_at_the_event_budget_and_fails_with_its_seed() {
+    // The crash makes the others suspect node 1 and ping it; the mutant answers every ping
+    // with two more, so events double every round trip and would never let the run end.
+    let s = scenario(serde_json::json!({
+        "duration_s": 4, "settle_s": 1,
+        "cluster": { "nodes": 5 },
+        "workloads": [{ "clients": 2, "arrival": { "poisson": { "rate_per_s": 100 } }, "keys": { "count": 20 } }],
+        "faults": [{ "at_s": 1, "fault": { "crash": { "node": 1, "restart_after_ms": 1000 } } }]
+    }));
+    let budget = scenarios::check::campaign::event_budget(&s);
+    let intact = check_seed(&s, 1).expect("runs");
+    let within = |r: &scenarios::check::campaign::SeedResult| {
+        r.verdicts
+            .iter()
+            .find(|v| v.invariant == scenarios::check::campaign::WITHIN_BUDGET)
+            .cloned()
+            .expect("a verdict")
+    };
+    assert_eq!(within(&intact).status, reports::Status::Pass);
+    mutation::set(Some(Mutation::PingStorm));
+    let stormy = check_seed(&s, 1).expect("runs");
+    mutation::set(None);
+    let v = within(&stormy);
+    assert!(v.failed(), "the storm was not stopped: {v:?}");
+    let reports::Status::Fail { examples, .. } = &v.status else { unreachable!() };
+    assert!(examples[0].detail.contains(&format!("handled {budget} events")), "{}", examples[0].detail);
+    assert!(examples[0].at_s < 5.0, "stopped before the end: {}", examples[0].at_s);
+    assert!(
+        stormy
+            .verdicts
+            .iter()
+            .filter(|v| v.invariant != scenarios::check::campaign::WITHIN_BUDGET)
+            .all(|v| matches!(v.status, reports::Status::NotApplicable { .. })),
+        "a stopped run's invariants do not apply"
+    );
+}
