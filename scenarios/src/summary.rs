@@ -134,3 +134,22 @@ fn headline(s: &mut String, r: &RunReport) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use reports::{Verdict, Violation};
+
+    #[test]
+    fn the_checks_block_counts_each_status_and_names_every_check_that_failed_or_did_not_apply() {
+        let bad = Violation { key: 1, ops: vec![], at_s: 1.0, detail: String::new() };
+        let verdicts = vec![
+            Verdict { invariant: "a".into(), status: reports::Status::Pass },
+            Verdict::not_applicable("b", "no faults promised"),
+            Verdict::from_violations("c", vec![bad.clone(), bad]),
+        ];
+        let mut s = String::new();
+        super::checks(&mut s, &verdicts);
+        let want = "checks: 1 passed, 1 failed, 1 not applicable\n  not applicable: b: no faults promised\n  failed: c (2 violations)\n";
+        assert_eq!(s, want);
+    }
+}

@@ -11,8 +11,8 @@
 //! - `quorum_intersection`: a get returns every write its responders held: whatever a responder
 //!   replied that covers a write, the answer covers it too (in LWW mode: the answer's stamp is
 //!   at least every reply's). A get whose replies or answer carry a clock at the truncation
-//!   threshold is excused (counted apart): a truncated clock can look superseded when it is
-//!   not, and every descendant of a truncated clock is at the threshold too.
+//!   threshold is excused: a truncated clock can look superseded when it is not, and every
+//!   descendant of a truncated clock is at the threshold too.
 //! - `handoff_delivers`: a hint is removed by its holder only after the intended node stored
 //!   what the hint held (a hint lost to a crash or wipe is not a removal).
 //! - `read_repair_repairs`: when a replica stores a read repair's write (or the coordinator
@@ -106,8 +106,6 @@ pub struct ProtocolChecks {
     pub handoff: Violations,
     /// `read_repair_repairs`.
     pub repair: Violations,
-    /// Gets `quorum_intersection` excused: a clock had reached the truncation threshold.
-    pub truncated_gets: u64,
 }
 
 impl ProtocolChecks {
@@ -122,7 +120,6 @@ impl ProtocolChecks {
             w,
             lww: mode == VersioningMode::Lww,
             truncation,
-            truncated_gets: 0,
             puts: BTreeMap::new(),
             responders: Vec::new(),
             repairs: BTreeMap::new(),
@@ -256,21 +253,22 @@ impl ProtocolChecks {
     }
 
     fn get_answered(&mut self, at: SimTime, key: u64, returned: &Versions) {
-        let lww = self.lww;
-        let responders = std::mem::take(&mut self.responders);
-        if let Some(t) = self.truncation
-            && std::iter::once(returned).chain(responders.iter().map(|(_, v)| v)).any(|v| v.max_clock_len() >= t)
-        {
-            self.truncated_gets += 1;
-            return;
-        }
-        for (node, replied) in responders {
-            if let Some(what) = missing(returned, &replied, lww) {
-                let detail =
-                    format!("responder {} held {what}, but the get returned writes {:?}", node.0, ids(returned));
-                self.quorum.push(violation(key, at, detail));
+        // Taken and given back, so the buffer keeps its room: no allocation per get.
+        let mut responders = std::mem::take(&mut self.responders);
+        let truncated = self.truncation.is_some_and(|t| {
+            std::iter::once(returned).chain(responders.iter().map(|(_, v)| v)).any(|v| v.max_clock_len() >= t)
+        });
+        if !truncated {
+            for (node, replied) in &responders {
+                if let Some(what) = missing(returned, replied, self.lww) {
+                    let detail =
+                        format!("responder {} held {what}, but the get returned writes {:?}", node.0, ids(returned));
+                    self.quorum.push(violation(key, at, detail));
+                }
             }
         }
+        responders.clear();
+        self.responders = responders;
     }
 
     fn check_repair(
