@@ -426,7 +426,9 @@ fn cmd_check(arg: &str, seeds: &SeedSet, outputs: CheckOutputs, budget: &Budget)
         let results = match scenarios::check::campaign::check_seeds(&l.scenario, &batch, &tick) {
             Ok(r) => r,
             Err(p) => {
-                junit.take().map(scenarios::check::junit::JunitFile::discard);
+                if let Some(j) = junit.take() {
+                    j.discard();
+                }
                 return Err(load::locate_problem(&l.text, &l.file, p).into());
             }
         };
@@ -435,7 +437,9 @@ fn cmd_check(arg: &str, seeds: &SeedSet, outputs: CheckOutputs, budget: &Budget)
         let suite = |r| scenarios::check::junit::SeedSuite::of_invariants(&l.source, r);
         let written = junit.as_mut().map_or(Ok(()), |j| results.iter().try_for_each(|r| j.add(&suite(r))));
         if let Err(e) = written {
-            junit.take().map(scenarios::check::junit::JunitFile::discard);
+            if let Some(j) = junit.take() {
+                j.discard();
+            }
             return Err(anyhow::Error::new(e).context("writing the JUnit file").into());
         }
         failed.extend(results.into_iter().filter(|r| r.failures().next().is_some()));
