@@ -142,8 +142,11 @@ fn the_intact_model_passes_every_invariant_on_default_and_churn_and_each_applies
         for r in &results {
             let failed: Vec<&str> = r.failures().map(|v| v.invariant.as_str()).collect();
             assert!(failed.is_empty(), "{name} seed {} fails {failed:?}", r.seed);
-            for inv in ["acknowledged_writes_held", "quorum_intersection", "handoff_delivers", "read_repair_repairs"] {
-                let v = r.verdicts.iter().find(|v| v.invariant == inv).expect("every invariant has a verdict");
+            let protocol =
+                ["acknowledged_writes_held", "quorum_intersection", "handoff_delivers", "read_repair_repairs"];
+            let always = ["no_lost_acked_write", "no_dominated_version", "context_dominates"];
+            for inv in protocol.iter().chain(&always) {
+                let v = r.verdicts.iter().find(|v| v.invariant == *inv).expect("every invariant has a verdict");
                 assert_eq!(v.status, reports::Status::Pass, "{name} seed {}: {inv} must apply", r.seed);
             }
         }

@@ -7,9 +7,9 @@
 //!
 //! The protocol invariants (`acknowledged_writes_held`, `quorum_intersection`,
 //! `handoff_delivers`, `read_repair_repairs`) are stated over what happened and judged as it
-//! happened (`measure::protocol`): they apply whatever the faults and configuration; a get
-//! whose clocks reached the truncation threshold is excused from `quorum_intersection` one by
-//! one, never the whole run.
+//! happened (`measure::protocol`): they apply whatever the faults and configuration. A read
+//! whose clocks reached the truncation threshold is excused from `quorum_intersection` and
+//! `context_dominates` one by one, never the whole run.
 
 use super::Invariant;
 use crate::assemble::Assembly;
@@ -52,20 +52,6 @@ pub fn check_all(s: &Scenario, asm: &Assembly, f: &Findings<'_>) -> Vec<Verdict>
         f.protocol.handoff.verdict(Invariant::HandoffDelivers.name()),
         f.protocol.repair.verdict(Invariant::ReadRepairRepairs.name()),
     ]
-}
-
-/// Why clock truncation may have made a version look superseded, if it may have.
-fn truncation_reached(s: &Scenario, f: &Findings<'_>) -> Option<String> {
-    match s.dynamo.versioning {
-        VersioningMode::VectorClock { truncation_threshold }
-            if f.reads.longest_clock as usize >= truncation_threshold =>
-        {
-            Some(format!(
-                "clocks reached the truncation threshold ({truncation_threshold} entries), and truncation can make a dominated version look concurrent"
-            ))
-        }
-        _ => None,
-    }
 }
 
 /// An operation, described for a violation.
@@ -130,9 +116,6 @@ fn context_dominates(s: &Scenario, f: &Findings<'_>) -> Verdict {
     let inv = Invariant::ContextDominates.name();
     if is_lww(s) {
         return Verdict::not_applicable(inv, "last-write-wins keeps no causal context");
-    }
-    if let Some(why) = truncation_reached(s, f) {
-        return Verdict::not_applicable(inv, why);
     }
     f.reads.context.verdict(inv)
 }

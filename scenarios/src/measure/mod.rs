@@ -168,7 +168,13 @@ impl Measure {
             hints: BTreeSet::new(),
             reads: BTreeMap::new(),
             ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms),
-            checks: ReadChecks::default(),
+            checks: ReadChecks {
+                truncation: match cfg.versioning {
+                    VersioningMode::VectorClock { truncation_threshold } => Some(truncation_threshold as u32),
+                    _ => None,
+                },
+                ..ReadChecks::default()
+            },
             protocol: ProtocolChecks::new(cfg.w, cfg.versioning),
             history,
             history_error: None,
