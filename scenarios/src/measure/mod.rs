@@ -324,10 +324,10 @@ impl Measure {
             _ => 0,
         };
         let at = Stored { at: ev.time, node: p.0, key, served: now.as_ref() };
-        if let ModelNote::Buffered { .. } = note {
-            self.protocol.on_data(&at);
-        } else {
-            self.protocol.on_note(&at, note);
+        match note {
+            ModelNote::Buffered { .. } => self.protocol.on_data(&at),
+            ModelNote::Stamped { value, .. } if self.completed(key, value) => {}
+            _ => self.protocol.on_note(&at, note),
         }
         match note {
             ModelNote::Buffered { key } => {
@@ -356,6 +356,13 @@ impl Measure {
             | ModelNote::Repair { .. }
             | ModelNote::ReplicaStored { .. } => {}
         }
+    }
+
+    /// Whether the client of the write `value` of `key` already has its answer (a coordinator
+    /// that stamps it now was re-forwarded the put too late to matter).
+    fn completed(&self, key: u64, value: &dynamo_model::version::Value) -> bool {
+        let (Some(p), Some(st)) = (provenance::of(value), self.keys.get(&key)) else { return false };
+        st.w.acked.contains(p.seq) || st.w.failed.contains(p.seq)
     }
 
     fn on_invoked(&mut self, i: &Invocation) {

@@ -4,10 +4,12 @@
 //! buffer notes tell, and the coordinator's and replicas' notes: a put stamped and answered, a
 //! get's responders and answer, a read repair sent and stored), so none needs a fault-free run,
 //! a strict quorum or a quiet period:
-//! - `acknowledged_writes_held`: when a coordinator acknowledges a put, at least W distinct
-//!   physical nodes have stored the version (or a version that covers it), the coordinator
-//!   counted once. A node counts once it stored it, in its main store, buffer or a hint, even
-//!   if a crash later loses it.
+//! - `acknowledged_writes_held`: when a coordinator acknowledges a put to a client still
+//!   waiting for it, at least W distinct physical nodes have stored the version (or a version
+//!   that covers it), the coordinator counted once. A node counts once it stored it, in its main
+//!   store, buffer or a hint, even if a crash later loses it. A put re-forwarded to a second
+//!   coordinator is stamped twice; its holders are counted across both, from its first stamp
+//!   until the client has its answer (a stamp or answer after that reaches no one).
 //! - `quorum_intersection`: a get returns every write its responders held: whatever a responder
 //!   replied that covers a write, the answer covers it too (in LWW mode: the answer's stamp is
 //!   at least every reply's). A get whose replies or answer carry a clock at the truncation
@@ -24,7 +26,7 @@
 //!
 //! Cost: O(log keys + siblings × runs) per observation (runs: the sequence-number runs of a
 //! provenance's past, few); a node's crash costs O(repairs pending). Memory: O(puts in flight +
-//! keys × N): a put is tracked from its stamp to its answer, a read repair from its sending to
+//! keys × N): a put is tracked from its first stamp to its completion, a read repair from its sending to
 //! its target's store (one per target and key), a hint while it exists.
 
 use super::violations::Violations;
@@ -51,7 +53,7 @@ enum Wanted {
     Exact(WriteId),
 }
 
-/// A put between its stamp and its answer.
+/// A put between its first stamp and the client's completion.
 #[derive(Clone, Debug)]
 struct PutTrack {
     wanted: Wanted,
@@ -191,7 +193,8 @@ impl ProtocolChecks {
     }
 
     /// A model note of node or client `s.node` (`s.served`: what that node serves for the
-    /// note's key now, when it stores data).
+    /// note's key now, when it stores data). A [`ModelNote::Stamped`] of a write whose client
+    /// already completed must not be passed (see the module doc).
     pub fn on_note(&mut self, s: &Stored<'_>, note: &ModelNote) {
         match note {
             ModelNote::Buffered { .. } => {}
@@ -238,7 +241,7 @@ impl ProtocolChecks {
     }
 
     fn put_answered(&mut self, s: &Stored<'_>, key: u64, write: WriteId) {
-        let Some(t) = self.puts.remove(&(key, write)) else { return };
+        let Some(t) = self.puts.get(&(key, write)) else { return };
         if t.holders.len() < self.w {
             let detail = format!(
                 "node {} acknowledged write {} when {} distinct nodes held it ({:?}); W = {}",
@@ -397,6 +400,25 @@ mod tests {
         c.on_data(&at(3, Some(&v)));
         c.on_note(&at(0, Some(&v)), &ModelNote::PutAnswered { key: 1, write: WriteId(101) });
         assert_eq!(c.acknowledged.count(), 1, "two distinct holders are enough for W = 2");
+    }
+
+    #[test]
+    fn a_put_stamped_again_by_a_second_coordinator_keeps_the_holders_it_had() {
+        let mut c = ProtocolChecks::new(2, VC);
+        let mut v = Versions::new();
+        put(&mut v, &Context::empty(), 1, &[]);
+        let stamped = ModelNote::Stamped { key: 1, value: value(1, &[]), stamp: None };
+        let answered = ModelNote::PutAnswered { key: 1, write: WriteId(101) };
+        c.on_note(&at(0, Some(&v)), &stamped);
+        c.on_data(&at(2, Some(&v)));
+        c.on_note(&at(0, Some(&v)), &answered);
+        // Re-forwarded: node 4 stamps it too, then node 0 answers its re-sent copy.
+        c.on_note(&at(4, Some(&v)), &stamped);
+        c.on_note(&at(0, Some(&v)), &answered);
+        assert_eq!(c.acknowledged.count(), 0);
+        c.on_write_done(1, WriteId(101));
+        c.on_note(&at(0, Some(&v)), &answered);
+        assert_eq!(c.acknowledged.count(), 0, "an answer after completion is not judged");
     }
 
     #[test]
