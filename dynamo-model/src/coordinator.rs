@@ -403,7 +403,8 @@ impl Coordinator {
             } else {
                 &p.merged
             };
-            let told = if *node == ctx.me()
+            // (told, in place): whether to tell the observer, and whether it was stored here.
+            let (told, in_place) = if *node == ctx.me()
                 && let Some(storage) = env.local.as_deref_mut()
             {
                 // The coordinator itself was stale: repair its own copy now.
@@ -411,16 +412,16 @@ impl Coordinator {
                     Some(intended) => storage.store_hint(ctx, intended, p.key, pushed),
                     None => storage.apply(ctx, p.key, pushed, false).map(|_| ()),
                 };
-                stored.is_ok()
+                (stored.is_ok(), true)
             } else {
                 let msg = Msg::ReplicaWrite { op: id, key: p.key, versions: pushed.clone(), hint, durable: false };
                 ctx.send(*node, msg);
                 sent += 1;
-                true
+                (true, false)
             };
             if told {
-                let repair = ModelNote::Repair { key: p.key, target: *node, op: id, versions: p.merged.clone() };
-                crate::msg::note(ctx, repair);
+                let (key, target, versions) = (p.key, *node, p.merged.clone());
+                crate::msg::note(ctx, ModelNote::Repair { key, target, in_place, op: id, versions });
             }
         }
         sent

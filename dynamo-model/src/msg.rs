@@ -548,13 +548,16 @@ pub enum ModelNote {
         /// The reconciled versions returned.
         versions: Versions,
     },
-    /// Read repair of get `op` pushed `key`'s reconciled `versions` to `target` (the
-    /// coordinator itself when it was the stale one: then it is told only once stored).
+    /// Read repair of get `op` pushed `key`'s reconciled `versions` to `target`: by a replica
+    /// write, or in place when `in_place` (the coordinator's own stale copy, told only once
+    /// stored).
     Repair {
         /// The key.
         key: Key,
         /// The replica repaired.
         target: NodeId,
+        /// The coordinator repaired its own store directly (no replica write follows).
+        in_place: bool,
         /// The get, numbered by its coordinator.
         op: OpId,
         /// The reconciled versions the repair must leave at `target`.

@@ -214,14 +214,14 @@ impl ProtocolChecks {
             ModelNote::PutAnswered { key, write } => self.put_answered(s, *key, *write),
             ModelNote::Responder { node, versions, .. } => self.responders.push((*node, versions.clone())),
             ModelNote::GetAnswered { key, versions } => self.get_answered(s.at, *key, versions),
-            ModelNote::Repair { key, target, op, versions } if target.0 == s.node => {
+            ModelNote::Repair { key, in_place: true, versions, .. } => {
                 let mut held = self.hinted(*key, s.node);
                 if let Some(served) = s.served {
                     held.merge(served);
                 }
                 self.check_repair(s.at, (*key, s.node, s.node), &held, versions);
             }
-            ModelNote::Repair { key, target, op, versions } => {
+            ModelNote::Repair { key, target, op, versions, .. } => {
                 let track = RepairTrack { coordinator: s.node, op: *op, reconciled: versions.clone() };
                 self.repairs.insert((target.0, *key), track);
             }
@@ -466,7 +466,7 @@ mod tests {
         let (mut stale, mut fresh) = (Versions::new(), Versions::new());
         put(&mut stale, &Context::empty(), 1, &[]);
         put(&mut fresh, &Context::empty(), 2, &[]);
-        let repair = ModelNote::Repair { key: 1, target: NodeId(5), op: 7, versions: fresh.clone() };
+        let repair = ModelNote::Repair { key: 1, target: NodeId(5), in_place: false, op: 7, versions: fresh.clone() };
         let stored = |op| ModelNote::ReplicaStored { key: 1, coordinator: NodeId(0), op, hint: None };
         c.on_note(&at(0, None), &repair);
         c.on_note(&at(5, Some(&stale)), &stored(8));
