@@ -17,7 +17,7 @@ use crate::msg::{ClientOp, GetOk, Host, Key, ModelNote, Msg, OpError, OpId, ReqI
 use crate::quorum::Target;
 use crate::stamp::Stamper;
 use crate::storage::Storage;
-use crate::version::{Context, Value, Versions};
+use crate::version::{Context, Value, Versions, WriteId};
 use sim_core::Ctx;
 use std::collections::BTreeMap;
 
@@ -72,6 +72,8 @@ struct Pending {
     origin: Origin,
     key: Key,
     is_get: bool,
+    /// A put's write (`None` for a get).
+    write: Option<WriteId>,
     needed: u8,
     got: u8,
     targets: Vec<Target>,
@@ -149,6 +151,10 @@ impl Coordinator {
         let id = self.next_op;
         self.next_op += 1;
         let (is_get, key) = (matches!(op, ClientOp::Get { .. }), op.key());
+        let write = match &op {
+            ClientOp::Put { value, .. } => Some(value.write_id),
+            ClientOp::Get { .. } => None,
+        };
         let mut needed = if is_get { env.cfg.r } else { env.cfg.w } as u8;
         if is_get && crate::mutation::active(crate::mutation::Mutation::ReadQuorumMinusOne) {
             needed = needed.saturating_sub(1).max(1);
@@ -157,6 +163,7 @@ impl Coordinator {
             origin,
             key,
             is_get,
+            write,
             needed,
             got: 0,
             targets: targets.to_vec(),
@@ -393,10 +400,12 @@ impl Coordinator {
             return None;
         }
         p.replies.push((from, Versions::new()));
-        if !ok || p.phase != Phase::Collecting {
+        let refused_counts = crate::mutation::active(crate::mutation::Mutation::RefusedWriteCountsAsAck);
+        if (!ok && !refused_counts) || p.phase != Phase::Collecting {
             return None;
         }
-        p.got += 1;
+        let twice = from == ctx.me() && crate::mutation::active(crate::mutation::Mutation::PutCountsOwnWriteTwice);
+        p.got += 1 + u8::from(twice);
         if p.got >= p.needed { self.answer(ctx, id) } else { None }
     }
 
@@ -446,19 +455,31 @@ impl Coordinator {
             }
             let hint = p.targets.iter().find(|t| t.node == *node).and_then(|t| t.hint);
             ctx.count(Counter::ReadRepairs);
-            if *node == ctx.me()
+            let pushed = if crate::mutation::active(crate::mutation::Mutation::ReadRepairPushesStale) {
+                &p.replies[0].1
+            } else {
+                &p.merged
+            };
+            // (told, in place): whether to tell the observer, and whether it was stored here.
+            let (told, in_place) = if *node == ctx.me()
                 && let Some(storage) = env.local.as_deref_mut()
             {
                 // The coordinator itself was stale: repair its own copy now.
-                let _ = match hint {
-                    Some(intended) => storage.store_hint(ctx, intended, p.key, &p.merged),
-                    None => storage.apply(ctx, p.key, &p.merged, false).map(|_| ()),
+                let stored = match hint {
+                    Some(intended) => storage.store_hint(ctx, intended, p.key, pushed),
+                    None => storage.apply(ctx, p.key, pushed, false).map(|_| ()),
                 };
-                continue;
+                (stored.is_ok(), true)
+            } else {
+                let msg = Msg::ReplicaWrite { op: id, key: p.key, versions: pushed.clone(), hint, durable: false };
+                ctx.send(*node, msg);
+                sent += 1;
+                (true, false)
+            };
+            if told {
+                let (key, target, versions) = (p.key, *node, p.merged.clone());
+                crate::msg::note(ctx, ModelNote::Repair { key, target, in_place, op: id, versions });
             }
-            let msg = Msg::ReplicaWrite { op: id, key: p.key, versions: p.merged.clone(), hint, durable: false };
-            ctx.send(*node, msg);
-            sent += 1;
         }
         sent
     }
@@ -468,6 +489,7 @@ impl Coordinator {
     fn answer<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, id: OpId) -> Option<Completion> {
         let p = self.ops.get_mut(&id)?;
         p.phase = Phase::Answered;
+        tell_answer(ctx, p);
         // The operation stays tracked: copy out only what the answer carries (a put's answer
         // carries no versions).
         let merged = if p.is_get { p.merged.clone() } else { Versions::new() };
@@ -514,6 +536,22 @@ impl Coordinator {
     }
 }
 
+/// Tells the observer what a successful answer rests on: a put's acknowledged write, or a get's
+/// responders and what it returns.
+fn tell_answer<P: Host>(ctx: &mut Ctx<'_, P>, p: &Pending) {
+    if !ctx.observed() {
+        return;
+    }
+    if let Some(write) = p.write {
+        crate::msg::note(ctx, ModelNote::PutAnswered { key: p.key, write });
+        return;
+    }
+    for (node, versions) in &p.replies {
+        crate::msg::note(ctx, ModelNote::Responder { key: p.key, node: *node, versions: versions.clone() });
+    }
+    crate::msg::note(ctx, ModelNote::GetAnswered { key: p.key, versions: p.merged.clone() });
+}
+
 /// Creates the new version of a put, or — when the same write was already stamped here (a
 /// retried or re-forwarded request) — re-sends what is held instead of stamping it twice.
 /// Stamps `value` as the new version of `key` over `stored` (see
@@ -523,8 +561,13 @@ fn stamp<P: Host>(ctx: &mut Ctx<'_, P>, key: Key, stored: &mut Versions, how: St
     if stored.siblings().iter().any(|s| s.write_id() == value.write_id) {
         return stored.clone();
     }
-    crate::msg::note(ctx, ModelNote::Stamped { key, value: value.clone() });
-    stored.coordinate_put(how.mode, how.context, how.actor, how.now, value)
+    let (write, told) = (value.write_id, ctx.observed().then(|| value.clone()));
+    let update = stored.coordinate_put(how.mode, how.context, how.actor, how.now, value);
+    if let Some(value) = told {
+        let stamp = update.siblings().iter().find(|s| s.write_id() == write).and_then(|s| s.stamp());
+        crate::msg::note(ctx, ModelNote::Stamped { key, value, stamp });
+    }
+    update
 }
 
 /// How a put is stamped: the versioning mode, the client's context, the stamping actor and

@@ -513,12 +513,67 @@ pub enum ModelNote {
         key: Key,
     },
     /// A coordinator stamped a client's put of `key`: `value` is the new version's value. A
-    /// put re-forwarded to a second coordinator is stamped twice.
+    /// put re-forwarded to a second coordinator is stamped twice. Told after the stamp, so
+    /// `stamp` is the new version's LWW stamp in LWW mode.
     Stamped {
         /// The key.
         key: Key,
         /// The value stamped.
         value: Value,
+        /// The new version's stamp (LWW mode only).
+        stamp: Option<crate::version::LwwStamp>,
+    },
+    /// A coordinator acknowledged a put of `key` to its client: it counted W acks for `write`.
+    PutAnswered {
+        /// The key.
+        key: Key,
+        /// The write acknowledged.
+        write: crate::version::WriteId,
+    },
+    /// One responder of the get the next [`ModelNote::GetAnswered`] of this event answers:
+    /// `node` replied with `versions`. Told once per responder, just before the answer.
+    Responder {
+        /// The key.
+        key: Key,
+        /// The responder.
+        node: NodeId,
+        /// What it replied.
+        versions: Versions,
+    },
+    /// A coordinator answered a get of `key` with `versions`, reconciled from the
+    /// [`ModelNote::Responder`]s told just before.
+    GetAnswered {
+        /// The key.
+        key: Key,
+        /// The reconciled versions returned.
+        versions: Versions,
+    },
+    /// Read repair of get `op` pushed `key`'s reconciled `versions` to `target`: by a replica
+    /// write, or in place when `in_place` (the coordinator's own stale copy, told only once
+    /// stored).
+    Repair {
+        /// The key.
+        key: Key,
+        /// The replica repaired.
+        target: NodeId,
+        /// The coordinator repaired its own store directly (no replica write follows).
+        in_place: bool,
+        /// The get, numbered by its coordinator.
+        op: OpId,
+        /// The reconciled versions the repair must leave at `target`.
+        versions: Versions,
+    },
+    /// A replica stored the replica write `op` of `coordinator` for `key` (a put's or a read
+    /// repair's), in its main store or, with `hint`, as a hint for that node.
+    ReplicaStored {
+        /// The key.
+        key: Key,
+        /// The node that sent the write.
+        coordinator: NodeId,
+        /// The operation, numbered by `coordinator`.
+        op: OpId,
+        /// The intended node, when stored as a hint for another node.
+        hint: Option<NodeId>,
     },
     /// A coordinator answered a get of `key` for request `req` of client process `client`:
     /// `replies` are the replicas that had answered by then, in the order they answered, with

@@ -15,6 +15,21 @@ pub enum Mutation {
     ReadQuorumMinusOne,
     /// Gossip drops every delta it receives: views never learn other nodes' changes.
     GossipDropsDeltas,
+    /// A put coordinator that is a replica counts its own write as two acks.
+    PutCountsOwnWriteTwice,
+    /// A put coordinator counts a replica's refusal (a full hint store, a failed disk write) as
+    /// an ack.
+    RefusedWriteCountsAsAck,
+    /// A hint is deleted as soon as its handoff is sent, before the intended node acks it.
+    HintDeletedBeforeAck,
+    /// Read repair pushes the fastest responder's versions, which may be stale, instead of the
+    /// reconciled set.
+    ReadRepairPushesStale,
+    /// Last-write-wins keeps the version with the lower stamp.
+    LwwKeepsOlderStamp,
+    /// A node answers a ping with a pong and two pings of its own: a message storm that never
+    /// ends, doubling every round trip.
+    PingStorm,
 }
 
 #[cfg(feature = "mutation-testing")]

@@ -24,7 +24,7 @@ use crate::coordinator::{Completion, Coordinator, Env, Origin};
 use crate::counters::Counter;
 use crate::detector::Detector;
 use crate::membership::RingRecipe;
-use crate::msg::{AdminCommand, ClientOp, Host, Key, Msg, OpError, Timer};
+use crate::msg::{AdminCommand, ClientOp, Host, Key, ModelNote, Msg, OpError, Timer};
 use crate::quorum::{QuorumChooser, Target, choose_targets};
 use crate::rebalance::{Rebalance, RebalanceEnv};
 use crate::ring::Ring;
@@ -173,13 +173,23 @@ impl Node {
             }
             Msg::ReplicaWrite { op, key, versions, hint, durable } => {
                 let ok = self.store_replica(ctx, key, &versions, hint, durable);
+                if ok {
+                    let hint = hint.filter(|h| *h != self.id);
+                    crate::msg::note(ctx, ModelNote::ReplicaStored { key, coordinator: from, op, hint });
+                }
                 ctx.send(from, Msg::ReplicaWriteAck { op, key, ok });
             }
             Msg::ReplicaWriteAck { op, ok, .. } => {
                 let (coord, mut env) = self.coord_env();
                 coord.on_write_ack(ctx, &mut env, from, op, ok);
             }
-            Msg::Ping => ctx.send(from, Msg::Pong),
+            Msg::Ping => {
+                ctx.send(from, Msg::Pong);
+                if crate::mutation::active(crate::mutation::Mutation::PingStorm) {
+                    ctx.send(from, Msg::Ping);
+                    ctx.send(from, Msg::Ping);
+                }
+            }
             Msg::Pong => self.forwards.retain(|_, f| f.to != from),
             Msg::Handoff { key, versions } => {
                 let ok = self.storage.apply(ctx, key, &versions, true).is_ok();
@@ -498,6 +508,9 @@ impl Node {
             let versions = self.storage.read_hint(ctx, intended, key);
             ctx.send(intended, Msg::Handoff { key, versions: versions.clone() });
             self.handoffs_unacked.insert((intended, key), versions);
+            if crate::mutation::active(crate::mutation::Mutation::HintDeletedBeforeAck) {
+                self.storage.delete_hint(ctx, intended, key);
+            }
         }
         ctx.set_timer(self.cfg.sloppy_quorum.scan_interval, Timer::HintScan);
     }

@@ -77,6 +77,11 @@ enum Command {
         /// `shrunk-seed<S>.json`).
         #[arg(long, requires = "shrink")]
         shrink_out: Option<PathBuf>,
+        /// Also write JUnit XML to this file (in an existing directory): one test case per seed
+        /// and check, a failure's message ending with its replay command. Written whole once
+        /// every seed has run; never on bad input.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
         #[command(flatten)]
         budget: BudgetArgs,
     },
@@ -164,8 +169,9 @@ fn main() -> ExitCode {
             &budget.budget(),
         ),
         Command::Validate { scenario, budget } => cmd_validate(&scenario, &budget.budget()),
-        Command::Check { scenario, seeds, shrink, shrink_out, budget } => {
-            cmd_check(&scenario, &seeds, Shrink { on: shrink, out: shrink_out }, &budget.budget())
+        Command::Check { scenario, seeds, shrink, shrink_out, junit, budget } => {
+            let outputs = CheckOutputs { shrink: Shrink { on: shrink, out: shrink_out }, junit };
+            cmd_check(&scenario, &seeds, outputs, &budget.budget())
         }
         Command::Sweep(args) => cmd_sweep(&args),
         Command::Merge { out, inputs, charts } => cmd_merge(&out, &inputs, &charts),
@@ -425,32 +431,70 @@ struct Shrink {
     out: Option<PathBuf>,
 }
 
-fn cmd_check(arg: &str, seeds: &SeedSet, shrink: Shrink, budget: &Budget) -> Result<(), Failure> {
+/// What `dynsim check` writes besides stdout.
+struct CheckOutputs {
+    shrink: Shrink,
+    /// `--junit FILE`.
+    junit: Option<PathBuf>,
+}
+
+fn cmd_check(arg: &str, seeds: &SeedSet, outputs: CheckOutputs, budget: &Budget) -> Result<(), Failure> {
+    let CheckOutputs { shrink, junit } = outputs;
     if let Some(p) = &shrink.out {
         cli_args::output_file("--shrink-out", p)?;
     }
+    if let Some(p) = &junit {
+        cli_args::output_file("--junit", p)?;
+    }
     let l = load_scenario(Some(arg), budget)?;
+    let mut junit = match &junit {
+        Some(p) => Some(
+            scenarios::check::junit::JunitFile::create(p, &l.source)
+                .with_context(|| format!("writing {}", p.display()))?,
+        ),
+        None => None,
+    };
     let bar = indicatif::ProgressBar::with_draw_target(Some(seeds.len()), indicatif::ProgressDrawTarget::stderr());
     let tick = || bar.inc(1);
     let (mut checked, mut failed) = (0u64, Vec::new());
+    let mut not_applicable = scenarios::check::campaign::NotApplicable::default();
     let mut next = seeds.iter();
     loop {
         let batch: Vec<u64> = next.by_ref().take(CHECK_BATCH).collect();
         if batch.is_empty() {
             break;
         }
-        let results = scenarios::check::campaign::check_seeds(&l.scenario, &batch, &tick)
-            .map_err(|p| load::locate_problem(&l.text, &l.file, p))?;
+        let results = match scenarios::check::campaign::check_seeds(&l.scenario, &batch, &tick) {
+            Ok(r) => r,
+            Err(p) => {
+                if let Some(j) = junit.take() {
+                    j.discard();
+                }
+                return Err(load::locate_problem(&l.text, &l.file, p).into());
+            }
+        };
         checked += results.len() as u64;
+        results.iter().for_each(|r| not_applicable.add(r));
+        let suite = |r| scenarios::check::junit::SeedSuite::of_invariants(&l.source, r);
+        let written = junit.as_mut().map_or(Ok(()), |j| results.iter().try_for_each(|r| j.add(&suite(r))));
+        if let Err(e) = written {
+            if let Some(j) = junit.take() {
+                j.discard();
+            }
+            return Err(anyhow::Error::new(e).context("writing the JUnit file").into());
+        }
         failed.extend(results.into_iter().filter(|r| r.failures().next().is_some()));
     }
     bar.finish_and_clear();
+    if let Some(j) = junit {
+        j.finish().context("writing the JUnit file")?;
+    }
     // Stdout closed early: the verdict still decides the exit code.
     let verdict = |e: PrintError| match e {
         PrintError::Closed if !failed.is_empty() => Failure::Checks(failed.len()),
         e => Failure::from(e),
     };
-    print_check(&l.source, checked, &failed).map_err(verdict)?;
+    print_check(&l.source, checked, &failed, &not_applicable).map_err(verdict)?;
     if let (true, Some(first)) = (shrink.on, failed.first()) {
         let invariant = first.failures().next().map(|v| v.invariant.clone()).unwrap_or_default();
         let (small, runs) = scenarios::check::shrink::shrink(&l.scenario, first.seed, &invariant);
@@ -470,9 +514,13 @@ fn print_check(
     source: &str,
     checked: u64,
     failed: &[scenarios::check::campaign::SeedResult],
+    not_applicable: &scenarios::check::campaign::NotApplicable,
 ) -> Result<(), PrintError> {
     let passed = checked - failed.len() as u64;
     outln!("checked {checked} seeds of {source}: {passed} passed, {} failed", failed.len())?;
+    for line in not_applicable.lines(checked) {
+        outln!("{line}")?;
+    }
     for r in failed {
         for v in r.failures() {
             outln!("seed {}: {} broken: {}", r.seed, v.invariant, first_violation(v))?;

@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub history: Option<HistorySink>,
     /// Where every probe read's row goes, if anywhere (`dynsim run --probes FILE`).
     pub probes: Option<Box<dyn std::io::Write>>,
+    /// Stop once the run has handled this many events (`dynsim check`'s event budget); the
+    /// outcome then says so in [`RunOutcome::budget_blown`].
+    pub event_budget: Option<u64>,
     /// Also run the oracle's scanning sampler beside measurement (tests only).
     #[cfg(feature = "oracle")]
     pub oracle: bool,
@@ -60,6 +63,8 @@ pub struct RunOutcome {
     pub oracle_samples: Option<crate::metrics::Samples>,
     /// Wall-clock seconds the run took (for the console only; never in a report).
     pub wall_s: f64,
+    /// When the run was stopped at its event budget: the simulated time it had reached.
+    pub budget_blown: Option<SimTime>,
 }
 
 impl RunOutcome {
@@ -110,7 +115,8 @@ pub fn run_with(s: &CheckedScenario, mut opts: RunOptions, measurement: Measurem
     let started = Instant::now();
     let end = opts.stop_at.map_or(asm.end, |t| t.min(asm.end));
     let interval = s.outputs.metrics.sample_interval(asm.end);
-    drive(&mut asm, end, opts.progress, interval, |asm| {
+    let budget = opts.event_budget.unwrap_or(u64::MAX);
+    let finished = drive(&mut asm, (end, budget), opts.progress, interval, |asm| {
         if let Some(m) = &measure {
             m.borrow_mut().sample(asm);
             #[cfg(feature = "oracle")]
@@ -124,6 +130,7 @@ pub fn run_with(s: &CheckedScenario, mut opts: RunOptions, measurement: Measurem
     let trace = asm.world.take_trace_sink();
     let measured = measure.map(|m| finish(&mut asm, m, s));
     let trace_hash = asm.world.trace_hash().hex();
+    let budget_blown = (!finished).then(|| asm.world.now());
     Ok(RunOutcome {
         seed,
         trace_hash,
@@ -134,6 +141,7 @@ pub fn run_with(s: &CheckedScenario, mut opts: RunOptions, measurement: Measurem
         #[cfg(feature = "oracle")]
         oracle_samples: oracle.map(crate::oracle::sampler::Sampler::finish),
         wall_s,
+        budget_blown,
     })
 }
 
@@ -144,6 +152,7 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
     let at = |x: f64| SimTime::ZERO + SimDuration::from_secs_f64(x);
     MeasureConfig {
         n: s.dynamo.n,
+        w: s.dynamo.w,
         versioning: s.dynamo.versioning.to_model(),
         nodes: asm.nodes,
         window: m.window(),
@@ -164,14 +173,21 @@ fn finish(asm: &mut Assembly, m: Rc<RefCell<Measure>>, s: &Scenario) -> Measured
 }
 
 /// Runs the world to `end` in slices (one per sampling interval), updating the progress bar
-/// and calling `between` after each slice. Slicing does not change the run: `run_until` handles
-/// the same events in the same order however the time is cut.
-fn drive(asm: &mut Assembly, end: SimTime, progress: bool, slice: SimDuration, mut between: impl FnMut(&Assembly)) {
+/// and calling `between` after each slice, unless it handles `budget` events first; returns
+/// whether it reached `end`. Slicing does not change the run: `run_until` handles the same
+/// events in the same order however the time is cut.
+fn drive(
+    asm: &mut Assembly,
+    (end, budget): (SimTime, u64),
+    progress: bool,
+    slice: SimDuration,
+    mut between: impl FnMut(&Assembly),
+) -> bool {
     let bar = progress.then(|| crate::progress::Bar::new(end));
-    let mut t = SimTime::ZERO;
-    while t < end {
+    let (mut t, mut finished) = (SimTime::ZERO, true);
+    while t < end && finished {
         t = (t + slice).min(end);
-        asm.world.run_until(t);
+        finished = asm.world.run_until_capped(t, budget);
         between(asm);
         if let Some(b) = &bar {
             b.update(t, asm.world.stats().popped);
@@ -180,6 +196,7 @@ fn drive(asm: &mut Assembly, end: SimTime, progress: bool, slice: SimDuration, m
     if let Some(b) = bar {
         b.finish();
     }
+    finished
 }
 
 /// Workload counters summed over the client processes up at the end.

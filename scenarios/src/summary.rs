@@ -45,6 +45,7 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path, formats: &reports::charts:
         let _ = writeln!(s, "{k}: {v}");
     }
     headline(&mut s, r);
+    checks(&mut s, &r.checks);
     let down: Vec<String> = r.nodes.iter().filter(|n| !n.up).map(|n| n.node.to_string()).collect();
     if !down.is_empty() {
         let _ = writeln!(s, "nodes down at the end: {}", down.join(", "));
@@ -77,6 +78,30 @@ pub fn events_per_second(rate: f64) -> String {
         format!("{:.0} k events/s", rate / 1e3)
     } else {
         format!("{rate:.0} events/s")
+    }
+}
+
+/// The checks: how many passed, failed and did not apply, then one line per check that failed
+/// or did not apply, with its count or reason.
+pub fn checks(s: &mut String, verdicts: &[reports::Verdict]) {
+    let count = |f: fn(&reports::Status) -> bool| verdicts.iter().filter(|v| f(&v.status)).count();
+    let _ = writeln!(
+        s,
+        "checks: {} passed, {} failed, {} not applicable",
+        count(|st| matches!(st, reports::Status::Pass)),
+        count(|st| matches!(st, reports::Status::Fail { .. })),
+        count(|st| matches!(st, reports::Status::NotApplicable { .. }))
+    );
+    for v in verdicts {
+        match &v.status {
+            reports::Status::Fail { violations, .. } => {
+                let _ = writeln!(s, "  failed: {} ({violations} violations)", v.invariant);
+            }
+            reports::Status::NotApplicable { reason } => {
+                let _ = writeln!(s, "  not applicable: {}: {reason}", v.invariant);
+            }
+            reports::Status::Pass => {}
+        }
     }
 }
 
@@ -154,11 +179,26 @@ fn headline(s: &mut String, r: &RunReport) {
 #[cfg(test)]
 mod tests {
     use super::events_per_second;
+    use reports::{Verdict, Violation};
 
     #[test]
     fn a_slow_run_is_not_zero_million_events_per_second() {
         assert_eq!(events_per_second(1_430_000.0), "1.4 M events/s");
         assert_eq!(events_per_second(35_200.0), "35 k events/s");
         assert_eq!(events_per_second(870.4), "870 events/s");
+    }
+
+    #[test]
+    fn the_checks_block_counts_each_status_and_names_every_check_that_failed_or_did_not_apply() {
+        let bad = Violation { key: 1, ops: vec![], at_s: 1.0, detail: String::new() };
+        let verdicts = vec![
+            Verdict { invariant: "a".into(), status: reports::Status::Pass },
+            Verdict::not_applicable("b", "no faults promised"),
+            Verdict::from_violations("c", vec![bad.clone(), bad]),
+        ];
+        let mut s = String::new();
+        super::checks(&mut s, &verdicts);
+        let want = "checks: 1 passed, 1 failed, 1 not applicable\n  not applicable: b: no faults promised\n  failed: c (2 violations)\n";
+        assert_eq!(s, want);
     }
 }

@@ -451,6 +451,20 @@ impl<P: Process + 'static> World<P> {
         self.now = self.now.max(until);
     }
 
+    /// Like [`World::run_until`], but stops before handling an event once `max_popped` events
+    /// have been handled in the whole run; returns whether it reached `until` (a run stopped
+    /// early keeps its clock at the last event handled).
+    pub fn run_until_capped(&mut self, until: SimTime, max_popped: u64) -> bool {
+        while self.queue.peek_time().is_some_and(|t| t <= until) {
+            if self.stats.popped >= max_popped {
+                return false;
+            }
+            self.step();
+        }
+        self.now = self.now.max(until);
+        true
+    }
+
     /// Runs until no event is left.
     pub fn run(&mut self) {
         while self.step() {}

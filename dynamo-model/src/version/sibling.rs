@@ -86,7 +86,8 @@ impl Sibling {
                 mine.dot != theirs.dot && mine.has_seen(theirs.dot)
             }
             (CausalMeta::Stamp(mine), CausalMeta::Stamp(theirs)) => {
-                mine.rank(self.write_id()) > theirs.rank(other.write_id())
+                let (a, b) = (mine.rank(self.write_id()), theirs.rank(other.write_id()));
+                if crate::mutation::active(crate::mutation::Mutation::LwwKeepsOlderStamp) { a < b } else { a > b }
             }
             _ => {
                 debug_assert!(false, "siblings of different versioning modes in one key");

@@ -4,12 +4,19 @@
 //! and convergence invariants on the final state through the index (`measure::end`); the hint
 //! and membership invariants read the nodes' final state directly. Each checker's cost: O(1) per
 //! read (siblings are few) or O(holders) per key at the end; memory O(1) per checker.
+//!
+//! The protocol invariants (`acknowledged_writes_held`, `quorum_intersection`,
+//! `handoff_delivers`, `read_repair_repairs`) are stated over what happened and judged as it
+//! happened (`measure::protocol`): they apply whatever the faults and configuration. A read
+//! whose clocks reached the truncation threshold is excused from `quorum_intersection` and
+//! `context_dominates` one by one, never the whole run.
 
 use super::Invariant;
 use crate::assemble::Assembly;
 use crate::history::OpRecord;
 use crate::measure::checks::ReadChecks;
 use crate::measure::end::FinalState;
+use crate::measure::protocol::ProtocolChecks;
 use crate::spec::dynamo::VersioningMode;
 use crate::spec::{Admin, Scenario};
 use dynamo_model::counters::Counter;
@@ -25,6 +32,8 @@ pub struct Findings<'a> {
     pub reads: &'a ReadChecks,
     /// The final state through the index.
     pub end: &'a FinalState,
+    /// The protocol invariants, judged as they happened.
+    pub protocol: &'a ProtocolChecks,
 }
 
 /// Every checker's verdict, in [`Invariant::ALL`] order.
@@ -38,6 +47,10 @@ pub fn check_all(s: &Scenario, asm: &Assembly, f: &Findings<'_>) -> Vec<Verdict>
         dvv_sibling_bound(s, asm, f),
         hints_delivered(s, asm),
         membership_settles(s, asm),
+        f.protocol.acknowledged.verdict(Invariant::AcknowledgedWritesHeld.name()),
+        f.protocol.quorum.verdict(Invariant::QuorumIntersection.name()),
+        f.protocol.handoff.verdict(Invariant::HandoffDelivers.name()),
+        f.protocol.repair.verdict(Invariant::ReadRepairRepairs.name()),
     ]
 }
 
@@ -101,17 +114,8 @@ fn lost_acked_writes(s: &Scenario, f: &Findings<'_>) -> Verdict {
 /// A write with a context dominates every version in it.
 fn context_dominates(s: &Scenario, f: &Findings<'_>) -> Verdict {
     let inv = Invariant::ContextDominates.name();
-    match s.dynamo.versioning {
-        VersioningMode::Lww => return Verdict::not_applicable(inv, "last-write-wins keeps no causal context"),
-        VersioningMode::VectorClock { truncation_threshold }
-            if f.reads.longest_clock as usize >= truncation_threshold =>
-        {
-            let why = format!(
-                "clocks reached the truncation threshold ({truncation_threshold} entries), and truncation can make a dominated version look concurrent"
-            );
-            return Verdict::not_applicable(inv, why);
-        }
-        _ => {}
+    if is_lww(s) {
+        return Verdict::not_applicable(inv, "last-write-wins keeps no causal context");
     }
     f.reads.context.verdict(inv)
 }

@@ -7,6 +7,7 @@
 
 pub mod campaign;
 pub mod invariants;
+pub mod junit;
 pub mod shrink;
 
 pub use reports::{Status, Verdict, Violation};
@@ -33,11 +34,19 @@ pub enum Invariant {
     /// Membership settles: once every node is up and the network whole, every view agrees and
     /// every commanded join and leave has finished.
     MembershipSettles,
+    /// An acknowledged put was stored by at least W distinct nodes, the coordinator counted once.
+    AcknowledgedWritesHeld,
+    /// A get returns (or supersedes) every write its responders held.
+    QuorumIntersection,
+    /// A hint is removed only after its intended node stored what it held.
+    HandoffDelivers,
+    /// A replica that stored a read repair holds the reconciled versions.
+    ReadRepairRepairs,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 8] = [
+    pub const ALL: [Invariant; 12] = [
         Invariant::NoLostAckedWrite,
         Invariant::NoDominatedVersion,
         Invariant::ContextDominates,
@@ -46,6 +55,10 @@ impl Invariant {
         Invariant::DvvSiblingBound,
         Invariant::HintsDelivered,
         Invariant::MembershipSettles,
+        Invariant::AcknowledgedWritesHeld,
+        Invariant::QuorumIntersection,
+        Invariant::HandoffDelivers,
+        Invariant::ReadRepairRepairs,
     ];
 
     /// The name used in reports and on the command line.
@@ -59,6 +72,10 @@ impl Invariant {
             Invariant::DvvSiblingBound => "dvv_sibling_bound",
             Invariant::HintsDelivered => "hints_delivered",
             Invariant::MembershipSettles => "membership_settles",
+            Invariant::AcknowledgedWritesHeld => "acknowledged_writes_held",
+            Invariant::QuorumIntersection => "quorum_intersection",
+            Invariant::HandoffDelivers => "handoff_delivers",
+            Invariant::ReadRepairRepairs => "read_repair_repairs",
         }
     }
 }

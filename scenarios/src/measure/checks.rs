@@ -4,7 +4,9 @@
 //!   in DVV mode no read returns a write together with one it causally supersedes (a write a
 //!   coordinator stamped more than once is two concurrent versions and is left out).
 //! - `context_dominates`: no read returns a write together with one of the exact versions its
-//!   context covered.
+//!   context covered. A read that returned a clock at the truncation threshold is excused: a
+//!   truncated clock can fail to dominate what it descends from, and the write whose clock was
+//!   truncated (or any descendant of it) is then among the returned siblings.
 //! - `strict_quorum_fresh`: every successful read is fresh (whether the configuration promises
 //!   it is decided when the run ends).
 //! - `dvv_sibling_bound`: in DVV mode, siblings never exceed the writes that could be
@@ -35,8 +37,8 @@ pub struct ReadChecks {
     pub dvv_with_copies: Violations,
     /// `dvv_sibling_bound`, not counting extra copies (runs with re-forwarded puts).
     pub dvv_without_copies: Violations,
-    /// The longest clock any read returned, in entries.
-    pub longest_clock: u32,
+    /// Vector-clock mode: the clock size at which entries are dropped.
+    pub truncation: Option<u32>,
 }
 
 /// What one successful read returned, as the checks need it.
@@ -62,7 +64,6 @@ impl ReadChecks {
         bound: Option<SiblingBound>,
         restamped: &SeqSet,
     ) {
-        self.longest_clock = self.longest_clock.max(r.versions.max_clock_len() as u32);
         self.dominated_versions(r, bound.is_some(), restamped);
         self.context_dominates(r);
         if let Some(p) = stale_missed {
@@ -102,6 +103,9 @@ impl ReadChecks {
     }
 
     fn context_dominates(&mut self, r: &ReadSeen<'_>) {
+        if self.truncation.is_some_and(|t| r.versions.max_clock_len() as u32 >= t) {
+            return;
+        }
         for w in r.returned {
             if let Some(old) = w.context_versions.iter().find(|cv| r.exact.contains(cv)) {
                 let detail = format!(

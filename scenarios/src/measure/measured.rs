@@ -80,7 +80,7 @@ impl Measure {
             activity: activity::section(Some(&samples), spec.window(), asm.end, activity::features(s)),
             windows: Default::default(),
         };
-        let checks = check_all(s, asm, &Findings { reads: &self.checks, end: &fin });
+        let checks = check_all(s, asm, &Findings { reads: &self.checks, end: &fin, protocol: &self.protocol });
         let (summaries, latency_cdf) = (ops.summaries(), ops.latency_cdf());
         let sections = Sections { windows: ops.windows(), ..sections };
         self.hand_over(sections, summaries, latency_cdf, checks, &fin)

@@ -27,6 +27,7 @@ pub mod judge;
 pub mod measured;
 pub mod ops;
 pub mod probes;
+pub mod protocol;
 pub mod replicas;
 pub mod violations;
 pub mod writes;
@@ -43,6 +44,7 @@ use dynamo_model::msg::{ModelNote, StoreKey, StoreRecord};
 use dynamo_model::ring::{Ring, key_position};
 use dynamo_model::version::VersioningMode;
 use ops::{Judged, OpCounters};
+use protocol::{ProtocolChecks, Stored};
 use replicas::{KeyReplicas, Served};
 use sim_core::observe::{Lifecycle, Observation, Observer};
 use sim_core::{ProcId, SimDuration, SimTime};
@@ -85,6 +87,8 @@ pub enum HistorySink {
 pub struct MeasureConfig {
     /// Replicas per key.
     pub n: usize,
+    /// Acks a put needs.
+    pub w: usize,
     /// The versioning mode.
     pub versioning: VersioningMode,
     /// Storage processes (`0..nodes`).
@@ -143,6 +147,7 @@ pub struct Measure {
     reads: BTreeMap<(u64, u32, u64), writes::ReadInFlight>,
     ops: OpCounters,
     checks: ReadChecks,
+    protocol: ProtocolChecks,
     history: Option<HistorySink>,
     /// The first error writing the history file.
     history_error: Option<String>,
@@ -171,7 +176,14 @@ impl Measure {
             hints: BTreeSet::new(),
             reads: BTreeMap::new(),
             ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms, cfg.visibility_grid.clone()),
-            checks: ReadChecks::default(),
+            checks: ReadChecks {
+                truncation: match cfg.versioning {
+                    VersioningMode::VectorClock { truncation_threshold } => Some(truncation_threshold as u32),
+                    _ => None,
+                },
+                ..ReadChecks::default()
+            },
+            protocol: ProtocolChecks::new(cfg.w, cfg.versioning),
             history,
             history_error: None,
             probes: None,
@@ -239,6 +251,7 @@ impl Measure {
         self.up[p.index()] = l == Lifecycle::Booted;
         self.dirty = true;
         if l == Lifecycle::Crashed {
+            self.protocol.on_crash(p.0);
             for key in std::mem::take(&mut self.buffered[p.index()]) {
                 self.key(key).r.set_buffer(p.0, None);
             }
@@ -262,9 +275,12 @@ impl Measure {
         }
     }
 
-    fn on_disk_key(&mut self, p: ProcId, disk: &sim_core::disk::Disk<StoreKey, StoreRecord>, k: &StoreKey) {
+    fn on_disk_key(&mut self, ev: &Observation<'_, Proc>, k: &StoreKey) {
+        let (p, disk) = (ev.proc, ev.disk);
         match *k {
             StoreKey::Data(key) => {
+                let now = served(ev.process, disk, key);
+                self.protocol.on_data(&Stored { at: ev.time, node: p.0, key, served: now.as_ref() });
                 let served = match disk.peek(k) {
                     Ok(Some(StoreRecord::Versions(v))) => Some(Served::Digest(v.digest())),
                     Ok(Some(_)) => Some(Served::Digest(replicas::empty_digest())),
@@ -280,7 +296,16 @@ impl Measure {
             }
             StoreKey::Hint { key, intended } => {
                 self.key(key);
-                if matches!(disk.peek(k), Ok(Some(StoreRecord::Versions(_)))) {
+                let record = disk.peek(k);
+                let content = match &record {
+                    Ok(Some(StoreRecord::Versions(v))) => Some(v),
+                    _ => None,
+                };
+                // Only a live handler's delete is a removal; a crash, wipe or corruption loses it.
+                let by_handler = matches!(record, Ok(None)) && ev.process.is_some() && ev.lifecycle.is_none();
+                let at = Stored { at: ev.time, node: p.0, key, served: None };
+                self.protocol.on_hint(&at, intended.0, content, by_handler);
+                if content.is_some() {
                     self.hints.insert((key, p.0, intended.0));
                 } else {
                     self.hints.remove(&(key, p.0, intended.0));
@@ -290,7 +315,30 @@ impl Measure {
         }
     }
 
-    fn on_model_note(&mut self, p: ProcId, process: Option<&Proc>, note: &ModelNote) {
+    fn on_model_note(&mut self, ev: &Observation<'_, Proc>, note: &ModelNote) {
+        let (p, process) = (ev.proc, ev.process);
+        let stores = p.index() < self.cfg.nodes;
+        let now = match note {
+            ModelNote::Buffered { key }
+            | ModelNote::Stamped { key, .. }
+            | ModelNote::Repair { key, .. }
+            | ModelNote::ReplicaStored { key, .. }
+                if stores =>
+            {
+                served(process, ev.disk, *key)
+            }
+            _ => None,
+        };
+        let key = match note {
+            ModelNote::Buffered { key } | ModelNote::Stamped { key, .. } => *key,
+            _ => 0,
+        };
+        let at = Stored { at: ev.time, node: p.0, key, served: now.as_ref() };
+        match note {
+            ModelNote::Buffered { .. } => self.protocol.on_data(&at),
+            ModelNote::Stamped { value, .. } if self.completed(key, value) => {}
+            _ => self.protocol.on_note(&at, note),
+        }
         match note {
             ModelNote::Buffered { key } => {
                 let held = process.and_then(Actor::as_node).and_then(|n| n.storage().buffered(*key));
@@ -305,7 +353,7 @@ impl Measure {
                 self.key(*key).r.set_buffer(p.0, digest);
                 self.refresh(*key);
             }
-            ModelNote::Stamped { key, value } => {
+            ModelNote::Stamped { key, value, .. } => {
                 if self.dvv
                     && let Some(prov) = provenance::of(value)
                 {
@@ -320,6 +368,11 @@ impl Measure {
                     read.replies = Some(replies.clone());
                 }
             }
+            ModelNote::PutAnswered { .. }
+            | ModelNote::Responder { .. }
+            | ModelNote::GetAnswered { .. }
+            | ModelNote::Repair { .. }
+            | ModelNote::ReplicaStored { .. } => {}
         }
     }
 
@@ -360,6 +413,13 @@ impl Measure {
         }
     }
 
+    /// Whether the client of the write `value` of `key` already has its answer (a coordinator
+    /// that stamps it now was re-forwarded the put too late to matter).
+    fn completed(&self, key: u64, value: &dynamo_model::version::Value) -> bool {
+        let (Some(p), Some(st)) = (provenance::of(value), self.keys.get(&key)) else { return false };
+        st.w.acked.contains(p.seq) || st.w.failed.contains(p.seq)
+    }
+
     fn on_invoked(&mut self, i: &Invocation) {
         let st = self.key(i.key);
         if i.write.is_some() {
@@ -377,6 +437,7 @@ impl Measure {
         st.writes_in_window += u64::from(in_window && !d.kind.is_read());
         let mut judged = Judged::default();
         if let Some(p) = &d.write {
+            self.protocol.on_write_done(d.key, p.write);
             self.key(d.key).w.write_done(p, d.kind, d.completed, d.ok());
             self.trim(d.key);
         } else if let Some(read) = self.reads.remove(&(d.key, d.client, d.req)) {
@@ -513,6 +574,23 @@ impl Measure {
     }
 }
 
+/// What a storage node serves for `key` now from its main store (its buffer over its disk
+/// record; nothing is the empty set), or `None` when the record is corrupt.
+fn served(
+    process: Option<&Proc>,
+    disk: &sim_core::disk::Disk<StoreKey, StoreRecord>,
+    key: u64,
+) -> Option<dynamo_model::version::Versions> {
+    if let Some(v) = process.and_then(Actor::as_node).and_then(|n| n.storage().buffered(key)) {
+        return Some(v.clone());
+    }
+    match disk.peek(&StoreKey::Data(key)) {
+        Ok(Some(StoreRecord::Versions(v))) => Some(v.clone()),
+        Ok(_) => Some(dynamo_model::version::Versions::new()),
+        Err(_) => None,
+    }
+}
+
 /// Hands one operation's record to the history sink.
 fn record(h: &mut HistorySink, d: &OpDone) -> std::io::Result<()> {
     match h {
@@ -537,11 +615,11 @@ impl Observer<Proc> for Shared {
             m.on_lifecycle(ev.proc, l);
         }
         for k in ev.disk_keys {
-            m.on_disk_key(ev.proc, ev.disk, k);
+            m.on_disk_key(ev, k);
         }
         for note in ev.notes {
             match note {
-                Note::Model(n) => m.on_model_note(ev.proc, ev.process, n),
+                Note::Model(n) => m.on_model_note(ev, n),
                 Note::App(OpEvent::Invoked(i)) => m.on_invoked(i),
                 Note::App(OpEvent::Done(d)) => m.on_done(d),
             }

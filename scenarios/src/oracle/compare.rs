@@ -7,7 +7,11 @@
 //!   streamed examples must be lost writes the oracle lists (when its list is complete);
 //! - a violation that names a write still in flight, or a lost write, describes it from what
 //!   is kept (no context, or no completion time), and examples are ordered by a total order:
-//!   verdicts are compared by status, count, reason and the (key, time) of each example.
+//!   verdicts are compared by status, count, reason and the (key, time) of each example;
+//! - the protocol invariants (`measure::protocol`: acknowledged writes held, quorum
+//!   intersection, handoff, read repair) are judged from what coordinators and replicas tell as
+//!   it happens, which no history or end-of-run scan holds: the oracle has no counterpart, and
+//!   the verdicts compared are the oracle's, in [`crate::check::Invariant::ALL`] order.
 
 use super::sections;
 use crate::measure::writes::RECENT;
@@ -45,6 +49,7 @@ pub fn compare(s: &Scenario, out: &RunOutcome) -> Result<(), String> {
     same("ops", &sections::op_summaries(history, s.outputs.metrics.sla_ms), &m.ops)?;
     same("latency_cdf", &sections::latency_cdf(history), &m.latency_cdf)?;
     let oracle_checks = super::invariants::check_all(s, asm, history);
+    debug_assert!(oracle_checks.iter().zip(&m.checks).all(|(a, b)| a.invariant == b.invariant));
     for (a, b) in oracle_checks.iter().zip(&m.checks) {
         same(&format!("checks.{}", a.invariant), &verdict_shape(a), &verdict_shape(b))?;
     }
