@@ -104,19 +104,7 @@ pub fn visibility(r: &RunReport, look: &Look) -> Chart {
             .x_desc("t since the write committed (ms, log scale)")
             .y_desc("P(consistent)")
             .draw()?;
-        for (i, (name, pts)) in curves.iter().enumerate() {
-            let c = colour(i);
-            let band: Vec<(f64, f64)> =
-                pts.iter().map(|p| (p.0, p.3)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
-            chart
-                .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))?
-                .label(format!("{name}: Wilson {:.0}% interval", conf * 100.0))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.2).filled()));
-            chart
-                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
-                .label(format!("{name}: P(consistent)"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
-        }
+        draw_curves(&mut chart, &curves, conf)?;
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
@@ -146,22 +134,35 @@ fn visibility_on_grid(g: &VisibilityGrid, conf: f64, look: &Look) -> Chart {
             let line = DashedLineSeries::new([(xmin, target), (xmax, target)], 6, 4, BLACK.mix(0.5).stroke_width(1));
             chart.draw_series(line)?;
         }
-        for (i, (name, pts)) in curves.iter().enumerate() {
-            let c = colour(i);
-            let band: Vec<(f64, f64)> =
-                pts.iter().map(|p| (p.0, p.3)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
-            chart
-                .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))?
-                .label(format!("{name}: Wilson {:.0}% interval", conf * 100.0))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.2).filled()));
-            chart
-                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
-                .label(format!("{name}: P(consistent)"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
-        }
+        draw_curves(&mut chart, &curves, conf)?;
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
+}
+
+/// Each t-visibility curve as its Wilson band and its P(consistent) line, on either t axis.
+fn draw_curves<DB: DrawingBackend, X: plotters::coord::ranged1d::Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    curves: &[(&str, Vec<BandPoint>)],
+    conf: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    for (i, (name, pts)) in curves.iter().enumerate() {
+        let c = colour(i);
+        let band: Vec<(f64, f64)> =
+            pts.iter().map(|p| (p.0, p.3)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))?
+            .label(format!("{name}: Wilson {:.0}% interval", conf * 100.0))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.2).filled()));
+        chart
+            .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
+            .label(format!("{name}: P(consistent)"))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
+    }
+    Ok(())
 }
 
 /// Where a t bin is drawn on the log axis.

@@ -14,16 +14,13 @@ use super::VisibilityGridSpec;
 use reports::metrics::{GridCurve, GridPoint, TargetT, VisibilityBin, VisibilityCurve, VisibilityGrid, round6};
 use sim_core::SimDuration;
 
-/// The normal quantile of a two-sided 95% interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
-
 /// Lower bin edges of t, in microseconds; the last bin is open.
 pub const EDGES_US: [u64; 18] = [
     0, 250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000,
     5_000_000, 10_000_000, 30_000_000, 60_000_000,
 ];
 
-pub use reports::interval::wilson;
+pub use reports::interval::{Z95, wilson};
 
 /// The bin of `t`.
 fn bin_of(t: SimDuration) -> usize {
