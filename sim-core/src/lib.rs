@@ -18,7 +18,7 @@ pub mod counter;
 pub mod disk;
 pub mod dist;
 pub mod fault;
-mod fxhash;
+pub mod fxhash;
 pub mod id;
 pub mod json_path;
 pub mod net;

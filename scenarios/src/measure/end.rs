@@ -48,7 +48,7 @@ impl Measure {
     pub fn final_state(&mut self, asm: &Assembly) -> FinalState {
         self.settle(asm);
         let mut out = FinalState::default();
-        for (&key, st) in &self.keys {
+        for (key, st) in self.keys.sorted() {
             let written = st.w.completed > 0;
             if written || st.r.holders().any(|n| st.r.has_disk_record(n)) {
                 out.keys += 1;

@@ -95,15 +95,16 @@ impl Measure {
         _fin: &FinalState,
     ) -> Measured {
         let held_records = self.held_records();
-        let touched = self.keys.iter().filter(|(_, st)| st.ops > 0);
+        let sorted = self.keys.sorted();
+        let touched = sorted.iter().filter(|(_, st)| st.ops > 0);
         let operated = Operated {
             keys: touched.clone().count() as u64,
             first: touched.clone().take(FIRST_KEYS).map(|(k, _)| *k).collect(),
             most_written: touched
                 .filter(|(_, st)| st.writes_in_window > 0)
-                .max_by(|a, b| a.1.writes_in_window.cmp(&b.1.writes_in_window).then(b.0.cmp(a.0)))
+                .max_by(|a, b| a.1.writes_in_window.cmp(&b.1.writes_in_window).then(b.0.cmp(&a.0)))
                 .map(|(k, st)| (*k, st.writes_in_window)),
-            given_key: self.cfg.diagram_key.map(|k| self.keys.get(&k).is_some_and(|st| st.ops > 0)),
+            given_key: self.cfg.diagram_key.map(|k| self.keys.get(k).is_some_and(|st| st.ops > 0)),
         };
         let touched_example_keys = checks
             .iter()
@@ -113,7 +114,7 @@ impl Measure {
             })
             .flatten()
             .map(|e| e.key)
-            .filter(|k| self.keys.get(k).is_some_and(|st| st.ops > 0))
+            .filter(|k| self.keys.get(*k).is_some_and(|st| st.ops > 0))
             .collect();
         let (mut history, mut history_error) = (None, self.history_error.take());
         match self.history.take() {

@@ -24,6 +24,7 @@
 pub mod checks;
 pub mod end;
 pub mod judge;
+pub mod key_table;
 pub mod measured;
 pub mod ops;
 pub mod probes;
@@ -49,7 +50,7 @@ use replicas::{KeyReplicas, Served};
 use sim_core::observe::{Lifecycle, Observation, Observer};
 use sim_core::{ProcId, SimDuration, SimTime};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -72,6 +73,26 @@ pub struct KeyState {
     pub ops: u64,
     /// Writes on it that completed and overlap the diagram's window (all of them without one).
     pub writes_in_window: u64,
+    /// Its reads in flight, by (client, request): few at a time, so a short list.
+    pub reads: Vec<((u32, u64), writes::ReadInFlight)>,
+}
+
+impl KeyState {
+    /// Takes the read in flight of `client`'s request `req`, if it is one.
+    fn take_read(&mut self, client: u32, req: u64) -> Option<writes::ReadInFlight> {
+        let i = self.reads.iter().position(|(id, _)| *id == (client, req))?;
+        let read = self.reads.swap_remove(i).1;
+        if self.reads.is_empty() {
+            // Most keys are idle most of the time: hold no capacity for them.
+            self.reads = Vec::new();
+        }
+        Some(read)
+    }
+
+    /// Lets the kept writes go that no read in flight needs.
+    fn trim(&mut self) {
+        self.w.trim(self.reads.iter().map(|(_, r)| r.invoked));
+    }
 }
 
 /// Where the opt-in per-operation history goes.
@@ -127,7 +148,7 @@ pub struct StaleRead {
 pub struct Measure {
     cfg: MeasureConfig,
     dvv: bool,
-    keys: BTreeMap<u64, KeyState>,
+    keys: key_table::KeyTable,
     /// Whether each storage node is up.
     up: Vec<bool>,
     /// The ring the keys' replica lists were computed with.
@@ -143,8 +164,6 @@ pub struct Measure {
     buffered: Vec<BTreeSet<u64>>,
     /// Hint records present, as (key, holder, intended).
     hints: BTreeSet<(u64, u32, u32)>,
-    /// Reads in flight, by (key, client, request).
-    reads: BTreeMap<(u64, u32, u64), writes::ReadInFlight>,
     ops: OpCounters,
     checks: ReadChecks,
     protocol: ProtocolChecks,
@@ -165,7 +184,7 @@ impl Measure {
     pub fn new(cfg: MeasureConfig, history: Option<HistorySink>) -> Self {
         Measure {
             dvv: cfg.versioning == VersioningMode::Dvv,
-            keys: BTreeMap::new(),
+            keys: key_table::KeyTable::default(),
             up: vec![false; cfg.nodes],
             ring: None,
             dirty: true,
@@ -174,7 +193,6 @@ impl Measure {
             pending_known: BTreeSet::new(),
             buffered: vec![BTreeSet::new(); cfg.nodes],
             hints: BTreeSet::new(),
-            reads: BTreeMap::new(),
             ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms, cfg.visibility_grid.clone()),
             checks: ReadChecks {
                 truncation: match cfg.versioning {
@@ -207,7 +225,7 @@ impl Measure {
 
     fn key(&mut self, key: u64) -> &mut KeyState {
         let (ring, n, dvv) = (&self.ring, self.cfg.n, self.dvv);
-        self.keys.entry(key).or_insert_with(|| {
+        self.keys.get_or_insert_with(key, || {
             let mut st = KeyState { w: KeyWrites::new(dvv), ..KeyState::default() };
             if let Some(ring) = ring {
                 let mut list = Vec::new();
@@ -224,7 +242,7 @@ impl Measure {
             return;
         }
         let up = &self.up;
-        let Some(st) = self.keys.get_mut(&key) else { return };
+        let Some(st) = self.keys.get_mut(key) else { return };
         let now = !st.r.live_replicas_agree(up);
         if now != st.r.divergent && st.known {
             if now { self.divergent += 1 } else { self.divergent -= 1 }
@@ -233,7 +251,7 @@ impl Measure {
     }
 
     fn mark_known(&mut self, key: u64) {
-        let Some(st) = self.keys.get_mut(&key) else { return };
+        let Some(st) = self.keys.get_mut(key) else { return };
         if !st.known {
             st.known = true;
             self.known += 1;
@@ -259,19 +277,14 @@ impl Measure {
     }
 
     /// A crashed client's reads never complete: forget them.
+    /// O(keys), but clients crash rarely.
     fn client_crashed(&mut self, client: u32) {
-        let gone: Vec<(u64, u32, u64)> = self.reads.keys().filter(|(_, c, _)| *c == client).copied().collect();
-        for id in gone {
-            self.reads.remove(&id);
-            self.trim(id.0);
-        }
-    }
-
-    /// Lets `key`'s kept writes go that no read in flight needs.
-    fn trim(&mut self, key: u64) {
-        let reads = self.reads.range((key, 0, 0)..=(key, u32::MAX, u64::MAX)).map(|(_, r)| r.invoked);
-        if let Some(st) = self.keys.get_mut(&key) {
-            st.w.trim(reads);
+        for (_, st) in self.keys.iter_mut() {
+            let before = st.reads.len();
+            st.reads.retain(|((c, _), _)| *c != client);
+            if st.reads.len() != before {
+                st.trim();
+            }
         }
     }
 
@@ -279,9 +292,10 @@ impl Measure {
         let (p, disk) = (ev.proc, ev.disk);
         match *k {
             StoreKey::Data(key) => {
-                let now = served(ev.process, disk, key);
+                let record = disk.peek(k);
+                let now = served_over(buffered(ev.process, key), &record);
                 self.protocol.on_data(&Stored { at: ev.time, node: p.0, key, served: now.as_ref() });
-                let served = match disk.peek(k) {
+                let served = match record {
                     Ok(Some(StoreRecord::Versions(v))) => Some(Served::Digest(v.digest())),
                     Ok(Some(_)) => Some(Served::Digest(replicas::empty_digest())),
                     Ok(None) => None,
@@ -362,7 +376,8 @@ impl Measure {
             }
             ModelNote::ReadAnswered { key, client, req, replies } => {
                 if self.probes.is_some()
-                    && let Some(read) = self.reads.get_mut(&(*key, client.0, *req))
+                    && let Some(st) = self.keys.get_mut(*key)
+                    && let Some((_, read)) = st.reads.iter_mut().find(|(id, _)| *id == (client.0, *req))
                     && read.replies.is_none()
                 {
                     read.replies = Some(replies.clone());
@@ -388,7 +403,7 @@ impl Measure {
         let write = d.probe_of.map_or(0, |w| w.0);
         let committed = self
             .keys
-            .get(&d.key)
+            .get(d.key)
             .and_then(|st| st.w.recent().iter().find(|a| Some(a.write) == d.probe_of).map(|a| a.completed));
         let replicas = match (&read.replies, d.ok()) {
             (Some(r), true) => r.iter().map(|(n, v)| probes::ReplicaHeld::of(*n, v)).collect(),
@@ -416,7 +431,7 @@ impl Measure {
     /// Whether the client of the write `value` of `key` already has its answer (a coordinator
     /// that stamps it now was re-forwarded the put too late to matter).
     fn completed(&self, key: u64, value: &dynamo_model::version::Value) -> bool {
-        let (Some(p), Some(st)) = (provenance::of(value), self.keys.get(&key)) else { return false };
+        let (Some(p), Some(st)) = (provenance::of(value), self.keys.get(key)) else { return false };
         st.w.acked.contains(p.seq) || st.w.failed.contains(p.seq)
     }
 
@@ -426,7 +441,7 @@ impl Measure {
             st.w.write_invoked(i.at);
         } else {
             let read = st.w.read_invoked(i.at);
-            self.reads.insert((i.key, i.client, i.req), read);
+            st.reads.push(((i.client, i.req), read));
         }
     }
 
@@ -438,9 +453,10 @@ impl Measure {
         let mut judged = Judged::default();
         if let Some(p) = &d.write {
             self.protocol.on_write_done(d.key, p.write);
-            self.key(d.key).w.write_done(p, d.kind, d.completed, d.ok());
-            self.trim(d.key);
-        } else if let Some(read) = self.reads.remove(&(d.key, d.client, d.req)) {
+            let st = self.key(d.key);
+            st.w.write_done(p, d.kind, d.completed, d.ok());
+            st.trim();
+        } else if let Some(read) = self.key(d.key).take_read(d.client, d.req) {
             let mut verdict = None;
             if let Some(versions) = &d.read {
                 (judged, verdict) = self.judge_read(d, versions, &read, in_window);
@@ -448,7 +464,7 @@ impl Measure {
             if d.kind == OpKind::ProbeRead {
                 self.probe_row(d, &read, verdict);
             }
-            self.trim(d.key);
+            self.key(d.key).trim();
         }
         self.ops.add(d.kind, d.invoked, d.completed, d.ok(), &judged);
         self.mark_known(d.key);
@@ -470,13 +486,19 @@ impl Measure {
             versions.siblings().iter().filter_map(|s| provenance::of(s.value()).map(|p| &**p)).collect();
         returned.sort_unstable_by_key(|p| p.write);
         returned.dedup_by_key(|p| p.write);
-        let st = self.keys.get(&d.key).expect("the key of an operation is tracked");
+        let st = self.keys.get(d.key).expect("the key of an operation is tracked");
         let verdict = judge::staleness(&st.w, d.invoked, &returned);
         let stale_missed = verdict.stale.then(|| judge::prior_write(&st.w, d.invoked)).flatten();
         let bound =
             read.before.as_ref().map(|b| judge::sibling_bound(&st.w, b, d.completed, versions.len(), &returned));
+        // Only `context_dominates` reads the exact versions, and only for a returned write put
+        // with a context: blind puts need no digests.
         let exact: Vec<(dynamo_model::version::WriteId, u64)> =
-            versions.siblings().iter().map(|s| (s.write_id(), crate::workload::client::sibling_digest(s))).collect();
+            if returned.iter().any(|p| !p.context_versions.is_empty()) {
+                versions.siblings().iter().map(|s| (s.write_id(), crate::workload::client::sibling_digest(s))).collect()
+            } else {
+                Vec::new()
+            };
         let seen = ReadSeen { op: d, versions, exact: &exact, returned: &returned };
         self.checks.on_read(&seen, stale_missed, bound, st.w.restamped());
         let mut j = Judged {
@@ -505,7 +527,7 @@ impl Measure {
     pub fn sample(&mut self, asm: &Assembly) {
         self.settle(asm);
         for key in std::mem::take(&mut self.pending_known) {
-            let has_record = self.keys.get(&key).is_some_and(|st| st.r.holders().any(|n| st.r.has_disk_record(n)));
+            let has_record = self.keys.get(key).is_some_and(|st| st.r.holders().any(|n| st.r.has_disk_record(n)));
             if has_record {
                 self.mark_known(key);
             }
@@ -538,7 +560,7 @@ impl Measure {
         if !self.ring.as_ref().is_some_and(|r| Arc::ptr_eq(r, &ring)) {
             let mut list = Vec::new();
             for (key, st) in self.keys.iter_mut() {
-                ring.preference_list(key_position(*key), self.cfg.n, &mut list);
+                ring.preference_list(key_position(key), self.cfg.n, &mut list);
                 st.r.replicas = list.as_slice().into();
             }
             self.ring = Some(ring);
@@ -546,7 +568,7 @@ impl Measure {
         }
         if self.dirty {
             self.divergent = 0;
-            for st in self.keys.values_mut() {
+            for (_, st) in self.keys.iter_mut() {
                 st.r.divergent = !st.r.live_replicas_agree(&self.up);
                 self.divergent += u64::from(st.r.divergent && st.known);
             }
@@ -570,7 +592,7 @@ impl Measure {
     /// Records held (for the memory test): acknowledged writes kept over every key plus reads
     /// in flight; and the number of keys.
     pub fn held_records(&self) -> (usize, usize) {
-        (self.keys.values().map(|k| k.w.held_records()).sum::<usize>() + self.reads.len(), self.keys.len())
+        (self.keys.values().map(|k| k.w.held_records() + k.reads.len()).sum::<usize>(), self.keys.len())
     }
 }
 
@@ -581,10 +603,27 @@ fn served(
     disk: &sim_core::disk::Disk<StoreKey, StoreRecord>,
     key: u64,
 ) -> Option<dynamo_model::version::Versions> {
-    if let Some(v) = process.and_then(Actor::as_node).and_then(|n| n.storage().buffered(key)) {
+    match buffered(process, key) {
+        Some(v) => Some(v.clone()),
+        None => served_over(None, &disk.peek(&StoreKey::Data(key))),
+    }
+}
+
+/// What storage node `process` holds buffered for `key`, if anything.
+fn buffered(process: Option<&Proc>, key: u64) -> Option<&dynamo_model::version::Versions> {
+    process.and_then(Actor::as_node).and_then(|n| n.storage().buffered(key))
+}
+
+/// [`served`], given the buffered versions and the disk record (so a caller that already read
+/// the record does not read it twice).
+fn served_over(
+    buffered: Option<&dynamo_model::version::Versions>,
+    record: &Result<Option<&StoreRecord>, sim_core::disk::DiskError>,
+) -> Option<dynamo_model::version::Versions> {
+    if let Some(v) = buffered {
         return Some(v.clone());
     }
-    match disk.peek(&StoreKey::Data(key)) {
+    match record {
         Ok(Some(StoreRecord::Versions(v))) => Some(v.clone()),
         Ok(_) => Some(dynamo_model::version::Versions::new()),
         Err(_) => None,
