@@ -48,7 +48,7 @@ impl KeyTable {
         let next = self.keys.len() as u32;
         let i = *self.index.entry(key).or_insert(next) as usize;
         if i == self.keys.len() {
-            if i % CHUNK == 0 {
+            if i.is_multiple_of(CHUNK) {
                 self.chunks.push(Vec::with_capacity(CHUNK));
             }
             self.keys.push(key);
