@@ -311,7 +311,7 @@ impl Measure {
                     self.hints.remove(&(key, p.0, intended.0));
                 }
             }
-            StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_) => {}
+            StoreKey::Epochs | StoreKey::KeyActors(_) | StoreKey::Member(_) => {}
         }
     }
 
