@@ -542,7 +542,12 @@ impl Coordinator {
 /// Everything a replica coordinator holds for `key` (main store and hints), the basis a put
 /// is stamped over. If reading it found a record lost, the key's actors are replaced first
 /// (`stamp.rs`): the node's memory of what it stamped has a hole.
-fn stamp_basis<P: Host>(ctx: &mut Ctx<'_, P>, storage: &mut Storage, stamper: Option<&mut Stamper>, key: Key) -> Versions {
+fn stamp_basis<P: Host>(
+    ctx: &mut Ctx<'_, P>,
+    storage: &mut Storage,
+    stamper: Option<&mut Stamper>,
+    key: Key,
+) -> Versions {
     let mut held = storage.read(ctx, key);
     held.merge(&storage.hinted_versions(ctx, key));
     if let Some(st) = stamper {
