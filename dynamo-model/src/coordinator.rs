@@ -227,23 +227,25 @@ impl Coordinator {
         let buffered = env.cfg.storage.buffer.is_some();
         let now = ctx.now().0;
         let mode = env.cfg.versioning;
-        let primary = env.stamper.as_deref().map_or(me, |st| st.primary());
         if env.cfg.quorum_shape.narrows_writes()
             && let Some(storage) = env.local.as_deref_mut()
         {
-            let stamp_with = Stamp { mode, context, actor: primary, now };
+            let mut basis = stamp_basis(ctx, storage, env.stamper.as_deref_mut(), key);
+            let actor = env.stamper.as_deref().map_or(me, |st| st.main(key));
+            let stamp_with = Stamp { mode, context, actor, now };
             let durable = buffered && durable_writer == me;
-            let (update, local_ok) = self.stamp_apart(ctx, storage, (key, local), stamp_with, value, durable);
+            let (update, local_ok) =
+                self.stamp_apart(ctx, storage, (key, local), &mut basis, stamp_with, value, durable);
             return self.send_replica_writes(ctx, env, id, (key, targets, local), update, local_ok);
         }
         let (update, local_ok) = match (local, env.local.as_deref_mut()) {
             (Some(t), Some(storage)) => {
                 // Stamp from everything this node holds for the key (main store and hints).
-                let mut stored = storage.read(ctx, key);
-                stored.merge(&storage.hinted_versions(ctx, key));
+                let mut stored = stamp_basis(ctx, storage, env.stamper.as_deref_mut(), key);
                 let actor = match (t.hint, env.stamper.as_deref_mut()) {
-                    (Some(_), Some(st)) => st.substitute(ctx, key, &stored),
-                    _ => primary,
+                    (Some(_), Some(st)) => st.substitute(ctx, key),
+                    (None, Some(st)) => st.main(key),
+                    (_, None) => me,
                 };
                 let update = stamp(ctx, key, &mut stored, Stamp { mode, context, actor, now }, value);
                 let durable = buffered && durable_writer == me;
@@ -260,15 +262,16 @@ impl Coordinator {
                 // A replica-mode coordinator outside the key's targets (a forward reached it
                 // while its view and the forwarder's disagree about the ring). Its counters come
                 // from its own store, so what it stamps is kept there too (not as a replica).
-                let mut stored = storage.read(ctx, key);
-                stored.merge(&storage.hinted_versions(ctx, key));
-                let update = stamp(ctx, key, &mut stored, Stamp { mode, context, actor: primary, now }, value);
+                let mut stored = stamp_basis(ctx, storage, env.stamper.as_deref_mut(), key);
+                let actor = env.stamper.as_deref().map_or(me, |st| st.main(key));
+                let update = stamp(ctx, key, &mut stored, Stamp { mode, context, actor, now }, value);
                 let _ = storage.store(ctx, key, &stored, false);
                 (update, false)
             }
             (_, None) => {
+                let actor = env.stamper.as_deref().map_or(me, |st| st.main(key));
                 let stamped = self.stamped.entry(key).or_default();
-                (stamp(ctx, key, stamped, Stamp { mode, context, actor: primary, now }, value), false)
+                (stamp(ctx, key, stamped, Stamp { mode, context, actor, now }, value), false)
             }
         };
         self.send_replica_writes(ctx, env, id, (key, targets, local), update, local_ok)
@@ -303,26 +306,26 @@ impl Coordinator {
     }
 
     /// Static quorums at a replica coordinator: the put's W replicas were chosen without regard
-    /// to the coordinator, so it stamps over everything it holds for the key *and* everything
-    /// it stamped before (kept in `stamped`, as a proxy does), which keeps its counters fresh
-    /// whether or not it was chosen, and stores the new version locally only when it is one of
-    /// the chosen (`local`; `durable` when it is the put's durable writer). Returns the update
-    /// and whether the local write succeeded.
+    /// to the coordinator, so it stamps over everything it holds for the key (`basis`) *and*
+    /// everything it stamped before (kept in `stamped`, as a proxy does), which keeps its
+    /// counters fresh whether or not it was chosen, and stores the new version locally only
+    /// when it is one of the chosen (`local`; `durable` when it is the put's durable writer).
+    /// Returns the update and whether the local write succeeded.
+    #[allow(clippy::too_many_arguments)]
     fn stamp_apart<P: Host>(
         &mut self,
         ctx: &mut Ctx<'_, P>,
         storage: &mut Storage,
         (key, local): (Key, Option<Target>),
+        basis: &mut Versions,
         how: Stamp<'_>,
         value: Value,
         durable: bool,
     ) -> (Versions, bool) {
-        let mut basis = storage.read(ctx, key);
-        basis.merge(&storage.hinted_versions(ctx, key));
         let stamped = self.stamped.entry(key).or_default();
         basis.merge(stamped);
-        let update = stamp(ctx, key, &mut basis, how, value);
-        *stamped = basis;
+        let update = stamp(ctx, key, basis, how, value);
+        *stamped = std::mem::take(basis);
         let Some(t) = local else { return (update, false) };
         let ok = match t.hint {
             Some(intended) => {
@@ -534,6 +537,23 @@ impl Coordinator {
             None => Some(completion),
         }
     }
+}
+
+/// Everything a replica coordinator holds for `key` (main store and hints), the basis a put
+/// is stamped over. If reading it found a record lost, the key's actors are replaced first
+/// (`stamp.rs`): the node's memory of what it stamped has a hole.
+fn stamp_basis<P: Host>(
+    ctx: &mut Ctx<'_, P>,
+    storage: &mut Storage,
+    stamper: Option<&mut Stamper>,
+    key: Key,
+) -> Versions {
+    let mut held = storage.read(ctx, key);
+    held.merge(&storage.hinted_versions(ctx, key));
+    if let Some(st) = stamper {
+        st.absorb_losses(ctx, storage);
+    }
+    held
 }
 
 /// Tells the observer what a successful answer rests on: a put's acknowledged write, or a get's

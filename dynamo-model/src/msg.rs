@@ -477,8 +477,8 @@ pub enum StoreKey {
     },
     /// The node's version-stamping epochs (see `stamp.rs`).
     Epochs,
-    /// Substitute actors retired for one key (see `stamp.rs`).
-    Retired(Key),
+    /// The node's own actors for one key, where they differ from the defaults (see `stamp.rs`).
+    KeyActors(Key),
     /// The node's membership entry for one node (see `view.rs`).
     Member(NodeId),
 }
@@ -495,8 +495,8 @@ pub enum StoreRecord {
         /// The epoch the next fresh substitute actor will use.
         next_substitute: u32,
     },
-    /// Substitute actors that must never stamp this key again (its versions were forgotten).
-    Retired(Box<[NodeId]>),
+    /// A key's own actors (see `stamp.rs`).
+    KeyActors(crate::stamp::KeyActors),
     /// A membership entry and the node's Lamport counter when it was written (boxed: a disk
     /// holds a record per key, and the common one, `Versions`, is a pointer).
     Member(Box<Persisted>),

@@ -30,6 +30,9 @@ pub enum Mutation {
     /// A node answers a ping with a pong and two pings of its own: a message storm that never
     /// ends, doubling every round trip.
     PingStorm,
+    /// The preference-list walk compares a node only with the one chosen just before it, so a
+    /// node whose tokens are not adjacent can appear twice in a key's list.
+    PreferenceListRepeatsNode,
 }
 
 #[cfg(feature = "mutation-testing")]

@@ -36,6 +36,16 @@ use sim_core::{Ctx, SimDuration};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Whether a crash can make this node forget versions it stamped: unsynced or buffered writes
+/// die with it, and a proxy or a static-quorum coordinator keeps its stamps only in memory. Its
+/// stamper then moves to a new primary epoch at every restart (`stamp.rs`).
+fn stamps_are_volatile(cfg: &DynamoConfig) -> bool {
+    cfg.coordinator == CoordinatorMode::Proxy
+        || !cfg.storage.fsync_writes
+        || cfg.storage.buffer.is_some()
+        || cfg.quorum_shape.narrows_writes()
+}
+
 /// How many hints one scan hands off at most (bounds background work per scan).
 const HANDOFFS_PER_SCAN: usize = 64;
 
@@ -84,7 +94,7 @@ impl Node {
         let recovered = storage.recover(ctx);
         let view = View::boot(ctx, &cfg.membership, recipe, ring, &recovered.members);
         let ring = view.ring().clone();
-        let stamper = Stamper::boot(ctx, cfg.coordinator == CoordinatorMode::Proxy);
+        let stamper = Stamper::boot(ctx, stamps_are_volatile(&cfg), recovered.key_actors.iter().copied());
         ctx.set_timer(cfg.sloppy_quorum.scan_interval, Timer::HintScan);
         if let Some(b) = &cfg.storage.buffer {
             ctx.set_timer(b.flush_interval, Timer::Flush);
@@ -204,7 +214,7 @@ impl Node {
                     && let Some(sent) = sent
                     && sent.covers(&self.storage.read_hint(ctx, from, key))
                 {
-                    self.stamper.retire(ctx, key, &sent);
+                    self.stamper.handed_off(ctx, key);
                     self.storage.delete_hint(ctx, from, key);
                     ctx.count(Counter::HandoffsCompleted);
                 }
@@ -260,6 +270,7 @@ impl Node {
                 }
             }
         }
+        self.stamper.absorb_losses(ctx, &mut self.storage);
         if foreground && let Some(adm) = &mut self.admission {
             // The disk service time this foreground operation charged (a handler that touched
             // no disk, e.g. a forward, is not a disk operation).
@@ -338,6 +349,7 @@ impl Node {
             }
             Timer::ClientDeadline(_) | Timer::MembershipPoll | Timer::App(_) => {}
         }
+        self.stamper.absorb_losses(ctx, &mut self.storage);
     }
 
     /// An operator command about this node (refused commands are counted in the view's stats).

@@ -7,7 +7,9 @@
 //! writes the result: straight to disk (fsynced when `fsync_writes`), or into the volatile
 //! buffer, flushed periodically or when full, unless the coordinator asked for a durable write.
 //! A crash loses the buffer. Hints live under their own disk keys and an in-memory index that
-//! is rebuilt from a disk scan when the node restarts.
+//! is rebuilt from a disk scan when the node restarts. The engine remembers every key whose
+//! versions it lost (a corrupt record, a refused write or flush) until the node's stamper takes
+//! it ([`Storage::take_lost`]), so the node never stamps that key from a memory with holes.
 //!
 //! With anti-entropy on, the engine also keeps the node's Merkle trees ([`RangeTrees`]) equal to
 //! what it serves: every store, buffer flush and detected corruption updates the key's leaf.
@@ -19,6 +21,7 @@ use crate::counters::Counter;
 use crate::membership::Persisted;
 use crate::msg::{Host, Key, ModelNote, StoreKey, StoreRecord};
 use crate::ring::{KeyRange, RingPos, key_position};
+use crate::stamp::KeyActors;
 use crate::version::Versions;
 use sim_core::Ctx;
 use sim_core::disk::DiskError;
@@ -40,6 +43,10 @@ pub struct Storage {
     /// One entry: a request's routing and its local store (tree update) ask for the same key
     /// within one handler, so one MD5 serves both; nothing older is worth keeping.
     last_position: Option<(Key, RingPos)>,
+    /// Keys whose stored versions (main store or hints) this engine lost since the node last
+    /// took them ([`Storage::take_lost`]): a record found corrupt, a write or flush the disk
+    /// refused. The node's stamper gives each a fresh actor (`stamp.rs`).
+    lost: BTreeSet<Key>,
 }
 
 /// What a node finds on its disk at boot.
@@ -49,6 +56,8 @@ pub struct Recovered {
     pub data: Vec<(Key, Versions)>,
     /// The persisted membership entries.
     pub members: Vec<Persisted>,
+    /// The per-key actor records of the node's stamper.
+    pub key_actors: Vec<(Key, KeyActors)>,
 }
 
 /// Bytes a record of these versions takes on disk.
@@ -66,6 +75,7 @@ impl Storage {
             hints_by_key: BTreeSet::new(),
             trees: None,
             last_position: None,
+            lost: BTreeSet::new(),
         }
     }
 
@@ -120,8 +130,12 @@ impl Storage {
                 (StoreKey::Hint { key, intended }, Ok(_)) => self.index_hint(intended, key),
                 (StoreKey::Data(key), Ok(StoreRecord::Versions(v))) => out.data.push((key, v)),
                 (StoreKey::Member(_), Ok(StoreRecord::Member(p))) => out.members.push(*p),
-                (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_), Ok(_)) => {}
-                (_, Err(_)) => ctx.count(Counter::CorruptReads),
+                (StoreKey::KeyActors(key), Ok(StoreRecord::KeyActors(a))) => out.key_actors.push((key, a)),
+                (StoreKey::Data(_) | StoreKey::Epochs | StoreKey::KeyActors(_) | StoreKey::Member(_), Ok(_)) => {}
+                (k, Err(_)) => {
+                    ctx.count(Counter::CorruptReads);
+                    self.note_lost(k);
+                }
             }
         }
         out
@@ -163,11 +177,12 @@ impl Storage {
     fn read_disk<P: Host>(&mut self, ctx: &mut Ctx<'_, P>, k: StoreKey) -> Versions {
         match ctx.disk_read(&k) {
             Ok(Some(StoreRecord::Versions(v))) => v,
-            Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_) | StoreRecord::Member(_))) => {
+            Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::KeyActors(_) | StoreRecord::Member(_))) => {
                 Versions::new()
             }
             Err(_) => {
                 ctx.count(Counter::CorruptReads);
+                self.note_lost(k);
                 if let StoreKey::Data(key) = k {
                     // Served as missing from now on: anti-entropy will fetch it back.
                     self.track(key, &Versions::new());
@@ -251,6 +266,7 @@ impl Storage {
         let r = ctx.disk_write(k, StoreRecord::Versions(v.clone()), bytes);
         if r.is_err() {
             ctx.count(Counter::FailedWrites);
+            self.note_lost(k);
         } else if sync {
             ctx.disk_fsync();
         }
@@ -268,6 +284,7 @@ impl Storage {
             let bytes = record_bytes(&v);
             if ctx.disk_write(StoreKey::Data(key), StoreRecord::Versions(v), bytes).is_err() {
                 ctx.count(Counter::LostInFlush);
+                self.lost.insert(key);
                 if self.trees.is_some() {
                     // The disk still serves what it held before: the tree must say so.
                     let kept = self.read_disk(ctx, StoreKey::Data(key));
@@ -276,6 +293,21 @@ impl Storage {
             }
         }
         ctx.disk_fsync();
+    }
+
+    /// Remembers that the versions of a data or hint record were lost.
+    fn note_lost(&mut self, k: StoreKey) {
+        if let StoreKey::Data(key) | StoreKey::Hint { key, .. } = k {
+            self.lost.insert(key);
+        }
+    }
+
+    /// The keys whose stored versions were lost since the last call, in key order.
+    pub fn take_lost(&mut self) -> Vec<Key> {
+        if self.lost.is_empty() {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.lost).into_iter().collect()
     }
 
     /// The buffered (not yet flushed) versions of `key`, for world inspection.

@@ -161,6 +161,8 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
         sample_interval: m.sample_interval(asm.end),
         diagram_window: d.from_s.zip(d.until_s).map(|(a, b)| (at(a), at(b))),
         diagram_key: d.key,
+        repair_cutoff: crate::check::invariants::repair_time_s(s, asm)
+            .map(|r| SimTime::ZERO + SimDuration::from_secs_f64((asm.end.as_secs_f64() - r).max(0.0))),
         visibility_grid: m.visibility_grid(),
     }
 }

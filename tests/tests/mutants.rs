@@ -145,7 +145,13 @@ fn the_intact_model_passes_every_invariant_on_default_and_churn_and_each_applies
             let protocol =
                 ["acknowledged_writes_held", "quorum_intersection", "handoff_delivers", "read_repair_repairs"];
             let always = ["no_lost_acked_write", "no_dominated_version", "context_dominates"];
-            for inv in protocol.iter().chain(&always) {
+            // What the shipped default (anti-entropy on, quiet long enough) also promises.
+            let quiet: &[&str] = if name == "default" {
+                &["replication_degree", "replicas_converge", "hints_delivered", "membership_settles"]
+            } else {
+                &[]
+            };
+            for inv in protocol.iter().chain(&always).chain(quiet) {
                 let v = r.verdicts.iter().find(|v| v.invariant == *inv).expect("every invariant has a verdict");
                 assert_eq!(v.status, reports::Status::Pass, "{name} seed {}: {inv} must apply", r.seed);
             }
@@ -235,4 +241,11 @@ fn a_message_storm_is_stopped_at_the_event_budget_and_fails_with_its_seed() {
             .all(|v| matches!(v.status, reports::Status::NotApplicable { .. })),
         "a stopped run's invariants do not apply"
     );
+}
+
+#[test]
+fn a_preference_list_that_repeats_a_node_is_caught_on_default() {
+    let s = shipped("default");
+    let seed = first_catch(&s, Mutation::PreferenceListRepeatsNode, "replication_degree");
+    assert!(seed.is_some(), "not caught in seeds {CHECK_SEEDS:?}");
 }

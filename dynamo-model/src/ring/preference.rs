@@ -156,7 +156,12 @@ impl Ring {
             let i = if start + step < tokens { start + step } else { start + step - tokens };
             let m = self.owners[i] as usize;
             let node = self.members[m].node;
-            if !seen.contains(m, node, out) && accept(m) {
+            let chosen = if crate::mutation::active(crate::mutation::Mutation::PreferenceListRepeatsNode) {
+                out.last() == Some(&node)
+            } else {
+                seen.contains(m, node, out)
+            };
+            if !chosen && accept(m) {
                 seen.insert(m);
                 out.push(node);
                 if out.len() == len {

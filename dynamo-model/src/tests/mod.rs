@@ -9,6 +9,7 @@ mod anti_entropy;
 mod client;
 mod coordinator;
 mod node;
+mod stamp;
 mod storage;
 
 use crate::NodeId;

@@ -51,7 +51,63 @@ pub fn check_all(s: &Scenario, asm: &Assembly, f: &Findings<'_>) -> Vec<Verdict>
         f.protocol.quorum.verdict(Invariant::QuorumIntersection.name()),
         f.protocol.handoff.verdict(Invariant::HandoffDelivers.name()),
         f.protocol.repair.verdict(Invariant::ReadRepairRepairs.name()),
+        replication_degree(s, asm, f),
     ]
+}
+
+/// How long anti-entropy needs to repair any replica, in seconds: long enough for every node to
+/// visit each range it replicates three times at its configured interval (one exchange per
+/// interval, ranges round-robin). `None` with anti-entropy off: nothing then repairs a replica
+/// that missed a write without a hint.
+pub fn repair_time_s(s: &Scenario, asm: &Assembly) -> Option<f64> {
+    let ae = &s.dynamo.anti_entropy;
+    if !ae.enabled {
+        return None;
+    }
+    let ring = asm.ring_now();
+    let ranges = (0..asm.nodes as u32).map(|n| ring.ranges_of(sim_core::ProcId(n), s.dynamo.n).len()).max();
+    Some(3.0 * ranges.unwrap_or(0) as f64 * ae.interval_ms / 1000.0)
+}
+
+/// After the last fault ends plus the repair time, every surviving acknowledged write is on N
+/// distinct nodes of its key's preference list (judged at the end for writes acknowledged at
+/// least the repair time before it; `measure::end`).
+fn replication_degree(s: &Scenario, asm: &Assembly, f: &Findings<'_>) -> Verdict {
+    let inv = Invariant::ReplicationDegree.name();
+    if is_lww(s) {
+        return Verdict::not_applicable(inv, "last-write-wins overwrites instead of covering");
+    }
+    let Some(repair_s) = repair_time_s(s, asm) else {
+        return Verdict::not_applicable(
+            inv,
+            "anti-entropy is off, so a replica that missed a write without a hint is never repaired",
+        );
+    };
+    if let Some(why) = quiet_end_not_known(s, asm) {
+        return Verdict::not_applicable(inv, why);
+    }
+    let quiet_s = s.duration_s + s.settle_s - s.faults.iter().map(fault_end_s).fold(0.0, f64::max);
+    if quiet_s < repair_s {
+        let why =
+            format!("anti-entropy needs {repair_s:.1} s to repair every range; the run is quiet for {quiet_s:.1} s");
+        return Verdict::not_applicable(inv, why);
+    }
+    f.end.under_replicated.verdict(inv)
+}
+
+/// Why the run's end is not known to be quiet (every node up, the network whole, no chaos), if
+/// it is not.
+fn quiet_end_not_known(s: &Scenario, asm: &Assembly) -> Option<String> {
+    let nodes = (0..asm.nodes as u32).map(sim_core::ProcId);
+    if let Some(down) = nodes.clone().find(|n| !asm.world.is_up(*n) || asm.world.is_paused(*n)) {
+        return Some(format!("node {} is down or paused at the end", down.0));
+    }
+    if asm.world.net().active_faults() > 0 {
+        return Some("a partition, clog or slow link is still in force at the end".into());
+    }
+    let c = &s.chaos;
+    (c.crashes.is_some() || c.pauses.is_some() || c.partitions.is_some())
+        .then(|| "chaos generators leave no known quiet period".into())
 }
 
 /// An operation, described for a violation.
@@ -191,8 +247,7 @@ pub fn convergence_not_promised(s: &Scenario, asm: &Assembly) -> Option<String> 
     if s.chaos.crashes.is_some() || s.chaos.pauses.is_some() || s.chaos.partitions.is_some() {
         return Some("chaos generators leave no known quiet period".into());
     }
-    let ranges = nodes.iter().map(|n| asm.ring_now().ranges_of(*n, s.dynamo.n).len()).max().unwrap_or(0);
-    let needed_s = 3.0 * ranges as f64 * ae.interval_ms / 1000.0;
+    let needed_s = repair_time_s(s, asm).unwrap_or(f64::INFINITY);
     let quiet_s = s.duration_s + s.settle_s - s.faults.iter().map(fault_end_s).fold(s.duration_s, f64::max);
     (quiet_s < needed_s).then(|| {
         format!(
@@ -228,17 +283,18 @@ pub fn hints_delivered(s: &Scenario, asm: &Assembly) -> Verdict {
     if asm.world.net().active_faults() > 0 {
         return Verdict::not_applicable(inv, "a partition, clog or slow link is still in force at the end");
     }
-    if s.network.loss > 0.0 {
-        return Verdict::not_applicable(inv, "messages are lost, so a handoff may need any number of retries");
-    }
     let c = &s.chaos;
     if c.crashes.is_some() || c.pauses.is_some() || c.partitions.is_some() {
         return Verdict::not_applicable(inv, "chaos generators leave no known quiet period to check drainage in");
     }
     // A handoff that met a down node needs a scan to notice, a probe to clear the suspicion and
-    // another scan to deliver: give it three scans and two probes after the last fault ends.
+    // another scan to deliver: give it three scans and two probes after the last fault ends,
+    // plus, under message loss, enough retries of each that all fail with odds below 1e-9.
     let sq = &s.dynamo.sloppy_quorum;
-    let needed_s = (3.0 * sq.scan_interval_ms + 2.0 * s.dynamo.failure_detection.retry_interval_ms) / 1000.0;
+    let retries = lost_round_trip_retries(s.network.loss);
+    let needed_s = ((3.0 + retries) * sq.scan_interval_ms
+        + (2.0 + retries) * s.dynamo.failure_detection.retry_interval_ms)
+        / 1000.0;
     let quiet_from = s.faults.iter().map(fault_end_s).fold(0.0, f64::max);
     let end_s = s.duration_s + s.settle_s;
     if end_s - quiet_from < needed_s {
@@ -263,6 +319,17 @@ pub fn hints_delivered(s: &Scenario, asm: &Assembly) -> Verdict {
         }
     }
     Verdict::from_violations(inv, v)
+}
+
+/// Extra attempts a round trip (request and reply) needs under message loss `loss` so that all
+/// of them fail with odds below 1e-9: each fails with odds 1 − (1 − loss)², so
+/// ⌈9 / −log10 of that⌉ (0 without loss; 4 at 0.001).
+fn lost_round_trip_retries(loss: f64) -> f64 {
+    if loss <= 0.0 {
+        return 0.0;
+    }
+    let fail = 1.0 - (1.0 - loss).powi(2);
+    (9.0 / -fail.log10()).ceil()
 }
 
 /// Once every node is up and the network whole, membership views agree and every commanded join
@@ -320,12 +387,17 @@ fn membership_not_promised(s: &Scenario, asm: &Assembly) -> Option<String> {
     if c.crashes.is_some() || c.pauses.is_some() || c.partitions.is_some() {
         return Some("chaos generators leave no known quiet period".into());
     }
-    // Gossip spreads a change in about log2(S) rounds; a join also waits for its ranges. Allow
-    // 2 log2(S) + 6 rounds and two transfer timeouts (twice that under message loss).
+    // Gossip spreads a change in about log2(S) rounds; a join or leave also waits for its
+    // ranges. Allow 2 log2(S) + 6 rounds, and two transfer timeouts when the timeline commands
+    // a join or leave; under message loss, twice that when a round (up to four messages) fails
+    // with odds above 1%, else the rounds a loss that rare costs on average (1 / (1 − loss)⁴).
     let m = &s.dynamo.membership;
     let rounds = 2.0 * (asm.nodes.max(2) as f64).log2() + 6.0;
-    let lossy = if s.network.loss > 0.0 { 2.0 } else { 1.0 };
-    let needed_s = lossy * (rounds * m.gossip.interval_ms + 2.0 * m.transfer_timeout_ms) / 1000.0;
+    let round_fails = 1.0 - (1.0 - s.network.loss).powi(4);
+    let lossy = if round_fails > 0.01 { 2.0 } else { 1.0 / (1.0 - round_fails) };
+    let commanded = s.faults.iter().any(|a| a.admin.is_some());
+    let transfers = if commanded { 2.0 * m.transfer_timeout_ms } else { 0.0 };
+    let needed_s = lossy * (rounds * m.gossip.interval_ms + transfers) / 1000.0;
     let quiet_from = s.faults.iter().map(fault_end_s).fold(0.0, f64::max);
     let quiet_s = s.duration_s + s.settle_s - quiet_from;
     (quiet_s < needed_s)

@@ -42,11 +42,14 @@ pub enum Invariant {
     HandoffDelivers,
     /// A replica that stored a read repair holds the reconciled versions.
     ReadRepairRepairs,
+    /// After the last heal and the repair time, every surviving acknowledged write is on N
+    /// distinct nodes of its preference list.
+    ReplicationDegree,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 12] = [
+    pub const ALL: [Invariant; 13] = [
         Invariant::NoLostAckedWrite,
         Invariant::NoDominatedVersion,
         Invariant::ContextDominates,
@@ -59,6 +62,7 @@ impl Invariant {
         Invariant::QuorumIntersection,
         Invariant::HandoffDelivers,
         Invariant::ReadRepairRepairs,
+        Invariant::ReplicationDegree,
     ];
 
     /// The name used in reports and on the command line.
@@ -76,6 +80,7 @@ impl Invariant {
             Invariant::QuorumIntersection => "quorum_intersection",
             Invariant::HandoffDelivers => "handoff_delivers",
             Invariant::ReadRepairRepairs => "read_repair_repairs",
+            Invariant::ReplicationDegree => "replication_degree",
         }
     }
 }

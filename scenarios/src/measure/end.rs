@@ -17,7 +17,7 @@ use dynamo_model::msg::{StoreKey, StoreRecord};
 use dynamo_model::version::Versions;
 use reports::Violation;
 use reports::metrics::{DurabilitySection, LostWrite, round6};
-use sim_core::ProcId;
+use sim_core::{ProcId, SimTime};
 
 /// How many lost writes the durability section lists.
 const LOST_EXAMPLES: usize = 10;
@@ -41,6 +41,9 @@ pub struct FinalState {
     pub divergent: u64,
     /// Keys written whose live replicas disagree (the `replicas_converge` violations).
     pub unconverged: Vec<u64>,
+    /// Surviving writes acknowledged before the repair cutoff that fewer than N distinct nodes
+    /// of their key's preference list hold (the `replication_degree` violations).
+    pub under_replicated: Violations,
 }
 
 impl Measure {
@@ -61,15 +64,26 @@ impl Measure {
                 out.unconverged.push(key);
             }
             let hints = self.hints.range((key, 0, 0)..=(key, u32::MAX, u32::MAX)).map(|&(_, h, i)| (h, i));
-            durability(asm, key, st, hints, &mut out);
+            let covered = durability(asm, key, st, hints, &mut out);
+            if let Some(cutoff) = self.cfg.repair_cutoff
+                && let Some(v) = under_replicated(asm, (key, st), &covered, cutoff, self.cfg.n)
+            {
+                out.under_replicated.push(v);
+            }
         }
         out.lost_kept.sort_by_key(|(key, w, _)| (w.completed, w.write, *key));
         out
     }
 }
 
-/// Adds one written key's durability figures.
-fn durability(asm: &Assembly, key: u64, st: &KeyState, hints: impl Iterator<Item = (u32, u32)>, out: &mut FinalState) {
+/// Adds one written key's durability figures; returns the writes its survivors cover.
+fn durability(
+    asm: &Assembly,
+    key: u64,
+    st: &KeyState,
+    hints: impl Iterator<Item = (u32, u32)>,
+    out: &mut FinalState,
+) -> SeqSet {
     let survivors = surviving(asm, key, st, hints);
     let mut covered = SeqSet::new();
     for s in survivors.siblings() {
@@ -89,6 +103,78 @@ fn durability(asm: &Assembly, key: u64, st: &KeyState, hints: impl Iterator<Item
             out.lost_kept.push((key, *w, ids.clone()));
         }
     }
+    covered
+}
+
+/// `replication_degree` for one key: every surviving write acknowledged by `cutoff` must be
+/// covered by what each of N distinct nodes of the key's preference list (the ring at the end)
+/// serves. Writes older than the key's kept acknowledged writes count as acknowledged by the
+/// cutoff only when the oldest kept one was. O(acknowledged writes × N).
+fn under_replicated(
+    asm: &Assembly,
+    (key, st): (u64, &KeyState),
+    covered: &SeqSet,
+    cutoff: SimTime,
+    n: usize,
+) -> Option<Violation> {
+    let recent = st.w.recent();
+    let mut late = SeqSet::new();
+    recent.iter().filter(|w| w.completed > cutoff).for_each(|w| late.insert(w.seq));
+    let older_known = recent.front().is_none_or(|w| w.completed <= cutoff);
+    let kept: SeqSet = {
+        let mut k = SeqSet::new();
+        recent.iter().for_each(|w| k.insert(w.seq));
+        k
+    };
+    let needed = |seq: u32| covered.contains(seq) && !late.contains(seq) && (older_known || kept.contains(seq));
+    let mut list = Vec::with_capacity(n);
+    asm.ring_now().preference_list(dynamo_model::ring::key_position(key), n, &mut list);
+    let mut holders: Vec<u32> = Vec::with_capacity(n);
+    let mut missing = None;
+    for node in &list {
+        let cov = node_covers(asm, key, *node);
+        match st.w.acked.difference(&cov).find(|&seq| needed(seq)) {
+            None if !holders.contains(&node.0) => holders.push(node.0),
+            None => {}
+            Some(seq) => missing = missing.or(Some((node.0, seq))),
+        }
+    }
+    if holders.len() >= n {
+        return None;
+    }
+    let detail = match missing {
+        Some((node, seq)) => format!(
+            "{} of N = {n} distinct nodes of preference list {:?} hold every acknowledged write; node {node} lacks write sequence {seq}",
+            holders.len(),
+            list.iter().map(|p| p.0).collect::<Vec<_>>()
+        ),
+        None => format!(
+            "preference list {:?} names {} distinct nodes, not N = {n}",
+            list.iter().map(|p| p.0).collect::<Vec<_>>(),
+            holders.len()
+        ),
+    };
+    Some(Violation { key, ops: vec![], at_s: asm.world.now().as_secs_f64(), detail })
+}
+
+/// The writes what `node` serves for `key` covers (its buffer while it is up, else its disk
+/// record; nothing while it is down).
+fn node_covers(asm: &Assembly, key: u64, node: ProcId) -> SeqSet {
+    let mut cov = SeqSet::new();
+    let Some(n) = asm.world.process(node).and_then(|a| a.as_node()) else { return cov };
+    let disk = asm.world.disk(node).peek(&StoreKey::Data(key));
+    let served = match (n.storage().buffered(key), disk) {
+        (Some(v), _) => Some(v),
+        (None, Ok(Some(StoreRecord::Versions(v)))) => Some(v),
+        _ => None,
+    };
+    for s in served.iter().flat_map(|v| v.siblings()) {
+        if let Some(p) = provenance::of(s.value()) {
+            cov.union(&p.past);
+            cov.insert(p.seq);
+        }
+    }
+    cov
 }
 
 /// Everything the cluster still holds for `key`: every holder's data (its buffer while it is

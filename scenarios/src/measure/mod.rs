@@ -125,6 +125,9 @@ pub struct MeasureConfig {
     /// The message diagram's window, when the scenario gives one: the diagram's key is chosen
     /// among operations overlapping it.
     pub diagram_window: Option<(SimTime, SimTime)>,
+    /// `replication_degree`: writes acknowledged by this instant must be on N distinct nodes of
+    /// their preference list at the end (`None`: the scenario names no repair time).
+    pub repair_cutoff: Option<SimTime>,
     /// The message diagram's key, when the scenario gives one.
     pub diagram_key: Option<u64>,
     /// The t-visibility grid and targets, when the scenario gives them.
@@ -325,7 +328,7 @@ impl Measure {
                     self.hints.remove(&(key, p.0, intended.0));
                 }
             }
-            StoreKey::Epochs | StoreKey::Retired(_) | StoreKey::Member(_) => {}
+            StoreKey::Epochs | StoreKey::KeyActors(_) | StoreKey::Member(_) => {}
         }
     }
 

@@ -18,7 +18,7 @@ pub fn replica(asm: &Assembly, node: NodeId, key: u64) -> Option<Versions> {
     }
     match asm.world.disk(node).peek(&StoreKey::Data(key)) {
         Ok(Some(StoreRecord::Versions(v))) => Some(v.clone()),
-        Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::Retired(_) | StoreRecord::Member(_))) => {
+        Ok(None | Some(StoreRecord::Epochs { .. } | StoreRecord::KeyActors(_) | StoreRecord::Member(_))) => {
             Some(Versions::new())
         }
         Err(_) => None,
