@@ -15,6 +15,7 @@ pub mod html;
 pub mod interval;
 pub mod latency;
 pub mod metrics;
+pub mod reachability;
 pub mod run_report;
 pub mod sweep;
 #[cfg(test)]

@@ -127,6 +127,10 @@ pub struct RunReport {
     /// Availability, latency and stale reads per time window and operation kind.
     #[serde(default)]
     pub windows: WindowsSection,
+    /// The reachability oracle: the availability an ideal strict-quorum system could have had,
+    /// per window and overall, beside the measured availability.
+    #[serde(default)]
+    pub reachability: crate::reachability::ReachabilitySection,
     /// Versions, siblings and clock sizes reads returned; replica disagreement over time.
     #[serde(default)]
     pub divergence: DivergenceSection,

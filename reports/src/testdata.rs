@@ -29,6 +29,7 @@ pub fn empty() -> RunReport {
         visibility: VisibilitySection::default(),
         durability: DurabilitySection::default(),
         convergence: ConvergenceSection::default(),
+        reachability: Default::default(),
         cost: CostSection::default(),
         load: LoadSection::default(),
         activity: ActivitySection::default(),

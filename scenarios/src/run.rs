@@ -153,6 +153,12 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
     MeasureConfig {
         n: s.dynamo.n,
         w: s.dynamo.w,
+        r: s.dynamo.r,
+        routing: match s.dynamo.coordinator {
+            crate::spec::dynamo::CoordinatorMode::ClientDriven => crate::metrics::reachability::Routing::ClientDriven,
+            _ => crate::metrics::reachability::Routing::ThroughCoordinator,
+        },
+        workload_end: asm.workload_end,
         versioning: s.dynamo.versioning.to_model(),
         nodes: asm.nodes,
         window: m.window(),

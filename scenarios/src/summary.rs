@@ -131,6 +131,7 @@ fn headline(s: &mut String, r: &RunReport) {
             let _ = writeln!(s, "t-visibility ({name}), first t staying above: {}", each.join("; "));
         }
     }
+    reachability(s, &r.reachability);
     let d = &r.durability;
     if d.versioning == "lww" {
         let _ = writeln!(
@@ -174,6 +175,27 @@ fn headline(s: &mut String, r: &RunReport) {
             r.load.nodes.len()
         );
     }
+}
+
+/// The reachability oracle's line: what an ideal strict quorum could have served beside what
+/// the run served.
+fn reachability(s: &mut String, q: &reports::reachability::ReachabilitySection) {
+    if !q.computed {
+        return;
+    }
+    let pct = |x: f64| format!("{:.2}%", 100.0 * x);
+    let _ = writeln!(
+        s,
+        "strict quorum reachable (ideal, R={} W={} of N={}): reads {}, writes {} of (client, key) pairs; \
+         measured availability: reads {}, writes {}",
+        q.r,
+        q.w,
+        q.n,
+        pct(q.strict.read),
+        pct(q.strict.write),
+        pct(q.measured.read),
+        pct(q.measured.write)
+    );
 }
 
 #[cfg(test)]

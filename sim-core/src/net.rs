@@ -483,6 +483,15 @@ impl Network {
         clog_ended
     }
 
+    /// Every directed link a partition or clog blocks now, as `(from, to)`, in the order those
+    /// faults began (a link blocked by two faults appears twice). Slowed links are not blocked.
+    pub fn blocked_links(&self) -> impl Iterator<Item = (ProcId, ProcId)> + '_ {
+        self.active
+            .iter()
+            .filter(|a| matches!(a.effect, Effect::Cut | Effect::Clog))
+            .flat_map(|a| a.links.iter().copied())
+    }
+
     /// How many partitions, clogs and slow links are in force.
     pub fn active_faults(&self) -> usize {
         self.active.len()

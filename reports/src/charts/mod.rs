@@ -24,6 +24,7 @@ pub mod pdf;
 #[cfg(test)]
 pub(crate) mod pdf_read;
 pub mod ratio;
+pub mod reachability;
 pub mod staleness;
 pub mod text;
 
@@ -162,6 +163,7 @@ pub fn all(r: &RunReport, look: &Look) -> Vec<Chart> {
         latency::cdf(r, look),
         latency::percentiles_over_time(r, look),
         latency::availability_over_time(r, look),
+        reachability::strict_quorum_reachability(r, look),
         staleness::stale_reads_over_time(r, look),
         consistency::versions_per_read(r, look),
         consistency::divergence_over_time(r, look),

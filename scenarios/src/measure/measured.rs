@@ -51,6 +51,8 @@ pub struct Measured {
     /// Records measurement held at the end (kept acknowledged writes and reads in flight,
     /// summed over keys) and the keys it tracked.
     pub held_records: (usize, usize),
+    /// The reachability oracle's section.
+    pub reachability: reports::reachability::ReachabilitySection,
 }
 
 /// How many keys [`Operated::first`] lists.
@@ -95,6 +97,9 @@ impl Measure {
         _fin: &FinalState,
     ) -> Measured {
         let held_records = self.held_records();
+        let ratio = |kind: &str| ops.get(kind).map_or(1.0, |o| o.success_ratio);
+        let measured = reports::reachability::ReadWrite { read: ratio("all_reads"), write: ratio("all_writes") };
+        let reachability = self.reach.section(measured);
         let sorted = self.keys.sorted();
         let touched = sorted.iter().filter(|(_, st)| st.ops > 0);
         let operated = Operated {
@@ -145,6 +150,7 @@ impl Measure {
             history_error,
             probes_error,
             held_records,
+            reachability,
         }
     }
 }

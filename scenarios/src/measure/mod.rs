@@ -36,6 +36,8 @@ pub mod writes;
 use crate::app::ClientApp;
 use crate::assemble::Assembly;
 use crate::history::{Invocation, OpDone, OpEvent, OpKind, OpRecord};
+use crate::metrics::reach_counter::ReachCounter;
+use crate::metrics::reachability::Quorums;
 use crate::metrics::samples::{NodeCounters, Sample, Samples};
 use crate::metrics::staleness::Verdict;
 use crate::workload::provenance::{self, Provenance};
@@ -110,6 +112,12 @@ pub struct MeasureConfig {
     pub n: usize,
     /// Acks a put needs.
     pub w: usize,
+    /// Replies a get needs.
+    pub r: usize,
+    /// How clients reach replicas, for the reachability oracle.
+    pub routing: crate::metrics::reachability::Routing,
+    /// When the workloads stop.
+    pub workload_end: SimTime,
     /// The versioning mode.
     pub versioning: VersioningMode,
     /// Storage processes (`0..nodes`).
@@ -180,6 +188,7 @@ pub struct Measure {
     first_stale: Option<StaleRead>,
     samples: Samples,
     fault_marks: (u64, u64),
+    reach: ReachCounter,
 }
 
 impl Measure {
@@ -212,6 +221,12 @@ impl Measure {
             first_stale: None,
             samples: Samples { interval: cfg.sample_interval, ..Samples::default() },
             fault_marks: (0, 0),
+            reach: ReachCounter::new(
+                cfg.n,
+                Quorums { r: cfg.r, w: cfg.w, routing: cfg.routing },
+                cfg.window,
+                cfg.workload_end,
+            ),
             cfg,
         }
     }
@@ -536,6 +551,11 @@ impl Measure {
             }
         }
         let t = asm.world.now();
+        if let Some(ring) = &self.ring {
+            let clients = asm.clients.iter().filter(|(p, _)| asm.world.is_up(*p)).map(|(p, _)| p.0);
+            let blocked = asm.world.net().blocked_links().map(|(a, b)| (a.0, b.0));
+            self.reach.sample(t, &self.up, clients, blocked, ring);
+        }
         let counters: Vec<NodeCounters> =
             (0..asm.nodes as u32).map(|i| NodeCounters::of(asm.world.counters(ProcId(i)))).collect();
         let stats = asm.world.stats();

@@ -16,6 +16,8 @@ pub mod cost;
 pub mod divergence;
 pub mod durability;
 pub mod load;
+pub mod reach_counter;
+pub mod reachability;
 pub mod samples;
 pub mod staleness;
 pub mod visibility;
