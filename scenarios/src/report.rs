@@ -55,6 +55,7 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         counters: counters(out),
         nodes: nodes(out),
         windows: m.windows,
+        phases: m.phases,
         divergence: m.divergence,
         staleness: m.staleness,
         visibility: m.visibility,

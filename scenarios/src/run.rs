@@ -162,6 +162,7 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
         diagram_window: d.from_s.zip(d.until_s).map(|(a, b)| (at(a), at(b))),
         diagram_key: d.key,
         visibility_grid: m.visibility_grid(),
+        phases: crate::metrics::phases::plan(&crate::report::fault_intervals(s, asm.end.as_secs_f64()), asm.end),
     }
 }
 
