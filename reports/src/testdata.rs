@@ -313,13 +313,22 @@ fn diagram() -> crate::diagram::MessageDiagram {
     }
 }
 
-/// [`sample`] with per-kind read windows: in windows 0 and 2, 9 and 7 successful gets (1 stale
-/// each) and 5 successful rmw reads (2 stale).
+/// [`sample`] with per-kind read windows: in windows 0 and 2, 9 and 7 successful gets (6 and
+/// 4 with a prior write, 1 stale each) and 5 successful rmw reads (all with a prior write, 2
+/// stale).
 pub(crate) fn sample_with_read_kinds() -> RunReport {
     let mut r = sample();
     for (i, w) in r.windows.windows.iter_mut().enumerate().filter(|(i, _)| *i != 1) {
-        let get = WindowOps { completed: 10, ok: 9 - i as u64, stale_reads: Some(1), ..Default::default() };
-        let rmw = WindowOps { completed: 5, ok: 5, stale_reads: Some(2), ..Default::default() };
+        let (ok, prior) = (9 - i as u64, Some(6 - i as u64));
+        let get =
+            WindowOps { completed: 10, ok, stale_reads: Some(1), reads_with_prior_write: prior, ..Default::default() };
+        let rmw = WindowOps {
+            completed: 5,
+            ok: 5,
+            stale_reads: Some(2),
+            reads_with_prior_write: Some(5),
+            ..Default::default()
+        };
         w.ops.insert("get".into(), get);
         w.ops.insert("rmw_read".into(), rmw);
     }

@@ -222,6 +222,57 @@ mod tests {
     use reports::{Verdict, Violation};
 
     #[test]
+    fn the_summary_has_one_line_per_phase_and_the_stale_headline_with_its_denominator() {
+        use reports::metrics::{Phase, PhaseOps, PhaseStale, PhasesSection, StaleStats};
+        let ops = |completed, ok, p99| PhaseOps {
+            completed,
+            ok,
+            success_ratio: Some(ok as f64 / completed as f64),
+            p99_ms: Some(p99),
+            ..Default::default()
+        };
+        let phase = |label: &str, from_s, until_s, stale| Phase {
+            label: label.into(),
+            from_s,
+            until_s,
+            reads: ops(200, 199, 10.25),
+            writes: ops(100, 100, 12.0),
+            stale: PhaseStale { stale_ratio_with_prior_write: stale, ..Default::default() },
+            divergent_fraction_mean: None,
+        };
+        let p = PhasesSection {
+            phases: vec![
+                phase("before faults", 0.0, 15.0, Some(0.0)),
+                phase("during partition split", 15.0, 30.5, None),
+            ],
+        };
+        let mut s = String::new();
+        super::phases(&mut s, &p);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 4, "{s}");
+        assert!(lines[2].starts_with("  before faults          ") && lines[2].ends_with("12.0     0.00"), "{s}");
+        assert!(lines[3].contains("15–30.5") && lines[3].contains("99.50") && lines[3].ends_with(" –"), "{s}");
+        let mut one = String::new();
+        super::phases(&mut one, &PhasesSection { phases: p.phases[..1].to_vec() });
+        assert_eq!(one, "", "a run without faults has no phase table");
+        let all = StaleStats {
+            reads: 30,
+            with_prior_write: 20,
+            without_prior_write: 10,
+            stale: 5,
+            stale_ratio_with_prior_write: Some(0.25),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::stale_headline(&all),
+            format!(
+                "{}: 25.000%, 5 of 20; not counted: 10 reads of keys with no acknowledged write yet",
+                reports::metrics::STALE_HEADLINE
+            )
+        );
+    }
+
+    #[test]
     fn a_slow_run_is_not_zero_million_events_per_second() {
         assert_eq!(events_per_second(1_430_000.0), "1.4 M events/s");
         assert_eq!(events_per_second(35_200.0), "35 k events/s");

@@ -57,7 +57,7 @@ struct Shown {
 
 const HEATMAPS: [Shown; 5] = [
     Shown { metric: "availability", label: "availability (share of ops that succeeded)" },
-    Shown { metric: "stale_read_ratio", label: "stale-read ratio (share of reads)" },
+    Shown { metric: "stale_read_ratio", label: "stale reads (share of reads with a prior write)" },
     Shown { metric: "read_p999_ms", label: "read latency p99.9 (ms)" },
     Shown { metric: "t_visibility_999_ms", label: "time to P(consistent) ≥ 0.999 (ms)" },
     Shown { metric: "multi_version_reads", label: "reads returning > 1 version (share)" },

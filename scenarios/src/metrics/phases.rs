@@ -277,7 +277,7 @@ mod tests {
         assert_eq!((p[1].reads.completed, p[1].reads.ok, p[1].reads.success_ratio), (3, 2, Some(0.666667)));
         assert_eq!((p[1].stale.with_prior_write, p[1].stale.stale), (2, 1));
         assert_eq!(p[1].stale.stale_ratio_with_prior_write, Some(0.5));
-        assert_eq!(p[1].reads.p999_ms, Some(8.0), "the phase's own histogram");
+        assert_eq!(p[1].reads.p999_ms, Some(8.004), "the phase's own histogram (8 ms to 3 significant digits)");
         assert_eq!(p[1].divergent_fraction_mean, Some(0.375), "the samples inside the phase");
         assert_eq!((p[2].reads.completed, p[2].reads.success_ratio, p[2].reads.p50_ms), (0, None, None));
         assert_eq!(p[2].divergent_fraction_mean, Some(0.125), "the last phase keeps the sample at the end");
