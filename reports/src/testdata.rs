@@ -258,6 +258,7 @@ pub fn sample() -> RunReport {
         FaultInterval { at_s: 2.0, until_s: None, label: "crash n2".into() },
     ];
     r.phases = phases();
+    r.scenario = serde_json::json!({"name": r.scenario_name, "dynamo": {"n": 3, "r": 2, "w": 2}});
     r.diagram = Some(diagram());
     r.checks = vec![
         Verdict::from_violations("linearizable_reads", Vec::new()),
