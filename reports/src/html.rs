@@ -230,7 +230,9 @@ fn diagram(s: &mut String, d: &crate::diagram::MessageDiagram, c: &Chart) {
         "<h2>Message diagram</h2>\n<p>Every message about key {} in flight between {:.6} s and {:.6} s: one \
          lifeline per process, time flowing down by event (each row is a send or handling time, not to \
          scale; long quiet spells are marked), an arrow from when a message left its sender to when \
-         its receiver handled it; lost messages are dashed red and end in a cross; the amber bar marks \
+         its receiver handled it; lost messages are dashed red and end in a cross; a reply's label \
+         lists the versions it carried, <code>w5@c2</code> for write 5 of client 2 (<code>†</code> a \
+         delete), and the entries of the longest vector clock among them; the amber bar marks \
          the operation the window was chosen around. Chosen: {}. {} \
          Choose another with <code>dynsim run … --diagram-key K --diagram-from-s A --diagram-until-s B</code> \
          or <code>outputs.diagram</code> in the scenario.</p>",

@@ -283,6 +283,7 @@ fn diagram() -> crate::diagram::MessageDiagram {
         sent_s,
         at_s,
         lost: lost.map(str::to_string),
+        carried: None,
     };
     MessageDiagram {
         key: 42,
