@@ -42,7 +42,7 @@ pub fn message_diagram(r: &RunReport, look: &Look) -> Option<Chart> {
     let rows = Rows::of(d);
     let size = (WIDTH, rows.height());
     let painted = paint(look, size, &|root| draw(root, d, &rows, &r.faults, &title))
-        .unwrap_or_else(|| no_data(look, size, &title));
+        .unwrap_or_else(|| no_data(look, size, &title, ""));
     Some(Chart::new(look, "message_diagram", title, painted))
 }
 
