@@ -2,19 +2,26 @@
 //! `timeseries.csv` (one row per time window per metric) and, when the scenario chose a
 //! t-visibility grid, `visibility.csv` (one row per grid point with reads per curve per metric).
 //!
-//! Written by hand (no csv crate): fields are quoted only when they hold a comma, a quote or a
-//! line break. Floats use Rust's shortest round-trip formatting, so the bytes are a function of
-//! the report alone; a `null` figure is an empty `value`.
+//! Every row starts with the run's parameters ([`PARAM_HEADER`]: scenario name, seed, N, R, W),
+//! so the files of many runs concatenate into one table. The `value` column is numeric in
+//! every row (a `null` figure is empty); the few metrics that are words (the trace hash, the
+//! versioning mode, a check's status) are in `metrics.csv`'s own `text` column with an empty
+//! `value`. Written by hand (no csv crate): fields are quoted only when they hold a comma, a
+//! quote or a line break. Floats use Rust's shortest round-trip formatting, so the bytes are a
+//! function of the report alone.
 
 use crate::run_report::RunReport;
 use std::fmt::Write;
 
+/// The parameter columns every row of every CSV starts with: the scenario's name, the seed,
+/// and N, R, W (`dynamo.n`, `.r`, `.w` of the effective scenario).
+pub const PARAM_HEADER: &str = "scenario,seed,n,r,w";
 /// Header of `metrics.csv`.
-pub const METRICS_HEADER: &str = "section,op,metric,value";
+pub const METRICS_HEADER: &str = "scenario,seed,n,r,w,section,op,metric,value,text";
 /// Header of `timeseries.csv`.
-pub const TIMESERIES_HEADER: &str = "t_s,op,metric,value";
+pub const TIMESERIES_HEADER: &str = "scenario,seed,n,r,w,t_s,op,metric,value";
 /// Header of `visibility.csv`.
-pub const VISIBILITY_HEADER: &str = "t_ms,curve,metric,value";
+pub const VISIBILITY_HEADER: &str = "scenario,seed,n,r,w,t_ms,curve,metric,value";
 
 /// Formats a float stably: shortest round-trip digits, `-0` as `0`, non-finite as empty.
 pub fn fmt_f64(x: f64) -> String {
@@ -45,12 +52,20 @@ enum Val {
 }
 
 impl Val {
-    fn text(&self) -> String {
+    /// The `value` column: the number, or empty for `null` and for words.
+    fn number(&self) -> String {
         match self {
             Val::U(u) => u.to_string(),
             Val::F(f) => fmt_f64(*f),
-            Val::Null => String::new(),
-            Val::S(s) => s.clone(),
+            Val::Null | Val::S(_) => String::new(),
+        }
+    }
+
+    /// The `text` column: the word, or empty for numbers.
+    fn text(&self) -> &str {
+        match self {
+            Val::S(s) => s,
+            _ => "",
         }
     }
 }
@@ -63,26 +78,45 @@ fn optu(x: Option<u64>) -> Val {
     x.map_or(Val::Null, Val::U)
 }
 
-/// Rows collected before rendering.
+/// Rows collected before rendering, each starting with the run's parameters.
 struct Rows {
     out: String,
+    params: String,
+    /// Whether the file has a `text` column (`metrics.csv`); the others hold numbers only.
+    text: bool,
 }
 
 impl Rows {
-    fn new(header: &str) -> Rows {
-        Rows { out: format!("{header}\n") }
+    fn new(header: &str, r: &RunReport, text: bool) -> Rows {
+        debug_assert!(header.starts_with(PARAM_HEADER) && header.ends_with(if text { ",text" } else { ",value" }));
+        Rows { out: format!("{header}\n"), params: params(r), text }
     }
 
     fn push(&mut self, a: &str, b: &str, metric: &str, v: Val) {
-        let _ = writeln!(self.out, "{},{},{},{}", quote(a), quote(b), quote(metric), quote(&v.text()));
+        debug_assert!(self.text || !matches!(v, Val::S(_)), "{metric}: a word in a numbers-only file");
+        let (params, a, b, metric, value) = (&self.params, quote(a), quote(b), quote(metric), v.number());
+        let _ = write!(self.out, "{params},{a},{b},{metric},{value}");
+        if self.text {
+            let _ = write!(self.out, ",{}", quote(v.text()));
+        }
+        self.out.push('\n');
     }
 }
 
-/// `metrics.csv`: `section,op,metric,value`, one row per scalar metric of the report. `op` names
-/// what the metric is about within its section: an operation kind, a message kind, a node
-/// (`n3`), a curve, or empty for section-wide figures.
+/// The parameter fields of [`PARAM_HEADER`] for `r` (N, R, W empty when the report carries no
+/// scenario).
+fn params(r: &RunReport) -> String {
+    let nrw = |k: &str| r.scenario.pointer(&format!("/dynamo/{k}")).and_then(|v| v.as_u64()).map(|v| v.to_string());
+    let [n, rr, w] = ["n", "r", "w"].map(|k| nrw(k).unwrap_or_default());
+    format!("{},{},{n},{rr},{w}", quote(&r.scenario_name), r.seed)
+}
+
+/// `metrics.csv`: the parameters, then `section,op,metric,value,text`, one row per scalar
+/// metric of the report. `op` names what the metric is about within its section: an operation
+/// kind, a message kind, a node (`n3`), a curve, a phase (`p2 during partition split`), or
+/// empty for section-wide figures.
 pub fn metrics_csv(r: &RunReport) -> String {
-    let mut w = Rows::new(METRICS_HEADER);
+    let mut w = Rows::new(METRICS_HEADER, r, true);
     w.push("run", "", "seed", Val::U(r.seed));
     w.push("run", "", "trace_hash", Val::S(r.trace_hash.clone()));
     w.push("run", "", "sim_end_s", Val::F(r.sim_end_s));
@@ -137,10 +171,13 @@ pub fn metrics_csv(r: &RunReport) -> String {
     }
     w.push("divergence", "", "max_divergent_fraction", opt(d.max_divergent_fraction));
     w.push("divergence", "", "mean_divergent_fraction", opt(d.mean_divergent_fraction));
+    phases(&mut w, r);
     for (kind, s) in &r.staleness.by_kind {
         w.push("staleness", kind, "reads", Val::U(s.reads));
         w.push("staleness", kind, "with_prior_write", Val::U(s.with_prior_write));
+        w.push("staleness", kind, "without_prior_write", Val::U(s.without_prior_write));
         w.push("staleness", kind, "stale", Val::U(s.stale));
+        w.push("staleness", kind, "stale_ratio_with_prior_write", opt(s.stale_ratio_with_prior_write));
         w.push("staleness", kind, "stale_ratio", opt(s.stale_ratio));
         w.push("staleness", kind, "fresh_via_newer_write", Val::U(s.fresh_via_newer_write));
         w.push("staleness", kind, "k_mean", opt(s.k.mean));
@@ -227,25 +264,65 @@ pub fn metrics_csv(r: &RunReport) -> String {
     w.out
 }
 
-/// `timeseries.csv`: `t_s,op,metric,value`, one row per time window per metric: the `windows`
-/// (per operation kind), the divergence samples (`op` = `replicas`), the load windows
-/// (`op` = `nodes`) and the repair activity windows (`op` = `repair`: hinted writes, hints
-/// stored and delivered, read repairs, and with anti-entropy on its exchanges and keys
-/// transferred). `t_s` is the window start or sample time.
+/// The phases of the fault timeline: `op` is `p<i> <label>` (labels can repeat), one row per
+/// figure.
+fn phases(w: &mut Rows, r: &RunReport) {
+    for (i, p) in r.phases.phases.iter().enumerate() {
+        let op = format!("p{i} {}", p.label);
+        w.push("phases", &op, "from_s", Val::F(p.from_s));
+        w.push("phases", &op, "until_s", Val::F(p.until_s));
+        for (side, o) in [("reads", &p.reads), ("writes", &p.writes)] {
+            w.push("phases", &op, &format!("{side}_completed"), Val::U(o.completed));
+            w.push("phases", &op, &format!("{side}_ok"), Val::U(o.ok));
+            w.push("phases", &op, &format!("{side}_success_ratio"), opt(o.success_ratio));
+            w.push("phases", &op, &format!("{side}_within_sla"), opt(o.within_sla));
+            w.push("phases", &op, &format!("{side}_p50_ms"), opt(o.p50_ms));
+            w.push("phases", &op, &format!("{side}_p99_ms"), opt(o.p99_ms));
+            w.push("phases", &op, &format!("{side}_p999_ms"), opt(o.p999_ms));
+        }
+        let s = &p.stale;
+        w.push("phases", &op, "reads_with_prior_write", Val::U(s.with_prior_write));
+        w.push("phases", &op, "reads_without_prior_write", Val::U(s.without_prior_write));
+        w.push("phases", &op, "stale_reads", Val::U(s.stale));
+        w.push("phases", &op, "stale_ratio_with_prior_write", opt(s.stale_ratio_with_prior_write));
+        w.push("phases", &op, "divergent_fraction_mean", opt(p.divergent_fraction_mean));
+    }
+}
+
+/// `timeseries.csv`: the parameters, then `t_s,op,metric,value`, one row per time window per
+/// metric: the `windows` (per operation kind), the divergence samples (`op` = `replicas`), the
+/// load windows (`op` = `nodes`) and the repair activity windows (`op` = `repair`: hinted
+/// writes, hints stored and delivered, read repairs, and with anti-entropy on its exchanges and
+/// keys transferred). `t_s` is the window start or sample time.
+///
+/// Every window has rows for every operation kind that completed anywhere in the run: a window
+/// in which a kind completed nothing has its counts as 0 and its ratios and latencies empty
+/// (there is nothing to divide, and a 0 would read as an outage); a window in which some
+/// completed but none succeeded has empty latencies.
 pub fn timeseries_csv(r: &RunReport) -> String {
-    let mut w = Rows::new(TIMESERIES_HEADER);
+    let mut w = Rows::new(TIMESERIES_HEADER, r, false);
+    let empty = crate::metrics::WindowOps::default();
+    let kinds: std::collections::BTreeMap<&str, bool> = r
+        .windows
+        .windows
+        .iter()
+        .flat_map(|win| win.ops.iter().map(|(k, o)| (k.as_str(), o.stale_reads.is_some())))
+        .collect();
     for win in &r.windows.windows {
         let t = fmt_f64(win.start_s);
-        for (kind, o) in &win.ops {
+        for (kind, stale) in &kinds {
+            let o = win.ops.get(*kind).unwrap_or(&empty);
+            let some = |x: f64, n: u64| if n > 0 { Val::F(x) } else { Val::Null };
             w.push(&t, kind, "completed", Val::U(o.completed));
             w.push(&t, kind, "ok", Val::U(o.ok));
-            w.push(&t, kind, "success_ratio", Val::F(o.success_ratio));
-            w.push(&t, kind, "within_sla", Val::F(o.within_sla));
-            w.push(&t, kind, "p50_ms", Val::F(o.p50_ms));
-            w.push(&t, kind, "p99_ms", Val::F(o.p99_ms));
-            w.push(&t, kind, "p999_ms", Val::F(o.p999_ms));
-            if let Some(s) = o.stale_reads {
-                w.push(&t, kind, "stale_reads", Val::U(s));
+            w.push(&t, kind, "success_ratio", some(o.success_ratio, o.completed));
+            w.push(&t, kind, "within_sla", some(o.within_sla, o.completed));
+            w.push(&t, kind, "p50_ms", some(o.p50_ms, o.ok));
+            w.push(&t, kind, "p99_ms", some(o.p99_ms, o.ok));
+            w.push(&t, kind, "p999_ms", some(o.p999_ms, o.ok));
+            if *stale {
+                w.push(&t, kind, "stale_reads", Val::U(o.stale_reads.unwrap_or(0)));
+                w.push(&t, kind, "reads_with_prior_write", Val::U(o.reads_with_prior_write.unwrap_or(0)));
             }
         }
     }
@@ -278,12 +355,12 @@ pub fn timeseries_csv(r: &RunReport) -> String {
     w.out
 }
 
-/// `visibility.csv`: `t_ms,curve,metric,value`, one row per grid point with reads, per curve
-/// (`probes`, `reads`), per metric (`reads`, `consistent`, `p`, `ci_low`, `ci_high`); `None`
-/// when the report has no grid.
+/// `visibility.csv`: the parameters, then `t_ms,curve,metric,value`, one row per grid point
+/// with reads, per curve (`probes`, `reads`), per metric (`reads`, `consistent`, `p`,
+/// `ci_low`, `ci_high`); `None` when the report has no grid.
 pub fn visibility_csv(r: &RunReport) -> Option<String> {
     let g = r.visibility.grid.as_ref()?;
-    let mut w = Rows::new(VISIBILITY_HEADER);
+    let mut w = Rows::new(VISIBILITY_HEADER, r, false);
     for (curve, c) in [("probes", &g.probes), ("reads", &g.reads)] {
         for p in &c.points {
             let t = fmt_f64(p.t_ms);
@@ -305,28 +382,121 @@ pub fn visibility_csv(r: &RunReport) -> Option<String> {
 mod tests {
     use super::*;
     use crate::testdata;
+    use serde::Deserialize;
 
-    fn lines(s: &str) -> Vec<&str> {
-        s.lines().collect()
+    /// A row of `metrics.csv` as a typed reader (pandas with dtypes, serde here) reads it: a
+    /// row whose `value` is not a number fails to parse.
+    #[derive(Debug, Deserialize)]
+    struct MetricRow {
+        scenario: String,
+        seed: u64,
+        n: Option<u32>,
+        r: Option<u32>,
+        w: Option<u32>,
+        section: String,
+        op: String,
+        metric: String,
+        value: Option<f64>,
+        text: String,
+    }
+
+    /// A row of `timeseries.csv` or `visibility.csv` (`t` is `t_s` or `t_ms`, `op` the kind or
+    /// curve).
+    #[derive(Debug, Deserialize)]
+    struct SeriesRow {
+        scenario: String,
+        seed: u64,
+        n: Option<u32>,
+        r: Option<u32>,
+        w: Option<u32>,
+        t: f64,
+        op: String,
+        metric: String,
+        value: Option<f64>,
+    }
+
+    /// Reads `csv` with a typed reader, checking the header names first.
+    fn typed<T: for<'de> Deserialize<'de>>(csv: &str, header: &str) -> Vec<T> {
+        let mut rd = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+        let names: Vec<String> = rd.headers().expect("a header").iter().map(str::to_string).collect();
+        assert_eq!(names.join(","), header);
+        let mut rd = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());
+        rd.deserialize().skip(1).map(|row| row.unwrap_or_else(|e| panic!("{e}: {csv}"))).collect()
+    }
+
+    fn rows_of(csv: &str) -> Vec<MetricRow> {
+        typed(csv, METRICS_HEADER)
+    }
+
+    fn find<'a>(rows: &'a [MetricRow], section: &str, op: &str, metric: &str) -> &'a MetricRow {
+        rows.iter()
+            .find(|r| r.section == section && r.op == op && r.metric == metric)
+            .unwrap_or_else(|| panic!("no row {section},{op},{metric}"))
     }
 
     #[test]
     fn metrics_csv_has_the_header_and_one_row_per_metric() {
         let csv = metrics_csv(&testdata::sample());
-        let l = lines(&csv);
-        assert_eq!(l[0], METRICS_HEADER);
-        // run 5, ops 2×11, workload 1, network 2, counters 1×2, nodes 3×2, divergence 2×14+2,
-        // staleness 2×7 + 16 (P(within k) of get), visibility 6, durability 7, convergence 7,
-        // cost 10, load 3×5+10, checks 3×2.
-        assert_eq!(l.len() - 1, 5 + 22 + 1 + 2 + 2 + 6 + 30 + 30 + 6 + 7 + 7 + 10 + 25 + 6, "{csv}");
-        assert!(l.contains(&"staleness,get,p_within_k2,0.983333"), "{csv}");
-        assert!(l.contains(&"staleness,get,p_within_k16,1"), "{csv}");
-        assert!(l.contains(&"counters,read_repairs,nodes,3"), "{csv}");
-        assert!(l.iter().all(|r| r.split(',').count() == 4), "{csv}");
-        assert!(l.contains(&"ops,get,latency_p99_ms,20"), "{csv}");
-        assert!(l.contains(&"cost,,anti_entropy_keys_repaired,"), "null is an empty value: {csv}");
-        assert!(l.contains(&"checks,no_lost_writes,violations,1"), "{csv}");
+        let rows = rows_of(&csv);
+        // run 5, ops 2×11, workload 1, network 2, counters 1×2, nodes 3×2, phases 4×21,
+        // divergence 2×14+2, staleness 2×9 + 16 (P(within k) of get), visibility 6,
+        // durability 7, convergence 7, cost 10, load 3×5+10, checks 3×2.
+        let want = 5 + 22 + 1 + 2 + 2 + 6 + 84 + 30 + 34 + 6 + 7 + 7 + 10 + 25 + 6;
+        assert_eq!(rows.len(), want, "{csv}");
+        assert_eq!(find(&rows, "staleness", "get", "p_within_k2").value, Some(0.983333));
+        assert_eq!(find(&rows, "staleness", "get", "p_within_k16").value, Some(1.0));
+        assert_eq!(find(&rows, "staleness", "all", "stale_ratio_with_prior_write").value, Some(0.15));
+        assert_eq!(find(&rows, "staleness", "all", "without_prior_write").value, Some(30.0));
+        assert_eq!(find(&rows, "counters", "read_repairs", "nodes").value, Some(3.0));
+        assert_eq!(find(&rows, "ops", "get", "latency_p99_ms").value, Some(20.0));
+        let p1 = "p1 during partition split";
+        assert_eq!(find(&rows, "phases", p1, "stale_ratio_with_prior_write").value, Some(0.25));
+        assert_eq!(find(&rows, "phases", p1, "from_s").value, Some(0.5));
+        assert_eq!(find(&rows, "phases", "p2 after partition split", "reads_p99_ms").value, None, "nothing completed");
+        let null = find(&rows, "cost", "", "anti_entropy_keys_repaired");
+        assert_eq!((null.value, null.text.as_str()), (None, ""), "null is an empty value");
+        assert_eq!(find(&rows, "checks", "no_lost_writes", "violations").value, Some(1.0));
         assert!(csv.ends_with('\n'));
+    }
+
+    #[test]
+    fn metrics_csv_values_are_numbers_and_words_sit_in_their_own_column() {
+        let rows = rows_of(&metrics_csv(&testdata::sample()));
+        let words: Vec<(&str, &str)> =
+            rows.iter().filter(|r| !r.text.is_empty()).map(|r| (r.metric.as_str(), r.text.as_str())).collect();
+        assert_eq!(
+            words,
+            [
+                ("trace_hash", "0123456789abcdef"),
+                ("versioning", "vector_clock"),
+                ("status", "pass"),
+                ("status", "fail"),
+                ("status", "not_applicable")
+            ]
+        );
+        assert!(rows.iter().all(|r| r.text.is_empty() || r.value.is_none()), "a word never has a value too");
+        let trace = find(&rows, "run", "", "trace_hash");
+        assert_eq!(trace.value, None);
+    }
+
+    #[test]
+    fn every_row_of_every_csv_carries_the_run_parameters() {
+        let mut r = testdata::sample();
+        r.visibility.grid = Some(testdata::visibility_grid());
+        let want = ("sample, with \"quotes\"", 7, Some(3), Some(2), Some(2));
+        let metrics = rows_of(&metrics_csv(&r));
+        let series = typed::<SeriesRow>(&timeseries_csv(&r), TIMESERIES_HEADER);
+        let visibility = typed::<SeriesRow>(&visibility_csv(&r).expect("a grid"), VISIBILITY_HEADER);
+        assert!(!metrics.is_empty() && !series.is_empty() && !visibility.is_empty());
+        for p in metrics.iter().map(|m| (m.scenario.as_str(), m.seed, m.n, m.r, m.w)) {
+            assert_eq!(p, want);
+        }
+        for p in series.iter().chain(&visibility).map(|m| (m.scenario.as_str(), m.seed, m.n, m.r, m.w)) {
+            assert_eq!(p, want);
+        }
+        let bare = testdata::empty();
+        let rows = rows_of(&metrics_csv(&bare));
+        assert_eq!((rows[0].n, rows[0].r, rows[0].w), (None, None, None), "no scenario: empty, still numeric columns");
     }
 
     #[test]
@@ -334,38 +504,49 @@ mod tests {
         let mut r = testdata::sample();
         assert_eq!(visibility_csv(&r), None, "no grid, no file");
         r.visibility.grid = Some(testdata::visibility_grid());
-        let csv = visibility_csv(&r).unwrap();
-        let l = lines(&csv);
-        assert_eq!(l[0], VISIBILITY_HEADER);
-        assert_eq!(l.len() - 1, (3 + 2) * 5, "3 probe points and 2 read points, 5 metrics each: {csv}");
-        assert!(l.contains(&"2.5,probes,ci_low,0.9"), "{csv}");
-        let m = metrics_csv(&r);
-        assert!(m.contains("visibility,probes,first_t_ms_p0.99,5\n"), "{m}");
-        assert!(m.contains("visibility,reads,first_t_ms_high_p0.99,\n"), "null is empty: {m}");
+        let rows = typed::<SeriesRow>(&visibility_csv(&r).unwrap(), VISIBILITY_HEADER);
+        assert_eq!(rows.len(), (3 + 2) * 5, "3 probe points and 2 read points, 5 metrics each");
+        assert!(
+            rows.iter()
+                .any(|x| (x.t, x.op.as_str(), x.metric.as_str(), x.value) == (2.5, "probes", "ci_low", Some(0.9)))
+        );
+        let m = rows_of(&metrics_csv(&r));
+        assert_eq!(find(&m, "visibility", "probes", "first_t_ms_p0.99").value, Some(5.0));
+        assert_eq!(find(&m, "visibility", "reads", "first_t_ms_high_p0.99").value, None, "null is empty");
     }
 
     #[test]
-    fn timeseries_csv_has_one_row_per_window_per_metric() {
-        let csv = timeseries_csv(&testdata::sample());
-        let l = lines(&csv);
-        assert_eq!(l[0], TIMESERIES_HEADER);
-        // Windows 0 and 2 (1 is empty): 2 kinds × 7 metrics + stale reads of all_reads;
-        // 2 divergence samples × 3; 2 load windows × 3; 3 activity windows × 4 (no anti-entropy).
-        assert_eq!(l.len() - 1, 2 * 15 + 6 + 6 + 12, "{csv}");
-        assert!(l.contains(&"2,repair,hints_delivered,3"), "{csv}");
-        assert!(l.contains(&"1,repair,read_repairs,0"), "idle windows are rows too: {csv}");
-        assert!(!csv.contains("ae_exchanges"), "no anti-entropy rows when it is off: {csv}");
-        assert!(l.contains(&"2,all_reads,p99_ms,12.25"), "{csv}");
-        assert!(l.contains(&"1.5,replicas,divergent_fraction,0.2"), "{csv}");
-        assert!(l.contains(&"2,nodes,load_efficiency,"), "{csv}");
-        assert!(!l.iter().any(|r| r.starts_with("1,all_")), "an empty window has no rows: {csv}");
+    fn timeseries_csv_has_one_row_per_window_per_metric_empty_windows_as_zeros() {
+        let rows = typed::<SeriesRow>(&timeseries_csv(&testdata::sample()), TIMESERIES_HEADER);
+        // 3 windows × (2 kinds × 7 metrics + 2 staleness rows of all_reads); 2 divergence
+        // samples × 3; 2 load windows × 3; 3 activity windows × 4 (no anti-entropy).
+        assert_eq!(rows.len(), 3 * 16 + 6 + 6 + 12);
+        let at = |t: f64, op: &str, metric: &str| {
+            rows.iter()
+                .find(|x| x.t == t && x.op == op && x.metric == metric)
+                .unwrap_or_else(|| panic!("no row {t},{op},{metric}"))
+                .value
+        };
+        assert_eq!(at(2.0, "repair", "hints_delivered"), Some(3.0));
+        assert_eq!(at(1.0, "repair", "read_repairs"), Some(0.0), "idle windows are rows too");
+        assert_eq!(at(2.0, "all_reads", "p99_ms"), Some(12.25));
+        assert_eq!(at(2.0, "all_reads", "reads_with_prior_write"), Some(6.0));
+        assert_eq!(at(1.5, "replicas", "divergent_fraction"), Some(0.2));
+        assert_eq!(at(2.0, "nodes", "load_efficiency"), None);
+        for m in ["completed", "ok", "stale_reads", "reads_with_prior_write"] {
+            assert_eq!(at(1.0, "all_reads", m), Some(0.0), "an empty window counts 0 {m}");
+        }
+        for m in ["success_ratio", "within_sla", "p50_ms", "p99_ms", "p999_ms"] {
+            assert_eq!(at(1.0, "all_writes", m), None, "nothing to divide in an empty window: {m}");
+        }
+        assert!(!rows.iter().any(|x| x.metric.starts_with("ae_")), "no anti-entropy rows when it is off");
     }
 
     #[test]
     fn an_empty_report_gives_just_the_headers_and_fixed_rows() {
         let r = testdata::empty();
         assert_eq!(timeseries_csv(&r), format!("{TIMESERIES_HEADER}\n"));
-        assert!(metrics_csv(&r).starts_with(&format!("{METRICS_HEADER}\nrun,,seed,0\n")));
+        assert!(metrics_csv(&r).starts_with(&format!("{METRICS_HEADER}\n,0,,,,run,,seed,0,\n")));
     }
 
     #[test]

@@ -86,4 +86,9 @@ pub struct Arrow {
     /// `null` when delivered; else why it was lost: `loss` or `partition` (dropped by the
     /// network as it left) or `crash` (its sender or receiver crashed first).
     pub lost: Option<String>,
+    /// For a delivered reply that carries versions (`replica_read_reply`, `get_reply`): what it
+    /// carried, e.g. `w5@c2, †w9@c0 · clock 3` (write 5 of client 2 and a delete, write 9 of
+    /// client 0; the longest vector clock has 3 entries), or `nothing`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried: Option<String>,
 }

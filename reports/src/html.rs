@@ -104,11 +104,19 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
     configuration(&mut s, r);
     checks(&mut s, r);
     ops(&mut s, r);
+    phases(&mut s, r);
     staleness(&mut s, r);
     durability_and_convergence(&mut s, r);
     load(&mut s, r);
     counters(&mut s, r);
     s.push_str("<h2>Charts</h2>\n");
+    how(
+        &mut s,
+        "time runs left to right in simulated seconds with the fault intervals shaded; \
+         each chart's legend names its lines; a shaded band is a 95% interval, and a hollow \
+         marker is a window with too few operations to be a measurement. Each figure links its \
+         files (SVG, PNG, PDF when asked for).",
+    );
     for c in charts.iter().filter(|c| c.name != DIAGRAM) {
         figure(&mut s, c);
     }
@@ -174,10 +182,18 @@ fn configuration(s: &mut String, r: &RunReport) {
     let timeline = if timeline.is_empty() { "none".to_string() } else { timeline.join("; ") };
     rows.push(vec!["faults".into(), text(escape(&timeline))]);
     table(s, &[], &rows);
-    let _ = writeln!(
+    how(
         s,
-        "<p><small>How to read this: every figure below is a measurement of this configuration and seed;          the effective scenario, every default filled in, is <code>scenario</code> in <code>report.json</code>,          and the replay command above reproduces the run bit for bit.</small></p>"
+        "every figure below is a measurement of this configuration and seed; the effective \
+         scenario, every default filled in, is <code>scenario</code> in <code>report.json</code>, \
+         and the replay command above reproduces the run bit for bit. A partition cuts only the \
+         links its groups name: a client process it does not list reaches both sides.",
     );
+}
+
+/// A short "how to read this" note under a section's heading (`html` is already escaped).
+fn how(s: &mut String, html: &str) {
+    let _ = writeln!(s, "<p class=\"how\"><small>How to read this: {html}</small></p>");
 }
 
 /// The message diagram's chart name.
@@ -214,7 +230,9 @@ fn diagram(s: &mut String, d: &crate::diagram::MessageDiagram, c: &Chart) {
         "<h2>Message diagram</h2>\n<p>Every message about key {} in flight between {:.6} s and {:.6} s: one \
          lifeline per process, time flowing down by event (each row is a send or handling time, not to \
          scale; long quiet spells are marked), an arrow from when a message left its sender to when \
-         its receiver handled it; lost messages are dashed red and end in a cross; the amber bar marks \
+         its receiver handled it; lost messages are dashed red and end in a cross; a reply's label \
+         lists the versions it carried, <code>w5@c2</code> for write 5 of client 2 (<code>†</code> a \
+         delete), and the entries of the longest vector clock among them; the amber bar marks \
          the operation the window was chosen around. Chosen: {}. {} \
          Choose another with <code>dynsim run … --diagram-key K --diagram-from-s A --diagram-until-s B</code> \
          or <code>outputs.diagram</code> in the scenario.</p>",
@@ -233,6 +251,12 @@ fn diagram(s: &mut String, d: &crate::diagram::MessageDiagram, c: &Chart) {
 
 fn checks(s: &mut String, r: &RunReport) {
     s.push_str("<h2>Checks</h2>\n");
+    how(
+        s,
+        "each invariant is judged over the whole run: <em>pass</em> means no violation was seen, \
+         <em>fail</em> lists the count and the earliest examples (time, key, the operations \
+         involved), <em>not applicable</em> says why this configuration does not promise it.",
+    );
     let rows: Vec<Vec<String>> = r
         .checks
         .iter()
@@ -265,6 +289,13 @@ fn checks(s: &mut String, r: &RunReport) {
 
 fn ops(s: &mut String, r: &RunReport) {
     s.push_str("<h2>Operations</h2>\n");
+    how(
+        s,
+        "one row per operation kind over the whole run; <em>ok %</em> is availability (successes \
+         over completions), <em>in SLA %</em> the share that succeeded within the SLA latency, \
+         and the percentiles are of successful operations only (HDR histograms, 3 significant \
+         digits); a p99.9 over fewer than 1000 operations is their maximum.",
+    );
     let rows: Vec<Vec<String>> = r
         .ops
         .iter()
@@ -286,8 +317,83 @@ fn ops(s: &mut String, r: &RunReport) {
     table(s, &["op", "done", "ok %", &sla, "p50 ms", "p99 ms", "p99.9 ms", "max ms"], &rows);
 }
 
+/// The headline figures before, during and after each fault interval.
+fn phases(s: &mut String, r: &RunReport) {
+    let p = &r.phases.phases;
+    if p.is_empty() {
+        return;
+    }
+    s.push_str("<h2>Phases</h2>\n");
+    how(
+        s,
+        "the run cut at every start and end of a fault on the timeline; each operation counts in \
+         the phase it completed in. Compare a fault's row with the rows before and after it: \
+         availability (ok %), latency of successful operations, the stale-read share (over reads \
+         with an acknowledged prior write, as above) and the mean share of keys whose replicas \
+         disagreed. Faults injected by chaos generators are not on the timeline and cut nothing.",
+    );
+    let pct = |x: Option<f64>| num(x.map(|x| 100.0 * x), 2);
+    let rows: Vec<Vec<String>> = p
+        .iter()
+        .map(|ph| {
+            vec![
+                escape(&ph.label),
+                format!("{}–{}", ph.from_s, ph.until_s),
+                ph.reads.completed.to_string(),
+                pct(ph.reads.success_ratio),
+                num(ph.reads.p99_ms, 1),
+                num(ph.reads.p999_ms, 1),
+                ph.writes.completed.to_string(),
+                pct(ph.writes.success_ratio),
+                num(ph.writes.p99_ms, 1),
+                format!(
+                    "{} ({} of {})",
+                    pct(ph.stale.stale_ratio_with_prior_write),
+                    ph.stale.stale,
+                    ph.stale.with_prior_write
+                ),
+                pct(ph.divergent_fraction_mean),
+            ]
+        })
+        .collect();
+    let head = [
+        "phase",
+        "s",
+        "reads",
+        "ok %",
+        "p99 ms",
+        "p99.9 ms",
+        "writes",
+        "ok %",
+        "p99 ms",
+        "stale %",
+        "divergent keys %",
+    ];
+    table(s, &head, &rows);
+}
+
 fn staleness(s: &mut String, r: &RunReport) {
     s.push_str("<h2>Staleness</h2>\n");
+    if let Some(all) = r.staleness.by_kind.get("all") {
+        let _ = writeln!(
+            s,
+            "<p><strong>{}: {}</strong> ({} of {}; {} reads of keys with no acknowledged write yet \
+             are not counted).</p>",
+            escape(crate::metrics::STALE_HEADLINE),
+            num(all.stale_ratio_with_prior_write.map(|x| 100.0 * x), 3) + "%",
+            all.stale,
+            all.with_prior_write,
+            all.without_prior_write
+        );
+    }
+    how(
+        s,
+        "a read is stale when it missed the latest write of its key acknowledged before it \
+         began and returned nothing that supersedes it; only reads with such a prior write can be \
+         stale, so the stale share divides by them. <em>k</em> counts the acknowledged writes a \
+         read missed. P(consistent) of ordinary reads is one minus the stale share, over the same \
+         reads; the probes' curve is measured by dedicated write-then-read pairs.",
+    );
     let rows: Vec<Vec<String>> = r
         .staleness
         .by_kind
@@ -297,14 +403,25 @@ fn staleness(s: &mut String, r: &RunReport) {
                 escape(k),
                 st.reads.to_string(),
                 st.with_prior_write.to_string(),
+                st.without_prior_write.to_string(),
                 st.stale.to_string(),
-                num(st.stale_ratio.map(|x| 100.0 * x), 3),
+                num(st.stale_ratio_with_prior_write.map(|x| 100.0 * x), 3),
                 num(st.k.mean, 3),
                 st.k.max.to_string(),
             ]
         })
         .collect();
-    table(s, &["read kind", "successful reads", "with prior write", "stale", "stale %", "mean k", "max k"], &rows);
+    let head = [
+        "read kind",
+        "successful reads",
+        "with prior write",
+        "never-written key",
+        "stale",
+        "stale % of prior",
+        "mean k",
+        "max k",
+    ];
+    table(s, &head, &rows);
     let rows: Vec<Vec<String>> = [("probes", &r.visibility.probes), ("ordinary reads", &r.visibility.reads)]
         .into_iter()
         .map(|(k, c)| vec![k.to_string(), c.reads.to_string(), c.consistent.to_string(), num(c.p_consistent, 4)])
@@ -328,6 +445,13 @@ fn staleness(s: &mut String, r: &RunReport) {
 fn durability_and_convergence(s: &mut String, r: &RunReport) {
     let d = &r.durability;
     s.push_str("<h2>Durability</h2>\n");
+    how(
+        s,
+        "an acknowledged write is lost when nothing the cluster holds at the end (every replica, \
+         buffer and hint) is it or descends from it; under LWW a write a concurrent one with a \
+         higher timestamp replaced is counted apart, as LWW drops it by design. Faults that \
+         destroy data (wipes, corruption, unsynced writes with crashes) excuse losses.",
+    );
     let excused =
         if d.data_destroying_faults.is_empty() { "–".to_string() } else { d.data_destroying_faults.join(", ") };
     table(
@@ -345,6 +469,14 @@ fn durability_and_convergence(s: &mut String, r: &RunReport) {
     );
     let c = &r.convergence;
     s.push_str("<h2>Convergence</h2>\n");
+    how(
+        s,
+        "replica state is sampled during the run; replicas have converged from the first sample \
+         after which every known key's live replicas hold the same versions. Keys counted are \
+         every key read, written or stored, probe keys included. Without anti-entropy only reads \
+         (read repair) and hinted handoff bring replicas back together, so keys nobody reads after \
+         a fault may disagree at the end.",
+    );
     table(
         s,
         &["measure", "value"],
@@ -363,6 +495,12 @@ fn durability_and_convergence(s: &mut String, r: &RunReport) {
 fn load(s: &mut String, r: &RunReport) {
     let l = &r.load;
     let _ = writeln!(s, "<h2>Load</h2>\n<p>Node counters: {}.</p>", escape(&l.node_counters));
+    how(
+        s,
+        "requests a node handled are the gets and puts it coordinated plus the replica reads and \
+         writes it served; efficiency is the mean over the maximum (1 is perfectly even, §6.2), and \
+         nodes more than 15% off the mean are listed.",
+    );
     let rows: Vec<Vec<String>> = l
         .nodes
         .iter()
@@ -411,6 +549,7 @@ fn counters(s: &mut String, r: &RunReport) {
          incarnations (a restart does not reset it). <em>nodes</em> and <em>clients</em> are \
          totals over the storage nodes and the client libraries.</p>\n",
     );
+    how(s, "each row is one counter with what it counts; the last columns are its value on each node.");
     let per_node = r.nodes.len() <= PER_NODE_COLUMNS;
     let names: Vec<String> = r.nodes.iter().map(|n| format!("n{}", n.node)).collect();
     let mut header = vec!["counter", "kind", "nodes", "clients"];
@@ -550,6 +689,45 @@ mod tests {
         assert!(page.contains("first t staying above"), "the table's header");
         assert!(page.contains("<td>5 ms</td><td>2.5 ms</td><td>5 ms</td>"), "probes: {page}");
         assert!(page.contains("<td>5 ms</td><td>5 ms</td><td>never</td>"), "reads: a bound never reached");
+    }
+
+    #[test]
+    fn the_page_breaks_the_headline_figures_down_by_phase() {
+        let page = report_html(&testdata::sample(), &[]);
+        let at = page.find("<h2>Phases</h2>").expect("a phases section");
+        let section = &page[at..page.find("<h2>Staleness</h2>").expect("staleness follows")];
+        assert!(section.contains("How to read this:"), "explained");
+        let labels = ["before faults", "during partition split", "after partition split", "during crash n2"];
+        let rows: Vec<usize> = labels.iter().map(|l| section.find(&format!("<td>{l}</td>")).expect(l)).collect();
+        assert!(rows.windows(2).all(|w| w[0] < w[1]), "in time order");
+        assert!(section.contains("<td>0.5–1.5</td><td>20</td><td>95.00</td>"), "reads and availability: {section}");
+        assert!(section.contains("<td>25.00 (4 of 16)</td>"), "the stale headline with its counts");
+        assert!(section.contains("<td>1.5–2</td><td>0</td><td>–</td>"), "an empty phase is dashes, not 0 %");
+        assert!(!report_html(&testdata::empty(), &[]).contains("<h2>Phases</h2>"), "no phases, no section");
+    }
+
+    #[test]
+    fn the_stale_headline_is_labelled_as_defined_and_counts_never_written_keys_apart() {
+        let page = report_html(&testdata::sample(), &[]);
+        let want =
+            format!("<strong>{}: 15.000%</strong> (9 of 60; 30 reads of keys", escape(crate::metrics::STALE_HEADLINE));
+        assert!(page.contains(&want), "{page}");
+        assert!(
+            page.contains("<th>stale % of prior</th>")
+                && page.contains("<td>60</td><td>30</td><td>9</td><td>15.000</td>")
+        );
+    }
+
+    #[test]
+    fn every_section_says_how_to_read_it() {
+        let r = testdata::sample();
+        let page = report_html(&r, &charts::all(&r, &Default::default()));
+        let sections: Vec<&str> = page.split("<h2>").skip(1).collect();
+        assert!(sections.len() >= 11, "{}", sections.len());
+        for s in sections {
+            let title = &s[..s.find("</h2>").unwrap_or(0)];
+            assert!(s.contains("How to read this") || title == "Message diagram", "{title} lacks its note");
+        }
     }
 
     #[test]

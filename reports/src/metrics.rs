@@ -73,6 +73,81 @@ pub struct WindowOps {
     /// that were stale (see [`StaleStats`]). Absent for other kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_reads: Option<u64>,
+    /// Ordinary reads only: successful reads with an acknowledged prior write, the denominator
+    /// of the headline stale share ([`STALE_HEADLINE`]). Absent for other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads_with_prior_write: Option<u64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// phases
+
+/// The headline figures before, during and after each fault interval of the scenario's
+/// timeline (`phases` in `report.json`).
+///
+/// The run is cut at every start and end of a fault interval of `faults` (instants such as a
+/// clock jump cut too); an operation belongs to the phase its completion time falls in, as it
+/// belongs to a window. Faults that chaos generators inject are not on the timeline and cut
+/// nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhasesSection {
+    /// The phases from time 0 to the end of the run, in order.
+    pub phases: Vec<Phase>,
+}
+
+/// One phase of the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    /// What was going on: `before faults`, `during partition split`, `during crash n4,
+    /// partition split` (overlapping faults), `after crash n4` (the fault that ended last), or
+    /// `no faults` when the timeline is empty.
+    pub label: String,
+    /// Start, seconds.
+    pub from_s: f64,
+    /// End, seconds (the phase is `[from_s, until_s)`; the last one ends with the run).
+    pub until_s: f64,
+    /// Every client read (gets, rmw reads, probe reads) that completed in the phase.
+    pub reads: PhaseOps,
+    /// Every client write (puts, deletes, rmw writes, probe writes).
+    pub writes: PhaseOps,
+    /// Ordinary reads (gets, rmw reads) judged for staleness.
+    pub stale: PhaseStale,
+    /// Mean share of known keys whose live replicas disagree, over the divergence samples taken
+    /// in the phase; `null` without samples in it.
+    pub divergent_fraction_mean: Option<f64>,
+}
+
+/// Outcomes and latency of one side (reads or writes) within a phase.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhaseOps {
+    /// Operations that completed.
+    pub completed: u64,
+    /// Of those, the successful ones.
+    pub ok: u64,
+    /// `ok / completed` (availability); `null` when nothing completed.
+    pub success_ratio: Option<f64>,
+    /// Share of completed operations that succeeded within the SLA; `null` when nothing
+    /// completed.
+    pub within_sla: Option<f64>,
+    /// Latency of the successful ones, ms (HDR over the whole phase); `null` without any.
+    pub p50_ms: Option<f64>,
+    /// 99th percentile, ms.
+    pub p99_ms: Option<f64>,
+    /// 99.9th percentile, ms (the maximum when fewer than 1000 succeeded).
+    pub p999_ms: Option<f64>,
+}
+
+/// The stale-read headline ([`STALE_HEADLINE`]) within a phase.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhaseStale {
+    /// Successful ordinary reads with an acknowledged prior write.
+    pub with_prior_write: u64,
+    /// Successful ordinary reads without one (never stale, not in the headline).
+    pub without_prior_write: u64,
+    /// Stale reads.
+    pub stale: u64,
+    /// `stale / with_prior_write`; `null` when no read had a prior write.
+    pub stale_ratio_with_prior_write: Option<f64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,9 +198,22 @@ pub struct DivergenceSample {
 // ---------------------------------------------------------------------------------------------
 // staleness
 
+/// The one stale-read headline of a run, as the summary, `report.json`
+/// (`staleness.headline`, [`StaleStats::stale_ratio_with_prior_write`]), the phases, the page
+/// and the stale-reads chart label it: stale reads among successful ordinary reads (gets and
+/// read-modify-write reads) of a key with an acknowledged prior write. Reads of keys no write
+/// was acknowledged for before they began cannot be stale and are counted apart
+/// ([`StaleStats::without_prior_write`]); the ordinary-read t-visibility's P(consistent) is one
+/// minus this share over the same reads.
+pub const STALE_HEADLINE: &str = "stale reads (of successful gets and rmw reads with an acknowledged prior write)";
+
 /// Stale reads and k-staleness of ordinary reads (`staleness` in `report.json`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StalenessSection {
+    /// What the headline figure, `by_kind.all.stale_ratio_with_prior_write`, counts
+    /// ([`STALE_HEADLINE`]).
+    #[serde(default)]
+    pub headline: String,
     /// Per ordinary read kind (`get`, `rmw_read`) and `all` (both). Probe reads are measured
     /// by `visibility.probes` instead.
     pub by_kind: BTreeMap<String, StaleStats>,
@@ -144,9 +232,19 @@ pub struct StaleStats {
     pub reads: u64,
     /// Of those, reads with a P* (some write of the key was acknowledged before they began).
     pub with_prior_write: u64,
-    /// Stale reads.
+    /// Of those, reads without a P* (the key had no acknowledged write before they began):
+    /// never stale, and not part of the headline.
+    #[serde(default)]
+    pub without_prior_write: u64,
+    /// Stale reads (always among the reads with a P*).
     pub stale: u64,
-    /// `stale / reads`; `null` when there were no reads.
+    /// The headline ([`STALE_HEADLINE`]): `stale / with_prior_write`; `null` when no read had a
+    /// P*. Equal to 1 − P(consistent) of the ordinary reads' t-visibility.
+    #[serde(default)]
+    pub stale_ratio_with_prior_write: Option<f64>,
+    /// `stale / reads`, over every successful read including reads of never-written keys (kept
+    /// for comparison with earlier reports; the headline is `stale_ratio_with_prior_write`);
+    /// `null` when there were no reads.
     pub stale_ratio: Option<f64>,
     /// Fresh reads whose only covering write was invoked after P* completed without
     /// descending from it (fresh only because of an in-flight newer write).

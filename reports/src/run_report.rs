@@ -6,7 +6,7 @@
 
 use crate::latency::LatencySummary;
 use crate::metrics::{
-    ActivitySection, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection,
+    ActivitySection, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection, PhasesSection,
     StalenessSection, VisibilitySection, WindowsSection,
 };
 use serde::{Deserialize, Serialize};
@@ -131,6 +131,9 @@ pub struct RunReport {
     /// per window and overall, beside the measured availability.
     #[serde(default)]
     pub reachability: crate::reachability::ReachabilitySection,
+    /// The headline figures before, during and after each fault interval of the timeline.
+    #[serde(default)]
+    pub phases: PhasesSection,
     /// Versions, siblings and clock sizes reads returned; replica disagreement over time.
     #[serde(default)]
     pub divergence: DivergenceSection,

@@ -24,6 +24,7 @@ pub fn empty() -> RunReport {
         network: BTreeMap::new(),
         nodes: Vec::new(),
         windows: WindowsSection::default(),
+        phases: PhasesSection::default(),
         divergence: DivergenceSection::default(),
         staleness: StalenessSection::default(),
         visibility: VisibilitySection::default(),
@@ -38,6 +39,43 @@ pub fn empty() -> RunReport {
         diagram: None,
         checks: Vec::new(),
         scenario: serde_json::Value::Null,
+    }
+}
+
+/// The phases of [`sample`]'s timeline: before, during and after the partition, during the
+/// crash (nothing completed in the third).
+fn phases() -> PhasesSection {
+    let ops = |completed: u64, ok: u64, p99: f64| PhaseOps {
+        completed,
+        ok,
+        success_ratio: (completed > 0).then(|| round6(ok as f64 / completed as f64)),
+        within_sla: (completed > 0).then(|| round6(ok as f64 / completed as f64)),
+        p50_ms: (ok > 0).then_some(3.5),
+        p99_ms: (ok > 0).then_some(p99),
+        p999_ms: (ok > 0).then_some(p99 * 2.0),
+    };
+    let stale = |with: u64, stale: u64| PhaseStale {
+        with_prior_write: with,
+        without_prior_write: 2,
+        stale,
+        stale_ratio_with_prior_write: (with > 0).then(|| round6(stale as f64 / with as f64)),
+    };
+    let phase = |label: &str, from_s: f64, until_s: f64, n: u64, st: PhaseStale| Phase {
+        label: label.into(),
+        from_s,
+        until_s,
+        reads: ops(n, n.saturating_sub(1), 12.5),
+        writes: ops(n / 2, n / 2, 20.0),
+        stale: st,
+        divergent_fraction_mean: (n > 0).then_some(0.1),
+    };
+    PhasesSection {
+        phases: vec![
+            phase("before faults", 0.0, 0.5, 10, stale(8, 0)),
+            phase("during partition split", 0.5, 1.5, 20, stale(16, 4)),
+            phase("after partition split", 1.5, 2.0, 0, stale(0, 0)),
+            phase("during crash n2", 2.0, 3.0, 10, stale(8, 1)),
+        ],
     }
 }
 
@@ -100,6 +138,7 @@ pub fn sample() -> RunReport {
                         p99_ms: 12.25,
                         p999_ms: 30.0,
                         stale_reads: (k == "all_reads").then_some(1),
+                        reads_with_prior_write: (k == "all_reads").then_some(6),
                     };
                     ops.insert(k.to_string(), w);
                 }
@@ -124,12 +163,15 @@ pub fn sample() -> RunReport {
     let stale = StaleStats {
         reads: 90,
         with_prior_write: 60,
+        without_prior_write: 30,
         stale: 9,
+        stale_ratio_with_prior_write: Some(0.15),
         stale_ratio: Some(0.1),
         fresh_via_newer_write: 2,
         k: buckets([81, 8, 1, 0, 0]),
         ..Default::default()
     };
+    r.staleness.headline = STALE_HEADLINE.into();
     r.staleness.by_kind.insert("all".into(), stale.clone());
     let mut behind = vec![0; 17];
     (behind[0], behind[1], behind[2]) = (51, 8, 1);
@@ -216,6 +258,8 @@ pub fn sample() -> RunReport {
         FaultInterval { at_s: 0.5, until_s: Some(1.5), label: "partition split".into() },
         FaultInterval { at_s: 2.0, until_s: None, label: "crash n2".into() },
     ];
+    r.phases = phases();
+    r.scenario = serde_json::json!({"name": r.scenario_name, "dynamo": {"n": 3, "r": 2, "w": 2}});
     r.diagram = Some(diagram());
     r.checks = vec![
         Verdict::from_violations("linearizable_reads", Vec::new()),
@@ -240,6 +284,7 @@ fn diagram() -> crate::diagram::MessageDiagram {
         sent_s,
         at_s,
         lost: lost.map(str::to_string),
+        carried: None,
     };
     MessageDiagram {
         key: 42,
@@ -271,13 +316,22 @@ fn diagram() -> crate::diagram::MessageDiagram {
     }
 }
 
-/// [`sample`] with per-kind read windows: in windows 0 and 2, 9 and 7 successful gets (1 stale
-/// each) and 5 successful rmw reads (2 stale).
+/// [`sample`] with per-kind read windows: in windows 0 and 2, 9 and 7 successful gets (6 and
+/// 4 with a prior write, 1 stale each) and 5 successful rmw reads (all with a prior write, 2
+/// stale).
 pub(crate) fn sample_with_read_kinds() -> RunReport {
     let mut r = sample();
     for (i, w) in r.windows.windows.iter_mut().enumerate().filter(|(i, _)| *i != 1) {
-        let get = WindowOps { completed: 10, ok: 9 - i as u64, stale_reads: Some(1), ..Default::default() };
-        let rmw = WindowOps { completed: 5, ok: 5, stale_reads: Some(2), ..Default::default() };
+        let (ok, prior) = (9 - i as u64, Some(6 - i as u64));
+        let get =
+            WindowOps { completed: 10, ok, stale_reads: Some(1), reads_with_prior_write: prior, ..Default::default() };
+        let rmw = WindowOps {
+            completed: 5,
+            ok: 5,
+            stale_reads: Some(2),
+            reads_with_prior_write: Some(5),
+            ..Default::default()
+        };
         w.ops.insert("get".into(), get);
         w.ops.insert("rmw_read".into(), rmw);
     }

@@ -56,6 +56,7 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         nodes: nodes(out),
         windows: m.windows,
         reachability: measured.reachability.clone(),
+        phases: m.phases,
         divergence: m.divergence,
         staleness: m.staleness,
         visibility: m.visibility,

@@ -170,6 +170,7 @@ fn measure_config(s: &Scenario, asm: &Assembly) -> MeasureConfig {
         repair_cutoff: crate::check::invariants::repair_time_s(s, asm)
             .map(|r| SimTime::ZERO + SimDuration::from_secs_f64((asm.end.as_secs_f64() - r).max(0.0))),
         visibility_grid: m.visibility_grid(),
+        phases: crate::metrics::phases::plan(&crate::report::fault_intervals(s, asm.end.as_secs_f64()), asm.end),
     }
 }
 

@@ -45,6 +45,7 @@ pub fn render(r: &RunReport, wall_s: f64, dir: &Path, formats: &reports::charts:
         let _ = writeln!(s, "{k}: {v}");
     }
     headline(&mut s, r);
+    phases(&mut s, &r.phases);
     checks(&mut s, &r.checks);
     let down: Vec<String> = r.nodes.iter().filter(|n| !n.up).map(|n| n.node.to_string()).collect();
     if !down.is_empty() {
@@ -81,6 +82,54 @@ pub fn events_per_second(rate: f64) -> String {
     }
 }
 
+/// The stale-read headline line ([`reports::metrics::STALE_HEADLINE`]), with the reads it
+/// leaves out.
+pub fn stale_headline(all: &reports::metrics::StaleStats) -> String {
+    let ratio = all.stale_ratio_with_prior_write.map_or("–".to_string(), |x| format!("{:.3}%", 100.0 * x));
+    format!(
+        "{}: {ratio}, {} of {}; not counted: {} reads of keys with no acknowledged write yet",
+        reports::metrics::STALE_HEADLINE,
+        all.stale,
+        all.with_prior_write,
+        all.without_prior_write
+    )
+}
+
+/// The headline figures per phase of the fault timeline, one line each (none for a run
+/// without faults: the table above is its only phase).
+pub fn phases(s: &mut String, p: &reports::metrics::PhasesSection) {
+    if p.phases.len() < 2 {
+        return;
+    }
+    let width = p.phases.iter().map(|x| x.label.chars().count()).max().unwrap_or(0).max(5);
+    let pct = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.2}", 100.0 * x));
+    let ms = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:.1}"));
+    let _ = writeln!(s, "by phase of the fault timeline (an operation counts in the phase it completed in):");
+    let head = ["s", "reads", "ok %", "p99 ms", "writes", "ok %", "p99 ms", "stale %"];
+    let _ = write!(s, "  {:<width$}", "phase");
+    head.iter().for_each(|h| {
+        let _ = write!(s, " {h:>8}");
+    });
+    let _ = writeln!(s);
+    for ph in &p.phases {
+        let cells = [
+            format!("{}–{}", ph.from_s, ph.until_s),
+            ph.reads.completed.to_string(),
+            pct(ph.reads.success_ratio),
+            ms(ph.reads.p99_ms),
+            ph.writes.completed.to_string(),
+            pct(ph.writes.success_ratio),
+            ms(ph.writes.p99_ms),
+            pct(ph.stale.stale_ratio_with_prior_write),
+        ];
+        let _ = write!(s, "  {:<width$}", ph.label);
+        cells.iter().for_each(|c| {
+            let _ = write!(s, " {c:>8}");
+        });
+        let _ = writeln!(s);
+    }
+}
+
 /// The checks: how many passed, failed and did not apply, then one line per check that failed
 /// or did not apply, with its count or reason.
 pub fn checks(s: &mut String, verdicts: &[reports::Verdict]) {
@@ -107,17 +156,8 @@ pub fn checks(s: &mut String, verdicts: &[reports::Verdict]) {
 
 /// The headline measurements: stale reads, lost writes, convergence, load balance.
 fn headline(s: &mut String, r: &RunReport) {
-    if let Some(all) = r.staleness.by_kind.get("all")
-        && let Some(ratio) = all.stale_ratio
-    {
-        let _ = writeln!(
-            s,
-            "stale reads: {:.3}% ({} of {} reads, mean k {:.3})",
-            100.0 * ratio,
-            all.stale,
-            all.reads,
-            all.k.mean.unwrap_or(0.0)
-        );
+    if let Some(all) = r.staleness.by_kind.get("all") {
+        let _ = writeln!(s, "{}", stale_headline(all));
     }
     if let Some(g) = &r.visibility.grid {
         for (name, c) in [("probes", &g.probes), ("reads", &g.reads)].into_iter().filter(|(_, c)| !c.points.is_empty())
@@ -202,6 +242,57 @@ fn reachability(s: &mut String, q: &reports::reachability::ReachabilitySection) 
 mod tests {
     use super::events_per_second;
     use reports::{Verdict, Violation};
+
+    #[test]
+    fn the_summary_has_one_line_per_phase_and_the_stale_headline_with_its_denominator() {
+        use reports::metrics::{Phase, PhaseOps, PhaseStale, PhasesSection, StaleStats};
+        let ops = |completed, ok, p99| PhaseOps {
+            completed,
+            ok,
+            success_ratio: Some(ok as f64 / completed as f64),
+            p99_ms: Some(p99),
+            ..Default::default()
+        };
+        let phase = |label: &str, from_s, until_s, stale| Phase {
+            label: label.into(),
+            from_s,
+            until_s,
+            reads: ops(200, 199, 10.25),
+            writes: ops(100, 100, 12.0),
+            stale: PhaseStale { stale_ratio_with_prior_write: stale, ..Default::default() },
+            divergent_fraction_mean: None,
+        };
+        let p = PhasesSection {
+            phases: vec![
+                phase("before faults", 0.0, 15.0, Some(0.0)),
+                phase("during partition split", 15.0, 30.5, None),
+            ],
+        };
+        let mut s = String::new();
+        super::phases(&mut s, &p);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 4, "{s}");
+        assert!(lines[2].starts_with("  before faults          ") && lines[2].ends_with("12.0     0.00"), "{s}");
+        assert!(lines[3].contains("15–30.5") && lines[3].contains("99.50") && lines[3].ends_with(" –"), "{s}");
+        let mut one = String::new();
+        super::phases(&mut one, &PhasesSection { phases: p.phases[..1].to_vec() });
+        assert_eq!(one, "", "a run without faults has no phase table");
+        let all = StaleStats {
+            reads: 30,
+            with_prior_write: 20,
+            without_prior_write: 10,
+            stale: 5,
+            stale_ratio_with_prior_write: Some(0.25),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::stale_headline(&all),
+            format!(
+                "{}: 25.000%, 5 of 20; not counted: 10 reads of keys with no acknowledged write yet",
+                reports::metrics::STALE_HEADLINE
+            )
+        );
+    }
 
     #[test]
     fn a_slow_run_is_not_zero_million_events_per_second() {

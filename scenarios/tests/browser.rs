@@ -6,6 +6,11 @@
 //! Chromium started with `--enable-logging=stderr --v=0` prints every console message of the
 //! page on stderr as a `...:CONSOLE(...)]` line (uncaught exceptions as `"Uncaught ..."`);
 //! `--dump-dom` prints the page as parsed once it has loaded, which shows the page did load.
+//!
+//! The page is also screenshotted (`--screenshot`, a PNG decoded here), and a test-only copy of
+//! it carries a script that measures every chart as laid out (each inline SVG's box, each
+//! image's decoded size) and writes what it found into the DOM, so the dump shows whether every
+//! chart rendered with a non-zero size. The shipped page itself has no script.
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -32,6 +37,15 @@ fn chromium() -> PathBuf {
 
 /// Loads `page` in headless Chromium (fresh profile, no network services, 120 s at most).
 fn load(page: &Path) -> Loaded {
+    let out = chromium_on(page, &["--dump-dom"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console =
+        stderr.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught")).map(String::from).collect();
+    Loaded { dom: String::from_utf8_lossy(&out.stdout).into_owned(), console }
+}
+
+/// Runs headless Chromium on `page` with `extra` arguments; it must succeed.
+fn chromium_on(page: &Path, extra: &[&str]) -> std::process::Output {
     let profile = TempDir::new("chromium-profile");
     let url = format!("file://{}", page.canonicalize().expect("the page exists").display());
     let out = std::process::Command::new("timeout")
@@ -50,16 +64,25 @@ fn load(page: &Path) -> Loaded {
             "--v=0",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
+        .args(extra)
         .arg(&url)
         .output()
         .expect("chromium starts");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "chromium failed on {url}: {:?}\n{stderr}", out.status);
-    let console =
-        stderr.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught")).map(String::from).collect();
-    Loaded { dom: String::from_utf8_lossy(&out.stdout).into_owned(), console }
+    out
 }
+
+/// A script that measures every chart once the page has loaded and writes one line per chart
+/// (`<figure id> <kind> <width>x<height>`) into a `<pre id="chart-sizes">`.
+const MEASURE: &str = "<script>addEventListener('load', () => { const rows = []; \
+    for (const f of document.querySelectorAll('figure')) { \
+      for (const s of f.querySelectorAll(':scope > svg')) { const b = s.getBoundingClientRect(); \
+        rows.push(f.id + ' svg ' + Math.round(b.width) + 'x' + Math.round(b.height)); } \
+      for (const i of f.querySelectorAll('img')) { \
+        rows.push(f.id + ' img ' + (i.complete ? i.naturalWidth : 0) + 'x' + (i.complete ? i.naturalHeight : 0)); } } \
+    const pre = document.createElement('pre'); pre.id = 'chart-sizes'; pre.textContent = rows.join('\\n'); \
+    document.body.appendChild(pre); });</script>";
 
 /// `dynsim run` of the small scenario into `dir/o`; returns the path of its report.html.
 fn report_page(dir: &TempDir) -> PathBuf {
@@ -83,6 +106,37 @@ fn the_report_page_renders_without_console_messages() {
     assert!(loaded.dom.contains("<h1>dynsim report: small</h1>"), "the page loaded: {}", loaded.dom);
     assert!(loaded.dom.matches("<svg").count() >= 9, "every chart and the diagram are in the DOM");
     assert!(loaded.console.is_empty(), "console messages:\n{}", loaded.console.join("\n"));
+}
+
+#[test]
+fn every_chart_renders_with_a_size_and_the_page_screenshots() {
+    let dir = TempDir::new("browser-sizes");
+    let page = report_page(&dir);
+    let html = std::fs::read_to_string(&page).expect("written");
+    let charts = html.matches("<figure id=").count();
+    assert!(charts >= 10, "every chart and the diagram are figures: {charts}");
+    let measured = dir.write("o/measured.html", &html.replacen("</body>", &format!("{MEASURE}</body>"), 1));
+    let dom = load(&measured).dom;
+    let sizes = dom.split("<pre id=\"chart-sizes\">").nth(1).and_then(|s| s.split("</pre>").next());
+    let rows: Vec<&str> = sizes.expect("the script ran and wrote its rows").lines().collect();
+    assert_eq!(rows.len(), charts, "one picture per figure: {rows:?}");
+    for row in &rows {
+        let size = row.rsplit(' ').next().unwrap_or_default();
+        let (w, h) = size.split_once('x').expect("WxH");
+        let (w, h): (u32, u32) = (w.parse().expect("a width"), h.parse().expect("a height"));
+        assert!(w > 100 && h > 100, "{row}: rendered at {w}x{h}");
+    }
+    let shot = dir.path().join("o/screenshot.png");
+    chromium_on(&page, &["--hide-scrollbars", "--window-size=1200,4000", &format!("--screenshot={}", shot.display())]);
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).expect("a screenshot")));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("it decodes");
+    assert_eq!((info.width, info.height), (1200, 4000), "the window asked for");
+    let pixels = &buf[..info.buffer_size()];
+    let step = info.color_type.samples();
+    let colours: std::collections::BTreeSet<&[u8]> = pixels.chunks(step).collect();
+    assert!(colours.len() > 50, "the screenshot shows the page, not a blank: {} colours", colours.len());
 }
 
 #[test]

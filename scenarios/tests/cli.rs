@@ -98,7 +98,7 @@ fn run_writes_report_json_and_prints_a_summary_with_the_trace_hash() {
     let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html written");
     assert!(html.contains(hash) && html.matches("<svg").count() == 10, "the page names the run and inlines the charts");
     let csv = std::fs::read_to_string(out_dir.join("metrics.csv")).expect("metrics.csv written");
-    assert!(csv.contains(&format!("run,,trace_hash,{hash}")), "{csv}");
+    assert!(csv.contains(&format!(",run,,trace_hash,,{hash}\n")), "the hash is text, in its own column: {csv}");
 
     let summary = stdout_of(&out);
     assert!(summary.contains(&format!("trace hash {hash}")), "{summary}");

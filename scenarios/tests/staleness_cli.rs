@@ -52,7 +52,7 @@ fn p_within_k_reaches_report_json_and_metrics_csv() {
     let counted: u64 = behind.iter().map(|x| x.as_u64().unwrap()).sum();
     assert_eq!(counted, get["with_prior_write"].as_u64().unwrap());
     let csv = read(&dir.path().join("o/metrics.csv"));
-    assert!(csv.contains(&format!("staleness,get,p_within_k16,{}\n", within[15])), "{csv}");
+    assert!(csv.contains(&format!(",staleness,get,p_within_k16,{},\n", within[15])), "{csv}");
 }
 
 #[test]
@@ -87,10 +87,12 @@ fn the_t_visibility_grid_reaches_every_output() {
         assert!(t <= high, "{t99}");
     }
     let vis = read(&dir.path().join("o/visibility.csv"));
-    assert!(vis.starts_with("t_ms,curve,metric,value\n0,probes,reads,"), "{vis}");
+    let header = format!("{}\n", reports::csv::VISIBILITY_HEADER);
+    assert!(vis.starts_with(&header) && vis[header.len()..].starts_with("pbs-read-fan-out,"), "{vis}");
+    assert!(vis.lines().nth(1).unwrap().contains(",0,probes,reads,"), "{vis}");
     assert_eq!(vis.lines().count() - 1, 5 * (points.len() + g["reads"]["points"].as_array().unwrap().len()));
     let csv = read(&dir.path().join("o/metrics.csv"));
-    assert!(csv.contains(&format!("visibility,probes,first_t_ms_p0.99,{t}\n")), "{csv}");
+    assert!(csv.contains(&format!(",visibility,probes,first_t_ms_p0.99,{t},\n")), "{csv}");
     // A scenario without a grid writes no visibility.csv and no grid.
     let plain = shipped(&dir, "pbs-static-quorum", 3, |v| {
         v["outputs"].as_object_mut().unwrap().remove("metrics");

@@ -42,7 +42,7 @@ pub fn message_diagram(r: &RunReport, look: &Look) -> Option<Chart> {
     let rows = Rows::of(d);
     let size = (WIDTH, rows.height());
     let painted = paint(look, size, &|root| draw(root, d, &rows, &r.faults, &title))
-        .unwrap_or_else(|| no_data(look, size, &title));
+        .unwrap_or_else(|| no_data(look, size, &title, ""));
     Some(Chart::new(look, "message_diagram", title, painted))
 }
 
@@ -344,15 +344,22 @@ fn arrow(root: &Area<'_>, a: &Arrow, path: &[(i32, i32)], marked: bool) -> DrawR
     Ok(())
 }
 
-/// The kind of an arrow (and for a lost one, its receiver and why), next to the arrow.
-fn label(root: &Area<'_>, d: &MessageDiagram, a: &Arrow, path: &[(i32, i32)], placed: &mut Vec<Rect>) -> DrawResult {
-    let text = match &a.lost {
-        Some(why) => {
+/// An arrow's label: its kind, for a lost one its receiver and why, for a reply that carried
+/// versions what it carried.
+fn label_text(d: &MessageDiagram, a: &Arrow) -> String {
+    match (&a.lost, &a.carried) {
+        (Some(why), _) => {
             let to = d.lifelines.get(a.to).map_or("?", |l| l.name.as_str());
             format!("{} to {to} ✗ {why}", a.kind)
         }
-        None => a.kind.clone(),
-    };
+        (None, Some(carried)) => format!("{}: {carried}", a.kind),
+        (None, None) => a.kind.clone(),
+    }
+}
+
+/// The label of an arrow ([`label_text`]), next to the arrow, clear of the labels placed so far.
+fn label(root: &Area<'_>, d: &MessageDiagram, a: &Arrow, path: &[(i32, i32)], placed: &mut Vec<Rect>) -> DrawResult {
+    let text = label_text(d, a);
     let font = (FONT, 11).into_font().color(&arrow_colour(a));
     let (w, h) = root.estimate_text_size(&text, &font)?;
     let end = path[path.len() - 1];
@@ -370,8 +377,9 @@ type Rect = (i32, i32, i32, i32);
 
 /// Where to put a label of `size` for the arrow along `path`: at `first` when given and free,
 /// else just above a point at 50%, 30%, 70%, 15% or 85% of the way, the first whose box
-/// overlaps no label placed so far (else the midpoint, pushed down until free, at most 6
-/// lines); the box is added to `placed`.
+/// overlaps no label placed so far (else the midpoint, pushed down a line at a time until free:
+/// each placed box blocks at most two steps of a label as tall, so 2 × placed + 2 steps always
+/// find room); the box is added to `placed`.
 fn place(path: &[(i32, i32)], (w, h): (i32, i32), first: Option<(i32, i32)>, placed: &mut Vec<Rect>) -> (i32, i32) {
     let (a0, a1) = (path[0], path[path.len() - 1]);
     let at =
@@ -379,7 +387,8 @@ fn place(path: &[(i32, i32)], (w, h): (i32, i32), first: Option<(i32, i32)>, pla
     let free =
         |(x, y): (i32, i32)| placed.iter().all(|r| x + w + 2 < r.0 || x > r.2 + 2 || y + h + 2 < r.1 || y > r.3 + 2);
     let candidates = [0.5, 0.3, 0.7, 0.15, 0.85].map(at);
-    let pushed = (1..=6).map(|k| (candidates[0].0, candidates[0].1 + k * (h + 2)));
+    let steps = 2 * placed.len() as i32 + 2;
+    let pushed = (1..=steps).map(|k| (candidates[0].0, candidates[0].1 + k * (h + 2)));
     let chosen = first.into_iter().chain(candidates).chain(pushed).find(|p| free(*p)).unwrap_or(candidates[0]);
     placed.push((chosen.0, chosen.1, chosen.0 + w, chosen.1 + h));
     chosen
@@ -480,6 +489,32 @@ mod tests {
         assert_eq!((w, h), (WIDTH, MIN_HEIGHT + ROW * (rows - 1)), "the picture grows with its rows");
         let (colours, share) = ink(&rgb);
         assert!(colours > 10 && share > 0.03, "{colours} colours, {share} inked");
+    }
+
+    #[test]
+    fn each_reply_says_what_it_carried_and_labels_do_not_overlap() {
+        let mut r = testdata::sample();
+        let d = r.diagram.as_mut().expect("a diagram");
+        d.arrows[3].kind = "replica_read_reply".into();
+        d.arrows[3].carried = Some("w3@c0, †w4@c1 · clock 2".into());
+        d.arrows[4].kind = "get_reply".into();
+        d.arrows[4].carried = Some("nothing".into());
+        let c = message_diagram(&r, &Look::default()).expect("drawn");
+        for want in ["replica_read_reply: w3@c0, †w4@c1 · clock 2", "get_reply: nothing"] {
+            assert!(c.svg.contains(want), "{want}");
+        }
+        // Eight long labels on one arrow: each finds a box clear of the others.
+        let mut placed = Vec::new();
+        let path = [(100, 100), (400, 160)];
+        for _ in 0..8 {
+            place(&path, (220, 12), None, &mut placed);
+        }
+        for (i, a) in placed.iter().enumerate() {
+            for b in &placed[i + 1..] {
+                let apart = a.2 < b.0 || b.2 < a.0 || a.3 < b.1 || b.3 < a.1;
+                assert!(apart, "{a:?} overlaps {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -185,16 +185,21 @@ pub(crate) fn render(
     draw: impl Fn(&Area<'_>) -> DrawResult,
 ) -> Chart {
     let size = look.size((WIDTH, HEIGHT));
-    let painted = has_data.then(|| paint(look, size, &draw)).flatten().unwrap_or_else(|| no_data(look, size, title));
+    let painted =
+        has_data.then(|| paint(look, size, &draw)).flatten().unwrap_or_else(|| no_data(look, size, title, ""));
     Chart::new(look, name, title.to_string(), painted)
 }
 
-/// A picture of `size` pixels with the title and "no data".
-pub fn no_data(look: &Look, size: (u32, u32), title: &str) -> Painted {
+/// A picture of `size` pixels with the title, "no data" and, when given, the reason under it.
+pub fn no_data(look: &Look, size: (u32, u32), title: &str, reason: &str) -> Painted {
     let draw = |root: &Area<'_>| -> DrawResult {
         root.draw(&Text::new(title.to_string(), (20, 20), (FONT, 22).into_font().color(&BLACK)))?;
         let centre = ((size.0 / 2) as i32 - 40, (size.1 / 2) as i32);
-        root.draw(&Text::new("no data", centre, (FONT, 20).into_font().color(&RGBColor(120, 120, 120))))?;
+        let grey = RGBColor(120, 120, 120);
+        root.draw(&Text::new("no data", centre, (FONT, 20).into_font().color(&grey)))?;
+        if !reason.is_empty() {
+            root.draw(&Text::new(reason.to_string(), (40, centre.1 + 34), (FONT, 15).into_font().color(&grey)))?;
+        }
         Ok(())
     };
     paint(look, size, &draw).unwrap_or_else(|| Painted { svg: String::new(), png: Vec::new(), pdf: None })

@@ -49,26 +49,55 @@ impl SweepChart {
     }
 }
 
-/// A metric the charts show: its name in [`super::METRICS`], a label with unit, a slug.
+/// A metric the charts show: its name in [`super::METRICS`], a label with unit, whether it is
+/// a ratio (drawn on the fixed scale [0, 1]), and why a run may not measure it.
 struct Shown {
     metric: &'static str,
     label: &'static str,
+    ratio: bool,
+    unmeasured: &'static str,
 }
 
-const HEATMAPS: [Shown; 5] = [
-    Shown { metric: "availability", label: "availability (share of ops that succeeded)" },
-    Shown { metric: "stale_read_ratio", label: "stale-read ratio (share of reads)" },
-    Shown { metric: "read_p999_ms", label: "read latency p99.9 (ms)" },
-    Shown { metric: "t_visibility_999_ms", label: "time to P(consistent) ≥ 0.999 (ms)" },
-    Shown { metric: "multi_version_reads", label: "reads returning > 1 version (share)" },
-];
+const AVAILABILITY: Shown = Shown {
+    metric: "availability",
+    label: "availability (share of ops that succeeded)",
+    ratio: true,
+    unmeasured: "no run completed an operation",
+};
+const STALE: Shown = Shown {
+    metric: "stale_read_ratio",
+    label: "stale reads (share of reads with a prior write)",
+    ratio: true,
+    unmeasured: "no run had a successful get or rmw read of a key written before it",
+};
+const READ_P999: Shown = Shown {
+    metric: "read_p999_ms",
+    label: "read latency p99.9 (ms)",
+    ratio: false,
+    unmeasured: "no run had a successful read",
+};
+const T_VISIBILITY: Shown = Shown {
+    metric: "t_visibility_999_ms",
+    label: "time to P(consistent) ≥ 0.999 (ms)",
+    ratio: false,
+    unmeasured: "in no run did the t-visibility curve stay at P(consistent) ≥ 0.999 (or no read was measured)",
+};
+const MULTI_VERSION: Shown = Shown {
+    metric: "multi_version_reads",
+    label: "reads returning > 1 version (share)",
+    ratio: true,
+    unmeasured: "no run had a successful read",
+};
+const DIVERGENT: Shown = Shown {
+    metric: "divergent_fraction_mean",
+    label: "keys with divergent replicas (mean share)",
+    ratio: true,
+    unmeasured: "no run sampled replica state",
+};
 
-const LINES: [Shown; 4] = [
-    Shown { metric: "availability", label: "availability (share of ops that succeeded)" },
-    Shown { metric: "multi_version_reads", label: "reads returning > 1 version (share)" },
-    Shown { metric: "divergent_fraction_mean", label: "keys with divergent replicas (mean share)" },
-    Shown { metric: "t_visibility_999_ms", label: "time to P(consistent) ≥ 0.999 (ms)" },
-];
+const HEATMAPS: [Shown; 5] = [AVAILABILITY, STALE, READ_P999, T_VISIBILITY, MULTI_VERSION];
+
+const LINES: [Shown; 4] = [AVAILABILITY, MULTI_VERSION, DIVERGENT, T_VISIBILITY];
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -138,13 +167,13 @@ fn render(look: &Look, name: String, title: String, draw: impl Fn(&Area<'_>) -> 
     let painted = paint(look, look.size((WIDTH, HEIGHT)), &draw);
     match painted {
         Some(p) => SweepChart::new(look, name, title, p),
-        None => no_data(look, name, title),
+        None => no_data(look, name, title, "the chart could not be drawn"),
     }
 }
 
-/// A chart with its title and "no data".
-fn no_data(look: &Look, name: String, title: String) -> SweepChart {
-    let p = crate::charts::no_data(look, look.size((WIDTH, HEIGHT)), &title);
+/// A chart with its title, "no data" and why.
+fn no_data(look: &Look, name: String, title: String, reason: &str) -> SweepChart {
+    let p = crate::charts::no_data(look, look.size((WIDTH, HEIGHT)), &title, reason);
     SweepChart::new(look, name, title, p)
 }
 
@@ -175,9 +204,14 @@ fn heatmap(look: &Look, s: &SweepSummary, shown: &Shown, r: usize, w: usize, fac
     let all: Vec<f64> =
         (0..s.layout.combos.len()).filter_map(|c| s.stat_of(c, shown.metric)).map(|st| st.mean).collect();
     if all.is_empty() {
-        return no_data(look, name, title);
+        return no_data(look, name, title, shown.unmeasured);
     }
-    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (lo, hi) = if shown.ratio {
+        (0.0, 1.0)
+    } else {
+        all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)))
+    };
+    let scale_note = if shown.ratio { "fixed 0 to 1" } else { "this sweep's range" };
     render(look, name, title.clone(), |root| {
         let rs = distinct(s, r, &facet.combos);
         let ws = distinct(s, w, &facet.combos);
@@ -214,12 +248,13 @@ fn heatmap(look: &Look, s: &SweepSummary, shown: &Shown, r: usize, w: usize, fac
         }
         root.draw(&Text::new("W (write quorum, replicas)", ((x0 + x1) / 2 - 90, y1 + 32), label.clone()))?;
         root.draw(&Text::new("R (read quorum, replicas)", (10, y0 - 24), label.clone()))?;
-        colour_bar(root, (x1 + 30, y0), y1 - y0, lo, hi)
+        colour_bar(root, (x1 + 30, y0), y1 - y0, (lo, hi), scale_note)
     })
 }
 
-/// A vertical colour scale from `lo` (bottom) to `hi` (top), labelled at both ends and the middle.
-fn colour_bar(root: &Area<'_>, (x, y): (i32, i32), height: i32, lo: f64, hi: f64) -> DrawResult {
+/// A vertical colour scale from `lo` (bottom) to `hi` (top), labelled at both ends and the
+/// middle, headed by what the range is (`note`: fixed, or the sweep's own).
+fn colour_bar(root: &Area<'_>, (x, y): (i32, i32), height: i32, (lo, hi): (f64, f64), note: &str) -> DrawResult {
     let steps = 20;
     let h = height / steps;
     for k in 0..steps {
@@ -232,7 +267,8 @@ fn colour_bar(root: &Area<'_>, (x, y): (i32, i32), height: i32, lo: f64, hi: f64
     for (v, yy) in [(hi, y), (mid, y + steps * h / 2), (lo, y + steps * h)] {
         root.draw(&Text::new(short(v), (x + 30, yy - 6), font.clone()))?;
     }
-    root.draw(&Text::new("mean", (x, y - 22), font))?;
+    root.draw(&Text::new("mean", (x, y - 36), font.clone()))?;
+    root.draw(&Text::new(format!("({note})"), (x - 20, y - 20), ("sans-serif", 11).into_font()))?;
     Ok(())
 }
 
@@ -249,18 +285,25 @@ fn tradeoff(look: &Look, s: &SweepSummary) -> SweepChart {
         .filter_map(|(g, c)| Some((g, c, s.stat_of(c, "stale_read_ratio")?, s.stat_of(c, "read_p999_ms")?)))
         .collect();
     if points.is_empty() {
-        return no_data(look, "tradeoff-latency-staleness".into(), title);
+        let why = "no combination measured both the stale-read ratio and the read p99.9";
+        return no_data(look, "tradeoff-latency-staleness".into(), title, why);
     }
-    let xmax = points.iter().map(|p| p.2.ci_high.unwrap_or(p.2.mean)).fold(0.0, f64::max).max(1e-6) * 1.1;
-    let ymax = points.iter().map(|p| p.3.ci_high.unwrap_or(p.3.mean)).fold(0.0, f64::max).max(1e-3) * 1.1;
+    let xs = fit(points.iter().flat_map(|p| [p.2.ci_low.unwrap_or(p.2.mean), p.2.ci_high.unwrap_or(p.2.mean)]));
+    let ys = fit(points.iter().flat_map(|p| [p.3.ci_low.unwrap_or(p.3.mean), p.3.ci_high.unwrap_or(p.3.mean)]));
     render(look, "tradeoff-latency-staleness".into(), title.clone(), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(&title, ("sans-serif", 17))
             .margin(12)
             .x_label_area_size(crate::charts::text_room(root, 45))
             .y_label_area_size(crate::charts::text_room(root, 65))
-            .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
-        chart.configure_mesh().x_desc("stale-read ratio (share of reads)").y_desc("read latency p99.9 (ms)").draw()?;
+            .build_cartesian_2d(xs.clone(), ys.clone())?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&crate::charts::tick)
+            .y_label_formatter(&crate::charts::tick)
+            .x_desc("stale reads (share of reads with a prior write)")
+            .y_desc("read latency p99.9 (ms)")
+            .draw()?;
         for (g, f) in groups.iter().enumerate() {
             let mine: Vec<&TradeoffPoint> = points.iter().filter(|p| p.0 == g).collect();
             let label = if f.label.is_empty() { "combinations".to_string() } else { f.label.clone() };
@@ -268,6 +311,14 @@ fn tradeoff(look: &Look, s: &SweepSummary) -> SweepChart {
         }
         crate::charts::legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
+}
+
+/// An axis range that fits `values` (the points and their intervals) with 8% room either side,
+/// never below 0 (ratios and latencies are not negative) and never empty.
+fn fit(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+    let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.02).max(1e-6);
+    (lo - pad).max(0.0)..hi + pad
 }
 
 /// (group, combination, stale-read ratio, read p99.9) of one point of the trade-off chart.
@@ -362,7 +413,7 @@ fn by_intensity(look: &Look, s: &SweepSummary, shown: &Shown) -> SweepChart {
     let kind = if lines.x_axis.is_some() { "by-intensity" } else { "by-combination" };
     let name = format!("{kind}-{}", shown.metric);
     if lines.pts.is_empty() {
-        return no_data(look, name, lines.title);
+        return no_data(look, name, lines.title, shown.unmeasured);
     }
     render(look, name, lines.title.clone(), |root| lines.draw(root))
 }

@@ -40,7 +40,8 @@ pub fn sweep_html(s: &SweepSummary, charts: &[SweepChart]) -> String {
     h.push_str("<h2>Charts</h2>\n");
     for c in charts {
         let files = crate::html::file_links(&c.name, &c.formats.extensions());
-        let _ = writeln!(h, "<figure>{}<figcaption>{}</figcaption>{files}</figure>", c.svg, escape(&c.title));
+        // The title is drawn in the chart itself: no caption repeats it.
+        let _ = writeln!(h, "<figure id=\"{}\">{}{files}</figure>", escape(&c.name), c.svg);
     }
     table(&mut h, s);
     h.push_str("</body></html>\n");
@@ -60,31 +61,48 @@ fn skipped(h: &mut String, s: &SweepSummary) {
     h.push_str("</ul>\n");
 }
 
+/// Metrics per summary table, so each table fits the page beside the axes.
+const METRICS_PER_TABLE: usize = 4;
+
+/// The summary: one table per group of [`METRICS_PER_TABLE`] metrics, a row per combination
+/// that ran, each cell the mean ± the half-width of its 95% interval, with n (the exact
+/// figures are in `summary.csv`).
 fn table(h: &mut String, s: &SweepSummary) {
-    h.push_str("<h2>Summary</h2>\n<table><tr>");
-    for a in &s.layout.axes {
-        let _ = write!(h, "<th>{}</th>", escape(a));
-    }
-    for m in METRICS {
-        let _ = write!(h, "<th>{}<br>mean [95% CI] (n)</th>", escape(m));
-    }
-    h.push_str("</tr>\n");
-    for (c, combo) in s.layout.combos.iter().enumerate().filter(|(_, c)| c.skipped.is_none()) {
-        h.push_str("<tr>");
-        for v in &combo.values {
-            let _ = write!(h, "<td>{}</td>", escape(&plain(v)));
+    h.push_str(
+        "<h2>Summary</h2>\n<p>Each cell: mean over seeds ± half the 95% Student-t interval (n runs that \
+         measured it); – where no run did. Full precision and both interval ends are in \
+         <code>summary.csv</code>.</p>\n",
+    );
+    for group in (0..METRICS.len()).collect::<Vec<_>>().chunks(METRICS_PER_TABLE) {
+        h.push_str("<table><tr>");
+        for a in &s.layout.axes {
+            let _ = write!(h, "<th>{}</th>", escape(a));
         }
-        for m in 0..METRICS.len() {
-            let cell = match s.stat(c, m) {
-                None => "–".to_string(),
-                Some(st) => match (st.ci_low, st.ci_high) {
-                    (Some(lo), Some(hi)) => format!("{:.4} [{lo:.4}, {hi:.4}] ({})", st.mean, st.n),
-                    _ => format!("{:.4} ({})", st.mean, st.n),
-                },
-            };
-            let _ = write!(h, "<td>{cell}</td>");
+        for &m in group {
+            let _ = write!(h, "<th>{}</th>", escape(METRICS[m]));
         }
         h.push_str("</tr>\n");
+        for (c, combo) in s.layout.combos.iter().enumerate().filter(|(_, c)| c.skipped.is_none()) {
+            h.push_str("<tr>");
+            for v in &combo.values {
+                let _ = write!(h, "<td>{}</td>", escape(&plain(v)));
+            }
+            for &m in group {
+                let _ = write!(h, "<td>{}</td>", cell(s.stat(c, m)));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
     }
-    h.push_str("</table>\n");
+}
+
+/// One summary cell: `0.9685 ± 0.0120 (5)`, the mean to 4 significant digits and the
+/// half-width to as many decimals.
+fn cell(stat: Option<super::Stat>) -> String {
+    let Some(st) = stat else { return "–".to_string() };
+    let d = if st.mean == 0.0 { 4 } else { (3 - st.mean.abs().log10().floor() as i32).clamp(0, 6) as usize };
+    match (st.ci_low, st.ci_high) {
+        (Some(lo), Some(hi)) => format!("{:.d$} ± {:.d$} ({})", st.mean, (hi - lo) / 2.0, st.n),
+        _ => format!("{:.d$} ({})", st.mean, st.n),
+    }
 }

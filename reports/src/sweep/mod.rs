@@ -93,12 +93,26 @@ mod tests {
             heat.contains("N=2") && heat.contains("skipped") && heat.contains("W (write quorum"),
             "facet title, skipped cell, axis label"
         );
-        assert!(svg("charts/heatmap-t_visibility_999_ms-0.svg").contains("no data"), "a metric never measured");
+        let never = svg("charts/heatmap-t_visibility_999_ms-0.svg");
+        assert!(never.contains("no data") && never.contains("in no run did the t-visibility curve stay"), "and why");
+        assert!(heat.contains("(fixed 0 to 1)"), "a ratio's colours span [0, 1], not the data's range");
+        assert!(
+            svg("charts/heatmap-read_p999_ms-0.svg").contains("(this sweep&apos;s range)")
+                || svg("charts/heatmap-read_p999_ms-0.svg").contains("(this sweep's range)"),
+            "a latency says its range"
+        );
         let html = svg("sweep.html");
         let svgs = names.iter().filter(|n| n.ends_with(".svg")).count();
         assert_eq!(names.iter().filter(|n| n.ends_with(".png")).count(), svgs, "a PNG beside every SVG");
         assert!(html.contains("N=2 R=2 W=2: a reason") && html.matches("<svg").count() == svgs);
         assert!(html.contains("<a href=\"charts/heatmap-availability-0.png\">PNG</a></p>"), "the page links the files");
+        assert!(!html.contains("<figcaption>"), "each title is printed once, in its chart");
+        let tables = html.matches("<table>").count();
+        assert_eq!(tables, METRICS.len().div_ceil(4), "the summary split into tables of four metrics");
+        assert!(
+            html.contains("<tr><td>2</td><td>1</td><td>1</td><td>0.5015 ± 0.0064 (2)</td>"),
+            "mean ± half-width (n)"
+        );
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn run_metrics(r: &RunReport) -> Vec<Option<f64>> {
         availability(&[writes]),
         p999(reads),
         p999(writes),
-        r.staleness.by_kind.get("all").and_then(|s| s.stale_ratio),
+        r.staleness.by_kind.get("all").and_then(|s| s.stale_ratio_with_prior_write),
         multi_version_reads(r),
         r.divergence.mean_divergent_fraction,
         vis.p_consistent,
@@ -128,9 +128,14 @@ mod tests {
         let mut r = crate::testdata::empty();
         r.ops.insert("all_reads".into(), ops(90, 100, 12.5));
         r.ops.insert("all_writes".into(), ops(0, 0, 0.0));
-        r.staleness
-            .by_kind
-            .insert("all".into(), crate::metrics::StaleStats { stale_ratio: Some(0.25), ..Default::default() });
+        r.staleness.by_kind.insert(
+            "all".into(),
+            crate::metrics::StaleStats {
+                stale_ratio: Some(0.2),
+                stale_ratio_with_prior_write: Some(0.25),
+                ..Default::default()
+            },
+        );
         let versions = crate::metrics::Buckets {
             total: 10,
             counts: [("1", 8), ("2", 1), ("4+", 1)].map(|(k, v)| (k.to_string(), v)).into(),
@@ -150,7 +155,7 @@ mod tests {
         assert_eq!(m["read_availability"], Some(0.9));
         assert_eq!(m["write_availability"], None, "no write completed: not measured, not 0 or 1");
         assert_eq!((m["read_p999_ms"], m["write_p999_ms"]), (Some(12.5), None));
-        assert_eq!(m["stale_read_ratio"], Some(0.25));
+        assert_eq!(m["stale_read_ratio"], Some(0.25), "the headline: over reads with a prior write");
         assert_eq!(m["multi_version_reads"], Some(0.2), "2 of 10 reads returned more than one version");
         assert_eq!(m["divergent_fraction_mean"], None, "no samples");
         assert_eq!(

@@ -37,6 +37,36 @@ pub struct Flight {
     pub at_s: f64,
     /// `None` when delivered, else why it was lost (`loss`, `partition`, `crash`).
     pub lost: Option<&'static str>,
+    /// For a delivered reply carrying versions (`replica_read_reply`, a successful
+    /// `get_reply`): what it carried.
+    pub carried: Option<Carried>,
+}
+
+/// The versions a reply carried: each sibling's write id and whether it is a delete, and the
+/// longest vector clock (entries).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Carried {
+    /// (write id, tombstone) per sibling, in the message's order.
+    pub versions: Vec<(u64, bool)>,
+    /// Entries of the longest clock among them.
+    pub clock: usize,
+}
+
+/// The replies whose versions the diagram marks.
+const CARRIES_VERSIONS: [&str; 2] = ["replica_read_reply", "get_reply"];
+
+/// What a delivered message of `kind` carried, from its trace JSON (`versions`: each with
+/// `write`, `tombstone`, `clock`); `None` for other kinds and failed replies.
+fn carried(kind: &str, msg: &dyn sim_core::trace::Traced) -> Option<Carried> {
+    if !CARRIES_VERSIONS.contains(&kind) {
+        return None;
+    }
+    let json = msg.trace_json();
+    let list = json.get("versions")?.as_array()?;
+    let versions =
+        list.iter().map(|v| (v["write"].as_u64().unwrap_or(0), v["tombstone"].as_bool().unwrap_or(false))).collect();
+    let clock = list.iter().filter_map(|v| v["clock"].as_array().map(Vec::len)).max().unwrap_or(0);
+    Some(Carried { versions, clock })
 }
 
 /// The replies to clients, which name no key.
@@ -112,8 +142,9 @@ impl State {
                 let sent = self.pair((from, proc, kind), Some(&format!("{msg:?}")));
                 if let Some(sent_s) = sent {
                     let at_s = r.time.as_secs_f64();
-                    self.flights
-                        .push((Flight { from, to: proc, kind, sent_s, at_s, lost: None }, Some((proc.0, r.time.0))));
+                    let carried = carried(kind, msg);
+                    let f = Flight { from, to: proc, kind, sent_s, at_s, lost: None, carried };
+                    self.flights.push((f, Some((proc.0, r.time.0))));
                 }
             }
             _ => {}
@@ -151,13 +182,13 @@ impl TraceSink for Capture {
                 let sent = st.pair((from, proc, kind), Some(&format!("{msg:?}")));
                 // A delivery with no recorded send cannot happen; keep it as instantaneous.
                 let sent_s = sent.unwrap_or(t);
-                st.keep(Flight { from, to: proc, kind, sent_s, at_s: t, lost: None });
+                st.keep(Flight { from, to: proc, kind, sent_s, at_s: t, lost: None, carried: carried(kind, msg) });
             }
             TraceWhat::Drop { from, kind, reason } => {
                 // Loss and partitions drop a message as it leaves (no send was recorded); a crash
                 // drops one that was in flight or queued.
                 let sent_s = if reason == "crash" { st.pair((from, proc, kind), None).unwrap_or(t) } else { t };
-                st.keep(Flight { from, to: proc, kind, sent_s, at_s: t, lost: Some(reason) });
+                st.keep(Flight { from, to: proc, kind, sent_s, at_s: t, lost: Some(reason), carried: None });
             }
             TraceWhat::Timer { .. } | TraceWhat::Fault { .. } => {}
         }
@@ -238,5 +269,29 @@ mod tests {
         let got: Vec<(&str, u32, f64, f64)> =
             c.flights(0.0, 1.0, &done).iter().map(|f| (f.kind, f.to.0, f.sent_s, f.at_s)).collect();
         assert_eq!(got, vec![("request", 0, 0.001, 0.002), ("get_reply", 9, 0.015, 0.02)]);
+    }
+
+    /// A reply with versions, as the model traces one.
+    #[derive(Debug)]
+    struct Reply(serde_json::Value);
+
+    impl sim_core::trace::Traced for Reply {
+        fn trace_json(&self) -> serde_json::Value {
+            self.0.clone()
+        }
+    }
+
+    #[test]
+    fn a_reply_keeps_the_versions_it_carried_and_the_longest_clock() {
+        let entry = serde_json::json!({"actor": "n1#3", "counter": 1, "timestamp_ns": 0});
+        let reply = Reply(serde_json::json!({"op": 1, "key": 7, "versions": [
+            {"write": 5, "tombstone": false, "clock": [entry, entry]},
+            {"write": 9, "tombstone": true, "clock": [entry]}
+        ]}));
+        let got = carried("replica_read_reply", &reply).expect("a read reply carries versions");
+        assert_eq!(got, Carried { versions: vec![(5, false), (9, true)], clock: 2 });
+        assert_eq!(carried("replica_write", &reply), None, "only replies are marked");
+        let failed = Reply(serde_json::json!({"req": 3, "ok": false, "error": "timeout"}));
+        assert_eq!(carried("get_reply", &failed), None, "a failed reply carried nothing");
     }
 }

@@ -190,6 +190,7 @@ fn assemble(
             sent_s: round9(f.sent_s),
             at_s: round9(f.at_s),
             lost: f.lost.map(str::to_string),
+            carried: f.carried.as_ref().map(|c| carried_text(c, &|w| short_write_name(asm, w))),
         })
         .collect();
     let focus = c.anchor.as_ref().and_then(|op| {
@@ -223,6 +224,27 @@ fn write_name(asm: &crate::assemble::Assembly, w: WriteId) -> String {
         Some(i) => format!("write {seq} of client {i}"),
         None => format!("write {}", w.0),
     }
+}
+
+/// A write in an arrow's label: `w<seq>@c<client>` (write seq of that client, clients numbered
+/// as in the focus line), or `w<id>` for a write of no client.
+fn short_write_name(asm: &crate::assemble::Assembly, w: WriteId) -> String {
+    let (proc, seq) = (w.0 >> 40, w.0 & ((1 << 40) - 1));
+    match asm.clients.iter().position(|(id, _)| u64::from(id.0) == proc) {
+        Some(i) => format!("w{seq}@c{i}"),
+        None => format!("w{}", w.0),
+    }
+}
+
+/// What a reply carried, as its arrow says it: the writes (a delete marked `†`) and the
+/// longest clock, or `nothing`.
+fn carried_text(c: &capture::Carried, name: &dyn Fn(WriteId) -> String) -> String {
+    if c.versions.is_empty() {
+        return "nothing".to_string();
+    }
+    let writes: Vec<String> =
+        c.versions.iter().map(|&(w, dead)| format!("{}{}", if dead { "†" } else { "" }, name(WriteId(w)))).collect();
+    format!("{} · clock {}", writes.join(", "), c.clock)
 }
 
 /// What the focus operation did, in words: what a read returned (and, for the stale read,

@@ -65,8 +65,10 @@ impl Measure {
         let spec = &s.outputs.metrics;
         let samples = std::mem::take(&mut self.samples);
         let lww = s.dynamo.versioning == VersioningMode::Lww;
-        let ops =
-            std::mem::replace(&mut self.ops, super::ops::OpCounters::new(spec.window(), asm.end, spec.sla_ms, None));
+        let ops = std::mem::replace(
+            &mut self.ops,
+            super::ops::OpCounters::new(spec.window(), vec![], asm.end, spec.sla_ms, None),
+        );
         let sections = Sections {
             divergence: divergence::section(ops.read_shapes(), Some(&samples)),
             staleness: ops.staleness(),
@@ -81,10 +83,13 @@ impl Measure {
             load: load::section(asm, Some(&samples), spec.window()),
             activity: activity::section(Some(&samples), spec.window(), asm.end, activity::features(s)),
             windows: Default::default(),
+            phases: Default::default(),
         };
         let checks = check_all(s, asm, &Findings { reads: &self.checks, end: &fin, protocol: &self.protocol });
         let (summaries, latency_cdf) = (ops.summaries(), ops.latency_cdf());
-        let sections = Sections { windows: ops.windows(), ..sections };
+        let (windows, phases) = ops.series();
+        let phases = phases.finish(&sections.divergence.over_time);
+        let sections = Sections { windows, phases, ..sections };
         self.hand_over(sections, summaries, latency_cdf, checks, &fin)
     }
 

@@ -140,6 +140,8 @@ pub struct MeasureConfig {
     pub diagram_key: Option<u64>,
     /// The t-visibility grid and targets, when the scenario gives them.
     pub visibility_grid: Option<crate::metrics::VisibilityGridSpec>,
+    /// The phases of the fault timeline (`metrics::phases::plan`).
+    pub phases: Vec<crate::metrics::phases::Span>,
 }
 
 /// The first stale ordinary read, for choosing the message diagram.
@@ -205,7 +207,7 @@ impl Measure {
             pending_known: BTreeSet::new(),
             buffered: vec![BTreeSet::new(); cfg.nodes],
             hints: BTreeSet::new(),
-            ops: OpCounters::new(cfg.window, cfg.end, cfg.sla_ms, cfg.visibility_grid.clone()),
+            ops: OpCounters::new(cfg.window, cfg.phases.clone(), cfg.end, cfg.sla_ms, cfg.visibility_grid.clone()),
             checks: ReadChecks {
                 truncation: match cfg.versioning {
                     VersioningMode::VectorClock { truncation_threshold } => Some(truncation_threshold as u32),

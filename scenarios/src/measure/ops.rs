@@ -8,6 +8,7 @@
 use crate::history::OpKind;
 use crate::metrics::VisibilityGridSpec;
 use crate::metrics::divergence::ShapeCounter;
+use crate::metrics::phases::{PhaseCounter, Span};
 use crate::metrics::staleness::{StaleCounter, Verdict, is_ordinary_read};
 use crate::metrics::visibility::{CurveCounter, GridCounter, grid_section};
 use crate::metrics::windows::{Done, WindowCounter};
@@ -58,6 +59,7 @@ pub struct OpCounters {
     /// Per [`OpKind::ALL`] kind, then all reads, then all writes.
     summaries: Vec<SummaryCounter>,
     windows: WindowCounter,
+    phases: PhaseCounter,
     /// Ordinary reads: get, rmw_read, and both.
     stale: [StaleCounter; 3],
     probes: CurveCounter,
@@ -81,9 +83,15 @@ pub struct Judged {
 }
 
 impl OpCounters {
-    /// Counters for a run ending at `end`, with windows of `window`, the SLA `sla_ms` and the
-    /// t-visibility grid, if any.
-    pub fn new(window: SimDuration, end: SimTime, sla_ms: f64, grid: Option<VisibilityGridSpec>) -> Self {
+    /// Counters for a run ending at `end`, with windows of `window`, the phases of the fault
+    /// timeline (`metrics::phases::plan`), the SLA `sla_ms` and the t-visibility grid, if any.
+    pub fn new(
+        window: SimDuration,
+        phases: Vec<Span>,
+        end: SimTime,
+        sla_ms: f64,
+        grid: Option<VisibilityGridSpec>,
+    ) -> Self {
         let grid = grid.map(|g| {
             let (probes, reads) = (GridCounter::new(g.grid), GridCounter::new(g.grid));
             Box::new((g, probes, reads))
@@ -92,6 +100,7 @@ impl OpCounters {
             sla_ms,
             summaries: vec![SummaryCounter::default(); OpKind::ALL.len() + 2],
             windows: WindowCounter::new(window, end, sla_ms),
+            phases: PhaseCounter::new(phases, end, sla_ms),
             stale: Default::default(),
             probes: CurveCounter::default(),
             reads: CurveCounter::default(),
@@ -111,7 +120,10 @@ impl OpCounters {
         self.summaries[k].add(latency, ok, sla);
         self.summaries[all].add(latency, ok, sla);
         let stale = j.verdict.map(|v| v.stale);
-        self.windows.add(&Done { kind, completed, latency, ok, stale });
+        let prior = j.verdict.is_some_and(|v| v.since_prior.is_some());
+        let done = Done { kind, completed, latency, ok, stale, prior };
+        self.windows.add(&done);
+        self.phases.add(&done);
         if let Some(v) = &j.verdict {
             self.stale[usize::from(kind == OpKind::RmwRead)].add(v);
             self.stale[2].add(v);
@@ -176,7 +188,7 @@ impl OpCounters {
             }
         }
         by_kind.insert("all".to_string(), self.stale[2].finish());
-        StalenessSection { by_kind }
+        StalenessSection { headline: reports::metrics::STALE_HEADLINE.to_string(), by_kind }
     }
 
     /// `visibility` of the report.
@@ -197,9 +209,10 @@ impl OpCounters {
         out
     }
 
-    /// The windows, closing the remaining ones.
-    pub fn windows(self) -> WindowsSection {
-        self.windows.finish()
+    /// The windows, closing the remaining ones, and the phases, still to be given the
+    /// divergence samples ([`PhaseCounter::finish`]).
+    pub fn series(self) -> (WindowsSection, PhaseCounter) {
+        (self.windows.finish(), self.phases)
     }
 }
 

@@ -5,7 +5,7 @@
 //! - [`samples`]: what is recorded at each sampling instant (divergent keys, node counters).
 //! - [`staleness`]: stale reads and k-staleness; [`visibility`]: t-visibility curves.
 //! - [`divergence`], [`durability`], [`convergence`], [`cost`], [`load`], [`windows`],
-//!   [`activity`]: one report section each.
+//!   [`phases`], [`activity`]: one report section each.
 //!
 //! Measurement never changes the simulation: it only reads what the engine tells it (no draws,
 //! no counters, no events), so a run with measurement off gives the same trace hash (tested).
@@ -16,6 +16,7 @@ pub mod cost;
 pub mod divergence;
 pub mod durability;
 pub mod load;
+pub mod phases;
 pub mod reach_counter;
 pub mod reachability;
 pub mod samples;
@@ -26,7 +27,7 @@ pub mod windows;
 use crate::error::{JsonPath, SpecError};
 use reports::metrics::{
     ActivitySection, Buckets, ConvergenceSection, CostSection, DivergenceSection, DurabilitySection, LoadSection,
-    StalenessSection, VisibilitySection, WindowsSection, round6,
+    PhasesSection, StalenessSection, VisibilitySection, WindowsSection, round6,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -206,6 +207,8 @@ impl BucketCounter {
 pub struct Sections {
     /// Per time window.
     pub windows: WindowsSection,
+    /// Per phase of the fault timeline.
+    pub phases: PhasesSection,
     /// Divergence.
     pub divergence: DivergenceSection,
     /// Staleness.

@@ -88,7 +88,10 @@ impl StaleCounter {
         StaleStats {
             reads,
             with_prior_write: self.with_prior_write,
+            without_prior_write: reads - self.with_prior_write,
             stale: self.stale,
+            stale_ratio_with_prior_write: (self.with_prior_write > 0)
+                .then(|| round6(self.stale as f64 / self.with_prior_write as f64)),
             stale_ratio: (reads > 0).then(|| round6(self.stale as f64 / reads as f64)),
             fresh_via_newer_write: self.via_newer,
             k: self.k.finish(),

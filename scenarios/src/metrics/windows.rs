@@ -17,6 +17,7 @@ struct Acc {
     ok: u64,
     within: u64,
     stale: Option<u64>,
+    prior: Option<u64>,
     latency: LatencyHistogram,
 }
 
@@ -28,6 +29,7 @@ impl Acc {
             ok: 0,
             within: 0,
             stale: tracks_staleness.then_some(0),
+            prior: tracks_staleness.then_some(0),
             latency: LatencyHistogram::new(),
         }
     }
@@ -39,8 +41,9 @@ impl Acc {
             self.latency.record(op.latency.as_nanos());
             self.within += u64::from(op.latency.as_millis_f64() <= sla_ms);
         }
-        if let (Some(s), Some(stale)) = (self.stale.as_mut(), op.stale) {
+        if let (Some(s), Some(p), Some(stale)) = (self.stale.as_mut(), self.prior.as_mut(), op.stale) {
             *s += u64::from(stale);
+            *p += u64::from(op.prior);
         }
     }
 
@@ -59,11 +62,13 @@ impl Acc {
             p99_ms: round3(self.latency.quantile_ms(0.99)),
             p999_ms: round3(self.latency.quantile_ms(0.999)),
             stale_reads: self.stale,
+            reads_with_prior_write: self.prior,
         };
         self.completed = 0;
         self.ok = 0;
         self.within = 0;
         self.stale = self.stale.map(|_| 0);
+        self.prior = self.prior.map(|_| 0);
         self.latency.clear();
         Some(ops)
     }
@@ -82,6 +87,9 @@ pub struct Done {
     pub ok: bool,
     /// For a successful ordinary read: whether it was stale.
     pub stale: Option<bool>,
+    /// For a successful ordinary read: whether its key had a write acknowledged before it began
+    /// (only such reads can be stale; they make the headline's denominator).
+    pub prior: bool,
 }
 
 /// Counts operations into windows of a fixed width from 0 to the end of the run, as they

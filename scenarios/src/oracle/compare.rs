@@ -30,6 +30,7 @@ pub fn compare(s: &Scenario, out: &RunOutcome) -> Result<(), String> {
     let mut o = sections::compute_capped(s, asm, history, Some(samples), RECENT as u32);
     let n = &m.sections;
     same("windows", &o.windows, &n.windows)?;
+    same("phases", &o.phases, &n.phases)?;
     same("divergence", &o.divergence, &n.divergence)?;
     same("staleness", &o.staleness, &n.staleness)?;
     same("visibility", &o.visibility, &n.visibility)?;

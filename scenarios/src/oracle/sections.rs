@@ -11,6 +11,7 @@ use crate::history::{OpKind, OpRecord, ReadResult};
 use crate::metrics::VisibilityGridSpec;
 use crate::metrics::divergence::shapes;
 use crate::metrics::durability::data_destroying_faults;
+use crate::metrics::phases::{PhaseCounter, Span};
 use crate::metrics::samples::Samples;
 use crate::metrics::staleness::{Verdict, is_ordinary_read, stats};
 use crate::metrics::visibility::{GridCounter, curve, grid_section};
@@ -50,9 +51,13 @@ pub fn compute_capped(
     let verdicts = verdicts_within(history, &causality, k_window as usize);
     let keys = known_keys(asm, &causality);
     let divergent = keys.iter().filter(|k| !inspect::replicas_agree(asm, **k, s.dynamo.n)).count() as u64;
+    let divergence = divergence(history, samples);
+    let phases = crate::metrics::phases::plan(&crate::report::fault_intervals(s, asm.end.as_secs_f64()), asm.end);
+    let (windows, phases) = series(history, &verdicts, (spec.window(), phases), asm.end, spec.sla_ms);
     Sections {
-        windows: windows(history, &verdicts, spec.window(), asm.end, spec.sla_ms),
-        divergence: divergence(history, samples),
+        windows,
+        phases: phases.finish(&divergence.over_time),
+        divergence,
         staleness: staleness(history, &verdicts),
         visibility: visibility(history, &causality, &verdicts, s.outputs.metrics.visibility_grid().as_ref()),
         durability: durability(s, asm, &causality),
@@ -207,7 +212,7 @@ pub fn staleness(history: &[OpRecord], verdicts: &[Option<Verdict>]) -> Stalenes
     }
     let all: Vec<&Verdict> = judged.iter().map(|(_, v)| *v).collect();
     by_kind.insert("all".to_string(), stats(&all));
-    StalenessSection { by_kind }
+    StalenessSection { headline: reports::metrics::STALE_HEADLINE.to_string(), by_kind }
 }
 
 /// Successful probe reads: (t since the probe write completed, returned it).
@@ -328,23 +333,28 @@ pub fn divergence(history: &[OpRecord], samples: Option<&Samples>) -> Divergence
     }
 }
 
-/// The windows of width `width` from 0 to `end`. `verdicts` is indexed like `history`.
-pub fn windows(
+/// The windows of width `width` and the phases `spans` from 0 to `end`. `verdicts` is indexed
+/// like `history`.
+pub fn series(
     history: &[OpRecord],
     verdicts: &[Option<Verdict>],
-    width: SimDuration,
+    (width, spans): (SimDuration, Vec<Span>),
     end: SimTime,
     sla_ms: f64,
-) -> WindowsSection {
+) -> (WindowsSection, PhaseCounter) {
     let mut order: Vec<usize> = (0..history.len()).collect();
     order.sort_by_key(|&i| (history[i].completed, i));
     let mut c = WindowCounter::new(width, end, sla_ms);
+    let mut p = PhaseCounter::new(spans, end, sla_ms);
     for i in order {
         let r = &history[i];
         let stale = verdicts.get(i).and_then(Option::as_ref).map(|v| v.stale);
-        c.add(&Done { kind: r.kind, completed: r.completed, latency: r.latency(), ok: r.ok(), stale });
+        let prior = verdicts.get(i).and_then(Option::as_ref).is_some_and(|v| v.since_prior.is_some());
+        let done = Done { kind: r.kind, completed: r.completed, latency: r.latency(), ok: r.ok(), stale, prior };
+        c.add(&done);
+        p.add(&done);
     }
-    c.finish()
+    (c.finish(), p)
 }
 
 #[cfg(test)]
