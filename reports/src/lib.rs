@@ -4,6 +4,7 @@
 //! - [`run_report`]: [`RunReport`], what `report.json` holds.
 //! - [`metrics`]: its measurement sections (windows, divergence, staleness, visibility,
 //!   durability, convergence, cost, load).
+//! - [`wars`]: the WARS predictor's section (prediction, comparison, assumptions).
 //! - [`diagram`]: the message diagram of one key over a time window.
 //! - [`csv`]: tidy `metrics.csv` and `timeseries.csv`; [`charts`]: SVG, PNG and PDF charts; [`html`]:
 //!   the self-contained `report.html`.
@@ -17,6 +18,7 @@ pub mod latency;
 pub mod metrics;
 pub mod run_report;
 pub mod sweep;
+pub mod wars;
 #[cfg(test)]
 mod testdata;
 

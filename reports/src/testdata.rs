@@ -34,6 +34,7 @@ pub fn empty() -> RunReport {
         activity: ActivitySection::default(),
         latency_cdf: LatencyCdf::default(),
         faults: Vec::new(),
+        wars: None,
         diagram: None,
         checks: Vec::new(),
         scenario: serde_json::Value::Null,
