@@ -8,6 +8,7 @@
 
 use crate::latency::LatencySummary;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The WARS section of a run report.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -74,9 +75,9 @@ pub struct Leg {
     pub leg: String,
     /// The message kind that carries it.
     pub kind: String,
-    /// Mean latency in ms on each link class between storage nodes (`loopback`, `same_rack`,
-    /// `same_datacenter`, `cross_datacenter`); `null` where the mean is infinite.
-    pub mean_ms: Vec<(String, Option<f64>)>,
+    /// Mean latency in ms on each link class that joins storage nodes (`loopback`,
+    /// `same_rack`, `same_datacenter`, `cross_datacenter`); `null` where the mean is infinite.
+    pub mean_ms: BTreeMap<String, Option<f64>>,
 }
 
 /// The Monte Carlo prediction.
@@ -87,14 +88,23 @@ pub struct WarsPrediction {
     /// the measured point counts probes whose t fell in the step. Empty without a grid.
     pub grid: Vec<PredictedPoint>,
     /// Per target probability of the grid, the first t from which the predicted curve stays
-    /// at or above it (ms; `null` when it never does on the grid).
-    pub first_t: Vec<(f64, Option<f64>)>,
+    /// at or above it.
+    pub first_t: Vec<PredictedT>,
     /// P(consistent) at t = 0 (a read that starts as the write commits).
     pub p_at_0: f64,
     /// Read latency: the R-th fastest read round trip (R + S), or the slowest of the R asked.
     pub read_ms: LatencySummary,
     /// Write latency: the W-th fastest write round trip (W + A), or the slowest of the W sent.
     pub write_ms: LatencySummary,
+}
+
+/// The first t from which the predicted curve stays at or above a target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PredictedT {
+    /// The target probability.
+    pub target: f64,
+    /// ms; `null` when the curve never stays at or above it on the grid.
+    pub t_ms: Option<f64>,
 }
 
 /// The prediction at one grid point.

@@ -25,7 +25,7 @@ use crate::spec::dynamo::QuorumShape;
 use model::{ClassLeg, CoordinatorChoice, Trials, WarsModel};
 use reports::RunReport;
 use reports::metrics::round6;
-use reports::wars::{ChiSquared, Leg, PredictedPoint, WarsComparison, WarsModelSummary, WarsPrediction, WarsSection};
+use reports::wars::{ChiSquared, Leg, PredictedPoint, PredictedT, WarsComparison, WarsModelSummary, WarsPrediction, WarsSection};
 use sim_core::dist::{Dist, DistError};
 use sim_core::net::NetConfig;
 use sim_core::topology::LinkClass;
@@ -135,7 +135,7 @@ fn predict(s: &Scenario, trials: &Trials) -> WarsPrediction {
     let first_t = spec
         .map(|g| {
             let targets = g.targets;
-            targets.iter().map(|&target| (target, first_t(&grid, target))).collect()
+            targets.iter().map(|&target| PredictedT { target, t_ms: first_t(&grid, target) }).collect()
         })
         .unwrap_or_default();
     WarsPrediction {
