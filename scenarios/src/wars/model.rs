@@ -251,3 +251,72 @@ fn kth_smallest(order: &mut [usize], key: impl Fn(usize) -> f64, k: usize) -> f6
     order.sort_unstable_by(|&i, &j| key(i).total_cmp(&key(j)).then(i.cmp(&j)));
     key(order[k - 1])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(shape: QuorumShape, r: usize, w: usize) -> WarsModel {
+        let leg = |mean| ClassLeg::uniform(DistSpec::Exponential { mean }).unwrap();
+        WarsModel {
+            n: 3,
+            r,
+            w,
+            shape,
+            legs: [leg(5.0), leg(1.0), leg(1.0), leg(1.0)],
+            nodes: vec![Placement::default(); 3],
+            coordinator: CoordinatorChoice::AnyNode,
+            per_class: false,
+        }
+    }
+
+    #[test]
+    fn overlapping_quorums_are_never_stale_at_or_after_commit() {
+        for shape in [QuorumShape::Expanding, QuorumShape::Static, QuorumShape::ReadFanOut] {
+            for (r, w) in [(1, 3), (2, 2), (3, 1)] {
+                let t = model(shape, r, w).run(1, 20_000);
+                assert_eq!(t.p_at(0.0), 1.0, "{shape:?} R={r} W={w}");
+            }
+            let partial = model(shape, 1, 1).run(1, 20_000);
+            assert!(partial.p_at(0.0) < 0.9, "{shape:?} R=W=1 is stale sometimes");
+        }
+    }
+
+    #[test]
+    fn latencies_are_the_quorums_order_statistics() {
+        // One replica answering: R=N waits for the slowest of three round trips.
+        let [fast, slow] = [1, 3].map(|r| model(QuorumShape::Expanding, r, 1).run(2, 50_000));
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        // Round trip R+S ~ Gamma(2, 1): the minimum and maximum of three have means 0.963 and 3.213 (∫S³ and 3·2 − 3·∫S² + ∫S³, S(x) = e^−x (1 + x)).
+        assert!((mean(&fast.read_ms) - 0.963).abs() < 0.02, "{}", mean(&fast.read_ms));
+        assert!((mean(&slow.read_ms) - 3.213).abs() < 0.04, "{}", mean(&slow.read_ms));
+        assert!(fast.read_ms.windows(2).all(|w| w[0] <= w[1]), "sorted");
+    }
+
+    #[test]
+    fn trials_are_a_function_of_the_seed() {
+        let m = model(QuorumShape::Expanding, 1, 1);
+        assert_eq!(m.run(9, 5_000), m.run(9, 5_000));
+        assert_ne!(m.run(9, 5_000), m.run(10, 5_000));
+    }
+
+    #[test]
+    fn per_class_legs_place_coordinators_and_replicas_on_nodes() {
+        // Three datacenters, one node each, cross-datacenter legs 100 ms longer: a write
+        // commits at its local replica's ack (W=1), and a read is consistent at t = 0 only when
+        // its coordinator is the write's (1/3).
+        let far = |mean| {
+            let near = DistSpec::Exponential { mean };
+            let far = DistSpec::Shift { by: 100.0, dist: Box::new(near.clone()) };
+            ClassLeg::new([near.clone(), near.clone(), near, far]).unwrap()
+        };
+        let mut m = model(QuorumShape::Expanding, 1, 1);
+        m.legs = [far(0.1), far(0.1), far(0.1), far(0.1)];
+        m.nodes = (0..3).map(|dc| Placement { datacenter: dc, rack: 0 }).collect();
+        m.per_class = true;
+        assert_eq!(WarsModel::classes_between(&m.nodes), [LinkClass::Loopback, LinkClass::CrossDatacenter]);
+        let t = m.run(3, 30_000);
+        assert!((t.p_at(0.0) - 1.0 / 3.0).abs() < 0.02, "{}", t.p_at(0.0));
+        assert!(t.p_at(150.0) > 0.999);
+    }
+}
