@@ -18,9 +18,9 @@ pub mod latency;
 pub mod metrics;
 pub mod run_report;
 pub mod sweep;
-pub mod wars;
 #[cfg(test)]
 mod testdata;
+pub mod wars;
 
 pub use checks::{Status, Verdict, Violation};
 pub use diagram::{Arrow, Focus, Lifeline, MessageDiagram};

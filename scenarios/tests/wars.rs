@@ -113,14 +113,14 @@ fn the_report_lists_the_assumptions_a_scenario_breaks_and_labels_the_comparison(
     }
     assert!(!broken.contains(&"free_client_legs") && !broken.contains(&"no_failures"), "{broken:?}");
     assert!(!w.applies && w.label.contains("broken") && w.label.contains("coordinator_not_a_replica"));
-    let svg = &reports::charts::all(&r, &Default::default()).into_iter().find(|c| c.name == "t_visibility").unwrap().svg;
+    let svg =
+        &reports::charts::all(&r, &Default::default()).into_iter().find(|c| c.name == "t_visibility").unwrap().svg;
     assert!(svg.contains("WARS prediction (assumptions broken)"), "the chart says so too");
     let page = reports::html::report_html(&r, &[]);
     assert!(page.contains("WARS prediction") && page.contains("<strong>broken</strong>"));
     // The shipped static-quorum example keeps disk latency and client legs: listed, not hidden.
     let st = report_of(&shipped("pbs-static-quorum", |v| v["duration_s"] = 5.into()));
-    let names: Vec<String> =
-        st.wars.unwrap().assumptions.into_iter().filter(|a| !a.holds).map(|a| a.name).collect();
+    let names: Vec<String> = st.wars.unwrap().assumptions.into_iter().filter(|a| !a.holds).map(|a| a.name).collect();
     assert!(names.contains(&"no_service_time".into()) && names.contains(&"free_client_legs".into()), "{names:?}");
 }
 

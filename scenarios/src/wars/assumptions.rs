@@ -24,8 +24,8 @@ pub fn kind_latency<'a>(net: &'a NetConfig, kind: &str, class: LinkClass) -> &'a
     };
     net.by_kind
         .iter()
-        .filter(|o| o.kind == kind && o.class.is_none_or(|k| k == class))
-        .last()
+        .rev()
+        .find(|o| o.kind == kind && o.class.is_none_or(|k| k == class))
         .map_or(default, |o| &o.latency_ms)
 }
 
@@ -34,12 +34,7 @@ fn zero(d: &DistSpec) -> bool {
 }
 
 fn check(name: &str, assumes: &str, broken: Vec<String>) -> Assumption {
-    Assumption {
-        name: name.into(),
-        assumes: assumes.into(),
-        holds: broken.is_empty(),
-        broken_by: broken.join("; "),
-    }
+    Assumption { name: name.into(), assumes: assumes.into(), holds: broken.is_empty(), broken_by: broken.join("; ") }
 }
 
 /// Every WARS assumption for a run of `s` (with network `net`, its preset applied) that gave
@@ -73,7 +68,10 @@ fn coordinator(s: &Scenario) -> Assumption {
     let broken = match s.dynamo.coordinator {
         CoordinatorMode::Proxy => vec![],
         CoordinatorMode::Replica => {
-            vec!["a replica coordinates (dynamo.coordinator = replica): its own copy is written and read with no leg".into()]
+            vec![
+                "a replica coordinates (dynamo.coordinator = replica): its own copy is written and read with no leg"
+                    .into(),
+            ]
         }
         CoordinatorMode::ClientDriven => {
             vec!["client-driven: the client library coordinates reads and a replica coordinates writes".into()]
@@ -92,7 +90,8 @@ fn service_time(s: &Scenario) -> Assumption {
             broken.push(name.to_string());
         }
     }
-    for (name, d) in [("disk.read_ms", &s.disk.read_ms), ("disk.write_ms", &s.disk.write_ms), ("disk.fsync_ms", &s.disk.fsync_ms)]
+    for (name, d) in
+        [("disk.read_ms", &s.disk.read_ms), ("disk.write_ms", &s.disk.write_ms), ("disk.fsync_ms", &s.disk.fsync_ms)]
     {
         if !zero(d) {
             broken.push(name.to_string());
@@ -164,7 +163,10 @@ fn legs(net: &NetConfig, per_class: bool) -> Assumption {
         );
     }
     if !net.by_link.is_empty() {
-        broken.push(format!("{} per-link latency overrides (network.by_link), which the prediction ignores", net.by_link.len()));
+        broken.push(format!(
+            "{} per-link latency overrides (network.by_link), which the prediction ignores",
+            net.by_link.len()
+        ));
     }
     check("identically_distributed_legs", "every replica's legs are drawn from the same distributions", broken)
 }

@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn quantiles_are_nearest_rank() {
         let v: Vec<f64> = (1..=1000).map(f64::from).collect();
-        assert_eq!([quantile(&v, 0.5), quantile(&v, 0.999), quantile(&v, 1.0), quantile(&v, 0.0)], [500.0, 999.0, 1000.0, 1.0]);
+        assert_eq!(
+            [quantile(&v, 0.5), quantile(&v, 0.999), quantile(&v, 1.0), quantile(&v, 0.0)],
+            [500.0, 999.0, 1000.0, 1.0]
+        );
         let s = summary(&v);
         assert_eq!((s.count, s.p50, s.p999, s.max, s.mean), (1000, 500.0, 999.0, 1000.0, 500.5));
     }

@@ -25,7 +25,9 @@ use crate::spec::dynamo::QuorumShape;
 use model::{ClassLeg, CoordinatorChoice, Trials, WarsModel};
 use reports::RunReport;
 use reports::metrics::round6;
-use reports::wars::{ChiSquared, Leg, PredictedPoint, PredictedT, WarsComparison, WarsModelSummary, WarsPrediction, WarsSection};
+use reports::wars::{
+    ChiSquared, Leg, PredictedPoint, PredictedT, WarsComparison, WarsModelSummary, WarsPrediction, WarsSection,
+};
 use sim_core::dist::{Dist, DistError};
 use sim_core::net::NetConfig;
 use sim_core::topology::LinkClass;
