@@ -343,6 +343,20 @@ mod tests {
     use super::*;
     use crate::testdata;
 
+    #[test]
+    fn a_wars_section_adds_its_rows_and_the_predicted_curve() {
+        let mut r = testdata::sample();
+        assert!(!metrics_csv(&r).contains("\nwars,"), "no section, no rows");
+        r.visibility.grid = Some(testdata::visibility_grid());
+        r.wars = Some(testdata::wars());
+        let m = metrics_csv(&r);
+        for row in ["wars,,applies,0", "wars,no_read_repair,holds,0", "wars,,chi2_df,2", "wars,,chi2_p_value,0.17"] {
+            assert!(m.contains(&format!("{row}\n")), "{row}: {m}");
+        }
+        let v = visibility_csv(&r).unwrap();
+        assert!(v.ends_with("0,predicted,p,0.5\n5,predicted,p,0.9\n"), "{v}");
+    }
+
     fn lines(s: &str) -> Vec<&str> {
         s.lines().collect()
     }

@@ -616,6 +616,16 @@ mod tests {
     }
 
     #[test]
+    fn the_page_has_a_wars_section_only_with_a_prediction() {
+        let mut r = testdata::sample();
+        assert!(!report_html(&r, &[]).contains("WARS prediction"));
+        r.wars = Some(testdata::wars());
+        let page = report_html(&r, &[]);
+        assert!(page.contains("<h2>WARS prediction</h2>") && page.contains("3.50 on 2 df"), "{page}");
+        assert!(page.contains("no_read_repair") && page.contains("read repair is on"), "broken assumptions are listed");
+    }
+
+    #[test]
     fn the_page_shows_every_verdict() {
         let page = report_html(&testdata::sample(), &[]);
         assert!(page.contains("<span class=\"pass\">pass</span>"));

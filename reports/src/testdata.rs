@@ -320,3 +320,28 @@ pub fn visibility_grid() -> crate::metrics::VisibilityGrid {
         },
     }
 }
+
+/// A WARS section with a two-point prediction and one broken assumption.
+pub(crate) fn wars() -> crate::wars::WarsSection {
+    use crate::wars::*;
+    WarsSection {
+        applies: false,
+        label: "1 of 1 WARS assumptions broken (no_read_repair)".into(),
+        assumptions: vec![Assumption {
+            name: "no_read_repair".into(),
+            assumes: "nothing but the write carries it".into(),
+            holds: false,
+            broken_by: "read repair is on".into(),
+        }],
+        predicted: WarsPrediction {
+            grid: vec![PredictedPoint { t_ms: 0.0, p: 0.5 }, PredictedPoint { t_ms: 5.0, p: 0.9 }],
+            p_at_0: 0.45,
+            ..Default::default()
+        },
+        comparison: WarsComparison {
+            chi2: Some(ChiSquared { statistic: 3.5, df: 2, p_value: 0.17, points: 2 }),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}

@@ -575,6 +575,10 @@ mod tests {
         assert!(grid.svg.contains("Wilson 95% interval"), "the band is drawn: {}", grid.svg);
         let dashes = |svg: &str| svg.matches(r##"<polyline fill="none" opacity="0.5" stroke="#000000""##).count();
         assert!(dashes(&grid.svg) > 10 && dashes(&log.svg) == 0, "the target line is drawn dashed: {}", grid.svg);
+        assert!(!grid.svg.contains("WARS prediction"), "no prediction, no line");
+        r.wars = Some(testdata::wars());
+        let with = all(&r, &Look::default()).into_iter().find(|c| c.name == "t_visibility").unwrap();
+        assert!(with.svg.contains("WARS prediction (assumptions broken)"), "drawn and labelled: {}", with.svg);
         // One point per curve is still a chart.
         r.visibility.grid.as_mut().unwrap().reads.points.truncate(1);
         assert!(is_svg(&all(&r, &Look::default()).into_iter().find(|c| c.name == "t_visibility").unwrap().svg));
