@@ -85,7 +85,8 @@ pub struct Leg {
 pub struct WarsPrediction {
     /// P(consistent) at each point of the report's t-visibility grid (every point, with or
     /// without measured reads): the mean of p(t) over the point's step, t uniform in it, as
-    /// the measured point counts probes whose t fell in the step. Empty without a grid.
+    /// the measured point counts probes whose t fell in the step. Absent without a grid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grid: Vec<PredictedPoint>,
     /// Per target probability of the grid, the first t from which the predicted curve stays
     /// at or above it.

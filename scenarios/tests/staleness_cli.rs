@@ -88,7 +88,14 @@ fn the_t_visibility_grid_reaches_every_output() {
     }
     let vis = read(&dir.path().join("o/visibility.csv"));
     assert!(vis.starts_with("t_ms,curve,metric,value\n0,probes,reads,"), "{vis}");
-    assert_eq!(vis.lines().count() - 1, 5 * (points.len() + g["reads"]["points"].as_array().unwrap().len()));
+    let measured = vis.lines().skip(1).filter(|l| !l.contains(",predicted,")).count();
+    assert_eq!(measured, 5 * (points.len() + g["reads"]["points"].as_array().unwrap().len()));
+    let predicted = r["wars"]["predicted"]["grid"].as_array().expect("probes bring the WARS prediction").len();
+    assert_eq!(
+        vis.lines().filter(|l| l.contains(",predicted,p,")).count(),
+        predicted,
+        "one predicted row a grid point"
+    );
     let csv = read(&dir.path().join("o/metrics.csv"));
     assert!(csv.contains(&format!("visibility,probes,first_t_ms_p0.99,{t}\n")), "{csv}");
     // A scenario without a grid writes no visibility.csv and no grid.
