@@ -203,6 +203,9 @@ pub fn metrics_csv(r: &RunReport) -> String {
             }
         }
     }
+    if let Some(wars) = &r.wars {
+        wars_rows(&mut w, wars);
+    }
     let du = &r.durability;
     w.push("durability", "", "versioning", Val::S(du.versioning.clone()));
     w.push("durability", "", "acked_writes", Val::U(du.acked_writes));
@@ -355,9 +358,40 @@ pub fn timeseries_csv(r: &RunReport) -> String {
     w.out
 }
 
+/// The `wars` rows of `metrics.csv`: whether every assumption holds (and each one), the
+/// comparison, the predicted latencies and first t's, and the closed form of a static quorum.
+fn wars_rows(w: &mut Rows, x: &crate::wars::WarsSection) {
+    w.push("wars", "", "applies", Val::U(u64::from(x.applies)));
+    for a in &x.assumptions {
+        w.push("wars", &a.name, "holds", Val::U(u64::from(a.holds)));
+    }
+    w.push("wars", "", "trials", Val::U(x.model.trials));
+    w.push("wars", "", "predicted_p_at_0", Val::F(x.predicted.p_at_0));
+    for t in &x.predicted.first_t {
+        w.push("wars", "", &format!("predicted_first_t_ms_p{}", fmt_f64(t.target)), opt(t.t_ms));
+    }
+    let c = &x.comparison;
+    w.push("wars", "", "p_rmse", opt(c.p_rmse));
+    w.push("wars", "", "chi2_statistic", opt(c.chi2.as_ref().map(|t| t.statistic)));
+    w.push("wars", "", "chi2_df", optu(c.chi2.as_ref().map(|t| t.df)));
+    w.push("wars", "", "chi2_p_value", opt(c.chi2.as_ref().map(|t| t.p_value)));
+    w.push("wars", "", "read_latency_nrmse", opt(c.read_latency_nrmse));
+    w.push("wars", "", "write_latency_nrmse", opt(c.write_latency_nrmse));
+    for (op, l) in [("read", &x.predicted.read_ms), ("write", &x.predicted.write_ms)] {
+        for (m, v) in [("mean", l.mean), ("p50", l.p50), ("p90", l.p90), ("p99", l.p99), ("p999", l.p999)] {
+            w.push("wars", op, &format!("predicted_{m}_ms"), Val::F(v));
+        }
+    }
+    if let Some(cf) = &x.closed_form {
+        w.push("wars", "", "closed_form_p_stale", Val::F(cf.p_stale));
+        w.push("wars", "", "closed_form_t_visibility", Val::F(cf.t_visibility));
+    }
+}
+
 /// `visibility.csv`: the parameters, then `t_ms,curve,metric,value`, one row per grid point
 /// with reads, per curve (`probes`, `reads`), per metric (`reads`, `consistent`, `p`,
-/// `ci_low`, `ci_high`); `None` when the report has no grid.
+/// `ci_low`, `ci_high`), then, when the report has a WARS prediction, one `predicted,p` row per
+/// grid point; `None` when the report has no grid.
 pub fn visibility_csv(r: &RunReport) -> Option<String> {
     let g = r.visibility.grid.as_ref()?;
     let mut w = Rows::new(VISIBILITY_HEADER, r, false);
@@ -374,6 +408,9 @@ pub fn visibility_csv(r: &RunReport) -> Option<String> {
                 w.push(&t, curve, m, v);
             }
         }
+    }
+    for p in r.wars.iter().flat_map(|x| &x.predicted.grid) {
+        w.push(&fmt_f64(p.t_ms), "predicted", "p", Val::F(p.p));
     }
     Some(w.out)
 }
@@ -432,6 +469,23 @@ mod tests {
         rows.iter()
             .find(|r| r.section == section && r.op == op && r.metric == metric)
             .unwrap_or_else(|| panic!("no row {section},{op},{metric}"))
+    }
+
+    #[test]
+    fn a_wars_section_adds_its_rows_and_the_predicted_curve() {
+        let mut r = testdata::sample();
+        assert!(!metrics_csv(&r).contains("\nwars,"), "no section, no rows");
+        r.visibility.grid = Some(testdata::visibility_grid());
+        r.wars = Some(testdata::wars());
+        let rows = rows_of(&metrics_csv(&r));
+        for (op, metric, value) in
+            [("", "applies", 0.0), ("no_read_repair", "holds", 0.0), ("", "chi2_df", 2.0), ("", "chi2_p_value", 0.17)]
+        {
+            assert_eq!(find(&rows, "wars", op, metric).value, Some(value), "wars,{op},{metric}");
+        }
+        let v = visibility_csv(&r).unwrap();
+        let last: Vec<&str> = v.lines().rev().take(2).collect();
+        assert!(last[1].ends_with(",0,predicted,p,0.5") && last[0].ends_with(",5,predicted,p,0.9"), "{v}");
     }
 
     #[test]

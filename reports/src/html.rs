@@ -106,6 +106,9 @@ pub fn report_html(r: &RunReport, charts: &[Chart]) -> String {
     ops(&mut s, r);
     phases(&mut s, r);
     staleness(&mut s, r);
+    if let Some(w) = &r.wars {
+        wars(&mut s, w);
+    }
     durability_and_convergence(&mut s, r);
     load(&mut s, r);
     counters(&mut s, r);
@@ -442,6 +445,66 @@ fn staleness(s: &mut String, r: &RunReport) {
     }
 }
 
+/// The WARS prediction beside the probes' measurement: how to read it, the comparison, the
+/// latencies side by side, and every assumption with whether the scenario keeps it.
+fn wars(s: &mut String, w: &crate::wars::WarsSection) {
+    s.push_str("<h2>WARS prediction</h2>\n");
+    let m = &w.model;
+    let _ = writeln!(
+        s,
+        "<p>PBS's WARS model (Bailis et al., VLDB 2012, §4–5) for N={}, R={}, W={}, {} quorums, from {} Monte \
+         Carlo trials of the scenario's replica legs{}. The t-visibility chart draws it over the probes. \
+         <strong>{}</strong>.</p>",
+        m.n,
+        m.r,
+        m.w,
+        escape(&m.quorum_shape),
+        m.trials,
+        if m.per_class { " (per link class)" } else { "" },
+        escape(&w.label)
+    );
+    let c = &w.comparison;
+    let chi2 = c.chi2.as_ref().map_or_else(
+        || text(escape(&c.chi2_unavailable)),
+        |t| format!("{:.2} on {} df, p = {:.3e}", t.statistic, t.df, t.p_value),
+    );
+    let rows = vec![
+        vec!["RMSE of P(consistent) over the grid".into(), num(c.p_rmse, 4)],
+        vec!["χ² of the probe counts".into(), chi2],
+        vec!["N-RMSE of the read latency quantiles".into(), num(c.read_latency_nrmse.map(|x| 100.0 * x), 2) + " %"],
+        vec!["N-RMSE of the write latency quantiles".into(), num(c.write_latency_nrmse.map(|x| 100.0 * x), 2) + " %"],
+        vec!["predicted P(consistent) at t = 0".into(), format!("{:.4}", w.predicted.p_at_0)],
+    ];
+    table(s, &["measured against predicted", ""], &rows);
+    if let Some(cf) = &w.closed_form {
+        let _ = writeln!(
+            s,
+            "<p>Static quorum, closed form (PBS §3): p<sub>stale</sub> = C(N−W,R)/C(N,R) = {}, so t-visibility \
+             is {} at every t and P(within k) = 1 − {}<sup>k</sup>.</p>",
+            cf.p_stale, cf.t_visibility, cf.p_stale
+        );
+    }
+    let l = [&w.predicted.read_ms, &w.predicted.write_ms];
+    let rows: Vec<Vec<String>> = [("p50", 0), ("p90", 1), ("p99", 2), ("p99.9", 3)]
+        .into_iter()
+        .map(|(q, i)| {
+            let at = |x: &crate::LatencySummary| [x.p50, x.p90, x.p99, x.p999][i];
+            vec![q.to_string(), format!("{:.3}", at(l[0])), format!("{:.3}", at(l[1]))]
+        })
+        .collect();
+    table(s, &["predicted latency (ms)", "read", "write"], &rows);
+    let rows: Vec<Vec<String>> = w
+        .assumptions
+        .iter()
+        .map(|a| {
+            let holds = if a.holds { "holds" } else { "<strong>broken</strong>" };
+            let why = if a.holds { escape(&a.assumes) } else { escape(&a.broken_by) };
+            vec![escape(&a.name), text(holds.to_string()), text(why)]
+        })
+        .collect();
+    table(s, &["WARS assumption", "", "what it assumes, or what breaks it"], &rows);
+}
+
 fn durability_and_convergence(s: &mut String, r: &RunReport) {
     let d = &r.durability;
     s.push_str("<h2>Durability</h2>\n");
@@ -728,6 +791,16 @@ mod tests {
             let title = &s[..s.find("</h2>").unwrap_or(0)];
             assert!(s.contains("How to read this") || title == "Message diagram", "{title} lacks its note");
         }
+    }
+
+    #[test]
+    fn the_page_has_a_wars_section_only_with_a_prediction() {
+        let mut r = testdata::sample();
+        assert!(!report_html(&r, &[]).contains("WARS prediction"));
+        r.wars = Some(testdata::wars());
+        let page = report_html(&r, &[]);
+        assert!(page.contains("<h2>WARS prediction</h2>") && page.contains("3.50 on 2 df"), "{page}");
+        assert!(page.contains("no_read_repair") && page.contains("read repair is on"), "broken assumptions are listed");
     }
 
     #[test]

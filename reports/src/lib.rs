@@ -4,6 +4,7 @@
 //! - [`run_report`]: [`RunReport`], what `report.json` holds.
 //! - [`metrics`]: its measurement sections (windows, divergence, staleness, visibility,
 //!   durability, convergence, cost, load).
+//! - [`wars`]: the WARS predictor's section (prediction, comparison, assumptions).
 //! - [`diagram`]: the message diagram of one key over a time window.
 //! - [`csv`]: tidy `metrics.csv` and `timeseries.csv`; [`charts`]: SVG, PNG and PDF charts; [`html`]:
 //!   the self-contained `report.html`.
@@ -20,6 +21,7 @@ pub mod run_report;
 pub mod sweep;
 #[cfg(test)]
 mod testdata;
+pub mod wars;
 
 pub use checks::{Status, Verdict, Violation};
 pub use diagram::{Arrow, Focus, Lifeline, MessageDiagram};
@@ -56,9 +58,9 @@ mod tests {
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names[..2], ["metrics.csv", "timeseries.csv"]);
         assert_eq!(names.last(), Some(&"report.html"));
-        // Nine charts and the message diagram, each as SVG and PNG.
-        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".svg")).count(), 10);
-        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".png")).count(), 10);
+        // Ten charts and the message diagram, each as SVG and PNG.
+        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".svg")).count(), 11);
+        assert_eq!(names.iter().filter(|n| n.starts_with("charts/") && n.ends_with(".png")).count(), 11);
         assert_eq!(names.iter().filter(|n| n.ends_with(".pdf")).count(), 0, "no PDF unless asked");
         assert_eq!(files, crate::derived_files(&r, &Default::default()), "deterministic");
     }

@@ -165,6 +165,10 @@ pub struct RunReport {
     /// ...), for shading charts.
     #[serde(default)]
     pub faults: Vec<FaultInterval>,
+    /// The WARS model's prediction beside the measurement, with the assumptions the scenario
+    /// breaks; absent when the scenario has no staleness probes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wars: Option<crate::wars::WarsSection>,
     /// The message diagram of one key over a short window (`null` when it was turned off).
     #[serde(default)]
     pub diagram: Option<crate::diagram::MessageDiagram>,

@@ -36,6 +36,7 @@ pub fn empty() -> RunReport {
         activity: ActivitySection::default(),
         latency_cdf: LatencyCdf::default(),
         faults: Vec::new(),
+        wars: None,
         diagram: None,
         checks: Vec::new(),
         scenario: serde_json::Value::Null,
@@ -146,6 +147,7 @@ pub fn sample() -> RunReport {
             Window { start_s: i as f64, ops }
         })
         .collect();
+    r.reachability = sample_reachability();
     let shapes = ReadShapes {
         versions: buckets([1, 80, 8, 1, 0]),
         siblings: buckets([1, 79, 9, 1, 0]),
@@ -372,5 +374,54 @@ pub fn visibility_grid() -> crate::metrics::VisibilityGrid {
             after: 0,
             first_t: vec![target(Some(5.0), Some(5.0), None)],
         },
+    }
+}
+
+/// A WARS section with a two-point prediction and one broken assumption.
+pub(crate) fn wars() -> crate::wars::WarsSection {
+    use crate::wars::*;
+    WarsSection {
+        applies: false,
+        label: "1 of 1 WARS assumptions broken (no_read_repair)".into(),
+        assumptions: vec![Assumption {
+            name: "no_read_repair".into(),
+            assumes: "nothing but the write carries it".into(),
+            holds: false,
+            broken_by: "read repair is on".into(),
+        }],
+        predicted: WarsPrediction {
+            grid: vec![PredictedPoint { t_ms: 0.0, p: 0.5 }, PredictedPoint { t_ms: 5.0, p: 0.9 }],
+            p_at_0: 0.45,
+            ..Default::default()
+        },
+        comparison: WarsComparison {
+            chi2: Some(ChiSquared { statistic: 3.5, df: 2, p_value: 0.17, points: 2 }),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// The reachability oracle over the sample's three windows: a partition in the second leaves
+/// three quarters of the (client, key) pairs a strict read quorum and half a write quorum.
+fn sample_reachability() -> crate::reachability::ReachabilitySection {
+    use crate::reachability::{ReachWindow, ReachabilitySection, ReadWrite};
+    let all = ReadWrite { read: 1.0, write: 1.0 };
+    let cut = ReadWrite { read: 0.75, write: 0.5 };
+    ReachabilitySection {
+        computed: true,
+        definition: "test".into(),
+        routing: "through_coordinator".into(),
+        r: 2,
+        w: 2,
+        n: 3,
+        samples: 12,
+        strict: ReadWrite { read: 0.916667, write: 0.833333 },
+        measured: ReadWrite { read: 0.9, write: 0.9 },
+        windows: [all, cut, all]
+            .into_iter()
+            .enumerate()
+            .map(|(i, strict)| ReachWindow { start_s: i as f64, samples: 4, strict })
+            .collect(),
     }
 }

@@ -133,7 +133,7 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     };
     let wcfg = WorldConfig {
         seed,
-        net: s.network.clone(),
+        net: crate::wars::presets::network(s),
         disk: s.disk.clone(),
         cpu: s.cpu.clone(),
         clocks: s.clocks.clone(),
@@ -165,7 +165,8 @@ pub fn assemble(s: &Scenario, seed: u64) -> Result<Assembly, SpecError> {
     })
 }
 
-fn node_placements(s: &Scenario) -> Vec<Placement> {
+/// Where each storage node sits: node i in datacenter i mod D, rack (i / D) mod racks.
+pub fn node_placements(s: &Scenario) -> Vec<Placement> {
     let (dcs, racks) = (s.cluster.datacenters, s.cluster.racks_per_datacenter);
     (0..s.cluster.storage_nodes())
         .map(|i| Placement { datacenter: (i % dcs) as u32, rack: ((i / dcs) % racks) as u32 })

@@ -7,6 +7,7 @@
 //! - [`workload`]: arrival processes, key choosers, op mixes, workload and probe clients.
 //! - [`assemble`]: scenario → world; [`run`]: running it; [`history`]: what clients saw;
 //!   [`measure`]: the observer that measures and checks a run as it happens.
+//! - [`wars`]: the WARS predictor beside the measurement, and PBS's latency presets.
 //! - [`report`]: the run report, with the measurements of [`metrics`] and the message
 //!   [`diagram`]; [`look`]: chart size, font and formats; [`library`]: the shipped scenarios.
 //! - [`sweep`]: `dynsim sweep` and `dynsim merge`, grids of parameters × seeds.
@@ -40,4 +41,5 @@ pub mod strict;
 pub mod summary;
 pub mod sweep;
 pub mod validate;
+pub mod wars;
 pub mod workload;

@@ -24,6 +24,9 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("staleness-probes", include_str!("../examples/staleness-probes.json")),
     ("pbs-static-quorum", include_str!("../examples/pbs-static-quorum.json")),
     ("pbs-read-fan-out", include_str!("../examples/pbs-read-fan-out.json")),
+    ("pbs-wars-exponential", include_str!("../examples/pbs-wars-exponential.json")),
+    ("pbs-lnkd-disk", include_str!("../examples/pbs-lnkd-disk.json")),
+    ("pbs-wan", include_str!("../examples/pbs-wan.json")),
     ("join-leave", include_str!("../examples/join-leave.json")),
     ("quorum-core", include_str!("../examples/quorum-core.json")),
 ];

@@ -123,6 +123,11 @@ fn scenario_limits() -> Vec<Limit> {
             "each is searched on every curve",
         ),
         limit(
+            "WARS predictor trials (`wars.trials`)",
+            format!("{} to {}", crate::spec::wars::MIN_TRIALS, crate::spec::wars::MAX_TRIALS),
+            "24 bytes and about 4N draws per trial, after the run",
+        ),
+        limit(
             "mean chaos cycle (time to a fault + its repair)",
             format!("at least {} s", bounds::MIN_CHAOS_CYCLE_S),
             "a zero-length cycle would stop simulated time",

@@ -36,7 +36,7 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
     let sla_ms = scenario.outputs.metrics.sla_ms;
     let measured = out.measured();
     let m = measured.sections.clone();
-    RunReport {
+    let mut report = RunReport {
         schema_version: SCHEMA_VERSION,
         dynsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_name: scenario.name.clone(),
@@ -67,11 +67,14 @@ pub fn build(scenario: &Scenario, source: &str, out: &RunOutcome) -> RunReport {
         activity: m.activity,
         latency_cdf: measured.latency_cdf.clone(),
         faults: fault_intervals(scenario, world.now().as_secs_f64()),
+        wars: None,
         // Captured by a second run, when wanted: see `crate::diagram::build`.
         diagram: None,
         checks: measured.checks.clone(),
         scenario: serde_json::to_value(&effective).unwrap_or_default(),
-    }
+    };
+    report.wars = crate::wars::section(scenario, &report, out.seed);
+    report
 }
 
 /// The scenario's fault timeline as intervals: a crash, wipe or pause until its delayed or

@@ -5,12 +5,13 @@
 //! their name says (`_s` seconds, `_ms` milliseconds). Nodes are numbered `0..cluster.nodes`.
 //!
 //! The sections that configure the model have their own modules: [`dynamo`] (`dynamo`),
-//! [`client`] (`client`) and [`partitioning`] (`cluster.partitioning`). Their types mirror the
+//! [`client`] (`client`), [`partitioning`] (`cluster.partitioning`) and [`wars`] (`wars`). Their types mirror the
 //! model's and convert to them with `to_model`; the model itself knows nothing of this format.
 
 pub mod client;
 pub mod dynamo;
 pub mod partitioning;
+pub mod wars;
 
 use crate::workload::arrival::ArrivalSpec;
 use crate::workload::keys::KeysSpec;
@@ -78,6 +79,10 @@ pub struct Scenario {
     /// Seeded fault generators (crash/restart churn, pauses, partitions). Default: off.
     #[serde(default)]
     pub chaos: ChaosConfig,
+    /// The WARS predictor's trials and a PBS Table 3 preset for the replica legs. Default: no
+    /// preset, 200,000 trials (the predictor runs whenever there are probes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wars: Option<wars::WarsSpec>,
     /// What the run writes.
     #[serde(default)]
     pub outputs: Outputs,

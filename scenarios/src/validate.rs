@@ -37,7 +37,31 @@ pub fn validate(s: &Scenario) -> Result<(), SpecError> {
     if let Some(p) = &s.probes {
         probes(s, p).map_err(|e| e.under("probes"))?;
     }
+    if let Some(w) = &s.wars {
+        wars(s, w)?;
+    }
     timeline(s)
+}
+
+/// The WARS predictor's trials are bounded, and a legs preset is the only source of the legs.
+fn wars(s: &Scenario, w: &crate::spec::wars::WarsSpec) -> Result<(), SpecError> {
+    use crate::spec::wars::{MAX_TRIALS, MIN_TRIALS};
+    if !(MIN_TRIALS..=MAX_TRIALS).contains(&w.trials) {
+        let msg = format!("{} trials; between {MIN_TRIALS} and {MAX_TRIALS}", w.trials);
+        return Err(SpecError::new("wars.trials", msg, "leave it out for the default 200,000"));
+    }
+    let Some(preset) = w.legs else { return Ok(()) };
+    let legs = crate::wars::presets::LEG_KINDS;
+    if let Some(i) = s.network.by_kind.iter().position(|o| legs.contains(&o.kind.as_str())) {
+        let msg = format!(
+            "wars.legs \"{}\" sets the {} latency, so this entry would be overridden",
+            preset.name(),
+            s.network.by_kind[i].kind
+        );
+        let fix = "remove this by_kind entry, or remove wars.legs to set the legs here";
+        return Err(SpecError::new(JsonPath::from("network.by_kind").index(i).field("kind"), msg, fix));
+    }
+    Ok(())
 }
 
 fn cluster(c: &Cluster) -> Result<(), SpecError> {

@@ -90,7 +90,14 @@ fn the_t_visibility_grid_reaches_every_output() {
     let header = format!("{}\n", reports::csv::VISIBILITY_HEADER);
     assert!(vis.starts_with(&header) && vis[header.len()..].starts_with("pbs-read-fan-out,"), "{vis}");
     assert!(vis.lines().nth(1).unwrap().contains(",0,probes,reads,"), "{vis}");
-    assert_eq!(vis.lines().count() - 1, 5 * (points.len() + g["reads"]["points"].as_array().unwrap().len()));
+    let measured = vis.lines().skip(1).filter(|l| !l.contains(",predicted,")).count();
+    assert_eq!(measured, 5 * (points.len() + g["reads"]["points"].as_array().unwrap().len()));
+    let predicted = r["wars"]["predicted"]["grid"].as_array().expect("probes bring the WARS prediction").len();
+    assert_eq!(
+        vis.lines().filter(|l| l.contains(",predicted,p,")).count(),
+        predicted,
+        "one predicted row a grid point"
+    );
     let csv = read(&dir.path().join("o/metrics.csv"));
     assert!(csv.contains(&format!(",visibility,probes,first_t_ms_p0.99,{t},\n")), "{csv}");
     // A scenario without a grid writes no visibility.csv and no grid.

@@ -1,11 +1,12 @@
 //! Consistency charts: versions returned per read (§6.3), the fraction of keys whose replicas
 //! disagree over time, and t-visibility with its Wilson band (on log bins, or on the scenario's
-//! grid with its target probabilities).
+//! grid with its target probabilities and, when the report has one, the WARS prediction).
 
 use super::canvas::FONT;
 use super::{Chart, DrawResult, Look, bars, colour, end_s, legend, mesh, render, shade_faults, text_room, tick};
 use crate::metrics::VisibilityGrid;
 use crate::run_report::RunReport;
+use crate::wars::WarsSection;
 use plotters::prelude::*;
 
 /// Versions returned per successful read, as shares of reads per bucket, one bar group per
@@ -69,7 +70,7 @@ pub fn divergence_over_time(r: &RunReport, look: &Look) -> Chart {
 /// lower edge).
 pub fn visibility(r: &RunReport, look: &Look) -> Chart {
     if let Some(g) = &r.visibility.grid {
-        return visibility_on_grid(g, r.visibility.confidence, look);
+        return visibility_on_grid(g, r.visibility.confidence, r.wars.as_ref(), look);
     }
     let title = "t-visibility: P(consistent read | t since commit)";
     let curves: Vec<(&str, Vec<BandPoint>)> =
@@ -111,15 +112,19 @@ pub fn visibility(r: &RunReport, look: &Look) -> Chart {
 }
 
 /// t-visibility on the scenario's grid: each curve's points with reads, with the Wilson band,
-/// on a linear t axis, and a dashed line at each target probability.
-fn visibility_on_grid(g: &VisibilityGrid, conf: f64, look: &Look) -> Chart {
+/// on a linear t axis, a dashed line at each target probability, and the WARS prediction (when
+/// the report has one) as a black line over them, labelled with whether its assumptions hold.
+fn visibility_on_grid(g: &VisibilityGrid, conf: f64, wars: Option<&WarsSection>, look: &Look) -> Chart {
     let title = "t-visibility: P(consistent read | t since commit)";
     let curves: Vec<(&str, Vec<BandPoint>)> = [("probes", &g.probes), ("ordinary reads", &g.reads)]
         .into_iter()
         .map(|(name, c)| (name, c.points.iter().map(|p| (p.t_ms, p.p, p.ci_low, p.ci_high)).collect::<Vec<_>>()))
         .filter(|(_, p)| !p.is_empty())
         .collect();
-    let lo = curves.iter().flat_map(|(_, p)| p.iter().map(|x| x.2)).fold(1.0_f64, f64::min);
+    let predicted: Vec<(f64, f64)> =
+        wars.map(|w| w.predicted.grid.iter().map(|p| (p.t_ms, p.p)).collect()).unwrap_or_default();
+    let lo = curves.iter().flat_map(|(_, p)| p.iter().map(|x| x.2)).chain(predicted.iter().map(|p| p.1));
+    let lo = lo.fold(1.0_f64, f64::min);
     let (xmin, xmax) = (g.from_ms, (g.to_ms + g.step_ms).max(g.from_ms + g.step_ms));
     render(look, "t_visibility", title, !curves.is_empty(), |root| -> DrawResult {
         let lo = (lo - 0.05).clamp(0.0, 0.95);
@@ -135,6 +140,13 @@ fn visibility_on_grid(g: &VisibilityGrid, conf: f64, look: &Look) -> Chart {
             chart.draw_series(line)?;
         }
         draw_curves(&mut chart, &curves, conf)?;
+        if let Some(w) = wars.filter(|_| !predicted.is_empty()) {
+            let label = if w.applies { "WARS prediction" } else { "WARS prediction (assumptions broken)" };
+            chart
+                .draw_series(LineSeries::new(predicted.iter().copied(), BLACK.stroke_width(2)))?
+                .label(label)
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+        }
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })

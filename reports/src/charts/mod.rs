@@ -446,13 +446,13 @@ mod tests {
     fn every_chart_of_a_full_report_has_a_title_axes_and_a_legend() {
         let r = testdata::sample_with_read_kinds();
         let charts = all(&r, &Look::default());
-        assert_eq!(charts.len(), 10, "nine charts and the message diagram");
-        assert_eq!(charts[9].name, "message_diagram");
+        assert_eq!(charts.len(), 11, "ten charts and the message diagram");
+        assert_eq!(charts[10].name, "message_diagram");
         let mut names: Vec<_> = charts.iter().map(|c| c.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 10, "chart names are unique");
-        for c in &charts[..8] {
+        assert_eq!(names.len(), 11, "chart names are unique");
+        for c in &charts[..9] {
             assert!(is_svg(&c.svg), "{}: {}", c.name, c.svg);
             assert!(!c.svg.contains("no data"), "{} has data", c.name);
             assert!(c.svg.contains(&c.title), "{}: title", c.name);
@@ -582,6 +582,10 @@ mod tests {
         assert!(grid.svg.contains("Wilson 95% interval"), "the band is drawn: {}", grid.svg);
         let dashes = |svg: &str| svg.matches(r##"<polyline fill="none" opacity="0.5" stroke="#000000""##).count();
         assert!(dashes(&grid.svg) > 10 && dashes(&log.svg) == 0, "the target line is drawn dashed: {}", grid.svg);
+        assert!(!grid.svg.contains("WARS prediction"), "no prediction, no line");
+        r.wars = Some(testdata::wars());
+        let with = all(&r, &Look::default()).into_iter().find(|c| c.name == "t_visibility").unwrap();
+        assert!(with.svg.contains("WARS prediction (assumptions broken)"), "drawn and labelled: {}", with.svg);
         // One point per curve is still a chart.
         r.visibility.grid.as_mut().unwrap().reads.points.truncate(1);
         assert!(is_svg(&all(&r, &Look::default()).into_iter().find(|c| c.name == "t_visibility").unwrap().svg));

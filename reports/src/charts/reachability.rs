@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn without_the_oracle_the_chart_says_no_data() {
-        let r = testdata::sample_with_read_kinds();
+        let mut r = testdata::sample_with_read_kinds();
+        r.reachability = ReachabilitySection::default();
         assert!(strict_quorum_reachability(&r, &Look::default()).svg.contains("no data"));
     }
 }
