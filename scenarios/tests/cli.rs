@@ -51,6 +51,7 @@ fn run_outputs() -> Vec<String> {
         "message_diagram",
         "repair_activity",
         "stale_reads_over_time",
+        "strict_quorum_reachability",
         "t_visibility",
         "versions_per_read",
     ] {
@@ -96,7 +97,7 @@ fn run_writes_report_json_and_prints_a_summary_with_the_trace_hash() {
     assert_eq!(report["scenario_name"], "small");
     assert_eq!(files_under(&out_dir), run_outputs(), "the report and its derived files, no partial files");
     let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html written");
-    assert!(html.contains(hash) && html.matches("<svg").count() == 10, "the page names the run and inlines the charts");
+    assert!(html.contains(hash) && html.matches("<svg").count() == 11, "the page names the run and inlines the charts");
     let csv = std::fs::read_to_string(out_dir.join("metrics.csv")).expect("metrics.csv written");
     assert!(csv.contains(&format!(",run,,trace_hash,,{hash}\n")), "the hash is text, in its own column: {csv}");
 

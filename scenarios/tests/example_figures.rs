@@ -358,7 +358,10 @@ fn datacenter_outage(r: &Reports) -> String {
          Datacenter 2 and its clients are cut off from {} to {} s. Operations fail {} while clients learn the cut\n\
          and {} after the heal ({} reads and {} writes in total). From {} s to the heal, {} operations fail\n\
          while {} of reads are stale ({} of {}); from {} s on, {} ({} of {}). Reads take {} ms at p50\n\
-         because a load-balanced request crosses datacenters two or three times.\n",
+         because a load-balanced request crosses datacenters two or three times. The reachability oracle\n\
+         (`jq .reachability`, chart `strict_quorum_reachability`): an ideal strict quorum could have served\n\
+         {} of the (client, key) pairs during the cut (datacenter 2's clients reach one replica of every\n\
+         key) and {} over the run, while the sloppy quorum served {} of reads and {} of writes.\n",
         secs(at),
         secs(until),
         span_words(during),
@@ -375,7 +378,28 @@ fn datacenter_outage(r: &Reports) -> String {
         count(s_after),
         count(n_after),
         latency(v, "get", "p50"),
+        strict_during(v, at, until),
+        share(num(v, "/reachability/strict/write")),
+        share(num(v, "/reachability/measured/read")),
+        share(num(v, "/reachability/measured/write")),
     )
+}
+
+/// The oracle's strict write share in the windows wholly inside `[at, until)`, when they agree.
+fn strict_during(v: &Value, at: f64, until: f64) -> String {
+    let windows = v.pointer("/reachability/windows").and_then(Value::as_array).expect("reachability windows");
+    let inside: Vec<f64> = windows
+        .iter()
+        .filter(|w| num(w, "/start_s") >= at + 1.0 && num(w, "/start_s") + 1.0 < until)
+        .map(|w| num(w, "/strict/write"))
+        .collect();
+    assert!(inside.windows(2).all(|p| p[0] == p[1]), "one strict share through the cut: {inside:?}");
+    share(inside[0])
+}
+
+/// A share as a percentage with three significant digits.
+fn share(x: f64) -> String {
+    format!("{}%", sig3(100.0 * x))
 }
 
 fn rolling_restart(r: &Reports) -> String {
