@@ -71,7 +71,10 @@ fn a_sweep_writes_rows_summary_skip_reasons_charts_and_a_page() {
     assert!(html.contains("<svg") && !html.contains("<script") && !html.contains("src=\"http"));
     for chart in ["heatmap-availability-0", "heatmap-availability-1", "tradeoff-latency-staleness"] {
         let svg = std::fs::read_to_string(o.join(format!("charts/{chart}.svg"))).unwrap();
-        assert!(svg.contains("R (read quorum") || svg.contains("stale-read ratio"), "{chart} has axis labels");
+        assert!(
+            svg.contains("R (read quorum") || svg.contains("stale reads (share of reads with a prior write)"),
+            "{chart} has axis labels"
+        );
     }
     for chart in ["tradeoff-latency-staleness", "by-combination-availability", "by-combination-multi_version_reads"] {
         let svg = std::fs::read_to_string(o.join(format!("charts/{chart}.svg"))).unwrap();
