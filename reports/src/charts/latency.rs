@@ -3,7 +3,7 @@
 //! shaded. Time axes end with the last operation.
 
 use super::canvas::FONT;
-use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
+use super::ratio::{RatioPoint, draw_ratio_series, share_axes, sparse_legend, success_per_window};
 use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, text_room, tick};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
@@ -122,19 +122,9 @@ pub fn percentiles_over_time(r: &RunReport, look: &Look) -> Chart {
 /// marked, not joined; the time axis ends with the last operation (not the idle settle period).
 pub fn availability_over_time(r: &RunReport, look: &Look) -> Chart {
     let title = "Availability over time";
-    let half = r.windows.window_s / 2.0;
     let series: Vec<(&str, Vec<RatioPoint>)> = ["all_reads", "all_writes"]
         .into_iter()
-        .map(|k| {
-            let pts = r
-                .windows
-                .windows
-                .iter()
-                .filter_map(|w| w.ops.get(k).filter(|o| o.completed > 0).map(|o| (w.start_s + half, o)))
-                .map(|(t, o)| RatioPoint::new(t, o.ok, o.completed))
-                .collect::<Vec<_>>();
-            (k, pts)
-        })
+        .map(|k| (k, success_per_window(r, k)))
         .filter(|(_, p)| !p.is_empty())
         .collect();
     // The axis spans the windows with enough operations; a sparse window below it is marked on
@@ -147,19 +137,7 @@ pub fn availability_over_time(r: &RunReport, look: &Look) -> Chart {
     let sparse = series.iter().any(|(_, p)| p.iter().any(RatioPoint::sparse));
     render(look, "availability", title, !series.is_empty(), |root| {
         let (lo, hi) = span((lo - 0.05).max(0.0), 1.02);
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(text_room(root, 40))
-            .y_label_area_size(text_room(root, 56))
-            .build_cartesian_2d(0.0..end, lo..hi)?;
-        mesh(&mut chart)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
-            .y_desc("success ratio (ok / completed)")
-            .draw()?;
-        shade_faults(&mut chart, &r.faults, end, lo, hi)?;
+        let mut chart = share_axes(root, r, title, (end, lo, hi), "success ratio (ok / completed)")?;
         for (i, (kind, pts)) in series.iter().enumerate() {
             draw_ratio_series(&mut chart, kind, pts, colour(i), (lo, hi), "ok")?;
         }

@@ -104,3 +104,40 @@ where
         .legend(move |(x, y)| Circle::new((x + 8, y), 4, grey.stroke_width(2)));
     Ok(())
 }
+
+/// Per window in which an operation of `kind` completed: its success share (ok / completed).
+pub(crate) fn success_per_window(r: &crate::run_report::RunReport, kind: &str) -> Vec<RatioPoint> {
+    let half = r.windows.window_s / 2.0;
+    (r.windows.windows.iter())
+        .filter_map(|w| w.ops.get(kind).filter(|o| o.completed > 0).map(|o| (w.start_s + half, o)))
+        .map(|(t, o)| RatioPoint::new(t, o.ok.min(o.completed), o.completed))
+        .collect()
+}
+
+/// The axes every share-over-time chart draws on: simulated time (to `end`) against a share
+/// in `(lo, hi)` labelled `y_desc`, titled, with the fault timeline shaded.
+pub(crate) fn share_axes<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, plotters::coord::Shift>,
+    r: &crate::run_report::RunReport,
+    title: &str,
+    (end, lo, hi): (f64, f64, f64),
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Box<dyn std::error::Error + 'b>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 20))
+        .margin(12)
+        .x_label_area_size(super::text_room(root, 40))
+        .y_label_area_size(super::text_room(root, 56))
+        .build_cartesian_2d(0.0..end, lo..hi)?;
+    super::mesh(&mut chart)
+        .x_label_formatter(&super::tick)
+        .y_label_formatter(&super::tick)
+        .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
+        .y_desc(y_desc)
+        .draw()?;
+    super::shade_faults(&mut chart, &r.faults, end, lo, hi)?;
+    Ok(chart)
+}

@@ -4,19 +4,10 @@
 //! the measured line sits above the dashed one, the run's sloppy quorum served requests that no
 //! strict-quorum system could have.
 
-use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
-use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, text_room, tick};
+use super::ratio::{RatioPoint, draw_ratio_series, share_axes, sparse_legend, success_per_window};
+use super::{Chart, Look, colour, legend, ops_end_s, render, span};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
-
-/// Per window with a completed operation of `kind`: (midpoint, successes, completed).
-fn measured(r: &RunReport, kind: &str) -> Vec<RatioPoint> {
-    let half = r.windows.window_s / 2.0;
-    (r.windows.windows.iter())
-        .filter_map(|w| w.ops.get(kind).filter(|o| o.completed > 0).map(|o| (w.start_s, o)))
-        .map(|(start, o)| RatioPoint::new(start + half, o.ok.min(o.completed), o.completed))
-        .collect()
-}
 
 /// The oracle's per-window strict shares as (midpoint, read, write).
 fn strict(r: &RunReport) -> Vec<(f64, f64, f64)> {
@@ -27,7 +18,7 @@ fn strict(r: &RunReport) -> Vec<(f64, f64, f64)> {
 /// The chart `strict_quorum_reachability`.
 pub fn strict_quorum_reachability(r: &RunReport, look: &Look) -> Chart {
     let title = "Measured availability vs. an ideal strict quorum";
-    let (reads, writes, ideal) = (measured(r, "all_reads"), measured(r, "all_writes"), strict(r));
+    let (reads, writes, ideal) = (success_per_window(r, "all_reads"), success_per_window(r, "all_writes"), strict(r));
     let floor = (reads.iter().chain(&writes).filter(|p| !p.sparse()).map(|p| p.low))
         .chain(ideal.iter().flat_map(|&(_, a, b)| [a, b]))
         .fold(1.0, f64::min);
@@ -35,19 +26,7 @@ pub fn strict_quorum_reachability(r: &RunReport, look: &Look) -> Chart {
     let has_data = r.reachability.computed && !ideal.is_empty();
     render(look, "strict_quorum_reachability", title, has_data, |root| {
         let (lo, hi) = span((floor - 0.05).max(0.0), 1.0);
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (super::canvas::FONT, 20))
-            .margin(12)
-            .x_label_area_size(text_room(root, 40))
-            .y_label_area_size(text_room(root, 56))
-            .build_cartesian_2d(0.0..end, lo..hi)?;
-        mesh(&mut chart)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
-            .y_desc("share")
-            .draw()?;
-        shade_faults(&mut chart, &r.faults, end, lo, hi)?;
+        let mut chart = share_axes(root, r, title, (end, lo, hi), "share")?;
         draw_ratio_series(&mut chart, "reads ok (measured)", &reads, colour(0), (lo, hi), "ok")?;
         draw_ratio_series(&mut chart, "writes ok (measured)", &writes, colour(1), (lo, hi), "ok")?;
         let q = &r.reachability;

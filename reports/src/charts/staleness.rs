@@ -4,8 +4,8 @@
 //! stale), with its Wilson interval, faults shaded, so a reader sees when staleness happened
 //! and what was going on.
 
-use super::ratio::{RatioPoint, draw_ratio_series, sparse_legend};
-use super::{Chart, Look, colour, legend, mesh, ops_end_s, render, shade_faults, span, text_room, tick};
+use super::ratio::{RatioPoint, draw_ratio_series, share_axes, sparse_legend};
+use super::{Chart, Look, colour, legend, ops_end_s, render, span};
 use crate::run_report::RunReport;
 use plotters::prelude::*;
 
@@ -38,19 +38,7 @@ pub fn stale_reads_over_time(r: &RunReport, look: &Look) -> Chart {
     let end = ops_end_s(r);
     render(look, "stale_reads_over_time", title, !pts.is_empty(), |root| {
         let (lo, hi) = span(0.0, (hi * 1.15).clamp(0.01, 1.0));
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (super::canvas::FONT, 20))
-            .margin(12)
-            .x_label_area_size(text_room(root, 40))
-            .y_label_area_size(text_room(root, 56))
-            .build_cartesian_2d(0.0..end, lo..hi)?;
-        mesh(&mut chart)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .x_desc(format!("simulated time (s, windows of {} s)", r.windows.window_s))
-            .y_desc("stale / reads with a prior write")
-            .draw()?;
-        shade_faults(&mut chart, &r.faults, end, lo, hi)?;
+        let mut chart = share_axes(root, r, title, (end, lo, hi), "stale / successful gets and rmw reads")?;
         draw_ratio_series(&mut chart, "stale reads", &pts, colour(1), (lo, hi), "stale")?;
         if pts.iter().any(RatioPoint::sparse) {
             sparse_legend(&mut chart)?;

@@ -201,13 +201,11 @@ pub fn shares(s: &Snapshot<'_>, q: &Quorums) -> Shares {
         shape.clear();
         shape.extend(list.iter().map(|u| nodes.class[u.index()]));
         let per_pair = *memo.entry(shape.clone()).or_insert_with(|| {
-            // Judge with each class's representative standing in for the list's members.
-            let stand_in: Vec<NodeId> = list.to_vec();
             let mut sum = Shares::default();
             for (k, &c) in clients.reps.iter().enumerate() {
                 let n = weight_of_client_class[k];
-                sum.read += n * f64::from(u8::from(judge_by_class(&rows, s, q, &nodes, c, &stand_in, false)));
-                sum.write += n * f64::from(u8::from(judge_by_class(&rows, s, q, &nodes, c, &stand_in, true)));
+                sum.read += n * f64::from(u8::from(judge_by_class(&rows, s, q, &nodes, c, list, false)));
+                sum.write += n * f64::from(u8::from(judge_by_class(&rows, s, q, &nodes, c, list, true)));
             }
             sum
         });
